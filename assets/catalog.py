@@ -1,0 +1,203 @@
+"""User assets: a YAML catalog of mesh files with their category, scale range and up axis, and the
+reader that turns one such file into a trimesh in the object frame.
+
+A catalog file looks like::
+
+    assets:
+      - name: my_chair
+        file: meshes/chair.glb        # relative to the catalog file's folder, or absolute
+        category: box                 # a labelled category of assets.taxonomy
+        scale_range: [0.9, 1.1]       # uniform scale factor range, optional (default [1, 1])
+        up_axis: y                    # "z" (default) or "y"; y-up meshes are rotated to z-up
+
+Everything is validated when the catalog is loaded, so a bad entry stops a run before its first scene;
+every error is one line naming the catalog file, the entry and the offending key or value. Nothing here
+writes a file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import trimesh
+import yaml
+
+from assets.errors import AssetError
+from assets.procedural import centred
+from assets.taxonomy import CATEGORIES
+from scenes import AssetRef
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".stl")
+UP_AXES: tuple[str, ...] = ("z", "y")
+_ENTRY_KEYS: tuple[str, ...] = ("name", "file", "category", "scale_range", "up_axis")
+_REQUIRED_KEYS: tuple[str, ...] = ("name", "file", "category")
+_LABELLED = tuple(c.name for c in CATEGORIES)
+
+
+@dataclass(frozen=True)
+class UserAsset:
+    """One validated catalog entry.
+
+    Attributes:
+        name: unique name within the catalog.
+        path: absolute path of the mesh file.
+        category: labelled category name (assets.taxonomy).
+        scale_range: (min, max) uniform scale factor, 0 < min <= max.
+        up_axis: "z" or "y": the mesh file's up axis (y-up files are rotated to z-up on load).
+    """
+
+    name: str
+    path: str
+    category: str
+    scale_range: tuple[float, float] = (1.0, 1.0)
+    up_axis: str = "z"
+
+    def asset_ref(self) -> AssetRef:
+        """The scene's reference to this asset (``source="file"``), as ``assets.load_asset_mesh`` takes it."""
+        return AssetRef(source="file", name=self.name, path=self.path, up_axis=self.up_axis)
+
+    def sample_scale(self, rng: np.random.Generator) -> float:
+        """A uniform scale factor drawn from ``scale_range`` with the caller's ``rng``."""
+        low, high = self.scale_range
+        return float(rng.uniform(low, high)) if high > low else float(low)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as ``Type: message`` on one line (YAML and trimesh errors span several)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def load_mesh_file(path: str | None, up_axis: str = "z") -> trimesh.Trimesh:
+    """Read a user mesh file into the object frame: z up, centred on its bounding-box centre.
+
+    The file's units are taken as metres and its x axis is kept as the forward axis. A y-up file
+    (glTF's convention, and most DCC exports) is turned z-up by +90 degrees about x, which maps
+    +y to +z and +z to -y.
+
+    Args:
+        path: an OBJ, GLB/GLTF, PLY or STL file; multi-part files are merged into one mesh.
+        up_axis: "z" or "y", the file's up axis.
+
+    Returns:
+        A new trimesh the caller owns.
+
+    Raises:
+        AssetError: the file is missing, of an unsupported type, unreadable, or holds no triangles;
+            the message names the file.
+    """
+    if not path or not os.path.isfile(path):
+        raise AssetError(f"asset file not found: {path}")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise AssetError(f"unsupported mesh format {suffix!r} for {path}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    if up_axis not in UP_AXES:
+        raise AssetError(f"bad up_axis {up_axis!r} for {path}; expected one of: {', '.join(UP_AXES)}")
+    try:
+        mesh = trimesh.load(path, force="mesh")
+    except Exception as exc:  # trimesh's loaders raise anything from ValueError to struct.error on bad bytes
+        raise AssetError(f"cannot read mesh file {path}: {_one_line(exc)}") from exc
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:
+        raise AssetError(f"mesh file {path} contains no triangles")
+    if not np.isfinite(mesh.vertices).all():
+        raise AssetError(f"mesh file {path} has non-finite vertex coordinates")
+    if up_axis == "y":
+        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1.0, 0.0, 0.0]))
+    return centred(mesh)
+
+
+def _read_yaml(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except FileNotFoundError:
+        raise AssetError(f"asset catalog not found: {path}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise AssetError(f"cannot read asset catalog {path}: {_one_line(exc)}") from exc
+
+
+def _scale_range(value: Any, where: str) -> tuple[float, float]:
+    def number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not (isinstance(value, list | tuple) and len(value) == 2 and all(number(v) for v in value)):
+        raise AssetError(f"bad scale_range {value!r}: expected [min, max] numbers {where}")
+    low, high = float(value[0]), float(value[1])
+    if not 0 < low <= high:
+        raise AssetError(f"bad scale_range {value!r}: expected 0 < min <= max {where}")
+    return low, high
+
+
+def _parse_entry(entry: Any, index: int, catalog: str) -> UserAsset:
+    """Validate one catalog entry; every error names the catalog and the entry."""
+    label = repr(entry.get("name")) if isinstance(entry, Mapping) and "name" in entry else f"#{index}"
+    where = f"(catalog {catalog}, entry {label})"
+    if not isinstance(entry, Mapping):
+        raise AssetError(f"expected a mapping with keys {', '.join(_ENTRY_KEYS)}, got {entry!r} {where}")
+    for key in entry:
+        if key not in _ENTRY_KEYS:
+            raise AssetError(f"unknown key {key!r}; allowed: {', '.join(_ENTRY_KEYS)} {where}")
+    for key in _REQUIRED_KEYS:
+        if key not in entry:
+            raise AssetError(f"missing key {key!r} {where}")
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise AssetError(f"bad {key} {entry[key]!r}: expected a non-empty string {where}")
+    category = entry["category"]
+    if category not in _LABELLED:
+        raise AssetError(f"unknown category {category!r}; known: {', '.join(_LABELLED)} {where}")
+    up_axis = entry.get("up_axis", "z")
+    if up_axis not in UP_AXES:
+        raise AssetError(f"bad up_axis {up_axis!r}: expected one of {', '.join(UP_AXES)} {where}")
+    scale_range = _scale_range(entry.get("scale_range", [1.0, 1.0]), where)
+    # Relative paths are relative to the catalog, so a catalog folder can be moved or shared as a whole.
+    path = os.path.expanduser(entry["file"])
+    path = os.path.normpath(path if os.path.isabs(path) else os.path.join(os.path.dirname(catalog), path))
+    if not os.path.isfile(path):
+        raise AssetError(f"asset file not found: {path} {where}")
+    if os.path.splitext(path)[1].lower() not in SUPPORTED_SUFFIXES:
+        raise AssetError(f"unsupported mesh format for {path}; supported: {', '.join(SUPPORTED_SUFFIXES)} {where}")
+    return UserAsset(entry["name"], path, category, scale_range, up_axis)
+
+
+def load_catalog(path: str | os.PathLike[str], *, check_meshes: bool = True) -> list[UserAsset]:
+    """Read and validate a user asset catalog (YAML).
+
+    Args:
+        path: the catalog file; entries' relative ``file`` paths are relative to its folder.
+        check_meshes: also read every mesh (through ``assets.load_asset_mesh``, so it is cached for the
+            run), so that a corrupt or empty file fails here rather than mid-run.
+
+    Returns:
+        The entries in file order.
+
+    Raises:
+        AssetError: one line naming the catalog, the entry and the bad key or value (unknown key or
+            category, bad scale_range or up_axis, duplicate name, missing or unreadable mesh file).
+    """
+    catalog = os.path.abspath(os.fspath(path))
+    data = _read_yaml(catalog)
+    if not isinstance(data, Mapping) or not isinstance(data.get("assets"), list):
+        raise AssetError(f"asset catalog {catalog}: expected a mapping with an 'assets' list")
+    for key in data:
+        if key != "assets":
+            raise AssetError(f"asset catalog {catalog}: unknown top-level key {key!r}; allowed: assets")
+    assets = [_parse_entry(entry, i, catalog) for i, entry in enumerate(data["assets"])]
+    seen: set[str] = set()
+    for asset in assets:
+        if asset.name in seen:
+            raise AssetError(f"duplicate asset name {asset.name!r} (catalog {catalog})")
+        seen.add(asset.name)
+    if check_meshes:
+        from assets.loading import load_asset_mesh  # loading imports this module lazily; keep it symmetric
+
+        for asset in assets:
+            try:
+                load_asset_mesh(asset.asset_ref())
+            except AssetError as exc:
+                raise AssetError(f"{exc} (catalog {catalog}, entry {asset.name!r})") from exc
+    return assets

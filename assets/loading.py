@@ -1,0 +1,44 @@
+"""Turn an AssetRef into a trimesh in the object frame, with caching."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import trimesh
+
+from assets.errors import AssetError
+from assets.procedural import centred, get_procedural
+from scenes import AssetRef, Entity
+
+__all__ = ["AssetError", "entity_mesh", "load_asset_mesh"]  # AssetError re-exported from assets.errors
+
+
+def _key(ref: AssetRef) -> str:
+    return json.dumps([ref.source, ref.name, ref.params, ref.path, ref.up_axis], sort_keys=True)
+
+
+@lru_cache(maxsize=256)
+def _load_cached(key: str) -> trimesh.Trimesh:
+    source, name, params, path, up_axis = json.loads(key)
+    if source == "procedural":
+        return centred(get_procedural(name).build(**params))
+    if source == "file":
+        from assets.catalog import load_mesh_file  # user meshes: read, fix the up axis, centre
+
+        return load_mesh_file(path, up_axis)
+    raise AssetError(f"unknown asset source {source!r} for asset {name!r}")
+
+
+def load_asset_mesh(ref: AssetRef) -> trimesh.Trimesh:
+    """The asset's mesh (unscaled), centred on its bounding-box centre, z up, x forward. The returned
+    mesh is a copy the caller may modify."""
+    return _load_cached(_key(ref)).copy()
+
+
+def entity_mesh(entity: Entity) -> trimesh.Trimesh:
+    """The entity's mesh in its object frame (scaled by ``entity.scale``), metres."""
+    mesh = load_asset_mesh(entity.asset)
+    if entity.scale != 1.0:
+        mesh.apply_scale(entity.scale)
+    return mesh

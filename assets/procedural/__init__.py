@@ -1,0 +1,56 @@
+"""Bundled procedural assets: deterministic builders from named parameters, plus samplers that draw
+those parameters from an explicit ``numpy.random.Generator``.
+
+Every builder returns a trimesh in the object frame of DESIGN.md: metres, x forward (length), y left
+(width), z up (height), origin at the centre of the mesh's axis-aligned bounding box. The builders live
+in ``street`` (vehicles, people, traffic objects, road/sidewalk/building) and ``tabletop`` (table and
+household objects); this module is the registry mapping asset names to them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from assets.procedural import street, tabletop
+from assets.procedural.base import ProceduralAsset, centred
+
+
+def build_box(length: float, width: float, height: float) -> trimesh.Trimesh:
+    """A closed box of the given size in metres."""
+    return trimesh.creation.box(extents=(length, width, height))
+
+
+def sample_box(rng: np.random.Generator) -> dict[str, Any]:
+    """A small household carton, 8-30 cm per side."""
+    return {k: float(rng.uniform(0.08, 0.30)) for k in ("length", "width", "height")}
+
+
+def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
+    """The registry record for ``build_<name>`` / ``sample_<name>`` in ``module``."""
+    return ProceduralAsset(name, category, getattr(module, f"build_{name}"), getattr(module, f"sample_{name}"))
+
+
+# Asset name -> record. Each asset is named after the category it depicts (context assets after their
+# context category), so one name per category today; variants would get new names, same category.
+_STREET = ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
+_TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
+
+PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
+    "box": ProceduralAsset("box", "box", build_box, sample_box),
+    **{name: _entry(name, name, street) for name in _STREET},
+    **{name: _entry(name, name, tabletop) for name in _TABLETOP},
+}
+
+
+def get_procedural(name: str) -> ProceduralAsset:
+    """The registered builder ``name``; KeyError names the unknown asset."""
+    try:
+        return PROCEDURAL_ASSETS[name]
+    except KeyError:
+        raise KeyError(f"unknown procedural asset {name!r}; known: {', '.join(sorted(PROCEDURAL_ASSETS))}") from None
+
+
+__all__ = ["PROCEDURAL_ASSETS", "ProceduralAsset", "build_box", "centred", "get_procedural", "sample_box"]

@@ -1,0 +1,116 @@
+"""Shared pieces of the procedural builders: the registry record, centring, and placed primitives.
+
+Every part helper returns a trimesh already placed in the object frame of DESIGN.md (metres, x forward,
+y left, z up). Builders place parts relative to the ground (z = 0 at the object's bottom), which is the
+natural way to reason about wheels and legs, then call :func:`assemble` to concatenate and centre them.
+Tessellation is kept low (16-24 sections) because a frame holds ~30 objects on a CPU rasterizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import trimesh
+
+# Circle tessellation for the primitives: enough to read as round at typical camera distances.
+SECTIONS = 16
+
+
+@dataclass(frozen=True)
+class ProceduralAsset:
+    """A named asset: ``build(**params)`` makes the mesh, ``sample(rng)`` draws its parameters."""
+
+    name: str
+    category: str
+    build: Callable[..., trimesh.Trimesh]
+    sample: Callable[[np.random.Generator], dict[str, Any]]
+
+
+def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Translate a mesh so its axis-aligned bounding box is centred on the origin."""
+    mesh = mesh.copy()
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    return mesh
+
+
+def assemble(parts: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
+    """Concatenate parts into one mesh and centre it on its bounding-box centre (object frame)."""
+    mesh = trimesh.util.concatenate(list(parts))
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    return mesh
+
+
+def uniform(rng: np.random.Generator, low: float, high: float) -> float:
+    """One draw from U(low, high) as a plain Python float (samplers must return JSON-able values)."""
+    return float(rng.uniform(low, high))
+
+
+def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
+    """An axis-aligned box spanning corners ``lo`` and ``hi`` (3,), metres, object frame."""
+    return trimesh.creation.box(bounds=np.array([lo, hi], dtype=np.float64))
+
+
+def rod(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = SECTIONS) -> trimesh.Trimesh:
+    """A capped cylinder of ``radius`` (m) whose axis runs from point ``p0`` to ``p1`` (3,), metres."""
+    segment = np.array([p0, p1], dtype=np.float64)
+    return trimesh.creation.cylinder(radius=radius, segment=segment, sections=sections)
+
+
+def limb(p0: Sequence[float], p1: Sequence[float], radius: float) -> trimesh.Trimesh:
+    """A capsule (rounded rod) of ``radius`` (m) between joint centres ``p0`` and ``p1`` (3,), metres.
+
+    Rounded ends let limbs meet at joints without visible gaps whatever their angle.
+    """
+    p0, p1 = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
+    length = float(np.linalg.norm(p1 - p0))
+    mesh = trimesh.creation.capsule(height=length, radius=radius, count=[8, 8])
+    # trimesh versions disagree on where the capsule starts (origin vs centred), so centre it ourselves,
+    # then rotate its +z axis onto the limb and move it to the limb's midpoint.
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    transform = np.eye(4)
+    if length > 0:
+        transform = trimesh.geometry.align_vectors([0.0, 0.0, 1.0], (p1 - p0) / length)
+    transform[:3, 3] = (p0 + p1) / 2
+    mesh.apply_transform(transform)
+    return mesh
+
+
+def sphere(centre: Sequence[float], radius: float) -> trimesh.Trimesh:
+    """A low-poly sphere (320 triangles) of ``radius`` (m) at ``centre`` (3,), metres."""
+    mesh = trimesh.creation.icosphere(subdivisions=2, radius=radius)
+    mesh.apply_translation(centre)
+    return mesh
+
+
+def wheel(centre: Sequence[float], radius: float, thickness: float, sections: int = 20) -> trimesh.Trimesh:
+    """A solid wheel: cylinder of ``radius`` (m) with its axle along y, ``thickness`` (m) wide, at ``centre``."""
+    c = np.asarray(centre, dtype=np.float64)
+    half = np.array([0.0, thickness / 2.0, 0.0])
+    return rod(c - half, c + half, radius, sections)
+
+
+def revolved(profile: Sequence[Sequence[float]], sections: int = 24) -> trimesh.Trimesh:
+    """A surface of revolution about +z from a (radius, z) profile (n, 2), metres.
+
+    The profile is traversed counter-clockwise in the (radius, z) plane so normals face outwards;
+    start and end it on the axis (radius 0) to close the surface.
+    """
+    return trimesh.creation.revolve(np.asarray(profile, dtype=np.float64), sections=sections)
+
+
+def prism_x(profile_yz: Sequence[Sequence[float]], length: float) -> trimesh.Trimesh:
+    """A convex prism: the convex (y, z) cross-section ``profile_yz`` (n, 2), metres, extruded along x
+    over ``length`` (m), centred on x = 0."""
+    yz = np.asarray(profile_yz, dtype=np.float64)
+    half = length / 2.0
+    points = np.vstack(
+        [
+            np.column_stack([np.full(len(yz), -half), yz]),
+            np.column_stack([np.full(len(yz), half), yz]),
+        ]
+    )
+    # The hull of the two end caps is the prism itself, with consistent outward winding for free.
+    return trimesh.convex.convex_hull(points)

@@ -1,0 +1,333 @@
+"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and building context.
+
+Each ``build_<name>`` is deterministic in its named parameters (metres) and returns one trimesh in the
+object frame: x forward (length), y left (width), z up, origin at the centre of the axis-aligned
+bounds. Each ``sample_<name>(rng)`` draws realistic parameters as plain Python floats. Builders lay
+parts out with z = 0 on the ground, then :func:`assemble` centres the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import trimesh
+
+from assets.procedural.base import assemble, box_between, limb, prism_x, rod, sphere, uniform, wheel
+
+
+# --- vehicles ----------------------------------------------------------------------------------------
+def build_car(length: float, width: float, height: float, wheel_radius: float, cabin_length: float) -> trimesh.Trimesh:
+    """A passenger car: lower body, a narrower cabin set slightly rearward, and four wheels.
+
+    Args:
+        length, width, height: overall size in metres (x, y, z).
+        wheel_radius: tyre radius in metres.
+        cabin_length: length of the cabin (greenhouse) along x, metres, less than ``length``.
+    """
+    body_top = 0.55 * height
+    clearance = 0.5 * wheel_radius
+    wheel_width = 0.12 * width
+    parts = [box_between((-length / 2, -width / 2, clearance), (length / 2, width / 2, body_top))]
+    # The cabin sits a little behind the middle: the hood is longer than the boot on most cars.
+    cabin_x = -0.06 * length
+    inset = 0.06 * width
+    parts.append(
+        box_between(
+            (cabin_x - cabin_length / 2, -width / 2 + inset, body_top),
+            (cabin_x + cabin_length / 2, width / 2 - inset, height),
+        )
+    )
+    axle_x = 0.32 * length  # ~18 % overhang front and rear
+    wheel_y = width / 2 - wheel_width / 2
+    parts += [
+        wheel((sx * axle_x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width)
+        for sx in (-1, 1)
+        for sy in (-1, 1)
+    ]
+    return assemble(parts)
+
+
+def sample_car(rng: np.random.Generator) -> dict[str, Any]:
+    """A compact-to-large passenger car: 3.7-5.1 m long, 1.4-1.75 m tall."""
+    length = uniform(rng, 3.7, 5.1)
+    return {
+        "length": length,
+        "width": uniform(rng, 1.65, 1.95),
+        "height": uniform(rng, 1.4, 1.75),
+        "wheel_radius": uniform(rng, 0.29, 0.35),
+        "cabin_length": length * uniform(rng, 0.45, 0.55),
+    }
+
+
+def build_truck(length: float, width: float, height: float, wheel_radius: float, cab_length: float) -> trimesh.Trimesh:
+    """A box truck: cab at the front (+x), a full-height cargo box behind it, a chassis, and three axles
+    (one under the cab, a tandem under the cargo box).
+
+    Args:
+        length, width, height: overall size in metres (x, y, z); the cargo box sets the height.
+        wheel_radius: tyre radius in metres.
+        cab_length: cab length along x, metres.
+    """
+    front = length / 2
+    gap = 0.15  # between cab and cargo box
+    cargo_front = front - cab_length - gap
+    wheel_width = 0.3
+    parts = [
+        # chassis rails, so the cab and cargo box read as one vehicle from below
+        box_between((-length / 2 + 0.3, -0.45, 0.7 * wheel_radius), (front - 0.2, 0.45, 1.3 * wheel_radius)),
+        box_between((front - cab_length, -width / 2 + 0.05, 0.6 * wheel_radius), (front, width / 2 - 0.05, 0.8 * height)),
+        box_between((-length / 2, -width / 2, 2.1 * wheel_radius), (cargo_front, width / 2, height)),
+    ]
+    cargo_length = cargo_front + length / 2
+    rear_axle = -length / 2 + 0.3 * cargo_length
+    axles = (front - 0.5 * cab_length, rear_axle, rear_axle + 2.3 * wheel_radius)
+    wheel_y = width / 2 - wheel_width / 2
+    parts += [wheel((x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for x in axles for sy in (-1, 1)]
+    return assemble(parts)
+
+
+def sample_truck(rng: np.random.Generator) -> dict[str, Any]:
+    """A rigid box truck: 6-10 m long, 2.9-3.9 m tall."""
+    return {
+        "length": uniform(rng, 6.0, 10.0),
+        "width": uniform(rng, 2.3, 2.55),
+        "height": uniform(rng, 2.9, 3.9),
+        "wheel_radius": uniform(rng, 0.45, 0.53),
+        "cab_length": uniform(rng, 1.8, 2.4),
+    }
+
+
+def build_bus(length: float, width: float, height: float, wheel_radius: float) -> trimesh.Trimesh:
+    """A city bus: one long body box on two axles with the usual long overhangs.
+
+    Args:
+        length, width, height: overall size in metres (x, y, z).
+        wheel_radius: tyre radius in metres.
+    """
+    wheel_width = 0.3
+    parts = [box_between((-length / 2, -width / 2, 0.65 * wheel_radius), (length / 2, width / 2, height))]
+    # Front overhang ~22 % (the door is ahead of the front axle), rear ~26 % (engine bay).
+    axles = (length / 2 - 0.22 * length, -length / 2 + 0.26 * length)
+    wheel_y = width / 2 - wheel_width / 2
+    parts += [wheel((x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for x in axles for sy in (-1, 1)]
+    return assemble(parts)
+
+
+def sample_bus(rng: np.random.Generator) -> dict[str, Any]:
+    """A rigid city bus: 9.5-13 m long, 2.9-3.4 m tall."""
+    return {
+        "length": uniform(rng, 9.5, 13.0),
+        "width": uniform(rng, 2.45, 2.55),
+        "height": uniform(rng, 2.9, 3.4),
+        "wheel_radius": uniform(rng, 0.46, 0.52),
+    }
+
+
+# --- people --------------------------------------------------------------------------------------------
+def build_pedestrian(height: float, shoulder_width: float, torso_depth: float) -> trimesh.Trimesh:
+    """A standing person facing +x, arms hanging: legs, feet, torso, arms, neck and head.
+
+    Args:
+        height: standing height in metres (ground to top of head).
+        shoulder_width: full width across the shoulders including the arms, metres (y extent).
+        torso_depth: front-to-back thickness of the torso, metres.
+    """
+    k = height / 1.75  # body proportions are those of a 1.75 m adult, scaled
+    head_r, arm_r, leg_r = 0.105 * k, 0.04 * k, 0.06 * k
+    hip_z, shoulder_z = 0.52 * height, 0.82 * height
+    hip_y = min(0.095 * k, shoulder_width / 2 - 2 * arm_r - leg_r / 2)
+    arm_y = shoulder_width / 2 - arm_r
+    torso_half_width = shoulder_width / 2 - 2 * arm_r
+    parts = [
+        box_between((-torso_depth / 2, -torso_half_width, hip_z - 0.04 * k), (torso_depth / 2, torso_half_width, shoulder_z)),
+        limb((0.0, 0.0, shoulder_z), (0.0, 0.0, height - head_r), 0.045 * k),  # neck
+        sphere((0.0, 0.0, height - head_r), head_r),
+    ]
+    for sy in (-1, 1):
+        parts.append(limb((0.0, sy * hip_y, leg_r), (0.0, sy * hip_y, hip_z), leg_r))
+        # feet point forward so the facing direction is visible in renders and point clouds
+        parts.append(box_between((-0.06 * k, sy * hip_y - 0.05 * k, 0.0), (0.2 * k, sy * hip_y + 0.05 * k, 0.07 * k)))
+        parts.append(limb((0.0, sy * arm_y, shoulder_z - arm_r), (0.03 * k, sy * arm_y, hip_z - 0.02 * k), arm_r))
+    return assemble(parts)
+
+
+def sample_pedestrian(rng: np.random.Generator) -> dict[str, Any]:
+    """An adult pedestrian 1.5-1.95 m tall, with build varying independently of height."""
+    height = uniform(rng, 1.5, 1.95)
+    return {
+        "height": height,
+        "shoulder_width": height * uniform(rng, 0.24, 0.30),
+        "torso_depth": uniform(rng, 0.18, 0.28),
+    }
+
+
+def _knee(hip: np.ndarray, foot: np.ndarray, segment: float) -> np.ndarray:
+    """Knee position for a two-segment leg of equal thigh/shin ``segment`` (m), bending forward (+x)."""
+    mid = (hip + foot) / 2
+    d = float(np.linalg.norm(foot - hip))
+    if d >= 2 * segment:
+        return mid
+    along = (foot - hip) / d
+    forward = np.array([along[2], 0.0, -along[0]])  # along rotated 90 deg in the x-z plane
+    if forward[0] < 0:
+        forward = -forward
+    return mid + forward * np.sqrt(segment**2 - (d / 2) ** 2)
+
+
+def _bicycle(wheel_radius: float, wheelbase: float, saddle_above_bb: float) -> tuple[list[trimesh.Trimesh], dict]:
+    """Bicycle parts (ground at z = 0, centred on x between the hubs) and the rider's contact points."""
+    r, half = wheel_radius, wheelbase / 2
+    tube = 0.018
+    rear, front = np.array([-half, 0.0, r]), np.array([half, 0.0, r])
+    bb = np.array([-half + 0.42 * wheelbase, 0.0, r - 0.06])  # bottom bracket: chainstay ~0.42 wheelbase
+    saddle = bb + np.array([-0.3 * saddle_above_bb, 0.0, saddle_above_bb])  # ~73 deg seat tube
+    seat_top = bb + 0.75 * (saddle - bb)
+    head_top = np.array([0.0, 0.0, saddle[2] - 0.1])
+    head_top[0] = half - 0.325 * (head_top[2] - r)  # ~72 deg head angle: the fork rakes back to the head
+    head_low = head_top + 0.18 * (front - head_top) / np.linalg.norm(front - head_top)
+    bar = head_top + np.array([-0.05, 0.0, 0.08])
+    tilt = np.eye(4)
+    tilt[:3, :3] = trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0])[:3, :3]  # annulus axis z -> y
+    parts = []
+    for hub in (rear, front):
+        tyre = trimesh.creation.annulus(r_min=r - 0.035, r_max=r, height=0.04, sections=24, transform=tilt)
+        tyre.apply_translation(hub)
+        parts += [tyre, rod(hub - [0, 0.05, 0], hub + [0, 0.05, 0], 0.02, 8)]
+    tubes = [(rear, bb), (rear, seat_top), (bb, saddle), (seat_top, head_top), (bb, head_low), (front, head_top)]
+    tubes += [(head_top, bar), (bar - [0, 0.28, 0], bar + [0, 0.28, 0])]
+    parts += [rod(a, b, tube, 8) for a, b in tubes]
+    parts.append(box_between(saddle + [-0.12, -0.07, 0.0], saddle + [0.12, 0.07, 0.04]))
+    return parts, {"saddle": saddle + [0, 0, 0.04], "bb": bb, "bar": bar}
+
+
+def build_cyclist(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
+    """A person riding a bicycle towards +x: two thin tyres (annuli with axles along y), a diamond
+    frame with handlebar and saddle, and a seated rider leaning onto the bars, one pedal forward.
+
+    Args:
+        wheel_radius: tyre outer radius in metres.
+        wheelbase: distance between the wheel hubs along x, metres.
+        rider_height: the rider's standing height in metres (sets saddle height and limb lengths).
+    """
+    k = rider_height / 1.75
+    saddle_above_bb = 0.415 * rider_height  # ~0.88 x inseam, the usual fitting rule
+    parts, at = _bicycle(wheel_radius, wheelbase, saddle_above_bb)
+    hip = at["saddle"] + np.array([0.0, 0.0, 0.05 * k])
+    lean = np.radians(50.0)  # torso angle above horizontal for an upright-ish city rider
+    shoulder = hip + 0.3 * rider_height * np.array([np.cos(lean), 0.0, np.sin(lean)])
+    parts += [
+        limb(hip, shoulder, 0.1 * k),
+        sphere(shoulder + k * np.array([0.08, 0.0, 0.17]), 0.105 * k),
+    ]
+    crank = 0.17
+    for sy, phase in ((1, 0.0), (-1, np.pi)):  # left pedal forward, right pedal back
+        y = np.array([0.0, sy * 0.1 * k, 0.0])
+        pedal = at["bb"] + np.array([crank * np.cos(phase), sy * 0.1 * k, 0.0])
+        knee = _knee(hip + y, pedal, 0.245 * rider_height)
+        parts += [limb(hip + y, knee, 0.06 * k), limb(knee, pedal, 0.05 * k)]
+        parts.append(limb(shoulder + np.array([0.0, sy * 0.17 * k, 0.0]), at["bar"] + [0, sy * 0.22, 0], 0.04 * k))
+    return assemble(parts)
+
+
+def sample_cyclist(rng: np.random.Generator) -> dict[str, Any]:
+    """An adult on a city or road bike: 26-29 inch wheels, 0.98-1.1 m wheelbase, rider 1.55-1.95 m."""
+    return {
+        "wheel_radius": uniform(rng, 0.33, 0.37),
+        "wheelbase": uniform(rng, 0.98, 1.1),
+        "rider_height": uniform(rng, 1.55, 1.95),
+    }
+
+
+# --- traffic objects -------------------------------------------------------------------------------------
+def build_traffic_cone(height: float, base_width: float, base_thickness: float) -> trimesh.Trimesh:
+    """A traffic cone: a square base plate and a cone on it.
+
+    Args:
+        height: overall height in metres (ground to tip).
+        base_width: side of the square base in metres.
+        base_thickness: thickness of the base plate in metres.
+    """
+    cone_height = height - base_thickness
+    cone = trimesh.creation.cone(radius=0.38 * base_width, height=cone_height, sections=16)
+    cone.apply_translation((0.0, 0.0, base_thickness))
+    base = box_between((-base_width / 2, -base_width / 2, 0.0), (base_width / 2, base_width / 2, base_thickness))
+    return assemble([base, cone])
+
+
+def sample_traffic_cone(rng: np.random.Generator) -> dict[str, Any]:
+    """A road cone 0.45-0.9 m tall with a base about half its height wide."""
+    height = uniform(rng, 0.45, 0.9)
+    return {
+        "height": height,
+        "base_width": height * uniform(rng, 0.5, 0.6),
+        "base_thickness": uniform(rng, 0.025, 0.045),
+    }
+
+
+def build_barrier(length: float, height: float, base_width: float, top_width: float) -> trimesh.Trimesh:
+    """A jersey (New Jersey) barrier running along x: a steep lower flank then a near-vertical upper one.
+
+    Args:
+        length: along x, metres.
+        height: metres.
+        base_width, top_width: width of the foot and of the top, metres (y).
+    """
+    # The profile is not convex at the slope break, so it is built as two convex prisms sharing it.
+    break_z = 0.41 * height
+    break_half = top_width / 2 + 0.25 * (base_width - top_width) / 2
+    foot_z = 0.09 * height
+    lower = [(-base_width / 2, 0.0), (base_width / 2, 0.0), (base_width / 2, foot_z), (break_half, break_z),
+             (-break_half, break_z), (-base_width / 2, foot_z)]  # fmt: skip
+    upper = [(-break_half, break_z), (break_half, break_z), (top_width / 2, height), (-top_width / 2, height)]
+    return assemble([prism_x(lower, length), prism_x(upper, length)])
+
+
+def sample_barrier(rng: np.random.Generator) -> dict[str, Any]:
+    """A concrete or plastic jersey barrier segment, 1.5-4 m long, 0.8-1.07 m tall."""
+    return {
+        "length": uniform(rng, 1.5, 4.0),
+        "height": uniform(rng, 0.8, 1.07),
+        "base_width": uniform(rng, 0.55, 0.65),
+        "top_width": uniform(rng, 0.15, 0.25),
+    }
+
+
+# --- context ---------------------------------------------------------------------------------------------
+def build_road(length: float, width: float, thickness: float) -> trimesh.Trimesh:
+    """A flat road slab; its top face is the driving surface (the object's top, z = thickness / 2).
+
+    Args:
+        length: along x, metres. width: along y, metres. thickness: slab depth, metres.
+    """
+    return box_between((-length / 2, -width / 2, -thickness / 2), (length / 2, width / 2, thickness / 2))
+
+
+def sample_road(rng: np.random.Generator) -> dict[str, Any]:
+    """A straight road piece 30-80 m long, two to four lanes wide."""
+    return {"length": uniform(rng, 30.0, 80.0), "width": uniform(rng, 6.0, 14.0), "thickness": uniform(rng, 0.1, 0.3)}
+
+
+def build_sidewalk(length: float, width: float, curb_height: float) -> trimesh.Trimesh:
+    """A sidewalk slab ``curb_height`` (m) thick: set its bottom on the road surface and its top is the
+    walking surface at curb height.
+
+    Args:
+        length: along x, metres. width: along y, metres. curb_height: step up from the road, metres.
+    """
+    return box_between((-length / 2, -width / 2, -curb_height / 2), (length / 2, width / 2, curb_height / 2))
+
+
+def sample_sidewalk(rng: np.random.Generator) -> dict[str, Any]:
+    """A sidewalk 20-60 m long, 1.5-4 m wide, 10-20 cm curb."""
+    return {"length": uniform(rng, 20.0, 60.0), "width": uniform(rng, 1.5, 4.0), "curb_height": uniform(rng, 0.1, 0.2)}
+
+
+def build_building(length: float, width: float, height: float) -> trimesh.Trimesh:
+    """A building block: a closed box, length x width footprint (m), height (m)."""
+    return box_between((-length / 2, -width / 2, -height / 2), (length / 2, width / 2, height / 2))
+
+
+def sample_building(rng: np.random.Generator) -> dict[str, Any]:
+    """A two- to twelve-storey block with an 8-30 m by 8-20 m footprint."""
+    return {"length": uniform(rng, 8.0, 30.0), "width": uniform(rng, 8.0, 20.0), "height": uniform(rng, 6.0, 40.0)}

@@ -1,0 +1,57 @@
+"""The category taxonomy: the one place category names and ids are defined.
+
+Labelled categories get ids 1..N in this order (0 = background). Context categories (road, sidewalk,
+building, table) are scenery: they are rendered and occlude, but carry instance id 0 and no labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+    supercategory: str
+
+
+# Order is the id order: append new categories at the end so existing ids never change.
+_LABELLED = [
+    ("car", "vehicle"),
+    ("truck", "vehicle"),
+    ("bus", "vehicle"),
+    ("pedestrian", "person"),
+    ("cyclist", "person"),
+    ("traffic_cone", "traffic_object"),
+    ("barrier", "traffic_object"),
+    ("box", "household_object"),
+    ("can", "household_object"),
+    ("bottle", "household_object"),
+    ("mug", "household_object"),
+    ("bowl", "household_object"),
+    ("book", "household_object"),
+]
+
+CATEGORIES: tuple[Category, ...] = tuple(Category(i + 1, n, s) for i, (n, s) in enumerate(_LABELLED))
+CONTEXT_CATEGORIES: tuple[str, ...] = ("road", "sidewalk", "building", "table", "ground")
+
+_BY_NAME = {c.name: c for c in CATEGORIES}
+
+
+def category_id(name: str) -> int:
+    """Id of a labelled category; raises KeyError naming the unknown category."""
+    try:
+        return _BY_NAME[name].id
+    except KeyError:
+        raise KeyError(f"unknown category {name!r}; known: {', '.join(_BY_NAME)}") from None
+
+
+def is_known_category(name: str) -> bool:
+    return name in _BY_NAME or name in CONTEXT_CATEGORIES
+
+
+def category_table(names: list[str] | None = None) -> list[dict]:
+    """The dataset's category table as JSON-ready dicts (all labelled categories when names is None)."""
+    chosen = CATEGORIES if names is None else [_BY_NAME[n] for n in names]
+    return [{"id": c.id, "name": c.name, "supercategory": c.supercategory} for c in chosen]

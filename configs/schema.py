@@ -1,0 +1,163 @@
+"""Structured config schemas, registered in Hydra's ConfigStore.
+
+The YAML files next to this module (config.yaml and the groups scene/, renderer/, camera/, output/)
+extend these schemas, so an unknown key or a wrong type is rejected when the config is composed.
+Fields that hold a *distribution* are typed ``Any``; they are validated by ``generator.distributions``.
+A distribution is written in YAML as one of:
+
+    3.5                               constant
+    {constant: 3.5}
+    {uniform: [low, high]}            continuous, inclusive of low
+    {normal: [mean, std]}             optionally {normal: [mean, std], clip: [low, high]}
+    {randint: [low, high]}            integer, both ends inclusive
+    {choice: [a, b, c], weights: [..]}  weights optional, normalised
+
+On the command line, where a mapping would be merged into the default one, use the shorthand string
+form instead: ``scene.num_objects='uniform(10, 20)'``, ``'randint(3, 5)'``, ``'choice(1, 2, 4)'``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+@dataclass
+class CameraConfig:
+    """The rig's camera. Its pose is placed by the scene kind (see scene configs)."""
+
+    name: str = "front"  # sensor name, used in file names: <name>.rgb.png
+    width: int = 640  # pixels
+    height: int = 480  # pixels
+    fov_deg: float = 70.0  # horizontal field of view, degrees
+    znear: float = 0.05  # near clipping distance, metres
+    zfar: float = 500.0  # far clipping distance, metres
+
+
+@dataclass
+class RendererConfig:
+    """Which backend renders camera images."""
+
+    name: str = "pyrender"  # pyrender | fake (fake: numpy stand-in for tests, boxes only)
+
+
+@dataclass
+class OutputConfig:
+    """What is written besides the native dataset."""
+
+    export: list[str] = field(default_factory=list)  # exporters run after generating, e.g. [coco]
+    preview: bool = True  # write <dataset>/preview.png (contact sheet with boxes, ids, masks)
+    preview_frames: int = 8  # frames on the contact sheet
+    progress: bool = True  # tqdm progress bar
+
+
+@dataclass
+class LightingConfig:
+    """Sun and ambient light, each field a distribution."""
+
+    sun_elevation_deg: Any = field(default_factory=lambda: {"uniform": [20.0, 75.0]})  # above horizon
+    sun_azimuth_deg: Any = field(default_factory=lambda: {"uniform": [0.0, 360.0]})  # from +x towards +y
+    sun_intensity: Any = field(default_factory=lambda: {"uniform": [2.0, 5.0]})  # W/m^2 (renderer units)
+    ambient: Any = field(default_factory=lambda: {"uniform": [0.15, 0.45]})  # grey level added everywhere
+
+
+@dataclass
+class MaterialConfig:
+    """Randomized surface parameters, each a distribution."""
+
+    roughness: Any = field(default_factory=lambda: {"uniform": [0.2, 0.9]})
+    metallic: Any = field(default_factory=lambda: {"choice": [0.0, 0.6], "weights": [0.7, 0.3]})
+    reflectivity: Any = field(default_factory=lambda: {"uniform": [0.1, 0.9]})  # LiDAR reflectance
+    value: Any = field(default_factory=lambda: {"uniform": [0.15, 0.95]})  # brightness of base colour
+    saturation: Any = field(default_factory=lambda: {"uniform": [0.0, 0.9]})
+
+
+@dataclass
+class SceneConfig:
+    """Keys shared by every scene kind."""
+
+    kind: str = MISSING  # street | tabletop
+    fps: float = 10.0  # frames per second of a sequence
+    num_frames: int = 1  # frames per scene (static scenes: 1)
+    num_objects: Any = 10  # distribution of the number of labelled objects
+    categories: dict[str, float] = field(default_factory=dict)  # category -> sampling weight
+    catalog: str | None = None  # optional YAML catalog of user mesh files (assets.catalog)
+    placement_attempts: int = 60  # tries per object before it is dropped (no interpenetration)
+    materials: MaterialConfig = field(default_factory=MaterialConfig)
+    lighting: LightingConfig = field(default_factory=LightingConfig)
+
+
+@dataclass
+class StreetSceneConfig(SceneConfig):
+    """A straight road along +x with lanes, sidewalks and buildings; an ego camera in a lane."""
+
+    kind: str = "street"
+    num_objects: Any = field(default_factory=lambda: {"randint": [25, 35]})
+    categories: dict[str, float] = field(
+        default_factory=lambda: {
+            "car": 6.0,
+            "truck": 1.0,
+            "bus": 0.5,
+            "pedestrian": 4.0,
+            "cyclist": 1.5,
+            "traffic_cone": 2.0,
+            "barrier": 1.0,
+        }
+    )
+    lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})
+    lane_width_m: Any = 3.5
+    sidewalk_width_m: Any = field(default_factory=lambda: {"uniform": [2.5, 4.0]})
+    road_length_m: float = 120.0  # road extends from x = -20 to x = road_length_m - 20
+    view_range_m: Any = field(default_factory=lambda: {"uniform": [40.0, 60.0]})  # objects up to this x
+    building_height_m: Any = field(default_factory=lambda: {"uniform": [6.0, 25.0]})
+    camera_height_m: Any = field(default_factory=lambda: {"uniform": [1.4, 1.8]})  # ego camera height
+    camera_pitch_deg: Any = field(default_factory=lambda: {"uniform": [-4.0, 2.0]})  # + looks up
+    camera_yaw_deg: Any = field(default_factory=lambda: {"uniform": [-5.0, 5.0]})  # + looks left
+
+
+@dataclass
+class TabletopSceneConfig(SceneConfig):
+    """Household objects on a table; a camera on a hemisphere aimed at the table."""
+
+    kind: str = "tabletop"
+    num_objects: Any = field(default_factory=lambda: {"randint": [6, 12]})
+    categories: dict[str, float] = field(
+        default_factory=lambda: {"box": 1.0, "can": 1.0, "bottle": 1.0, "mug": 1.0, "bowl": 1.0, "book": 1.0}
+    )
+    table_length_m: Any = field(default_factory=lambda: {"uniform": [1.2, 1.8]})
+    table_width_m: Any = field(default_factory=lambda: {"uniform": [0.7, 1.0]})
+    table_height_m: Any = field(default_factory=lambda: {"uniform": [0.7, 0.78]})
+    camera_distance_m: Any = field(default_factory=lambda: {"uniform": [1.3, 1.9]})  # to table centre
+    camera_elevation_deg: Any = field(default_factory=lambda: {"uniform": [30.0, 65.0]})
+    camera_azimuth_deg: Any = field(default_factory=lambda: {"uniform": [0.0, 360.0]})
+
+
+@dataclass
+class RunConfig:
+    """Top-level keys of a generation run."""
+
+    seed: int = 0  # root seed: every random choice derives from it by key
+    num_scenes: int = 8  # scenes to generate
+    first_scene: int = 0  # index of the first scene (scene i is the same in any run)
+    output_dir: str = "datasets/${scene.kind}"  # dataset folder (relative to the working directory)
+    scene: Any = MISSING
+    renderer: RendererConfig = field(default_factory=RendererConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+SCENE_SCHEMAS: dict[str, type[SceneConfig]] = {"street": StreetSceneConfig, "tabletop": TabletopSceneConfig}
+
+
+def register_configs() -> None:
+    """Register the schemas in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+    cs.store(group="scene", name="street_schema", node=StreetSceneConfig)
+    cs.store(group="scene", name="tabletop_schema", node=TabletopSceneConfig)
+    cs.store(group="renderer", name="renderer_schema", node=RendererConfig)
+    cs.store(group="camera", name="camera_schema", node=CameraConfig)
+    cs.store(group="output", name="output_schema", node=OutputConfig)

@@ -1,0 +1,1 @@
+"""Native dataset writer/reader and exporters (COCO, ...)."""

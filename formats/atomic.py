@@ -1,0 +1,61 @@
+"""Atomic file writes: write to a temporary name in the same folder, then rename into place, so an
+interrupted run never leaves a half-written file under the final name."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import imageio.v3 as iio
+import numpy as np
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (creating parent folders)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, obj: Any, indent: int | None = 1) -> None:
+    """JSON with sorted-free stable key order as given; floats use Python's round-trip repr."""
+    write_text(path, json.dumps(obj, indent=indent) + "\n")
+
+
+def write_npy(path: str | Path, array: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    write_bytes(path, buf.getvalue())
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 (H, W, 3) RGB or uint16 (H, W) single-channel image (lossless)."""
+    return iio.imwrite("<bytes>", image, extension=".png")
+
+
+def write_png(path: str | Path, image: np.ndarray) -> None:
+    write_bytes(path, encode_png(image))
+
+
+def append_line(path: str | Path, line: str) -> None:
+    """Append one line with a single write followed by fsync, so a reader never sees half a line
+    unless the machine itself dies mid-write (the reader skips a torn last line)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line.rstrip("\n") + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())

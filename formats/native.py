@@ -1,0 +1,166 @@
+"""The native dataset format (DESIGN.md): writer and reader.
+
+    <dataset>/dataset.json                       format version, categories, sensors, config, seed, versions
+    <dataset>/manifest.jsonl                     one line per completed frame, appended after its files
+    <dataset>/scenes/<scene_id>/scene.json       the complete Scene
+    <dataset>/scenes/<scene_id>/<frame:06d>/labels.json, <camera>.rgb.png, .depth.npy, .instance.png
+
+Every file is written atomically; a frame counts as done only once its manifest line exists, so a rerun
+of the same config skips finished frames and redoes the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import imageio.v3 as iio
+import numpy as np
+
+from formats import atomic
+from scenes import Scene, load_scene, scene_to_json
+
+FORMAT_NAME = "synthsense-native"
+FORMAT_VERSION = 1
+DATASET_FILE = "dataset.json"
+MANIFEST_FILE = "manifest.jsonl"
+
+
+class DatasetError(RuntimeError):
+    """A dataset folder is missing, unreadable or incompatible; the message names the file."""
+
+
+def frame_dir(scene_id: str, frame: int) -> str:
+    """Folder of a frame, relative to the dataset root."""
+    return f"scenes/{scene_id}/{frame:06d}"
+
+
+def sensor_file(scene_id: str, frame: int, sensor: str, kind: str) -> str:
+    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png."""
+    return f"{frame_dir(scene_id, frame)}/{sensor}.{kind}"
+
+
+class NativeWriter:
+    """Writes one dataset folder. Call :meth:`open` once, then :meth:`write_scene` / :meth:`write_frame`."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def open(self, meta: dict[str, Any]) -> set[tuple[str, int]]:
+        """Create or reopen the dataset and return the (scene_id, frame) pairs already complete.
+
+        ``meta`` must hold ``config_hash``; an existing dataset with another hash raises DatasetError and
+        nothing is written.
+        """
+        existing = self.root / DATASET_FILE
+        if existing.exists():
+            try:
+                old = json.loads(existing.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise DatasetError(f"{existing}: unreadable dataset.json ({exc})") from None
+            if old.get("config_hash") != meta["config_hash"]:
+                raise DatasetError(
+                    f"output_dir {self.root} holds a dataset made from a different config "
+                    f"(config_hash {old.get('config_hash')} != {meta['config_hash']}); choose another output_dir"
+                )
+        elif self.root.exists() and any(self.root.iterdir()):
+            raise DatasetError(f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir")
+        atomic.write_json(existing, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta})
+        return {(r["scene_id"], r["frame"]) for r in read_manifest(self.root)}
+
+    def write_scene(self, scene: Scene) -> None:
+        atomic.write_text(self.root / "scenes" / scene.scene_id / "scene.json", scene_to_json(scene) + "\n")
+
+    def write_frame(self, scene: Scene, frame: int, buffers: list[Any], labels: dict[str, Any]) -> dict[str, Any]:
+        """Write a frame's sensor files and labels, then append its manifest line (last).
+
+        Args:
+            buffers: renderer results (``renderers.base.RenderResult``), one per camera.
+            labels: the frame's label record (``labels.annotate``).
+        Returns the manifest record.
+        """
+        files: dict[str, str] = {}
+        for result in buffers:
+            for kind, array, write in (
+                ("rgb.png", result.rgb, atomic.write_png),
+                ("depth.npy", result.depth, atomic.write_npy),
+                ("instance.png", result.instance, atomic.write_png),
+            ):
+                if array is not None:
+                    rel = sensor_file(scene.scene_id, frame, result.camera, kind)
+                    write(self.root / rel, array)
+                    files[f"{result.camera}.{kind}"] = rel
+        labels_rel = f"{frame_dir(scene.scene_id, frame)}/labels.json"
+        atomic.write_json(self.root / labels_rel, labels)
+        objects = [o for objs in labels["objects"].values() for o in objs]
+        record = {
+            "scene_id": scene.scene_id,
+            "frame": frame,
+            "t": labels["t"],
+            "labels": labels_rel,
+            "files": files,
+            "num_objects": len(objects),
+            "num_visible": sum(1 for o in objects if o["visible"]),
+        }
+        atomic.append_line(self.root / MANIFEST_FILE, json.dumps(record))
+        return record
+
+
+def read_manifest(root: str | Path) -> list[dict[str, Any]]:
+    """Manifest records in order, last record per (scene_id, frame) kept; a torn last line is skipped."""
+    path = Path(root) / MANIFEST_FILE
+    if not path.exists():
+        return []
+    records: dict[tuple[str, int], dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash: that frame is simply not complete
+        records[(rec["scene_id"], rec["frame"])] = rec
+    return sorted(records.values(), key=lambda r: (r["scene_id"], r["frame"]))
+
+
+class NativeDataset:
+    """Read access to a native dataset folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        path = self.root / DATASET_FILE
+        if not path.is_file():
+            raise DatasetError(f"{path}: not found; is {self.root} a synthsense dataset?")
+        try:
+            self.meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}: invalid JSON ({exc})") from None
+        if self.meta.get("format") != FORMAT_NAME:
+            raise DatasetError(f"{path}: not a {FORMAT_NAME} dataset")
+
+    @property
+    def categories(self) -> list[dict[str, Any]]:
+        return self.meta["categories"]
+
+    def frames(self) -> list[dict[str, Any]]:
+        return read_manifest(self.root)
+
+    def iter_labels(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(manifest record, labels) for every completed frame."""
+        for rec in self.frames():
+            yield rec, self.labels(rec["scene_id"], rec["frame"])
+
+    def labels(self, scene_id: str, frame: int) -> dict[str, Any]:
+        return json.loads((self.root / frame_dir(scene_id, frame) / "labels.json").read_text(encoding="utf-8"))
+
+    def scene(self, scene_id: str) -> Scene:
+        return load_scene(self.root / "scenes" / scene_id / "scene.json")
+
+    def rgb(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "rgb.png"))
+
+    def instance(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "instance.png")).astype(np.uint16)
+
+    def depth(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        return np.load(self.root / sensor_file(scene_id, frame, sensor, "depth.npy"), allow_pickle=False)

@@ -1,0 +1,71 @@
+"""The ``synthsense`` command line.
+
+    synthsense generate [hydra overrides...]     e.g. scene=street num_scenes=20 seed=7 output_dir=datasets/s
+    synthsense export FORMAT DATASET             e.g. synthsense export coco datasets/street
+
+Errors in the user's input are printed as one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from generator.errors import ConfigError, OutputError
+
+EXIT_USAGE = 2
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from assets.errors import AssetError
+    from formats.native import DatasetError
+
+    return (ConfigError, OutputError, AssetError, DatasetError)
+
+
+def _generate(overrides: list[str]) -> int:
+    from generator.config import compose_config
+    from generator.run import run_generation
+
+    cfg = compose_config(overrides)
+    summary = run_generation(cfg)
+    print("\n".join(["synthsense generate: done", *(f"  {line}" for line in summary.lines())]))
+    return 0
+
+
+def _export(fmt: str, dataset: str) -> int:
+    from formats.exporters import get_exporter
+
+    try:
+        exporter = get_exporter(fmt)
+    except KeyError as exc:
+        raise ConfigError(exc.args[0]) from None
+    path = exporter(dataset)
+    print(f"synthsense export {fmt}: wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="synthsense", description="Synthetic data engine: scenes, renders, exact labels.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="generate a dataset from the Hydra config (key=value overrides)")
+    gen.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. scene=tabletop num_scenes=20 seed=7")
+    exp = sub.add_parser("export", help="export a native dataset to another format")
+    exp.add_argument("format", help="export format: coco")
+    exp.add_argument("dataset", help="native dataset folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args.overrides)
+        return _export(args.format, args.dataset)
+    except _user_errors() as exc:
+        print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Compose the run config with Hydra and validate it before anything is written.
+
+Every problem becomes a one-line ConfigError naming the key (or file) at fault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from assets.taxonomy import CATEGORIES
+from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, register_configs
+from generator.distributions import parse_distribution
+from generator.errors import ConfigError
+
+RENDERERS = ("pyrender", "fake")
+# Keys that say how much or where to generate, not what: a dataset may be extended or resumed with
+# other values of these, so they are left out of the config hash.
+RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "output_dir", "output")
+
+
+def _one_line(exc: BaseException) -> str:
+    """Hydra and OmegaConf messages span lines; keep the informative ones on a single line."""
+    parts = [str(exc)]
+    if exc.__cause__ is not None:
+        parts.append(str(exc.__cause__))
+    lines = [ln.strip() for p in parts for ln in p.splitlines() if ln.strip()]
+    keep = [ln for ln in lines if not ln.startswith(("Config search path", "provider=", "To append", "object_type"))]
+    return "; ".join(dict.fromkeys(keep))
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    """Compose ``configs/config.yaml`` with command-line ``overrides`` (Hydra syntax) and validate."""
+    register_configs()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(config_module="configs", version_base="1.3"):
+            cfg = compose("config", overrides=list(overrides))
+        OmegaConf.resolve(cfg)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise ConfigError(f"config error: {_one_line(exc)}") from None
+    finally:
+        GlobalHydra.instance().clear()
+    validate_config(cfg)
+    return cfg
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Check values Hydra's types cannot: ranges, names, categories, distributions."""
+    _require(cfg.num_scenes >= 1, f"num_scenes must be >= 1, got {cfg.num_scenes}")
+    _require(cfg.first_scene >= 0, f"first_scene must be >= 0, got {cfg.first_scene}")
+    _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
+    _require(cfg.renderer.name in RENDERERS, f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})")
+    cam = cfg.camera
+    _require(cam.width > 0 and cam.height > 0, f"camera.width/height must be > 0, got {cam.width}x{cam.height}")
+    _require(0 < cam.fov_deg < 180, f"camera.fov_deg must be in (0, 180), got {cam.fov_deg}")
+    _require(0 < cam.znear < cam.zfar, f"camera.znear/zfar must satisfy 0 < znear < zfar, got {cam.znear}, {cam.zfar}")
+    _require(cfg.output.preview_frames >= 0, f"output.preview_frames must be >= 0, got {cfg.output.preview_frames}")
+    from formats.exporters import EXPORTERS  # local: formats is only needed for this check
+
+    for name in cfg.output.export:
+        _require(name in EXPORTERS, f"output.export: unknown format {name!r} ({', '.join(sorted(EXPORTERS))})")
+    _validate_scene(cfg.scene)
+
+
+def _validate_scene(scene: DictConfig) -> None:
+    _require(scene.kind in SCENE_SCHEMAS, f"scene.kind: unknown scene kind {scene.kind!r}")
+    _require(scene.fps > 0, f"scene.fps must be > 0, got {scene.fps}")
+    _require(scene.num_frames >= 1, f"scene.num_frames must be >= 1, got {scene.num_frames}")
+    _require(scene.placement_attempts >= 1, f"scene.placement_attempts must be >= 1, got {scene.placement_attempts}")
+    known = {c.name for c in CATEGORIES}
+    _require(len(scene.categories) > 0, "scene.categories must name at least one category")
+    for name, weight in scene.categories.items():
+        _require(name in known, f"scene.categories: unknown category {name!r}; known: {', '.join(sorted(known))}")
+        _require(weight >= 0, f"scene.categories.{name}: weight must be >= 0, got {weight}")
+    _require(sum(scene.categories.values()) > 0, "scene.categories: weights must not all be 0")
+    schema = SCENE_SCHEMAS[scene.kind]
+    for prefix, node, cls in (("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig),
+                              ("scene.lighting", scene.lighting, LightingConfig)):
+        for f in dataclasses.fields(cls):
+            if f.type == "Any" and f.name in node:
+                dist = parse_distribution(f"{prefix}.{f.name}", OmegaConf.to_container(node, resolve=True)[f.name])
+                _check_counts(f"{prefix}.{f.name}", f.name, dist)
+
+
+def _check_counts(key: str, name: str, dist: Any) -> None:
+    """Counts and sizes must not be negative."""
+    if name.startswith("num_") or name.endswith("_m"):
+        low = dist.args[0] if dist.kind in ("constant", "uniform", "randint") else None
+        if dist.kind == "choice":
+            low = min(dist.args)
+        _require(low is None or (isinstance(low, (int, float)) and low >= 0), f"{key}: must not be negative, got {low}")
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """SHA-256 (first 16 hex digits) of the resolved config without the run-extent keys."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+    for key in RUN_EXTENT_KEYS:
+        data.pop(key, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

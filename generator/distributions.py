@@ -1,0 +1,131 @@
+"""Distributions written in YAML, parsed once and sampled with an explicit Generator.
+
+See ``configs/schema.py`` for the YAML forms. Parsing errors raise ConfigError naming the key.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from generator.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A parsed distribution. ``kind`` is constant | uniform | normal | randint | choice."""
+
+    key: str
+    kind: str
+    args: tuple
+    weights: tuple[float, ...] | None = None
+    clip: tuple[float, float] | None = None
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        """Draw one value (a Python float, int or choice item)."""
+        if self.kind == "constant":
+            return self.args[0]
+        if self.kind == "uniform":
+            return float(rng.uniform(self.args[0], self.args[1]))
+        if self.kind == "normal":
+            value = float(rng.normal(self.args[0], self.args[1]))
+            return float(np.clip(value, *self.clip)) if self.clip else value
+        if self.kind == "randint":
+            return int(rng.integers(self.args[0], self.args[1], endpoint=True))
+        index = int(rng.choice(len(self.args), p=self.weights))
+        return self.args[index]
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _pair(key: str, value: Any, kind: str) -> tuple[float, float]:
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
+        raise ConfigError(f"{key}: '{kind}' takes a list of two numbers, got {value!r}")
+    return _number(key, value[0]), _number(key, value[1])
+
+
+_SHORTHAND = re.compile(r"^\s*(constant|uniform|normal|randint|choice)\s*\((.*)\)\s*$", re.DOTALL)
+
+
+def _from_shorthand(key: str, text: str) -> dict[str, Any] | None:
+    """``"uniform(1, 3)"`` -> ``{"uniform": [1, 3]}``: the form to use on the command line, where a
+    mapping would be merged into the default mapping instead of replacing it."""
+    match = _SHORTHAND.match(text)
+    if match is None:
+        return None
+    kind, body = match.groups()
+    try:
+        args = ast.literal_eval(f"[{body}]")
+    except (ValueError, SyntaxError):
+        raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform(1.0, 3.0)") from None
+    if kind == "constant":
+        return {"constant": args[0] if len(args) == 1 else args}
+    return {kind: args}
+
+
+def parse_distribution(key: str, spec: Any) -> Distribution:
+    """Parse a YAML distribution ``spec`` found at config key ``key``."""
+    if isinstance(spec, str) and (shorthand := _from_shorthand(key, spec)) is not None:
+        spec = shorthand
+    if isinstance(spec, (int, float, str)) and not isinstance(spec, bool):
+        return Distribution(key, "constant", (spec,))
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{key}: expected a number or a distribution mapping, got {spec!r}")
+    spec = dict(spec)
+    kinds = [k for k in ("constant", "uniform", "normal", "randint", "choice") if k in spec]
+    allowed_extra = {"choice": {"weights"}, "normal": {"clip"}}
+    if len(kinds) != 1:
+        raise ConfigError(f"{key}: a distribution needs exactly one of constant, uniform, normal, randint, choice; got {sorted(spec)}")
+    kind = kinds[0]
+    extra = set(spec) - {kind} - allowed_extra.get(kind, set())
+    if extra:
+        raise ConfigError(f"{key}: unknown distribution key(s) {sorted(extra)} for '{kind}'")
+    value = spec[kind]
+    if kind == "constant":
+        return Distribution(key, kind, (value,))
+    if kind == "uniform":
+        low, high = _pair(key, value, kind)
+        if high < low:
+            raise ConfigError(f"{key}: uniform needs low <= high, got {list(value)}")
+        return Distribution(key, kind, (low, high))
+    if kind == "normal":
+        mean, std = _pair(key, value, kind)
+        if std < 0:
+            raise ConfigError(f"{key}: normal needs std >= 0, got {std}")
+        clip = _pair(key, spec["clip"], "clip") if "clip" in spec else None
+        return Distribution(key, kind, (mean, std), clip=clip)
+    if kind == "randint":
+        low, high = _pair(key, value, kind)
+        if low != int(low) or high != int(high) or high < low:
+            raise ConfigError(f"{key}: randint needs two integers low <= high, got {list(value)}")
+        return Distribution(key, kind, (int(low), int(high)))
+    return _parse_choice(key, value, spec.get("weights"))
+
+
+def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:
+    if not isinstance(options, Sequence) or isinstance(options, str) or len(options) == 0:
+        raise ConfigError(f"{key}: choice takes a non-empty list, got {options!r}")
+    if weights is None:
+        probs = tuple([1.0 / len(options)] * len(options))
+    else:
+        if not isinstance(weights, Sequence) or len(weights) != len(options):
+            raise ConfigError(f"{key}: choice weights must be a list as long as the options ({len(options)})")
+        w = np.array([_number(key, x) for x in weights])
+        if (w < 0).any() or w.sum() <= 0:
+            raise ConfigError(f"{key}: choice weights must be >= 0 with a positive sum, got {list(weights)}")
+        probs = tuple((w / w.sum()).tolist())
+    return Distribution(key, "choice", tuple(options), weights=probs)
+
+
+def sample(key: str, spec: Any, rng: np.random.Generator) -> Any:
+    """Parse and draw in one call (parsing is cheap; keeps call sites short)."""
+    return parse_distribution(key, spec).sample(rng)

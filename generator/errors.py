@@ -1,0 +1,9 @@
+"""Errors the CLI reports as one line and a non-zero exit."""
+
+
+class ConfigError(ValueError):
+    """A config key or value is wrong; the message names the key."""
+
+
+class OutputError(RuntimeError):
+    """The output folder cannot be used (e.g. it holds a dataset made from a different config)."""

@@ -1,0 +1,128 @@
+"""Scene pieces shared by every scene kind: asset choice, entities, materials, lights and cameras.
+
+Every function takes an explicit Generator and returns plain scene data whose sampled parameters are
+stored in the returned objects (and hence in scene.json).
+"""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assets.catalog import UserAsset
+from assets.loading import load_asset_mesh
+from assets.procedural import PROCEDURAL_ASSETS
+from generator.distributions import sample
+from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Trajectory
+from scenes.transforms import intrinsics_from_fov, make_pose, rotation_z
+
+
+@dataclass(frozen=True)
+class AssetChoice:
+    """An asset with the scale it will be placed at and the size (l, w, h) in metres that gives."""
+
+    ref: AssetRef
+    scale: float
+    size_m: tuple[float, float, float]
+
+
+def asset_pool(category: str, user_assets: list[UserAsset]) -> list[Any]:
+    """Procedural builders and user assets of one category (procedural first, then user, sorted)."""
+    procedural = sorted((a for a in PROCEDURAL_ASSETS.values() if a.category == category), key=lambda a: a.name)
+    users = sorted((u for u in user_assets if u.category == category), key=lambda u: u.name)
+    return [*procedural, *users]
+
+
+def choose_asset(category: str, user_assets: list[UserAsset], rng: np.random.Generator) -> AssetChoice:
+    """Pick an asset of ``category`` uniformly from its pool and sample its parameters and scale."""
+    pool = asset_pool(category, user_assets)
+    item = pool[int(rng.integers(len(pool)))]
+    if isinstance(item, UserAsset):
+        ref = AssetRef(source="file", name=item.name, path=item.path, up_axis=item.up_axis)
+        scale = float(rng.uniform(*item.scale_range))
+    else:
+        ref = AssetRef(source="procedural", name=item.name, params=item.sample(rng))
+        scale = 1.0
+    return AssetChoice(ref, scale, size_of(ref, scale))
+
+
+def procedural_choice(name: str, params: dict[str, Any]) -> AssetChoice:
+    """A specific procedural asset with given parameters (context pieces)."""
+    ref = AssetRef(source="procedural", name=name, params=params)
+    return AssetChoice(ref, 1.0, size_of(ref, 1.0))
+
+
+def size_of(ref: AssetRef, scale: float) -> tuple[float, float, float]:
+    """[length, width, height] in metres of the asset's bounding box after scaling."""
+    extents = load_asset_mesh(ref).extents * scale
+    return (float(extents[0]), float(extents[1]), float(extents[2]))
+
+
+def standing_entity(
+    name: str, instance_id: int, category: str, choice: AssetChoice, x: float, y: float, support_z: float,
+    yaw: float, material: Material,
+) -> Entity:
+    """An entity resting on a horizontal support at height ``support_z`` (world metres), static."""
+    centre = [x, y, support_z + choice.size_m[2] / 2.0]
+    return Entity(
+        name=name,
+        instance_id=instance_id,
+        category=category,
+        asset=choice.ref,
+        size_m=choice.size_m,
+        trajectory=Trajectory.static(make_pose(rotation_z(yaw), centre)),
+        material=material,
+        scale=choice.scale,
+    )
+
+
+def random_material(cfg: Any, rng: np.random.Generator, key: str = "scene.materials") -> Material:
+    """A material with an HSV-sampled base colour and sampled roughness, metallic, reflectivity."""
+    hue = float(rng.uniform(0.0, 1.0))
+    sat = sample(f"{key}.saturation", cfg.saturation, rng)
+    val = sample(f"{key}.value", cfg.value, rng)
+    return Material(
+        base_color=tuple(float(c) for c in colorsys.hsv_to_rgb(hue, sat, val)),
+        roughness=float(sample(f"{key}.roughness", cfg.roughness, rng)),
+        metallic=float(sample(f"{key}.metallic", cfg.metallic, rng)),
+        reflectivity=float(sample(f"{key}.reflectivity", cfg.reflectivity, rng)),
+    )
+
+
+def grey_material(level: float, roughness: float = 0.9, reflectivity: float = 0.2) -> Material:
+    return Material(base_color=(level, level, level), roughness=roughness, metallic=0.0, reflectivity=reflectivity)
+
+
+def sample_lighting(cfg: Any, rng: np.random.Generator) -> tuple[list[Light], Environment]:
+    """A sun from sampled elevation/azimuth/intensity and a grey ambient level."""
+    key = "scene.lighting"
+    elevation = np.radians(sample(f"{key}.sun_elevation_deg", cfg.sun_elevation_deg, rng))
+    azimuth = np.radians(sample(f"{key}.sun_azimuth_deg", cfg.sun_azimuth_deg, rng))
+    intensity = float(sample(f"{key}.sun_intensity", cfg.sun_intensity, rng))
+    ambient = float(sample(f"{key}.ambient", cfg.ambient, rng))
+    towards_sun = np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)])
+    sun = Light(name="sun", kind="directional", intensity=intensity, direction=tuple(float(v) for v in -towards_sun))
+    return [sun], Environment(ambient=(ambient, ambient, ambient))
+
+
+def make_camera(cfg: Any, ego_from_sensor: np.ndarray) -> Camera:
+    """The rig camera from the camera config and a mount pose (OpenCV frame)."""
+    return Camera(
+        name=cfg.name,
+        width=int(cfg.width),
+        height=int(cfg.height),
+        K=intrinsics_from_fov(int(cfg.width), int(cfg.height), float(cfg.fov_deg)),
+        ego_from_sensor=ego_from_sensor,
+        znear=float(cfg.znear),
+        zfar=float(cfg.zfar),
+    )
+
+
+def weighted_category(categories: dict[str, float], rng: np.random.Generator) -> str:
+    """Draw a category name with probability proportional to its weight (sorted for stability)."""
+    names = sorted(categories)
+    weights = np.array([categories[n] for n in names], dtype=np.float64)
+    return names[int(rng.choice(len(names), p=weights / weights.sum()))]

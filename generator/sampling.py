@@ -1,0 +1,61 @@
+"""config -> Scene. ``sample_scene`` is pure: the same config and index always give the same Scene."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assets.catalog import UserAsset
+from generator import street, tabletop
+from generator.distributions import sample
+from generator.errors import ConfigError
+from generator.pieces import sample_lighting
+from generator.seeding import rng_for, seeds_record
+from scenes import Scene
+
+
+def scene_id_for(index: int) -> str:
+    """Folder name of scene ``index``: zero-padded so folders sort in index order."""
+    return f"{index:06d}"
+
+
+def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = None) -> Scene:
+    """Sample scene ``index`` of the run described by ``cfg`` (a composed RunConfig).
+
+    Args:
+        cfg: the validated run config (see configs/schema.py).
+        index: the scene's index in the run; with ``cfg.seed`` it fixes every random draw.
+        user_assets: assets from ``cfg.scene.catalog``, loaded once by the caller.
+    """
+    scene_cfg = cfg.scene
+    seed = int(cfg.seed)
+    user_assets = user_assets or []
+    rng_layout = rng_for(seed, index, "layout")
+    count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_layout))
+    if count < 0:
+        raise ConfigError(f"scene.num_objects: sampled a negative count ({count})")
+    if scene_cfg.kind == "street":
+        layout = street.sample_street_layout(scene_cfg, rng_layout)
+        context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
+        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count)
+        rig, rig_params = street.ego_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"))
+    elif scene_cfg.kind == "tabletop":
+        layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
+        context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
+        objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count)
+        rig, rig_params = tabletop.hemisphere_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"))
+    else:
+        raise ConfigError(f"scene.kind: unknown scene kind {scene_cfg.kind!r} (street, tabletop)")
+    lights, environment = sample_lighting(scene_cfg.lighting, rng_for(seed, index, "lighting"))
+    return Scene(
+        scene_id=scene_id_for(index),
+        index=index,
+        seeds=seeds_record(seed, index),
+        fps=float(scene_cfg.fps),
+        num_frames=int(scene_cfg.num_frames),
+        entities=[*objects, *context],
+        lights=lights,
+        environment=environment,
+        rig=rig,
+        kind=scene_cfg.kind,
+        params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects)},
+    )

@@ -1,0 +1,103 @@
+"""Tabletop scenes: household objects standing on a table, a floor, and a camera on a hemisphere
+aimed at the table. World frame: z up, floor at z = 0, table centred on the origin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from assets.catalog import UserAsset
+from generator.distributions import sample
+from generator.pieces import (
+    choose_asset,
+    grey_material,
+    make_camera,
+    procedural_choice,
+    random_material,
+    standing_entity,
+    weighted_category,
+)
+from generator.placement import Footprint, Placer
+from generator.seeding import rng_for
+from scenes import Entity, Material, SensorRig, Trajectory
+from scenes.transforms import look_at
+
+EDGE_MARGIN_M = 0.03  # keep objects this far inside the table top's edge
+
+
+def sample_table_layout(cfg: Any, rng: np.random.Generator) -> dict[str, float]:
+    """Table size parameters (metres)."""
+    return {
+        "table_length_m": float(sample("scene.table_length_m", cfg.table_length_m, rng)),
+        "table_width_m": float(sample("scene.table_width_m", cfg.table_width_m, rng)),
+        "table_height_m": float(sample("scene.table_height_m", cfg.table_height_m, rng)),
+    }
+
+
+def context_entities(layout: dict[str, float], rng: np.random.Generator) -> list[Entity]:
+    """A floor slab and the table (instance id 0: scenery)."""
+    floor = procedural_choice("road", {"length": 8.0, "width": 8.0, "thickness": 0.05})
+    table = procedural_choice(
+        "table",
+        {
+            "length": layout["table_length_m"],
+            "width": layout["table_width_m"],
+            "height": layout["table_height_m"],
+            "top_thickness": 0.04,
+            "leg_width": 0.05,
+        },
+    )
+    wood = Material(base_color=(float(rng.uniform(0.3, 0.6)), float(rng.uniform(0.2, 0.4)), 0.15), roughness=0.6)
+    return [
+        standing_entity("floor", 0, "ground", floor, 0.0, 0.0, -0.05, 0.0, grey_material(float(rng.uniform(0.3, 0.7)))),
+        standing_entity("table", 0, "table", table, 0.0, 0.0, 0.0, 0.0, wood),
+    ]
+
+
+def place_objects(
+    cfg: Any, layout: dict[str, float], user_assets: list[UserAsset], root_seed: int, index: int, count: int
+) -> list[Entity]:
+    """Up to ``count`` objects standing on the table top, random yaw, no footprint overlap."""
+    placer = Placer(margin=0.01)
+    top_z = layout["table_height_m"]
+    entities: list[Entity] = []
+    for slot in range(count):
+        rng_layout = rng_for(root_seed, index, "layout", slot)
+        category = weighted_category(dict(cfg.categories), rng_layout)
+        choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", slot))
+        material = random_material(cfg.materials, rng_for(root_seed, index, "materials", slot))
+        radius = 0.5 * float(np.hypot(choice.size_m[0], choice.size_m[1]))
+        half_x = layout["table_length_m"] / 2.0 - EDGE_MARGIN_M - radius
+        half_y = layout["table_width_m"] / 2.0 - EDGE_MARGIN_M - radius
+        if half_x <= 0 or half_y <= 0:
+            continue  # larger than the table: skip the slot
+        for _ in range(cfg.placement_attempts):
+            x, y = float(rng_layout.uniform(-half_x, half_x)), float(rng_layout.uniform(-half_y, half_y))
+            yaw = float(rng_layout.uniform(-np.pi, np.pi))
+            if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
+                instance_id = len(entities) + 1
+                entities.append(
+                    standing_entity(f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, top_z, yaw, material)
+                )
+                break
+    return entities
+
+
+def hemisphere_rig(cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> tuple[SensorRig, dict]:
+    """A static camera on a hemisphere around the table centre, aimed at the table top (jittered)."""
+    distance = float(sample("scene.camera_distance_m", cfg.camera_distance_m, rng))
+    elevation = np.radians(sample("scene.camera_elevation_deg", cfg.camera_elevation_deg, rng))
+    azimuth = np.radians(sample("scene.camera_azimuth_deg", cfg.camera_azimuth_deg, rng))
+    target = np.array([*rng.uniform(-0.1, 0.1, size=2), layout["table_height_m"]])
+    eye = target + distance * np.array(
+        [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+    )
+    rig = SensorRig(trajectory=Trajectory.static(np.eye(4)), cameras=[make_camera(camera_cfg, look_at(eye, target))])
+    params = {
+        "camera_distance_m": distance,
+        "camera_elevation_rad": float(elevation),
+        "camera_azimuth_rad": float(azimuth),
+        "camera_target": [float(v) for v in target],
+    }
+    return rig, params

@@ -1,0 +1,5 @@
+"""Buffers + Scene -> label records (masks, 2D and 3D boxes, visibility, truncation)."""
+
+from labels.annotate import OCCLUSION_THRESHOLDS, annotate, encode_rle, occlusion_level
+
+__all__ = ["OCCLUSION_THRESHOLDS", "annotate", "encode_rle", "occlusion_level"]

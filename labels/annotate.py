@@ -1,0 +1,127 @@
+"""Buffers + Scene -> the label record of one camera frame (labels.json).
+
+Backend-independent: works on the instance map, the amodal masks and the Scene only, so every renderer
+gets the same labels by construction.
+
+Occlusion levels (KITTI-style, from ``visibility`` = visible pixels / unoccluded pixels in the image):
+    0 fully visible   visibility >= 0.9
+    1 partly occluded 0.5 <= visibility < 0.9
+    2 largely occluded 0 < visibility < 0.5
+    3 not visible     no visible pixel (fully occluded or outside the image)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from assets.taxonomy import category_id
+from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
+from scenes import Camera, Scene
+from scenes.transforms import invert_pose
+
+OCCLUSION_THRESHOLDS = (0.9, 0.5)  # visibility at or above: level 0; at or above: level 1; above 0: 2
+
+
+def occlusion_level(visibility: float, visible_pixels: int) -> int:
+    """KITTI-style occlusion level from visibility (see module docstring)."""
+    if visible_pixels == 0:
+        return 3
+    if visibility >= OCCLUSION_THRESHOLDS[0]:
+        return 0
+    if visibility >= OCCLUSION_THRESHOLDS[1]:
+        return 1
+    return 2
+
+
+def encode_rle(mask: np.ndarray) -> dict[str, Any]:
+    """COCO compressed RLE of a bool (H, W) mask, with ``counts`` as a str (JSON-ready)."""
+    rle = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
+
+
+def sensor_record(scene: Scene, camera: Camera, t: float) -> dict[str, Any]:
+    """Calibration of a camera at time t: K, image size, and its poses (OpenCV camera frame)."""
+    return {
+        "type": "camera",
+        "width": camera.width,
+        "height": camera.height,
+        "K": camera.K.tolist(),
+        "ego_from_sensor": camera.ego_from_sensor.tolist(),
+        "world_from_sensor": scene.rig.world_from_sensor(camera, t).tolist(),
+    }
+
+
+def annotate(
+    scene: Scene, frame: int, camera: Camera, instance: np.ndarray, amodal: dict[int, np.ndarray]
+) -> dict[str, Any]:
+    """The labels of one camera at frame ``frame``.
+
+    Args:
+        scene: the scene rendered.
+        frame: frame index (t = frame / fps).
+        camera: the camera the buffers come from.
+        instance: uint16 (H, W) instance map, 0 = no object.
+        amodal: id -> bool (H, W) mask of the object's unoccluded silhouette inside the image; objects
+            missing from it do not reach the image.
+    """
+    t = scene.frame_time(frame)
+    world_from_camera = scene.rig.world_from_sensor(camera, t)
+    camera_from_world = invert_pose(world_from_camera)
+    ids, counts = np.unique(instance, return_counts=True)
+    visible_counts = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    objects = [
+        _object_record(entity, camera, world_from_camera, camera_from_world, instance, amodal, visible_counts, t)
+        for entity in scene.labelled_entities()
+    ]
+    present = sorted({o["category_id"] for o in objects if o["visible"]})
+    return {
+        "scene_id": scene.scene_id,
+        "frame": frame,
+        "t": t,
+        "world_from_ego": scene.rig.trajectory.pose_at(t).tolist(),
+        "sensors": {camera.name: sensor_record(scene, camera, t)},
+        "objects": {camera.name: objects},
+        "categories_present": {camera.name: present},
+    }
+
+
+def _object_record(entity, camera, world_from_camera, camera_from_world, instance, amodal, visible_counts, t) -> dict:
+    iid = entity.instance_id
+    world_from_object = entity.trajectory.pose_at(t)
+    camera_from_object = camera_from_world @ world_from_object
+    visible_pixels = int(visible_counts.get(iid, 0))
+    record: dict[str, Any] = {
+        "instance_id": iid,
+        "category": entity.category,
+        "category_id": category_id(entity.category),
+        "visible": visible_pixels > 0,
+        "visible_pixels": visible_pixels,
+        "bbox_visible": None,
+        "bbox_amodal": None,
+        "mask_rle": None,
+        "unoccluded_pixels": 0,
+        "visibility": 0.0,
+        "truncation": truncation(camera_from_object, entity.size_m, camera.K, camera.width, camera.height, camera.znear),
+        "box3d_world": box3d_record(world_from_object, entity.size_m),
+        "box3d_camera": {**box3d_record(camera_from_object, entity.size_m), "rotation_y": rotation_y_kitti(camera_from_object)},
+        "distance_m": float(np.linalg.norm(camera_from_object[:3, 3])),
+        "velocity_world": [float(v) for v in entity.trajectory.velocity_at(t)],
+    }
+    silhouette = amodal.get(iid)
+    if visible_pixels:
+        visible_mask = instance == iid
+        # The unoccluded silhouette contains the visible pixels by definition; the union guards the
+        # rare pixel where two rasterizations of the same edge disagree.
+        silhouette = visible_mask if silhouette is None else (silhouette | visible_mask)
+        record["bbox_visible"] = mask_box(visible_mask)
+        record["mask_rle"] = encode_rle(visible_mask)
+    if silhouette is not None and silhouette.any():
+        unoccluded = int(silhouette.sum())
+        record["bbox_amodal"] = mask_box(silhouette)
+        record["unoccluded_pixels"] = unoccluded
+        record["visibility"] = visible_pixels / unoccluded
+    record["occlusion"] = occlusion_level(record["visibility"], visible_pixels)
+    return record

@@ -1,0 +1,117 @@
+"""Pure geometry for labels: 3D boxes in a frame, projected extents, polygon clipping, mask boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenes.transforms import BOX_EDGES, box_corners, quaternion_from_matrix, transform_points, yaw_from_matrix
+
+
+def box3d_record(frame_from_object: np.ndarray, size_m: tuple[float, float, float]) -> dict:
+    """A 3D box expressed in some frame: centre (m), size_m [l, w, h], rotation quaternion (w, x, y, z),
+    and yaw = heading of the object's +x axis about the frame's +z (radians)."""
+    rot = frame_from_object[:3, :3]
+    return {
+        "center": [float(v) for v in frame_from_object[:3, 3]],
+        "size_m": [float(v) for v in size_m],
+        "rotation_wxyz": [float(v) for v in quaternion_from_matrix(rot)],
+        "yaw": yaw_from_matrix(rot),
+    }
+
+
+def rotation_y_kitti(camera_from_object: np.ndarray) -> float:
+    """KITTI ``rotation_y``: rotation of the object's +x axis about the camera's +y axis (OpenCV frame),
+    0 when the object points along the camera's +x, in [-pi, pi]."""
+    forward = camera_from_object[:3, 0]
+    return float(np.arctan2(-forward[2], forward[0]))
+
+
+def near_clipped_box_points(camera_from_object: np.ndarray, size_m, znear: float) -> np.ndarray:
+    """Points (n, 3) in the camera frame outlining the box's part in front of the near plane: the
+    corners with z >= znear plus the crossings of the box edges with z = znear. Empty if none."""
+    corners = transform_points(camera_from_object, box_corners(size_m))
+    points = [c for c in corners if c[2] >= znear]
+    for a, b in BOX_EDGES:
+        za, zb = corners[a, 2], corners[b, 2]
+        if (za - znear) * (zb - znear) < 0:
+            s = (znear - za) / (zb - za)
+            points.append(corners[a] + s * (corners[b] - corners[a]))
+    return np.array(points).reshape(-1, 3)
+
+
+def convex_hull_2d(points: np.ndarray) -> np.ndarray:
+    """Counter-clockwise convex hull (m, 2) of (n, 2) points (Andrew's monotone chain)."""
+    pts = sorted(set(map(tuple, np.asarray(points, dtype=np.float64))))
+    if len(pts) <= 2:
+        return np.array(pts)
+
+    def half(seq):
+        out: list = []
+        for p in seq:
+            while len(out) >= 2 and np.cross(np.subtract(out[-1], out[-2]), np.subtract(p, out[-2])) <= 0:
+                out.pop()
+            out.append(p)
+        return out
+
+    lower, upper = half(pts), half(reversed(pts))
+    return np.array(lower[:-1] + upper[:-1])
+
+
+def polygon_area(poly: np.ndarray) -> float:
+    """Area of a simple polygon (m, 2) (shoelace formula)."""
+    if len(poly) < 3:
+        return 0.0
+    x, y = poly[:, 0], poly[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def clip_polygon_to_rect(poly: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Sutherland-Hodgman clipping of a convex polygon (m, 2) to the rectangle [x0, x1] x [y0, y1]."""
+    out = [tuple(p) for p in poly]
+    for axis, bound, keep_below in ((0, x0, False), (0, x1, True), (1, y0, False), (1, y1, True)):
+        inside = (lambda p, a=axis, b=bound, k=keep_below: p[a] <= b if k else p[a] >= b)
+        src, out = out, []
+        for i, cur in enumerate(src):
+            prev = src[i - 1]
+            if inside(cur):
+                if not inside(prev):
+                    out.append(_crossing(prev, cur, axis, bound))
+                out.append(cur)
+            elif inside(prev):
+                out.append(_crossing(prev, cur, axis, bound))
+        if not out:
+            break
+    return np.array(out).reshape(-1, 2)
+
+
+def _crossing(p, q, axis: int, bound: float) -> tuple[float, float]:
+    s = (bound - p[axis]) / (q[axis] - p[axis])
+    return (p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1]))
+
+
+def truncation(camera_from_object: np.ndarray, size_m, K: np.ndarray, width: int, height: int, znear: float) -> float:
+    """Share in [0, 1] of the object's projected extent that falls outside the image.
+
+    The extent is the convex hull of the projected 3D box (clipped at the near plane); the image is the
+    rectangle of its pixels' areas, [-0.5, W - 0.5] x [-0.5, H - 0.5] in OpenCV pixel coordinates.
+    An object wholly behind the camera has truncation 1.
+    """
+    pts = near_clipped_box_points(camera_from_object, size_m, znear)
+    if len(pts) < 3:
+        return 1.0
+    uv = pts[:, :2] / pts[:, 2:3] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+    hull = convex_hull_2d(uv)
+    total = polygon_area(hull)
+    if total <= 0.0:
+        return 1.0
+    inside = polygon_area(clip_polygon_to_rect(hull, -0.5, -0.5, width - 0.5, height - 0.5))
+    return float(np.clip(1.0 - inside / total, 0.0, 1.0))
+
+
+def mask_box(mask: np.ndarray) -> list[int] | None:
+    """COCO box [x, y, w, h] of the pixels set in a bool (H, W) mask, None if empty."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if cols.size == 0:
+        return None
+    rows = np.flatnonzero(mask.any(axis=1))
+    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]

@@ -1,0 +1,73 @@
+"""The backend protocol every renderer implements, and the vocabulary of passes it can produce.
+
+A backend compiles a frozen Scene into its own world once per scene and then renders frames by
+updating poses. ``render`` always returns a :class:`RenderResult` of the same shape: a pass that was
+not requested is ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from scenes import Camera, Scene
+
+
+class Pass(str, Enum):
+    """Ground-truth passes. Each line: dtype, shape, unit, frame, background value."""
+
+    RGB = "rgb"  # uint8 (H, W, 3), sRGB colour; background = environment background colour
+    DEPTH = "depth"  # float32 (H, W), metres along the OpenCV optical axis (planar z); 0.0 = no surface
+    INSTANCE = "instance"  # uint16 (H, W), instance id of the visible surface; 0 = no labelled object
+    AMODAL = "amodal"  # dict id -> bool (H, W): pixels the object would cover with nothing in front
+
+
+@dataclass
+class RenderResult:
+    """One camera's buffers at one time. Fields not requested are None."""
+
+    camera: str
+    t: float
+    rgb: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    instance: np.ndarray | None = None
+    amodal: dict[int, np.ndarray] | None = None
+
+
+class BackendError(RuntimeError):
+    """A backend cannot be set up or asked for something it cannot produce."""
+
+
+@runtime_checkable
+class RendererBackend(Protocol):
+    """What the generator needs from a renderer."""
+
+    name: str
+    capabilities: frozenset[Pass]
+
+    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds."""
+        ...
+
+    def close(self) -> None:
+        """Release GPU/GL resources. Safe to call twice."""
+        ...
+
+
+def check_passes(backend_name: str, capabilities: frozenset[Pass], requested: frozenset[Pass]) -> None:
+    """Raise BackendError naming the passes ``backend_name`` cannot produce."""
+    missing = sorted(p.value for p in requested - capabilities)
+    if missing:
+        raise BackendError(f"renderer {backend_name!r} cannot produce pass(es) {', '.join(missing)}")
+
+
+def select_camera(scene: Scene, camera: str | None) -> Camera:
+    """The named camera of the scene's rig, or its first camera when ``camera`` is None."""
+    if camera is None:
+        if not scene.rig.cameras:
+            raise BackendError(f"scene {scene.scene_id} has no camera")
+        return scene.rig.cameras[0]
+    return scene.rig.camera(camera)

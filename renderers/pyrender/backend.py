@@ -1,0 +1,158 @@
+"""The pyrender backend: rasterizes camera passes with OpenGL (headless EGL, Mesa llvmpipe on CPU).
+
+One GL context lives as long as the backend; one pyrender world per Scene, compiled on the Scene's
+first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
+
+- rgb: pyrender's lit forward pass (multisampled).
+- depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
+  with every entity drawn in its id colour, context entities in black so they still occlude; depth
+  comes from the same pass, so depth and instance agree pixel for pixel.
+- amodal: for labelled entities whose 3D box may be in view, the pixels each covers on its own, with
+  the same rasterization as the instance pass; by default 24 objects per union pass (see
+  ``offscreen``), or one segmentation pass per object (``amodal_method="per_object"``, the reference
+  the union pass is tested against).
+
+A GL context belongs to the thread that uses it: use one backend per process, not across threads.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import numpy as np
+
+from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
+from renderers.pyrender._gl import pyrender
+from renderers.pyrender.compile import CompiledScene, compile_scene, pose_nodes
+from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, box_in_view, decode_bits, decode_instance
+from renderers.pyrender.offscreen import OffscreenRenderer
+from scenes import Camera, Entity, Scene
+from scenes.transforms import invert_pose
+
+AMODAL_METHODS = ("union", "per_object")
+_WHITE = (255, 255, 255)
+
+
+class PyrenderBackend:
+    """Renderer backend over pyrender.
+
+    Args:
+        passes: the passes every ``render`` call produces; others come back as None.
+        amodal_method: "union" (up to 24 objects per GL pass) or "per_object" (one pass per object);
+            both give identical masks.
+
+    Raises:
+        BackendError: a requested pass is not in ``capabilities``.
+    """
+
+    name = "pyrender"
+    capabilities = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+
+    def __init__(self, passes: frozenset[Pass], *, amodal_method: str = "union") -> None:
+        passes = frozenset(passes)
+        check_passes(self.name, self.capabilities, passes)
+        if amodal_method not in AMODAL_METHODS:
+            raise BackendError(f"unknown amodal_method {amodal_method!r}; known: {', '.join(AMODAL_METHODS)}")
+        self.passes = passes
+        self.amodal_method = amodal_method
+        self.compile_count = 0  # how many Scenes were compiled: one per scene, never per frame
+        self._renderer: OffscreenRenderer | None = None
+        self._compiled: CompiledScene | None = None
+        self._closed = False
+
+    @property
+    def pyrender_scene(self) -> pyrender.Scene | None:
+        """The pyrender world of the Scene rendered last (None before the first render)."""
+        return None if self._compiled is None else self._compiled.scene
+
+    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds.
+
+        Returns:
+            A RenderResult whose requested passes are filled: rgb (H, W, 3) uint8, depth (H, W) float32
+            planar metres (0 = no surface), instance (H, W) uint16 (0 = no labelled object), amodal
+            {instance id: bool (H, W)} for labelled objects covering at least one pixel.
+        """
+        if self._closed:
+            raise BackendError("pyrender backend used after close()")
+        cam = select_camera(scene, camera)
+        compiled = self._compiled_for(scene)
+        pose_nodes(compiled, cam, t)
+        renderer = self._renderer_for(cam)
+        result = RenderResult(camera=cam.name, t=t)
+        if Pass.RGB in self.passes:
+            color, _ = renderer.render(compiled.scene)
+            result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
+        if self.passes & {Pass.DEPTH, Pass.INSTANCE}:
+            color, depth = renderer.render_segmentation(compiled.scene, compiled.instance_colors)
+            if Pass.DEPTH in self.passes:
+                result.depth = depth.astype(np.float32, copy=False)
+            if Pass.INSTANCE in self.passes:
+                result.instance = decode_instance(color)
+        if Pass.AMODAL in self.passes:
+            result.amodal = self._amodal(renderer, compiled, cam, t)
+        return result
+
+    def close(self) -> None:
+        """Free the GL context and every GL object. Safe to call twice."""
+        if self._renderer is not None:
+            self._renderer.delete()
+        self._renderer = None
+        self._compiled = None
+        self._closed = True
+
+    def __enter__(self) -> PyrenderBackend:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _compiled_for(self, scene: Scene) -> CompiledScene:
+        # A new scene_id, or another Scene object under the same id, is a new world; the previous
+        # world's GL buffers are freed by pyrender on the next render, which no longer sees them.
+        compiled = self._compiled
+        if compiled is None or compiled.source is not scene or compiled.source.scene_id != scene.scene_id:
+            compiled = self._compiled = compile_scene(scene)
+            self.compile_count += 1
+        return compiled
+
+    def _renderer_for(self, camera: Camera) -> OffscreenRenderer:
+        if self._renderer is None:
+            self._renderer = OffscreenRenderer(camera.width, camera.height)
+        elif (self._renderer.viewport_width, self._renderer.viewport_height) != (camera.width, camera.height):
+            # EGL renders into framebuffer objects, so a new size only needs new framebuffers (pyrender
+            # reallocates them on the next render), not a new context: uploaded meshes stay valid.
+            self._renderer.viewport_width = camera.width
+            self._renderer.viewport_height = camera.height
+        return self._renderer
+
+    def _amodal(
+        self, renderer: OffscreenRenderer, compiled: CompiledScene, camera: Camera, t: float
+    ) -> dict[int, np.ndarray]:
+        camera_from_world = invert_pose(compiled.source.rig.world_from_sensor(camera, t))
+        candidates = [
+            (entity, node)
+            for entity, node in compiled.entity_nodes
+            if entity.is_labelled and _may_be_in_view(entity, camera, camera_from_world, t)
+        ]
+        masks: list[np.ndarray] = []
+        if self.amodal_method == "per_object":
+            for _, node in candidates:
+                color, _ = renderer.render_segmentation(compiled.scene, {node: _WHITE})
+                masks.append(color[..., 0] > 0)
+        else:
+            for start in range(0, len(candidates), AMODAL_BITS_PER_PASS):
+                chunk = candidates[start : start + AMODAL_BITS_PER_PASS]
+                colors = {node: bit_color(k) for k, (_, node) in enumerate(chunk)}
+                masks.extend(decode_bits(renderer.render_union(compiled.scene, colors), len(chunk)))
+        # An object covering no pixel is not in the image: labels see no entry, as for culled objects.
+        return {entity.instance_id: mask for (entity, _), mask in zip(candidates, masks, strict=True) if mask.any()}
+
+
+def _may_be_in_view(entity: Entity, camera: Camera, camera_from_world: np.ndarray, t: float) -> bool:
+    camera_from_object = camera_from_world @ entity.trajectory.pose_at(t)
+    return box_in_view(
+        camera.K, camera.width, camera.height, camera.znear, camera.zfar, camera_from_object, entity.size_m
+    )

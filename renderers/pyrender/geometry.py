@@ -1,0 +1,106 @@
+"""Numpy-only helpers of the pyrender backend: GL camera conventions, label colour codes, culling.
+
+Nothing here imports pyrender or OpenGL, so these conventions can be tested and reused without a GL
+context. Frames: OpenCV camera frame (x right, y down, z forward); poses are 4x4 ``a_from_b``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scenes.transforms import box_corners, make_pose, transform_points
+
+# One batched amodal pass encodes one object per bit of the 24-bit RGB colour buffer.
+AMODAL_BITS_PER_PASS = 24
+
+
+def gl_intrinsics(K: np.ndarray) -> tuple[float, float, float, float]:
+    """``(fx, fy, cx, cy)`` to hand to ``pyrender.IntrinsicsCamera`` for an OpenCV ``K`` (3x3, pixels).
+
+    pyrender's projection maps a camera-frame point to window coordinates x_w = fx * x / z + cx
+    (and, after its vertical flip of the read-back image, row coordinate fy * y / z + cy), and GL
+    samples pixel (row i, column j) at window coordinates (j + 0.5, i + 0.5). Our K puts that pixel's
+    centre at (u, v) = (j, i) (DESIGN.md), so the principal point moves by half a pixel.
+    """
+    return float(K[0, 0]), float(K[1, 1]), float(K[0, 2]) + 0.5, float(K[1, 2]) + 0.5
+
+
+def instance_color(instance_id: int) -> tuple[int, int, int]:
+    """Colour (R, G, B bytes) that encodes a uint16 instance id exactly in a segmentation pass."""
+    if not 0 <= instance_id <= 0xFFFF:
+        raise ValueError(f"instance id {instance_id} does not fit in uint16")
+    return instance_id & 0xFF, instance_id >> 8, 0
+
+
+def decode_instance(color: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`instance_color` for an image: (H, W, 3) uint8 -> (H, W) uint16 ids."""
+    return color[..., 0].astype(np.uint16) | (color[..., 1].astype(np.uint16) << 8)
+
+
+def bit_color(bit: int) -> tuple[int, int, int]:
+    """Colour (R, G, B bytes) with only bit ``bit`` (0..23) of the 24-bit RGB value set."""
+    if not 0 <= bit < AMODAL_BITS_PER_PASS:
+        raise ValueError(f"bit {bit} outside 0..{AMODAL_BITS_PER_PASS - 1}")
+    color = [0, 0, 0]
+    color[bit // 8] = 1 << (bit % 8)
+    return color[0], color[1], color[2]
+
+
+def decode_bits(color: np.ndarray, count: int) -> list[np.ndarray]:
+    """Split an OR-ed bit image (H, W, 3) uint8 into ``count`` bool (H, W) masks, mask k = bit k."""
+    packed = color[..., 0].astype(np.uint32) | (color[..., 1].astype(np.uint32) << 8)
+    packed |= color[..., 2].astype(np.uint32) << 16
+    return [(packed >> np.uint32(k)) & np.uint32(1) == 1 for k in range(count)]
+
+
+def box_in_view(
+    K: np.ndarray,
+    width: int,
+    height: int,
+    znear: float,
+    zfar: float,
+    camera_from_object: np.ndarray,
+    size_m: tuple[float, float, float],
+) -> bool:
+    """Whether a 3D box may cover a pixel of the image: False only when it lies entirely outside one
+    plane of the view frustum (conservative, like GL frustum culling).
+
+    Args:
+        K: (3, 3) OpenCV intrinsics in pixels, zero skew.
+        width, height: image size in pixels.
+        znear, zfar: clipping distances in metres along the optical axis.
+        camera_from_object: (4, 4) pose of the box's frame in the OpenCV camera frame.
+        size_m: [length, width, height] of the box in metres, centred on its frame's origin.
+    """
+    x, y, z = transform_points(camera_from_object, box_corners(size_m)).T
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    # Each row is one half-space the frustum lies in, as "value >= 0"; the image spans pixel edges
+    # u in [-0.5, width - 0.5], v in [-0.5, height - 0.5]. Multiplying through by z keeps the planes
+    # valid for corners behind the camera.
+    inside = np.stack(
+        [
+            z - znear,
+            zfar - z,
+            fx * x + (cx + 0.5) * z,
+            (width - 0.5 - cx) * z - fx * x,
+            fy * y + (cy + 0.5) * z,
+            (height - 0.5 - cy) * z - fy * y,
+        ]
+    )
+    return not bool(np.any(np.all(inside < 0, axis=1)))
+
+
+def light_pose(direction: tuple[float, float, float]) -> np.ndarray:
+    """World pose (4x4) of a directional light whose -z axis points along ``direction`` (world frame,
+    the way the light travels), as pyrender's DirectionalLight expects. Translation is zero."""
+    z_axis = -np.asarray(direction, dtype=np.float64)
+    norm = np.linalg.norm(z_axis)
+    if norm < 1e-12:
+        raise ValueError("directional light needs a non-zero direction")
+    z_axis /= norm
+    # Any x axis perpendicular to z will do; pick the world axis least aligned with z for stability.
+    helper = np.eye(3)[int(np.argmin(np.abs(z_axis)))]
+    x_axis = np.cross(helper, z_axis)
+    x_axis /= np.linalg.norm(x_axis)
+    y_axis = np.cross(z_axis, x_axis)
+    return make_pose(np.stack([x_axis, y_axis, z_axis], axis=1), np.zeros(3))

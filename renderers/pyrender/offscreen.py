@@ -1,0 +1,92 @@
+"""pyrender's offscreen renderer with one extra mode: a union pass for amodal masks.
+
+In a union pass every drawn fragment is OR-ed into the colour buffer (``glLogicOp(GL_OR)``) with the
+depth test off, so each object drawing its own bit (see ``geometry.bit_color``) leaves, in every
+pixel, the set of objects whose surfaces cover that pixel centre, occluded or not. Rasterization is
+the same as a segmentation pass (multisampling off, back faces culled), so each bit equals the mask
+of a render of that object alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from renderers.pyrender._gl import EGL, GL, egl, pyrender
+
+
+class _UnionRenderer(pyrender.Renderer):
+    """pyrender.Renderer whose forward pass can OR fragments together instead of depth testing."""
+
+    union_mode: bool = False
+
+    def _configure_forward_pass_viewport(self, flags: int) -> None:
+        # pyrender sets the depth test here on every forward pass, so this is the hook that runs
+        # after it and before any draw call; glClear ignores the logic op, so the clear still zeroes.
+        super()._configure_forward_pass_viewport(flags)
+        if self.union_mode:
+            GL.glDisable(GL.GL_DEPTH_TEST)
+            GL.glEnable(GL.GL_COLOR_LOGIC_OP)
+            GL.glLogicOp(GL.GL_OR)
+        else:
+            GL.glDisable(GL.GL_COLOR_LOGIC_OP)
+
+
+class OffscreenRenderer(pyrender.OffscreenRenderer):
+    """One headless GL context (EGL by default) and its renderer, able to render union passes."""
+
+    def _create(self) -> None:
+        super()._create()
+        # pyrender.Renderer.__init__ makes no GL calls and the fresh one owns no GL objects yet, so
+        # swapping it for the subclass right after context creation is safe.
+        self._renderer = _UnionRenderer(self.viewport_width, self.viewport_height)
+
+    def delete(self) -> None:
+        """Free this renderer's GL objects and its context. Safe to call twice.
+
+        pyrender's own ``delete`` ends with ``eglTerminate`` on the EGL display, which every context
+        of the process shares, so closing one backend would break every other live one; here only
+        this renderer's context is destroyed and the display stays initialized.
+        """
+        if self._renderer is None:
+            return
+        self._platform.make_current()
+        self._renderer.delete()
+        _release_context(self._platform)
+        self._renderer = None
+        self._platform = None
+
+    def render_segmentation(self, scene: pyrender.Scene, node_colors: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Segmentation pass drawing only the nodes in ``node_colors`` (node -> RGB bytes), depth-tested.
+
+        Returns ``(color, depth)``: (H, W, 3) uint8 and (H, W) float32 planar depth in metres (0 where
+        nothing was drawn), both sampled at pixel centres.
+        """
+        color, depth = self.render(scene, pyrender.RenderFlags.SEG, node_colors)
+        return np.array(color), np.array(depth)
+
+    def render_union(self, scene: pyrender.Scene, node_colors: dict) -> np.ndarray:
+        """Union pass: (H, W, 3) uint8, the bitwise OR of the colours of every listed node covering
+        each pixel centre, ignoring occlusion."""
+        renderer: _UnionRenderer = self._renderer
+        renderer.union_mode = True
+        try:
+            color, _ = self.render(scene, pyrender.RenderFlags.SEG, node_colors)
+        finally:
+            renderer.union_mode = False
+        return np.array(color)
+
+
+def _release_context(platform: object) -> None:
+    """Destroy a pyrender platform's GL context without terminating a shared EGL display."""
+    if not isinstance(platform, egl.EGLPlatform):
+        platform.delete_context()
+        return
+    display, context = platform._egl_display, platform._egl_context
+    if display is None or context is None:
+        return
+    # Release it from this thread first: a current context is only destroyed once it is released.
+    EGL.eglMakeCurrent(display, EGL.EGL_NO_SURFACE, EGL.EGL_NO_SURFACE, EGL.EGL_NO_CONTEXT)
+    EGL.eglDestroyContext(display, context)
+    # The platform's __del__ calls its delete_context, which would terminate the display: forget both.
+    platform._egl_context = None
+    platform._egl_display = None

@@ -1,0 +1,33 @@
+"""The scene model (numpy only): Scene, Entity, Trajectory, Camera, Light, Material; frames, transforms
+and lossless JSON (de)serialization."""
+
+from scenes.model import (
+    FORMAT_VERSION,
+    AssetRef,
+    Camera,
+    Entity,
+    Environment,
+    Light,
+    Material,
+    Scene,
+    SensorRig,
+    Trajectory,
+)
+from scenes.serialization import load_scene, scene_from_dict, scene_to_dict, scene_to_json
+
+__all__ = [
+    "FORMAT_VERSION",
+    "AssetRef",
+    "Camera",
+    "Entity",
+    "Environment",
+    "Light",
+    "Material",
+    "Scene",
+    "SensorRig",
+    "Trajectory",
+    "load_scene",
+    "scene_from_dict",
+    "scene_to_dict",
+    "scene_to_json",
+]

@@ -1,0 +1,194 @@
+"""The scene model: plain data describing everything a renderer or labeller needs to know.
+
+A Scene is frozen once sampled: renderers compile it into their own world, labels read it. Units are
+metres, seconds and radians; poses are 4x4 float64 ``a_from_b`` matrices (see ``scenes.transforms``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from_matrix, slerp
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Material:
+    """Surface appearance shared by every renderer.
+
+    base_color: linear RGB in [0, 1]. roughness, metallic: PBR parameters in [0, 1].
+    reflectivity: diffuse reflectance at the LiDAR wavelength in [0, 1] (drives point intensity).
+    """
+
+    base_color: tuple[float, float, float] = (0.7, 0.7, 0.7)
+    roughness: float = 0.5
+    metallic: float = 0.0
+    reflectivity: float = 0.5
+
+
+@dataclass
+class AssetRef:
+    """Where an entity's mesh comes from.
+
+    source: "procedural" (``name`` is a builder in ``assets.procedural``, built from ``params``) or
+    "file" (``path`` is a mesh file from a user catalog, ``up_axis`` its up axis).
+    """
+
+    source: str
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    up_axis: str = "z"
+
+
+@dataclass
+class Trajectory:
+    """Pose over time: keyframes ``world_from_object`` at ``times`` (s), interpolated linearly in
+    translation and by slerp in rotation, held constant outside the keyframe range.
+    A single keyframe is a static object."""
+
+    times: list[float]
+    poses: list[np.ndarray]
+
+    @classmethod
+    def static(cls, world_from_object: np.ndarray) -> Trajectory:
+        return cls(times=[0.0], poses=[np.asarray(world_from_object, dtype=np.float64)])
+
+    def pose_at(self, t: float) -> np.ndarray:
+        """``world_from_object`` (4x4) at time t seconds."""
+        times = self.times
+        if len(times) == 1 or t <= times[0]:
+            return self.poses[0].copy()
+        if t >= times[-1]:
+            return self.poses[-1].copy()
+        k = int(np.searchsorted(times, t, side="right")) - 1
+        alpha = (t - times[k]) / (times[k + 1] - times[k])
+        p0, p1 = self.poses[k], self.poses[k + 1]
+        q = slerp(quaternion_from_matrix(p0[:3, :3]), quaternion_from_matrix(p1[:3, :3]), alpha)
+        return make_pose(matrix_from_quaternion(q), (1 - alpha) * p0[:3, 3] + alpha * p1[:3, 3])
+
+    def velocity_at(self, t: float) -> np.ndarray:
+        """Linear velocity (3,) in world metres per second at time t (0 for a static object)."""
+        times = self.times
+        if len(times) == 1 or t < times[0] or t > times[-1]:
+            return np.zeros(3)
+        k = min(int(np.searchsorted(times, t, side="right")) - 1, len(times) - 2)
+        return (self.poses[k + 1][:3, 3] - self.poses[k][:3, 3]) / (times[k + 1] - times[k])
+
+
+@dataclass
+class Entity:
+    """One placed asset.
+
+    instance_id: uint16, unique in the scene, 0 for context geometry (road, buildings, table) that is
+    not labelled. size_m: [length, width, height] of the object's 3D box after scaling; the object
+    frame's origin is that box's centre (x forward, y left, z up). scale: uniform factor applied to the
+    asset mesh, already included in size_m.
+    """
+
+    name: str
+    instance_id: int
+    category: str
+    asset: AssetRef
+    size_m: tuple[float, float, float]
+    trajectory: Trajectory
+    material: Material = field(default_factory=Material)
+    scale: float = 1.0
+
+    @property
+    def is_labelled(self) -> bool:
+        return self.instance_id > 0
+
+
+@dataclass
+class Camera:
+    """A pinhole camera: ``K`` (3x3, pixels, OpenCV convention), image size in pixels, and its mount
+    ``ego_from_sensor`` (4x4, OpenCV camera frame: x right, y down, z forward)."""
+
+    name: str
+    width: int
+    height: int
+    K: np.ndarray
+    ego_from_sensor: np.ndarray
+    znear: float = 0.05
+    zfar: float = 500.0
+
+
+@dataclass
+class Light:
+    """kind: "directional" (sun: ``direction`` is the unit vector light travels along, world frame)
+    or "point" (``position`` in world metres). intensity: W/m^2 for directional, W for point (the
+    renderers' native units). color: linear RGB in [0, 1]."""
+
+    name: str
+    kind: str
+    color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    intensity: float = 3.0
+    direction: tuple[float, float, float] = (0.0, 0.0, -1.0)
+    position: tuple[float, float, float] = (0.0, 0.0, 10.0)
+
+
+@dataclass
+class Environment:
+    """Ambient light (linear RGB, added to every surface) and background colour (linear RGB)."""
+
+    ambient: tuple[float, float, float] = (0.3, 0.3, 0.3)
+    background: tuple[float, float, float] = (0.55, 0.7, 0.9)
+
+
+@dataclass
+class SensorRig:
+    """The ego platform: its pose over time (``world_from_ego``) and the sensors mounted on it."""
+
+    trajectory: Trajectory
+    cameras: list[Camera] = field(default_factory=list)
+
+    def camera(self, name: str) -> Camera:
+        for cam in self.cameras:
+            if cam.name == name:
+                return cam
+        raise KeyError(f"no camera named {name!r} in the rig")
+
+    def world_from_sensor(self, sensor: Camera, t: float) -> np.ndarray:
+        """Pose (4x4) of a mounted sensor's frame in the world at time t seconds."""
+        return self.trajectory.pose_at(t) @ sensor.ego_from_sensor
+
+
+@dataclass
+class Scene:
+    """A complete, frozen scene. ``seeds`` records the root seed, scene index and the stream keys used
+    to derive every random generator; ``params`` records every sampled parameter not stored elsewhere.
+    Frame k of the scene is at t = k / fps seconds, for k in range(num_frames)."""
+
+    scene_id: str
+    index: int
+    seeds: dict[str, Any]
+    fps: float
+    num_frames: int
+    entities: list[Entity]
+    lights: list[Light]
+    environment: Environment
+    rig: SensorRig
+    kind: str = "custom"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return self.num_frames / self.fps
+
+    def frame_time(self, frame: int) -> float:
+        """Time in seconds of frame ``frame``."""
+        return frame / self.fps
+
+    def labelled_entities(self) -> list[Entity]:
+        return [e for e in self.entities if e.is_labelled]
+
+    def entity_by_id(self, instance_id: int) -> Entity:
+        for e in self.entities:
+            if e.instance_id == instance_id:
+                return e
+        raise KeyError(f"no entity with instance_id {instance_id}")

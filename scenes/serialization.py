@@ -1,0 +1,126 @@
+"""Lossless JSON (de)serialization of the scene model (scene.json).
+
+Floats go through Python's shortest round-trip repr, so ``scene_from_dict(scene_to_dict(s))`` gives back
+bit-identical arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scenes.model import (
+    FORMAT_VERSION,
+    AssetRef,
+    Camera,
+    Entity,
+    Environment,
+    Light,
+    Material,
+    Scene,
+    SensorRig,
+    Trajectory,
+)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn dataclasses, numpy arrays and scalars, tuples and dicts into plain JSON types."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def scene_to_dict(scene: Scene) -> dict[str, Any]:
+    return {"format_version": FORMAT_VERSION, **to_jsonable(scene)}
+
+
+def _trajectory(d: dict) -> Trajectory:
+    return Trajectory(times=[float(t) for t in d["times"]], poses=[np.array(p, dtype=np.float64) for p in d["poses"]])
+
+
+def _camera(d: dict) -> Camera:
+    return Camera(
+        name=d["name"],
+        width=int(d["width"]),
+        height=int(d["height"]),
+        K=np.array(d["K"], dtype=np.float64),
+        ego_from_sensor=np.array(d["ego_from_sensor"], dtype=np.float64),
+        znear=float(d["znear"]),
+        zfar=float(d["zfar"]),
+    )
+
+
+def _entity(d: dict) -> Entity:
+    m = d["material"]
+    return Entity(
+        name=d["name"],
+        instance_id=int(d["instance_id"]),
+        category=d["category"],
+        asset=AssetRef(**d["asset"]),
+        size_m=tuple(d["size_m"]),
+        trajectory=_trajectory(d["trajectory"]),
+        material=Material(
+            base_color=tuple(m["base_color"]),
+            roughness=m["roughness"],
+            metallic=m["metallic"],
+            reflectivity=m["reflectivity"],
+        ),
+        scale=d["scale"],
+    )
+
+
+def _light(d: dict) -> Light:
+    return Light(
+        name=d["name"],
+        kind=d["kind"],
+        color=tuple(d["color"]),
+        intensity=d["intensity"],
+        direction=tuple(d["direction"]),
+        position=tuple(d["position"]),
+    )
+
+
+def scene_from_dict(d: dict[str, Any]) -> Scene:
+    """Rebuild a Scene from :func:`scene_to_dict` output; raises ValueError on an unknown version."""
+    version = d.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(f"scene format_version {version!r} is not supported (expected {FORMAT_VERSION})")
+    env = d["environment"]
+    return Scene(
+        scene_id=d["scene_id"],
+        index=int(d["index"]),
+        seeds=d["seeds"],
+        fps=float(d["fps"]),
+        num_frames=int(d["num_frames"]),
+        entities=[_entity(e) for e in d["entities"]],
+        lights=[_light(x) for x in d["lights"]],
+        environment=Environment(ambient=tuple(env["ambient"]), background=tuple(env["background"])),
+        rig=SensorRig(
+            trajectory=_trajectory(d["rig"]["trajectory"]),
+            cameras=[_camera(c) for c in d["rig"]["cameras"]],
+        ),
+        kind=d["kind"],
+        params=d["params"],
+    )
+
+
+def scene_to_json(scene: Scene) -> str:
+    return json.dumps(scene_to_dict(scene), indent=1)
+
+
+def load_scene(path: str | Path) -> Scene:
+    """Read a scene.json file."""
+    with open(path, encoding="utf-8") as fh:
+        return scene_from_dict(json.load(fh))
