@@ -41,7 +41,7 @@ def build_coco(dataset: NativeDataset) -> dict[str, Any]:
                 if obj["visible"]:
                     annotations.append(_annotation(len(annotations) + 1, image_id, obj))
     return {
-        "info": {"description": "synthsense synthetic dataset", "dataset": dataset.root.name, **_info(dataset)},
+        "info": {"description": "synthsense synthetic dataset", **_info(dataset)},
         "licenses": [],
         "categories": dataset.categories,
         "images": images,

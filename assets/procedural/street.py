@@ -41,9 +41,7 @@ def build_car(length: float, width: float, height: float, wheel_radius: float, c
     axle_x = 0.32 * length  # ~18 % overhang front and rear
     wheel_y = width / 2 - wheel_width / 2
     parts += [
-        wheel((sx * axle_x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width)
-        for sx in (-1, 1)
-        for sy in (-1, 1)
+        wheel((sx * axle_x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for sx in (-1, 1) for sy in (-1, 1)
     ]
     return assemble(parts)
 
@@ -76,7 +74,9 @@ def build_truck(length: float, width: float, height: float, wheel_radius: float,
     parts = [
         # chassis rails, so the cab and cargo box read as one vehicle from below
         box_between((-length / 2 + 0.3, -0.45, 0.7 * wheel_radius), (front - 0.2, 0.45, 1.3 * wheel_radius)),
-        box_between((front - cab_length, -width / 2 + 0.05, 0.6 * wheel_radius), (front, width / 2 - 0.05, 0.8 * height)),
+        box_between(
+            (front - cab_length, -width / 2 + 0.05, 0.6 * wheel_radius), (front, width / 2 - 0.05, 0.8 * height)
+        ),
         box_between((-length / 2, -width / 2, 2.1 * wheel_radius), (cargo_front, width / 2, height)),
     ]
     cargo_length = cargo_front + length / 2
@@ -140,7 +140,9 @@ def build_pedestrian(height: float, shoulder_width: float, torso_depth: float) -
     arm_y = shoulder_width / 2 - arm_r
     torso_half_width = shoulder_width / 2 - 2 * arm_r
     parts = [
-        box_between((-torso_depth / 2, -torso_half_width, hip_z - 0.04 * k), (torso_depth / 2, torso_half_width, shoulder_z)),
+        box_between(
+            (-torso_depth / 2, -torso_half_width, hip_z - 0.04 * k), (torso_depth / 2, torso_half_width, shoulder_z)
+        ),
         limb((0.0, 0.0, shoulder_z), (0.0, 0.0, height - head_r), 0.045 * k),  # neck
         sphere((0.0, 0.0, height - head_r), head_r),
     ]

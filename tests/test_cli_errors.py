@@ -1,0 +1,128 @@
+"""Bad input: one-line error naming the culprit, non-zero exit, existing files untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+FAST = ["renderer=fake", "camera.width=64", "camera.height=48", "output.progress=false"]
+
+
+def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    return {
+        str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def existing(tmp_path) -> Path:
+    root = tmp_path / "ds"
+    assert main(["generate", *FAST, "num_scenes=2", "seed=1", f"output_dir={root}"]) == 0
+    return root
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    """Write a user catalog with one mesh file; returns a function(file_bytes_or_None) -> catalog path."""
+
+    def make(content: bytes | None, name: str = "thing.obj") -> Path:
+        mesh = tmp_path / name
+        if content is not None:
+            mesh.write_bytes(content)
+        path = tmp_path / "catalog.yaml"
+        path.write_text(f"assets:\n  - name: thing\n    file: {name}\n    category: box\n")
+        return path
+
+    return make
+
+
+CASES = [
+    (["foo=1"], "foo"),
+    (["num_scenes=abc"], "num_scenes"),
+    (["num_scenes=-1"], "num_scenes"),
+    (["scene.num_objects=-3"], "scene.num_objects"),
+    (["scene=nope"], "scene/nope"),
+    (["renderer=vulkan"], "renderer/vulkan"),
+    (["renderer.name=vulkan"], "vulkan"),
+    (["+scene.categories.dragon=1"], "dragon"),
+    (["scene.num_objects='uniform(1)'"], "scene.num_objects"),
+    (["output.export=[voc]"], "voc"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "culprit"), CASES)
+def test_bad_config_is_one_line_error_and_touches_nothing(existing, capsys, overrides, culprit):
+    before = _snapshot(existing)
+    capsys.readouterr()
+    code = main(["generate", *FAST, "num_scenes=2", "seed=1", f"output_dir={existing}", *overrides])
+    err = capsys.readouterr().err.strip()
+    assert code != 0
+    assert len(err.splitlines()) == 1 and culprit in err
+    assert _snapshot(existing) == before
+
+
+def test_output_dir_with_other_config_is_refused(existing, capsys):
+    before = _snapshot(existing)
+    capsys.readouterr()
+    code = main(["generate", *FAST, "num_scenes=2", "seed=2", f"output_dir={existing}"])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1
+    assert str(existing) in err and "different config" in err
+    assert _snapshot(existing) == before
+
+
+def test_same_config_resumes_without_rewriting_finished_frames(existing, capsys):
+    before = _snapshot(existing)
+    assert main(["generate", *FAST, "num_scenes=3", "seed=1", f"output_dir={existing}"]) == 0
+    after = _snapshot(existing)
+    for path, stamp in before.items():
+        if path.startswith("scenes/"):
+            assert after[path] == stamp, path  # finished frames are not rewritten
+    assert any(p.startswith("scenes/000002/") for p in after)
+    assert "skipped (already done): 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(None, "thing.obj"), (b"\x00\xffthis is not a mesh\x13" * 20, "thing.glb"), (b"", "thing.stl")],
+    ids=["missing", "corrupt", "empty"],
+)
+def test_bad_asset_file_is_named(existing, catalog, capsys, content, name):
+    path = catalog(content, name)
+    before = _snapshot(existing)
+    capsys.readouterr()
+    code = main(["generate", *FAST, "num_scenes=2", "seed=1", f"output_dir={existing}", f"scene.catalog={path}"])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1
+    assert name in err
+    assert _snapshot(existing) == before
+
+
+def test_non_empty_foreign_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    code = main(["generate", *FAST, f"output_dir={tmp_path}"])
+    assert code != 0 and "not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_export_of_missing_dataset_is_one_line_error(tmp_path, capsys):
+    assert main(["export", "coco", str(tmp_path / "nothing")]) != 0
+    assert "dataset.json" in capsys.readouterr().err
+    assert main(["export", "voc", str(tmp_path)]) != 0
+    assert "voc" in capsys.readouterr().err
+
+
+def test_console_script_exits_non_zero(tmp_path):
+    exe = Path(sys.executable).with_name("synthsense")
+    out = subprocess.run([str(exe), "generate", "num_scenes=-5", f"output_dir={tmp_path}/x"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "num_scenes" in out.stderr
+    assert not (tmp_path / "x").exists()
