@@ -61,6 +61,8 @@ def _from_shorthand(key: str, text: str) -> dict[str, Any] | None:
     mapping would be merged into the default mapping instead of replacing it."""
     match = _SHORTHAND.match(text)
     if match is None:
+        if re.match(r"^\s*(constant|uniform|normal|randint|choice)\s*\(", text):
+            raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform(1.0, 3.0)")
         return None
     kind, body = match.groups()
     try:

@@ -16,8 +16,12 @@ K = np.array([[100.0, 0.0, 80.0], [0.0, 100.0, 60.0], [0.0, 0.0, 1.0]])
 ALL_PASSES = frozenset(Pass)
 
 
-def box(instance_id: int, size_m: tuple[float, float, float], centre: tuple[float, float, float],
-        color: tuple[float, float, float] = (1.0, 0.0, 0.0)) -> Entity:
+def box(
+    instance_id: int,
+    size_m: tuple[float, float, float],
+    centre: tuple[float, float, float],
+    color: tuple[float, float, float] = (1.0, 0.0, 0.0),
+) -> Entity:
     """An axis-aligned box entity; the camera frame is the world frame (OpenCV: x right, y down, z
     forward), so a box at centre (x, y, z) spans u = 80 + 100 * x / z etc."""
     length, width, height = size_m

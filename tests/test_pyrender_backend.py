@@ -26,8 +26,12 @@ gl = pytest.mark.gl
 pytestmark = pytest.mark.filterwarnings("ignore:tostring:DeprecationWarning")
 
 
-def box(instance_id: int, size_m: tuple[float, float, float], pose: np.ndarray | Trajectory,
-        color: tuple[float, float, float] = (0.8, 0.2, 0.2)) -> Entity:
+def box(
+    instance_id: int,
+    size_m: tuple[float, float, float],
+    pose: np.ndarray | Trajectory,
+    color: tuple[float, float, float] = (0.8, 0.2, 0.2),
+) -> Entity:
     """A `box` asset entity; ``pose`` is world_from_object (4x4) or a Trajectory."""
     length, width, height = size_m
     trajectory = pose if isinstance(pose, Trajectory) else Trajectory.static(pose)
@@ -46,8 +50,9 @@ def at(x: float, y: float, z: float, rotation: np.ndarray | None = None) -> np.n
     return make_pose(np.eye(3) if rotation is None else rotation, (x, y, z))
 
 
-def make_scene(entities: list[Entity], K: np.ndarray = K, scene_id: str = "gl", cameras: list[Camera] | None = None
-               ) -> Scene:
+def make_scene(
+    entities: list[Entity], K: np.ndarray = K, scene_id: str = "gl", cameras: list[Camera] | None = None
+) -> Scene:
     cameras = cameras or [Camera("cam", WIDTH, HEIGHT, K, np.eye(4))]
     rig = SensorRig(Trajectory.static(np.eye(4)), cameras)
     lights = [Light("sun", "directional", direction=(0.3, 0.5, 1.0)), Light("lamp", "point", position=(0, -2, 0))]
@@ -197,8 +202,11 @@ def test_two_objects_occlusion_and_amodal_masks(backend) -> None:
 
 @gl
 def test_objects_out_of_view_have_no_amodal_entry(backend) -> None:
-    entities = [box(1, (0.5, 0.5, 0.5), at(0, 0, -3)), box(2, (0.5, 0.5, 0.5), at(30, 0, 3)),
-                box(3, (0.5, 0.5, 0.5), at(2.5, 0, 3))]  # id 3 straddles the right border
+    entities = [
+        box(1, (0.5, 0.5, 0.5), at(0, 0, -3)),
+        box(2, (0.5, 0.5, 0.5), at(30, 0, 3)),
+        box(3, (0.5, 0.5, 0.5), at(2.5, 0, 3)),
+    ]  # id 3 straddles the right border
     result = backend.render(make_scene(entities), 0.0)
     assert set(result.amodal) == {3}
     assert result.amodal[3][:, -1].any() and result.amodal[3].sum() < analytic_box_mask(entities[2]).size
@@ -209,10 +217,10 @@ def test_union_amodal_equals_per_object_renders_with_many_overlapping_objects(ba
     from renderers.pyrender import create_backend
 
     rng = np.random.default_rng(7)
-    entities = [
-        box(i + 1, tuple(rng.uniform(0.3, 1.2, 3)), at(*rng.uniform([-2, -1.5, 3], [2, 1.5, 8]), rotation_z(rng.uniform(0, 6))))
-        for i in range(30)  # more than 24: two union passes
-    ]
+    entities = []
+    for i in range(30):  # more than 24 objects: two union passes
+        pose = at(*rng.uniform([-2, -1.5, 3], [2, 1.5, 8]), rotation_z(rng.uniform(0, 6)))
+        entities.append(box(i + 1, tuple(rng.uniform(0.3, 1.2, 3)), pose))
     scene = make_scene(entities)
     union = backend.render(scene, 0.0)
     with create_backend(frozenset({Pass.AMODAL}), amodal_method="per_object") as reference_backend:
@@ -281,3 +289,15 @@ def test_unrequested_passes_are_none_and_close_is_idempotent() -> None:
         b.render(make_scene([]), 0.0)
     with pytest.raises(BackendError):
         create_backend(frozenset(Pass), amodal_method="guess")
+
+
+@gl
+def test_closing_one_backend_leaves_other_backends_working(backend) -> None:
+    # pyrender's own EGL teardown terminates the display every context of the process shares.
+    from renderers.pyrender import create_backend
+
+    scene = make_scene([box(1, (0.5, 0.5, 0.5), at(0, 0, 3))])
+    before = backend.render(scene, 0.0)
+    with create_backend(frozenset({Pass.INSTANCE})) as other:
+        other.render(scene, 0.0)
+    np.testing.assert_array_equal(backend.render(scene, 0.0).instance, before.instance)

@@ -177,7 +177,9 @@ def _knee(hip: np.ndarray, foot: np.ndarray, segment: float) -> np.ndarray:
     return mid + forward * np.sqrt(segment**2 - (d / 2) ** 2)
 
 
-def _bicycle(wheel_radius: float, wheelbase: float, saddle_above_bb: float) -> tuple[list[trimesh.Trimesh], dict]:
+def _bicycle(
+    wheel_radius: float, wheelbase: float, saddle_above_bb: float
+) -> tuple[list[trimesh.Trimesh], dict[str, np.ndarray]]:
     """Bicycle parts (ground at z = 0, centred on x between the hubs) and the rider's contact points."""
     r, half = wheel_radius, wheelbase / 2
     tube = 0.018

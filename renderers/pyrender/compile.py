@@ -43,8 +43,17 @@ def _mesh_key(entity: Entity) -> str:
     """Entities with equal keys share one pyrender.Mesh (one GL upload)."""
     asset, material = entity.asset, entity.material
     return json.dumps(
-        [asset.source, asset.name, asset.params, asset.path, asset.up_axis, entity.scale,
-         list(material.base_color), material.roughness, material.metallic],
+        [
+            asset.source,
+            asset.name,
+            asset.params,
+            asset.path,
+            asset.up_axis,
+            entity.scale,
+            list(material.base_color),
+            material.roughness,
+            material.metallic,
+        ],
         sort_keys=True,
     )
 
@@ -86,9 +95,7 @@ def compile_scene(scene: Scene) -> CompiledScene:
     """Build the pyrender world of ``scene``: meshes (shared between entities with the same asset,
     scale and material), lights, ambient light, background and one camera node per rig camera.
     Node poses are set by :func:`pose_nodes`."""
-    world = pyrender.Scene(
-        bg_color=(*scene.environment.background, 1.0), ambient_light=scene.environment.ambient
-    )
+    world = pyrender.Scene(bg_color=(*scene.environment.background, 1.0), ambient_light=scene.environment.ambient)
     meshes: dict[str, pyrender.Mesh] = {}
     entity_nodes = []
     instance_colors = {}
