@@ -66,7 +66,9 @@ class NativeWriter:
                     f"(config_hash {old.get('config_hash')} != {meta['config_hash']}); choose another output_dir"
                 )
         elif self.root.exists() and any(self.root.iterdir()):
-            raise DatasetError(f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir")
+            raise DatasetError(
+                f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir"
+            )
         atomic.write_json(existing, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta})
         return {(r["scene_id"], r["frame"]) for r in read_manifest(self.root)}
 

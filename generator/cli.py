@@ -46,7 +46,9 @@ def _export(fmt: str, dataset: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="synthsense", description="Synthetic data engine: scenes, renders, exact labels.")
+    parser = argparse.ArgumentParser(
+        prog="synthsense", description="Synthetic data engine: scenes, renders, exact labels."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="generate a dataset from the Hydra config (key=value overrides)")
     gen.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. scene=tabletop num_scenes=20 seed=7")

@@ -63,7 +63,10 @@ def validate_config(cfg: DictConfig) -> None:
     _require(cfg.num_scenes >= 1, f"num_scenes must be >= 1, got {cfg.num_scenes}")
     _require(cfg.first_scene >= 0, f"first_scene must be >= 0, got {cfg.first_scene}")
     _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
-    _require(cfg.renderer.name in RENDERERS, f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})")
+    _require(
+        cfg.renderer.name in RENDERERS,
+        f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})",
+    )
     cam = cfg.camera
     _require(cam.width > 0 and cam.height > 0, f"camera.width/height must be > 0, got {cam.width}x{cam.height}")
     _require(0 < cam.fov_deg < 180, f"camera.fov_deg must be in (0, 180), got {cam.fov_deg}")
@@ -88,8 +91,11 @@ def _validate_scene(scene: DictConfig) -> None:
         _require(weight >= 0, f"scene.categories.{name}: weight must be >= 0, got {weight}")
     _require(sum(scene.categories.values()) > 0, "scene.categories: weights must not all be 0")
     schema = SCENE_SCHEMAS[scene.kind]
-    for prefix, node, cls in (("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig),
-                              ("scene.lighting", scene.lighting, LightingConfig)):
+    for prefix, node, cls in (
+        ("scene", scene, schema),
+        ("scene.materials", scene.materials, MaterialConfig),
+        ("scene.lighting", scene.lighting, LightingConfig),
+    ):
         for f in dataclasses.fields(cls):
             if f.type == "Any" and f.name in node:
                 dist = parse_distribution(f"{prefix}.{f.name}", OmegaConf.to_container(node, resolve=True)[f.name])

@@ -86,7 +86,9 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
     kinds = [k for k in ("constant", "uniform", "normal", "randint", "choice") if k in spec]
     allowed_extra = {"choice": {"weights"}, "normal": {"clip"}}
     if len(kinds) != 1:
-        raise ConfigError(f"{key}: a distribution needs exactly one of constant, uniform, normal, randint, choice; got {sorted(spec)}")
+        raise ConfigError(
+            f"{key}: a distribution needs exactly one of constant, uniform, normal, randint, choice; got {sorted(spec)}"
+        )
     kind = kinds[0]
     extra = set(spec) - {kind} - allowed_extra.get(kind, set())
     if extra:

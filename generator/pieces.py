@@ -62,8 +62,15 @@ def size_of(ref: AssetRef, scale: float) -> tuple[float, float, float]:
 
 
 def standing_entity(
-    name: str, instance_id: int, category: str, choice: AssetChoice, x: float, y: float, support_z: float,
-    yaw: float, material: Material,
+    name: str,
+    instance_id: int,
+    category: str,
+    choice: AssetChoice,
+    x: float,
+    y: float,
+    support_z: float,
+    yaw: float,
+    material: Material,
 ) -> Entity:
     """An entity resting on a horizontal support at height ``support_z`` (world metres), static."""
     centre = [x, y, support_z + choice.size_m[2] / 2.0]
@@ -103,7 +110,9 @@ def sample_lighting(cfg: Any, rng: np.random.Generator) -> tuple[list[Light], En
     azimuth = np.radians(sample(f"{key}.sun_azimuth_deg", cfg.sun_azimuth_deg, rng))
     intensity = float(sample(f"{key}.sun_intensity", cfg.sun_intensity, rng))
     ambient = float(sample(f"{key}.ambient", cfg.ambient, rng))
-    towards_sun = np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)])
+    towards_sun = np.array(
+        [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+    )
     sun = Light(name="sun", kind="directional", intensity=intensity, direction=tuple(float(v) for v in -towards_sun))
     return [sun], Environment(ambient=(ambient, ambient, ambient))
 

@@ -49,7 +49,8 @@ class RunSummary:
 
     def lines(self) -> list[str]:
         out = [
-            f"scenes: {self.scenes}  frames written: {self.frames_written}  skipped (already done): {self.frames_skipped}",
+            f"scenes: {self.scenes}  frames written: {self.frames_written}"
+            f"  skipped (already done): {self.frames_skipped}",
             f"objects labelled: {self.objects}  visible: {self.visible_objects}",
             f"time: {self.seconds:.1f} s  ({self.frames_per_second:.2f} frames/s)",
             f"dataset: {self.output_dir}",

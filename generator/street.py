@@ -29,6 +29,7 @@ from scenes.transforms import look_at, make_pose
 
 CURB_HEIGHT_M = 0.15
 NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
+NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
 # Where each category stands: a driving lane, the road edge, or the sidewalk.
 PLACEMENT_RULES: dict[str, str] = {
     "car": "lane",
@@ -62,7 +63,9 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
     for side, sign in (("right", -1.0), ("left", 1.0)):
         walk = procedural_choice("sidewalk", {"length": length, "width": sidewalk, "curb_height": CURB_HEIGHT_M})
         y = sign * (half_road + sidewalk / 2.0)
-        entities.append(standing_entity(f"sidewalk_{side}", 0, "sidewalk", walk, x_mid, y, 0.0, 0.0, grey_material(0.55)))
+        entities.append(
+            standing_entity(f"sidewalk_{side}", 0, "sidewalk", walk, x_mid, y, 0.0, 0.0, grey_material(0.55))
+        )
         x = -20.0
         k = 0
         while x < length - 20.0:
@@ -72,8 +75,17 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
             level = float(rng.uniform(0.35, 0.8))
             y_b = sign * (half_road + sidewalk + 5.0 + float(rng.uniform(0.0, 1.5)))
             entities.append(
-                standing_entity(f"building_{side}_{k:02d}", 0, "building", building, x + b_len / 2.0, y_b, 0.0, 0.0,
-                                grey_material(level, 0.8, 0.4))
+                standing_entity(
+                    f"building_{side}_{k:02d}",
+                    0,
+                    "building",
+                    building,
+                    x + b_len / 2.0,
+                    y_b,
+                    0.0,
+                    0.0,
+                    grey_material(level, 0.8, 0.4),
+                )
             )
             x += b_len + float(rng.uniform(0.5, 4.0))
             k += 1
@@ -84,7 +96,8 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
     """(x, y, support_z, yaw) for one placement attempt under ``rule``."""
     n, w = layout["lanes_per_direction"], layout["lane_width_m"]
     half_road = n * w
-    x = float(rng.uniform(NEAREST_OBJECT_X_M, layout["view_range_m"]))
+    nearest = NEAREST_VEHICLE_X_M if rule == "lane" else NEAREST_OBJECT_X_M
+    x = float(rng.uniform(nearest, layout["view_range_m"]))
     side = 1.0 if rng.uniform() < 0.5 else -1.0  # +1: left half (oncoming), -1: right half (ego direction)
     heading = 0.0 if side < 0 else np.pi
     if rule == "lane":
@@ -118,7 +131,9 @@ def place_objects(
             if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
                 instance_id = len(entities) + 1
                 entities.append(
-                    standing_entity(f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, z, yaw, material)
+                    standing_entity(
+                        f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, z, yaw, material
+                    )
                 )
                 break
     return entities
@@ -135,4 +150,3 @@ def ego_rig(cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.
     world_from_ego = make_pose(np.eye(3), [0.0, -layout["lane_width_m"] / 2.0, 0.0])
     rig = SensorRig(trajectory=Trajectory.static(world_from_ego), cameras=[make_camera(camera_cfg, ego_from_sensor)])
     return rig, {"camera_height_m": height, "camera_pitch_rad": float(pitch), "camera_yaw_rad": float(yaw)}
-

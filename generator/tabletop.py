@@ -78,13 +78,17 @@ def place_objects(
             if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
                 instance_id = len(entities) + 1
                 entities.append(
-                    standing_entity(f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, top_z, yaw, material)
+                    standing_entity(
+                        f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, top_z, yaw, material
+                    )
                 )
                 break
     return entities
 
 
-def hemisphere_rig(cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> tuple[SensorRig, dict]:
+def hemisphere_rig(
+    cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator
+) -> tuple[SensorRig, dict]:
     """A static camera on a hemisphere around the table centre, aimed at the table top (jittered)."""
     distance = float(sample("scene.camera_distance_m", cfg.camera_distance_m, rng))
     elevation = np.radians(sample("scene.camera_elevation_deg", cfg.camera_elevation_deg, rng))

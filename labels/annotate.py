@@ -104,9 +104,14 @@ def _object_record(entity, camera, world_from_camera, camera_from_world, instanc
         "mask_rle": None,
         "unoccluded_pixels": 0,
         "visibility": 0.0,
-        "truncation": truncation(camera_from_object, entity.size_m, camera.K, camera.width, camera.height, camera.znear),
+        "truncation": truncation(
+            camera_from_object, entity.size_m, camera.K, camera.width, camera.height, camera.znear
+        ),
         "box3d_world": box3d_record(world_from_object, entity.size_m),
-        "box3d_camera": {**box3d_record(camera_from_object, entity.size_m), "rotation_y": rotation_y_kitti(camera_from_object)},
+        "box3d_camera": {
+            **box3d_record(camera_from_object, entity.size_m),
+            "rotation_y": rotation_y_kitti(camera_from_object),
+        },
         "distance_m": float(np.linalg.norm(camera_from_object[:3, 3])),
         "velocity_world": [float(v) for v in entity.trajectory.velocity_at(t)],
     }

@@ -69,7 +69,10 @@ def clip_polygon_to_rect(poly: np.ndarray, x0: float, y0: float, x1: float, y1: 
     """Sutherland-Hodgman clipping of a convex polygon (m, 2) to the rectangle [x0, x1] x [y0, y1]."""
     out = [tuple(p) for p in poly]
     for axis, bound, keep_below in ((0, x0, False), (0, x1, True), (1, y0, False), (1, y1, True)):
-        inside = (lambda p, a=axis, b=bound, k=keep_below: p[a] <= b if k else p[a] >= b)
+
+        def inside(p, a=axis, b=bound, k=keep_below):
+            return p[a] <= b if k else p[a] >= b
+
         src, out = out, []
         for i, cur in enumerate(src):
             prev = src[i - 1]

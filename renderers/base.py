@@ -8,7 +8,7 @@ not requested is ``None``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -16,7 +16,7 @@ import numpy as np
 from scenes import Camera, Scene
 
 
-class Pass(str, Enum):
+class Pass(StrEnum):
     """Ground-truth passes. Each line: dtype, shape, unit, frame, background value."""
 
     RGB = "rgb"  # uint8 (H, W, 3), sRGB colour; background = environment background colour

@@ -122,7 +122,9 @@ def test_export_of_missing_dataset_is_one_line_error(tmp_path, capsys):
 
 def test_console_script_exits_non_zero(tmp_path):
     exe = Path(sys.executable).with_name("synthsense")
-    out = subprocess.run([str(exe), "generate", "num_scenes=-5", f"output_dir={tmp_path}/x"], capture_output=True, text=True)
+    out = subprocess.run(
+        [str(exe), "generate", "num_scenes=-5", f"output_dir={tmp_path}/x"], capture_output=True, text=True
+    )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "num_scenes" in out.stderr
     assert not (tmp_path / "x").exists()

@@ -62,8 +62,13 @@ def test_categories_come_from_dataset_json(dataset_root):
 def test_pycocotools_loads_and_self_evaluation_gives_ap_1(dataset_root, tmp_path):
     gt = COCO(str(dataset_root / "exports/coco/annotations.json"))
     detections = [
-        {"image_id": a["image_id"], "category_id": a["category_id"], "segmentation": a["segmentation"],
-         "bbox": a["bbox"], "score": 1.0}
+        {
+            "image_id": a["image_id"],
+            "category_id": a["category_id"],
+            "segmentation": a["segmentation"],
+            "bbox": a["bbox"],
+            "score": 1.0,
+        }
         for a in gt.dataset["annotations"]
     ]
     for iou_type in ("bbox", "segm"):

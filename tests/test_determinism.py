@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import generate
+
 from formats.native import NativeDataset
 from labels import annotate
 from renderers.base import Pass

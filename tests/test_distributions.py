@@ -33,9 +33,20 @@ def test_shorthand_equals_mapping():
 
 @pytest.mark.parametrize(
     "spec",
-    [{"uniform": [1]}, {"uniform": [3, 1]}, {"normal": [0, -1]}, {"randint": [1.5, 3]}, {"choice": []},
-     {"choice": [1, 2], "weights": [1]}, {"uniform": [0, 1], "normal": [0, 1]}, {"gamma": [1, 2]},
-     {"uniform": [0, 1], "extra": 1}, "uniform(1", [1, 2], {"uniform": ["a", 1]}],
+    [
+        {"uniform": [1]},
+        {"uniform": [3, 1]},
+        {"normal": [0, -1]},
+        {"randint": [1.5, 3]},
+        {"choice": []},
+        {"choice": [1, 2], "weights": [1]},
+        {"uniform": [0, 1], "normal": [0, 1]},
+        {"gamma": [1, 2]},
+        {"uniform": [0, 1], "extra": 1},
+        "uniform(1",
+        [1, 2],
+        {"uniform": ["a", 1]},
+    ],
 )
 def test_bad_specs_name_the_key(spec):
     with pytest.raises(ConfigError, match="scene.some_key"):

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from formats.native import NativeDataset
-from scenes.transforms import box_corners, invert_pose, matrix_from_quaternion, project_points, make_pose
+from scenes.transforms import box_corners, invert_pose, make_pose, matrix_from_quaternion, project_points
 
 pytestmark = pytest.mark.gl
 
 
 def _objects(root):
     ds = NativeDataset(root)
-    for rec, labels in ds.iter_labels():
+    for _rec, labels in ds.iter_labels():
         for sensor, objects in labels["objects"].items():
             yield labels["sensors"][sensor], objects
 

@@ -21,7 +21,9 @@ def test_static_trajectory_and_velocity():
 
 
 def test_keyframed_trajectory_interpolates():
-    traj = Trajectory(times=[0.0, 2.0], poses=[make_pose(rotation_z(0.0), [0, 0, 0]), make_pose(rotation_z(1.0), [4, 0, 0])])
+    traj = Trajectory(
+        times=[0.0, 2.0], poses=[make_pose(rotation_z(0.0), [0, 0, 0]), make_pose(rotation_z(1.0), [4, 0, 0])]
+    )
     mid = traj.pose_at(1.0)
     np.testing.assert_allclose(mid[:3, 3], [2, 0, 0])
     np.testing.assert_allclose(mid[:3, :3], rotation_z(0.5), atol=1e-12)
