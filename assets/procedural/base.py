@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,10 +54,30 @@ def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
     return trimesh.creation.box(bounds=np.array([lo, hi], dtype=np.float64))
 
 
+@lru_cache(maxsize=16)
+def _unit_cylinder(sections: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices and faces of a capped cylinder of radius 1 along z from -0.5 to 0.5 (read-only)."""
+    mesh = trimesh.creation.cylinder(radius=1.0, height=1.0, sections=sections)
+    vertices, faces = mesh.vertices.copy(), mesh.faces.copy()
+    vertices.flags.writeable = faces.flags.writeable = False
+    return vertices, faces
+
+
+def _placed(vertices: np.ndarray, faces: np.ndarray, scale: np.ndarray, transform: np.ndarray) -> trimesh.Trimesh:
+    # Scaling and placing a cached unit primitive is ~10x faster than tessellating anew, and scenes
+    # build dozens of wheels and limbs each.
+    placed = (vertices * scale) @ transform[:3, :3].T + transform[:3, 3]
+    return trimesh.Trimesh(vertices=placed, faces=faces.copy(), process=False)
+
+
 def rod(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = SECTIONS) -> trimesh.Trimesh:
     """A capped cylinder of ``radius`` (m) whose axis runs from point ``p0`` to ``p1`` (3,), metres."""
-    segment = np.array([p0, p1], dtype=np.float64)
-    return trimesh.creation.cylinder(radius=radius, segment=segment, sections=sections)
+    p0, p1 = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
+    length = float(np.linalg.norm(p1 - p0))
+    transform = trimesh.geometry.align_vectors([0.0, 0.0, 1.0], (p1 - p0) / length)
+    transform[:3, 3] = (p0 + p1) / 2
+    vertices, faces = _unit_cylinder(sections)
+    return _placed(vertices, faces, np.array([radius, radius, length]), transform)
 
 
 def limb(p0: Sequence[float], p1: Sequence[float], radius: float) -> trimesh.Trimesh:
@@ -80,9 +101,18 @@ def limb(p0: Sequence[float], p1: Sequence[float], radius: float) -> trimesh.Tri
 
 def sphere(centre: Sequence[float], radius: float) -> trimesh.Trimesh:
     """A low-poly sphere (320 triangles) of ``radius`` (m) at ``centre`` (3,), metres."""
-    mesh = trimesh.creation.icosphere(subdivisions=2, radius=radius)
-    mesh.apply_translation(centre)
-    return mesh
+    vertices, faces = _unit_sphere()
+    transform = np.eye(4)
+    transform[:3, 3] = centre
+    return _placed(vertices, faces, np.full(3, radius), transform)
+
+
+@lru_cache(maxsize=1)
+def _unit_sphere() -> tuple[np.ndarray, np.ndarray]:
+    mesh = trimesh.creation.icosphere(subdivisions=2, radius=1.0)
+    vertices, faces = mesh.vertices.copy(), mesh.faces.copy()
+    vertices.flags.writeable = faces.flags.writeable = False
+    return vertices, faces
 
 
 def wheel(centre: Sequence[float], radius: float, thickness: float, sections: int = 20) -> trimesh.Trimesh:
