@@ -41,8 +41,7 @@ def choose_asset(category: str, user_assets: list[UserAsset], rng: np.random.Gen
     pool = asset_pool(category, user_assets)
     item = pool[int(rng.integers(len(pool)))]
     if isinstance(item, UserAsset):
-        ref = AssetRef(source="file", name=item.name, path=item.path, up_axis=item.up_axis)
-        scale = float(rng.uniform(*item.scale_range))
+        ref, scale = item.asset_ref(), item.sample_scale(rng)
     else:
         ref = AssetRef(source="procedural", name=item.name, params=item.sample(rng))
         scale = 1.0

@@ -17,14 +17,12 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from assets.catalog import UserAsset, load_catalog
-from assets.loading import load_asset_mesh
 from assets.taxonomy import category_table
 from generator.config import config_hash
 from generator.errors import ConfigError
 from generator.sampling import sample_scene, scene_id_for
 from labels import annotate
 from renderers.base import Pass, RendererBackend
-from scenes import AssetRef
 
 PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
 
@@ -75,13 +73,8 @@ def create_backend(name: str, passes: frozenset[Pass]) -> RendererBackend:
 
 
 def load_user_assets(cfg: DictConfig) -> list[UserAsset]:
-    """Load the scene's user catalog and every mesh in it now, so a bad file fails before writing."""
-    if not cfg.scene.catalog:
-        return []
-    assets = load_catalog(cfg.scene.catalog)
-    for asset in assets:
-        load_asset_mesh(AssetRef(source="file", name=asset.name, path=asset.path, up_axis=asset.up_axis))
-    return assets
+    """Load the scene's user catalog; every mesh in it is read now, so a bad file fails before writing."""
+    return load_catalog(cfg.scene.catalog) if cfg.scene.catalog else []
 
 
 def dataset_meta(cfg: DictConfig) -> dict[str, Any]:
