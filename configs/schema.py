@@ -32,7 +32,8 @@ class CameraConfig:
     name: str = "front"  # sensor name, used in file names: <name>.rgb.png
     width: int = 640  # pixels
     height: int = 480  # pixels
-    fov_deg: float = 70.0  # horizontal field of view, degrees
+    fov_deg: float = 70.0  # horizontal field of view, degrees (ignored when intrinsics is set)
+    intrinsics: list[float] | None = None  # [fx, fy, cx, cy] in pixels (OpenCV), overrides fov_deg
     znear: float = 0.05  # near clipping distance, metres
     zfar: float = 500.0  # far clipping distance, metres
 

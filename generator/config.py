@@ -70,6 +70,16 @@ def validate_config(cfg: DictConfig) -> None:
     cam = cfg.camera
     _require(cam.width > 0 and cam.height > 0, f"camera.width/height must be > 0, got {cam.width}x{cam.height}")
     _require(0 < cam.fov_deg < 180, f"camera.fov_deg must be in (0, 180), got {cam.fov_deg}")
+    if cam.intrinsics is not None:
+        values = list(cam.intrinsics)
+        _require(
+            len(values) == 4 and values[0] > 0 and values[1] > 0,
+            f"camera.intrinsics must be [fx, fy, cx, cy] with fx, fy > 0, got {values}",
+        )
+    _require(
+        str(cam.name).replace("_", "").isalnum(),
+        f"camera.name must be letters, digits and underscores (it names files), got {cam.name!r}",
+    )
     _require(0 < cam.znear < cam.zfar, f"camera.znear/zfar must satisfy 0 < znear < zfar, got {cam.znear}, {cam.zfar}")
     _require(cfg.output.preview_frames >= 0, f"output.preview_frames must be >= 0, got {cfg.output.preview_frames}")
     from formats.exporters import EXPORTERS  # local: formats is only needed for this check

@@ -117,12 +117,18 @@ def sample_lighting(cfg: Any, rng: np.random.Generator) -> tuple[list[Light], En
 
 
 def make_camera(cfg: Any, ego_from_sensor: np.ndarray) -> Camera:
-    """The rig camera from the camera config and a mount pose (OpenCV frame)."""
+    """The rig camera from the camera config (explicit ``intrinsics`` or a horizontal ``fov_deg``) and a
+    mount pose ``ego_from_sensor`` (OpenCV camera frame)."""
+    if cfg.intrinsics is not None:
+        fx, fy, cx, cy = (float(v) for v in cfg.intrinsics)
+        K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+    else:
+        K = intrinsics_from_fov(int(cfg.width), int(cfg.height), float(cfg.fov_deg))
     return Camera(
         name=cfg.name,
         width=int(cfg.width),
         height=int(cfg.height),
-        K=intrinsics_from_fov(int(cfg.width), int(cfg.height), float(cfg.fov_deg)),
+        K=K,
         ego_from_sensor=ego_from_sensor,
         znear=float(cfg.znear),
         zfar=float(cfg.zfar),
