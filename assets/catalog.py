@@ -6,7 +6,7 @@ A catalog file looks like::
     assets:
       - name: my_chair
         file: meshes/chair.glb        # relative to the catalog file's folder, or absolute
-        category: box                 # a labelled category of assets.taxonomy
+        category: box                 # a labelled category of scenes.taxonomy
         scale_range: [0.9, 1.1]       # uniform scale factor range, optional (default [1, 1])
         up_axis: y                    # "z" (default) or "y"; y-up meshes are rotated to z-up
 
@@ -29,8 +29,8 @@ import yaml
 
 from assets.errors import AssetError
 from assets.procedural import centred
-from assets.taxonomy import CATEGORIES
 from scenes import AssetRef
+from scenes.taxonomy import CATEGORIES
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".stl")
 UP_AXES: tuple[str, ...] = ("z", "y")
@@ -46,7 +46,7 @@ class UserAsset:
     Attributes:
         name: unique name within the catalog.
         path: absolute path of the mesh file.
-        category: labelled category name (assets.taxonomy).
+        category: labelled category name (scenes.taxonomy).
         scale_range: (min, max) uniform scale factor, 0 < min <= max.
         up_axis: "z" or "y": the mesh file's up axis (y-up files are rotated to z-up on load).
     """

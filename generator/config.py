@@ -16,10 +16,10 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from assets.taxonomy import CATEGORIES
 from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, register_configs
 from generator.distributions import parse_distribution
 from generator.errors import ConfigError
+from scenes.taxonomy import CATEGORIES
 
 RENDERERS = ("pyrender", "fake")
 # Keys that say how much or where to generate, not what: a dataset may be extended or resumed with

@@ -17,12 +17,12 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from assets.catalog import UserAsset, load_catalog
-from assets.taxonomy import category_table
 from generator.config import config_hash
 from generator.errors import ConfigError
 from generator.sampling import sample_scene, scene_id_for
 from labels import annotate
 from renderers.base import Pass, RendererBackend
+from scenes.taxonomy import category_table
 
 PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
 

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from assets.taxonomy import category_id
 from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
 from scenes import Camera, Scene
-from scenes.transforms import invert_pose
+from scenes.taxonomy import category_id
+from scenes.transforms import invert_pose, yaw_from_matrix
 
 OCCLUSION_THRESHOLDS = (0.9, 0.5)  # visibility at or above: level 0; at or above: level 1; above 0: 2
 
@@ -107,26 +107,27 @@ def _object_record(entity, camera, world_from_camera, camera_from_world, instanc
         "truncation": truncation(
             camera_from_object, entity.size_m, camera.K, camera.width, camera.height, camera.znear
         ),
-        "box3d_world": box3d_record(world_from_object, entity.size_m),
+        # world box: yaw = heading of the object's +x about world +z; camera box: KITTI rotation_y
+        "box3d_world": {
+            **box3d_record(world_from_object, entity.size_m),
+            "yaw": yaw_from_matrix(world_from_object[:3, :3]),
+        },
         "box3d_camera": {
             **box3d_record(camera_from_object, entity.size_m),
             "rotation_y": rotation_y_kitti(camera_from_object),
         },
-        "distance_m": float(np.linalg.norm(camera_from_object[:3, 3])),
+        "range_m": float(np.linalg.norm(camera_from_object[:3, 3])),
         "velocity_world": [float(v) for v in entity.trajectory.velocity_at(t)],
     }
     silhouette = amodal.get(iid)
     if visible_pixels:
         visible_mask = instance == iid
-        # The unoccluded silhouette contains the visible pixels by definition; the union guards the
-        # rare pixel where two rasterizations of the same edge disagree.
-        silhouette = visible_mask if silhouette is None else (silhouette | visible_mask)
         record["bbox_visible"] = mask_box(visible_mask)
         record["mask_rle"] = encode_rle(visible_mask)
-    if silhouette is not None and silhouette.any():
+    if silhouette is not None:
         unoccluded = int(silhouette.sum())
         record["bbox_amodal"] = mask_box(silhouette)
         record["unoccluded_pixels"] = unoccluded
-        record["visibility"] = visible_pixels / unoccluded
+        record["visibility"] = visible_pixels / unoccluded if unoccluded else 0.0
     record["occlusion"] = occlusion_level(record["visibility"], visible_pixels)
     return record

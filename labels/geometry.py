@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenes.transforms import BOX_EDGES, box_corners, quaternion_from_matrix, transform_points, yaw_from_matrix
+from scenes.transforms import BOX_EDGES, box_corners, project_points, quaternion_from_matrix, transform_points
 
 
 def box3d_record(frame_from_object: np.ndarray, size_m: tuple[float, float, float]) -> dict:
-    """A 3D box expressed in some frame: centre (m), size_m [l, w, h], rotation quaternion (w, x, y, z),
-    and yaw = heading of the object's +x axis about the frame's +z (radians)."""
-    rot = frame_from_object[:3, :3]
+    """A 3D box expressed in some frame: centre (m), size_m [l, w, h] and rotation quaternion (w, x, y, z)
+    of the object frame in that frame."""
     return {
         "center": [float(v) for v in frame_from_object[:3, 3]],
         "size_m": [float(v) for v in size_m],
-        "rotation_wxyz": [float(v) for v in quaternion_from_matrix(rot)],
-        "yaw": yaw_from_matrix(rot),
+        "rotation_wxyz": [float(v) for v in quaternion_from_matrix(frame_from_object[:3, :3])],
     }
 
 
@@ -102,7 +100,7 @@ def truncation(camera_from_object: np.ndarray, size_m, K: np.ndarray, width: int
     pts = near_clipped_box_points(camera_from_object, size_m, znear)
     if len(pts) < 3:
         return 1.0
-    uv = pts[:, :2] / pts[:, 2:3] * [K[0, 0], K[1, 1]] + [K[0, 2], K[1, 2]]
+    uv, _ = project_points(K, np.eye(4), pts)
     hull = convex_hull_2d(uv)
     total = polygon_area(hull)
     if total <= 0.0:

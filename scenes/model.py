@@ -186,9 +186,3 @@ class Scene:
 
     def labelled_entities(self) -> list[Entity]:
         return [e for e in self.entities if e.is_labelled]
-
-    def entity_by_id(self, instance_id: int) -> Entity:
-        for e in self.entities:
-            if e.instance_id == instance_id:
-                return e
-        raise KeyError(f"no entity with instance_id {instance_id}")

@@ -13,8 +13,8 @@ import yaml
 from assets import AssetError, load_asset_mesh
 from assets.catalog import UserAsset, load_catalog, load_mesh_file
 from assets.procedural import PROCEDURAL_ASSETS, get_procedural
-from assets.taxonomy import CATEGORIES, CONTEXT_CATEGORIES
 from scenes import AssetRef
+from scenes.taxonomy import CATEGORIES, CONTEXT_CATEGORIES
 
 SEEDS = (0, 1, 2, 7, 123)
 

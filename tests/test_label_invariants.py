@@ -71,4 +71,24 @@ def test_camera_frame_box_matches_world_box(street_dataset):
         for obj in objects:
             centre_cam = camera_from_world[:3, :3] @ obj["box3d_world"]["center"] + camera_from_world[:3, 3]
             np.testing.assert_allclose(obj["box3d_camera"]["center"], centre_cam, atol=1e-9)
-            assert obj["distance_m"] == pytest.approx(np.linalg.norm(centre_cam))
+            assert obj["range_m"] == pytest.approx(np.linalg.norm(centre_cam))
+
+
+@pytest.mark.parametrize("kind", ["street", "tabletop"])
+def test_backend_visible_pixels_lie_inside_amodal_masks(kind):
+    """On raw backend output (no label post-processing): every pixel carrying an id belongs to that
+    object's amodal mask, and every visible object has an amodal mask."""
+    from generator.config import compose_config
+    from generator.sampling import sample_scene
+    from renderers.base import Pass
+    from renderers.pyrender import create_backend
+
+    cfg = compose_config([f"scene={kind}", "seed=21", "camera.width=320", "camera.height=240"])
+    with create_backend(frozenset({Pass.INSTANCE, Pass.AMODAL})) as backend:
+        for index in range(4):
+            result = backend.render(sample_scene(cfg, index), 0.0)
+            ids = set(np.unique(result.instance).tolist()) - {0}
+            assert ids <= set(result.amodal)
+            for iid in ids:
+                visible = result.instance == iid
+                assert not (visible & ~result.amodal[iid]).any(), (index, iid)

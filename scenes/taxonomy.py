@@ -47,10 +47,6 @@ def category_id(name: str) -> int:
         raise KeyError(f"unknown category {name!r}; known: {', '.join(_BY_NAME)}") from None
 
 
-def is_known_category(name: str) -> bool:
-    return name in _BY_NAME or name in CONTEXT_CATEGORIES
-
-
 def category_table(names: list[str] | None = None) -> list[dict]:
     """The dataset's category table as JSON-ready dicts (all labelled categories when names is None)."""
     chosen = CATEGORIES if names is None else [_BY_NAME[n] for n in names]
