@@ -12,8 +12,9 @@ A distribution is written in YAML as one of:
     {randint: [low, high]}            integer, both ends inclusive
     {choice: [a, b, c], weights: [..]}  weights optional, normalised
 
-On the command line, where a mapping would be merged into the default one, use the shorthand string
-form instead: ``scene.num_objects='uniform(10, 20)'``, ``'randint(3, 5)'``, ``'choice(1, 2, 4)'``.
+On the command line, where a mapping would be merged into the default one, use the colon shorthand
+instead: ``scene.num_objects=randint:10:20``, ``uniform:1.0:2.5``, ``normal:1.6:0.1:1.3:1.9`` (mean, std,
+clip low, clip high), ``choice:1:2:4``, ``constant:3``.
 """
 
 from __future__ import annotations

@@ -22,10 +22,25 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # data on disk before the rename makes it visible under its name
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+TMP_GLOB = ".*.tmp"  # names of write_bytes' temporary files
+
+
+def remove_stray_temporaries(root: str | Path) -> int:
+    """Delete temporary files an interrupted run left under ``root``; returns how many."""
+    count = 0
+    for tmp in Path(root).rglob(TMP_GLOB):
+        if tmp.is_file():
+            tmp.unlink()
+            count += 1
+    return count
 
 
 def write_text(path: str | Path, text: str) -> None:

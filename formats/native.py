@@ -54,7 +54,10 @@ class NativeWriter:
         ``meta`` must hold ``config_hash``; an existing dataset with another hash raises DatasetError and
         nothing is written.
         """
+        if self.root.exists() and not self.root.is_dir():
+            raise DatasetError(f"output_dir {self.root} exists and is not a folder")
         existing = self.root / DATASET_FILE
+        content = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta}
         if existing.exists():
             try:
                 old = json.loads(existing.read_text(encoding="utf-8"))
@@ -65,11 +68,14 @@ class NativeWriter:
                     f"output_dir {self.root} holds a dataset made from a different config "
                     f"(config_hash {old.get('config_hash')} != {meta['config_hash']}); choose another output_dir"
                 )
+            atomic.remove_stray_temporaries(self.root)
         elif self.root.exists() and any(self.root.iterdir()):
             raise DatasetError(
                 f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir"
             )
-        atomic.write_json(existing, {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta})
+        content = json.loads(json.dumps(content))  # compare as JSON values (tuples become lists)
+        if not existing.exists() or json.loads(existing.read_text(encoding="utf-8")) != content:
+            atomic.write_json(existing, content)  # only when new or changed (e.g. num_scenes grew)
         return {(r["scene_id"], r["frame"]) for r in read_manifest(self.root)}
 
     def write_scene(self, scene: Scene) -> None:

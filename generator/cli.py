@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from generator.errors import ConfigError, OutputError
 
@@ -19,8 +20,10 @@ EXIT_USAGE = 2
 def _user_errors() -> tuple[type[BaseException], ...]:
     from assets.errors import AssetError
     from formats.native import DatasetError
+    from renderers.base import BackendError
 
-    return (ConfigError, OutputError, AssetError, DatasetError)
+    # OSError: an output_dir that cannot be created or written (permissions, a file in the way, disk full)
+    return (ConfigError, OutputError, AssetError, DatasetError, BackendError, OSError)
 
 
 def _generate(overrides: list[str]) -> int:
@@ -28,7 +31,9 @@ def _generate(overrides: list[str]) -> int:
     from generator.run import run_generation
 
     cfg = compose_config(overrides)
+    start = time.perf_counter()  # the clock lives here, not in generator's data path
     summary = run_generation(cfg)
+    summary.seconds = time.perf_counter() - start
     print("\n".join(["synthsense generate: done", *(f"  {line}" for line in summary.lines())]))
     return 0
 

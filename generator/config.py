@@ -10,14 +10,15 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, register_configs
-from generator.distributions import parse_distribution
+from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, RunConfig, register_configs
+from generator.distributions import Distribution, parse_distribution
 from generator.errors import ConfigError
 from scenes.taxonomy import CATEGORIES
 
@@ -59,7 +60,10 @@ def _require(condition: bool, message: str) -> None:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Check values Hydra's types cannot: ranges, names, categories, distributions."""
+    """Check what Hydra's types cannot: unknown keys added with +, ranges, names, categories and
+    distributions."""
+    _check_known_keys(cfg)
+    _require(cfg.seed >= 0, f"seed must be >= 0, got {cfg.seed}")
     _require(cfg.num_scenes >= 1, f"num_scenes must be >= 1, got {cfg.num_scenes}")
     _require(cfg.first_scene >= 0, f"first_scene must be >= 0, got {cfg.first_scene}")
     _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
@@ -90,7 +94,6 @@ def validate_config(cfg: DictConfig) -> None:
 
 
 def _validate_scene(scene: DictConfig) -> None:
-    _require(scene.kind in SCENE_SCHEMAS, f"scene.kind: unknown scene kind {scene.kind!r}")
     _require(scene.fps > 0, f"scene.fps must be > 0, got {scene.fps}")
     _require(scene.num_frames >= 1, f"scene.num_frames must be >= 1, got {scene.num_frames}")
     _require(scene.placement_attempts >= 1, f"scene.placement_attempts must be >= 1, got {scene.placement_attempts}")
@@ -106,24 +109,62 @@ def _validate_scene(scene: DictConfig) -> None:
         ("scene.materials", scene.materials, MaterialConfig),
         ("scene.lighting", scene.lighting, LightingConfig),
     ):
+        values = OmegaConf.to_container(node, resolve=True)
         for f in dataclasses.fields(cls):
-            if f.type == "Any" and f.name in node:
-                dist = parse_distribution(f"{prefix}.{f.name}", OmegaConf.to_container(node, resolve=True)[f.name])
-                _check_counts(f"{prefix}.{f.name}", f.name, dist)
+            if f.type == "Any":
+                _check_range(f"{prefix}.{f.name}", f.name, parse_distribution(f"{prefix}.{f.name}", values[f.name]))
 
 
-def _check_counts(key: str, name: str, dist: Any) -> None:
-    """Counts and sizes must not be negative."""
-    if name.startswith("num_") or name.endswith("_m"):
-        low = dist.args[0] if dist.kind in ("constant", "uniform", "randint") else None
-        if dist.kind == "choice":
-            low = min(dist.args)
-        _require(low is None or (isinstance(low, (int, float)) and low >= 0), f"{key}: must not be negative, got {low}")
+# Where each distribution's draws must lie (inclusive); fields ending in _m must be > 0 metres.
+FIELD_BOUNDS: dict[str, tuple[float, float]] = {
+    "num_objects": (0, np.inf),
+    "lanes_per_direction": (1, np.inf),
+    "roughness": (0, 1),
+    "metallic": (0, 1),
+    "reflectivity": (0, 1),
+    "value": (0, 1),
+    "saturation": (0, 1),
+    "ambient": (0, np.inf),
+    "sun_intensity": (0, np.inf),
+    "sun_elevation_deg": (0, 90),
+    "camera_elevation_deg": (0, 90),
+}
+INTEGER_FIELDS = ("num_objects", "lanes_per_direction")
 
 
-def config_hash(cfg: DictConfig) -> str:
-    """SHA-256 (first 16 hex digits) of the resolved config without the run-extent keys."""
+def _check_range(key: str, name: str, dist: Distribution) -> None:
+    low, high = dist.support()
+    if name in INTEGER_FIELDS:
+        _require(dist.draws_integers(), f"{key}: must draw integers (an integer, randint or a choice of integers)")
+    if name.endswith("_m"):
+        _require(low > 0, f"{key}: must be > 0 metres, can draw {low}")
+    if name in FIELD_BOUNDS:
+        lo, hi = FIELD_BOUNDS[name]
+        _require(lo <= low and high <= hi, f"{key}: must lie in [{lo}, {hi}], can draw [{low}, {high}]")
+
+
+def _check_known_keys(cfg: DictConfig) -> None:
+    """Reject keys added with Hydra's ``+`` that no schema declares (struct mode lets ``+`` through),
+    and a ``scene.kind`` that does not match the scene group's keys."""
+    kind = cfg.scene.kind
+    _require(kind in SCENE_SCHEMAS, f"scene.kind: unknown scene kind {kind!r} ({', '.join(SCENE_SCHEMAS)})")
+    declared = {f.name for f in dataclasses.fields(SCENE_SCHEMAS[kind])}
+    extra = sorted(set(cfg.scene.keys()) - declared)
+    if extra and all(k in {f.name for s in SCENE_SCHEMAS.values() for f in dataclasses.fields(s)} for k in extra):
+        raise ConfigError(f"scene.kind: {kind!r} does not match the scene group's keys {extra}; use scene={kind}")
+    try:
+        schema = OmegaConf.structured(RunConfig)
+        schema.scene = OmegaConf.structured(SCENE_SCHEMAS[kind])
+        OmegaConf.merge(schema, OmegaConf.to_container(cfg, resolve=True))
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"config error: {_one_line(exc)}") from None
+
+
+def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:
+    """SHA-256 (first 16 hex digits) of the resolved config without the run-extent keys, plus ``extra``
+    (e.g. the user meshes' content hashes)."""
     data = OmegaConf.to_container(cfg, resolve=True)
     for key in RUN_EXTENT_KEYS:
         data.pop(key, None)
+    data["extra"] = extra or {}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

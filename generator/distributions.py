@@ -6,7 +6,6 @@ See ``configs/schema.py`` for the YAML forms. Parsing errors raise ConfigError n
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,20 @@ class Distribution:
     args: tuple
     weights: tuple[float, ...] | None = None
     clip: tuple[float, float] | None = None
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can draw (infinite for an unclipped normal)."""
+        if self.kind in ("constant", "choice"):
+            return min(self.args), max(self.args)
+        if self.kind == "normal":
+            return self.clip if self.clip else (-np.inf, np.inf)
+        return self.args[0], self.args[1]
+
+    def draws_integers(self) -> bool:
+        """True when every draw is an integer (randint, or constants/choices of integers)."""
+        if self.kind == "randint":
+            return True
+        return self.kind in ("constant", "choice") and all(isinstance(a, int) for a in self.args)
 
     def sample(self, rng: np.random.Generator) -> Any:
         """Draw one value (a Python float, int or choice item)."""
@@ -47,30 +60,40 @@ def _number(key: str, value: Any) -> float:
     return float(value)
 
 
+def _number_or_int(key: str, value: Any) -> int | float:
+    """Every distribution in the configs draws numbers: keep ints as ints, reject anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return _number(key, value)
+
+
 def _pair(key: str, value: Any, kind: str) -> tuple[float, float]:
     if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
         raise ConfigError(f"{key}: '{kind}' takes a list of two numbers, got {value!r}")
     return _number(key, value[0]), _number(key, value[1])
 
 
-_SHORTHAND = re.compile(r"^\s*(constant|uniform|normal|randint|choice)\s*\((.*)\)\s*$", re.DOTALL)
+_KINDS = ("constant", "uniform", "normal", "randint", "choice")
 
 
 def _from_shorthand(key: str, text: str) -> dict[str, Any] | None:
-    """``"uniform(1, 3)"`` -> ``{"uniform": [1, 3]}``: the form to use on the command line, where a
-    mapping would be merged into the default mapping instead of replacing it."""
-    match = _SHORTHAND.match(text)
-    if match is None:
-        if re.match(r"^\s*(constant|uniform|normal|randint|choice)\s*\(", text):
-            raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform(1.0, 3.0)")
+    """``"uniform:1:3"`` -> ``{"uniform": [1, 3]}``. The colon form is for the command line: Hydra takes
+    it as a plain string (``f(...)`` would be parsed as a Hydra function), and a string replaces the
+    default mapping where a mapping override would be merged into it.
+    Forms: constant:x, uniform:low:high, normal:mean:std[:clip_low:clip_high], randint:low:high,
+    choice:a:b:... (equal weights)."""
+    kind, sep, rest = text.partition(":")
+    if not sep or kind.strip() not in _KINDS:
         return None
-    kind, body = match.groups()
+    kind = kind.strip()
     try:
-        args = ast.literal_eval(f"[{body}]")
+        args = [ast.literal_eval(part.strip()) for part in rest.split(":")]
     except (ValueError, SyntaxError):
-        raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform(1.0, 3.0)") from None
+        raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform:1.0:3.0") from None
     if kind == "constant":
         return {"constant": args[0] if len(args) == 1 else args}
+    if kind == "normal" and len(args) == 4:
+        return {"normal": args[:2], "clip": args[2:]}
     return {kind: args}
 
 
@@ -79,7 +102,7 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
     if isinstance(spec, str) and (shorthand := _from_shorthand(key, spec)) is not None:
         spec = shorthand
     if isinstance(spec, (int, float, str)) and not isinstance(spec, bool):
-        return Distribution(key, "constant", (spec,))
+        return Distribution(key, "constant", (_number_or_int(key, spec),))
     if not isinstance(spec, Mapping):
         raise ConfigError(f"{key}: expected a number or a distribution mapping, got {spec!r}")
     spec = dict(spec)
@@ -95,7 +118,7 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
         raise ConfigError(f"{key}: unknown distribution key(s) {sorted(extra)} for '{kind}'")
     value = spec[kind]
     if kind == "constant":
-        return Distribution(key, kind, (value,))
+        return Distribution(key, kind, (_number_or_int(key, value),))
     if kind == "uniform":
         low, high = _pair(key, value, kind)
         if high < low:
@@ -127,7 +150,7 @@ def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:
         if (w < 0).any() or w.sum() <= 0:
             raise ConfigError(f"{key}: choice weights must be >= 0 with a positive sum, got {list(weights)}")
         probs = tuple((w / w.sum()).tolist())
-    return Distribution(key, "choice", tuple(options), weights=probs)
+    return Distribution(key, "choice", tuple(_number_or_int(key, o) for o in options), weights=probs)
 
 
 def sample(key: str, spec: Any, rng: np.random.Generator) -> Any:

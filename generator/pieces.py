@@ -7,6 +7,7 @@ stored in the returned objects (and hence in scene.json).
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from assets.catalog import UserAsset
 from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
 from generator.distributions import sample
+from generator.placement import Footprint, Placer
+from generator.seeding import rng_for
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Trajectory
 from scenes.transforms import intrinsics_from_fov, make_pose, rotation_z
 
@@ -140,3 +143,46 @@ def weighted_category(categories: dict[str, float], rng: np.random.Generator) ->
     names = sorted(categories)
     weights = np.array([categories[n] for n in names], dtype=np.float64)
     return names[int(rng.choice(len(names), p=weights / weights.sum()))]
+
+
+SLOT_RETRIES = 4  # a slot whose object finds no free spot redraws its category and asset this often
+
+# (category, asset choice, generator) -> (x, y, support_z, yaw) for one placement attempt, or None when
+# the object cannot fit at all
+ProposePose = Callable[[str, AssetChoice, np.random.Generator], "tuple[float, float, float, float] | None"]
+
+
+def place_slots(
+    cfg: Any, user_assets: list[UserAsset], root_seed: int, index: int, count: int, placer: Placer, propose: ProposePose
+) -> list[Entity]:
+    """Fill ``count`` object slots without footprint overlap; instance ids 1, 2, ... in slot order.
+
+    Slot k (and its retry r) draws from its own generators, keyed (k,) or (k, r), so the objects of
+    other slots do not depend on it. A slot that finds no free spot in ``cfg.placement_attempts``
+    proposals redraws its category and asset up to SLOT_RETRIES times before it is dropped.
+    """
+    entities: list[Entity] = []
+    for slot in range(count):
+        for retry in range(SLOT_RETRIES):
+            keys = (slot,) if retry == 0 else (slot, retry)
+            rng_layout = rng_for(root_seed, index, "layout", *keys)
+            category = weighted_category(dict(cfg.categories), rng_layout)
+            choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", *keys))
+            material = random_material(cfg.materials, rng_for(root_seed, index, "materials", *keys))
+            pose = _first_free_pose(cfg.placement_attempts, category, choice, rng_layout, placer, propose)
+            if pose is not None:
+                iid = len(entities) + 1
+                entities.append(standing_entity(f"{category}_{iid:03d}", iid, category, choice, *pose, material))
+                break
+    return entities
+
+
+def _first_free_pose(attempts, category, choice, rng, placer, propose):
+    for _ in range(attempts):
+        pose = propose(category, choice, rng)
+        if pose is None:
+            return None
+        x, y, _, yaw = pose
+        if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
+            return pose
+    return None

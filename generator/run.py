@@ -6,9 +6,9 @@ interruption finishes the job; scene i is identical whatever the run it is gener
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import platform
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,16 @@ def load_user_assets(cfg: DictConfig) -> list[UserAsset]:
     return load_catalog(cfg.scene.catalog) if cfg.scene.catalog else []
 
 
-def dataset_meta(cfg: DictConfig) -> dict[str, Any]:
+def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
+    """Name, path and SHA-256 of every user mesh: part of the config hash, so an edited mesh file is a
+    different config."""
+    return [
+        {"name": a.name, "path": a.path, "sha256": hashlib.sha256(Path(a.path).read_bytes()).hexdigest()}
+        for a in user_assets
+    ]
+
+
+def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset]) -> dict[str, Any]:
     """dataset.json content (besides the format header written by the writer)."""
     versions = {"python": platform.python_version()}
     for pkg in ("synthsense", "numpy", "trimesh", "pyrender", "hydra-core", "pycocotools"):
@@ -86,20 +95,26 @@ def dataset_meta(cfg: DictConfig) -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
     cam = cfg.camera
+    optics = {"intrinsics": list(cam.intrinsics)} if cam.intrinsics is not None else {"fov_deg": cam.fov_deg}
+    catalog = catalog_record(user_assets)
     return {
-        "config_hash": config_hash(cfg),
+        "config_hash": config_hash(cfg, extra={"catalog": catalog}),
         "root_seed": int(cfg.seed),
         "categories": category_table(),
-        "sensors": {cam.name: {"type": "camera", "width": cam.width, "height": cam.height, "fov_deg": cam.fov_deg}},
+        "sensors": {cam.name: {"type": "camera", "width": cam.width, "height": cam.height, **optics}},
         "passes": sorted(p.value for p in PASSES),
         "renderer": cfg.renderer.name,
         "config": OmegaConf.to_container(cfg, resolve=True),
+        "catalog": catalog,
         "versions": versions,
     }
 
 
 def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> RunSummary:
     """Generate ``cfg.num_scenes`` scenes from ``cfg.first_scene`` into ``cfg.output_dir``.
+
+    Everything that can fail on bad input (the user catalog, the first scene's sampling, the renderer)
+    runs before the first file is written.
 
     Args:
         cfg: a config from ``generator.config.compose_config`` (already validated).
@@ -111,24 +126,23 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     from formats.preview import write_preview
 
     user_assets = load_user_assets(cfg)
-    writer = NativeWriter(cfg.output_dir)
-    done = writer.open(dataset_meta(cfg))  # raises, writing nothing, if the folder holds another config
-    summary = RunSummary(output_dir=Path(cfg.output_dir))
-    indices = range(cfg.first_scene, cfg.first_scene + cfg.num_scenes)
-    total = cfg.num_scenes * cfg.scene.num_frames
+    first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
     own_backend = backend is None
     backend = backend or create_backend(cfg.renderer.name, PASSES)
-    start = time.perf_counter()
+    summary = RunSummary(output_dir=Path(cfg.output_dir))
     try:
-        with tqdm(total=total, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
-            for index in indices:
-                todo = [f for f in range(cfg.scene.num_frames) if (scene_id_for(index), f) not in done]
+        writer = NativeWriter(cfg.output_dir)
+        done = writer.open(dataset_meta(cfg, user_assets))  # refuses, writing nothing, another config's folder
+        frames = cfg.scene.num_frames
+        with tqdm(total=cfg.num_scenes * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
+            for index in range(cfg.first_scene, cfg.first_scene + cfg.num_scenes):
+                todo = [f for f in range(frames) if (scene_id_for(index), f) not in done]
                 summary.scenes += 1
-                summary.frames_skipped += cfg.scene.num_frames - len(todo)
-                bar.update(cfg.scene.num_frames - len(todo))
+                summary.frames_skipped += frames - len(todo)
+                bar.update(frames - len(todo))
                 if not todo:
                     continue
-                scene = sample_scene(cfg, index, user_assets)
+                scene = first_scene if index == cfg.first_scene else sample_scene(cfg, index, user_assets)
                 writer.write_scene(scene)
                 for frame in todo:
                     _render_frame(scene, frame, backend, writer, summary)
@@ -136,7 +150,6 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     finally:
         if own_backend:
             backend.close()
-    summary.seconds = time.perf_counter() - start
     for name in cfg.output.export:
         summary.exports[name] = get_exporter(name)(cfg.output_dir)
     if cfg.output.preview and cfg.output.preview_frames > 0:

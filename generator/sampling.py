@@ -7,7 +7,6 @@ from typing import Any
 from assets.catalog import UserAsset
 from generator import street, tabletop
 from generator.distributions import sample
-from generator.errors import ConfigError
 from generator.pieces import sample_lighting
 from generator.seeding import rng_for, seeds_record
 from scenes import Scene
@@ -30,9 +29,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     seed = int(cfg.seed)
     user_assets = user_assets or []
     rng_layout = rng_for(seed, index, "layout")
-    count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_layout))
-    if count < 0:
-        raise ConfigError(f"scene.num_objects: sampled a negative count ({count})")
+    count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_for(seed, index, "counts")))
     if scene_cfg.kind == "street":
         layout = street.sample_street_layout(scene_cfg, rng_layout)
         context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
@@ -43,8 +40,8 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
         objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count)
         rig, rig_params = tabletop.hemisphere_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"))
-    else:
-        raise ConfigError(f"scene.kind: unknown scene kind {scene_cfg.kind!r} (street, tabletop)")
+    else:  # validate_config accepts only the kinds above
+        raise ValueError(f"unknown scene kind {scene_cfg.kind!r}")
     lights, environment = sample_lighting(scene_cfg.lighting, rng_for(seed, index, "lighting"))
     return Scene(
         scene_id=scene_id_for(index),

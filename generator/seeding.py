@@ -16,6 +16,7 @@ STREAMS: dict[str, int] = {
     "lighting": 3,
     "camera": 4,
     "context": 5,  # road, sidewalks, buildings, table
+    "counts": 6,  # how many objects
 }
 
 

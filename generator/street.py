@@ -13,23 +13,15 @@ import numpy as np
 
 from assets.catalog import UserAsset
 from generator.distributions import sample
-from generator.pieces import (
-    choose_asset,
-    grey_material,
-    make_camera,
-    procedural_choice,
-    random_material,
-    standing_entity,
-    weighted_category,
-)
+from generator.pieces import grey_material, make_camera, place_slots, procedural_choice, standing_entity
 from generator.placement import Footprint, Placer
-from generator.seeding import rng_for
 from scenes import Entity, SensorRig, Trajectory
 from scenes.transforms import look_at, make_pose
 
 CURB_HEIGHT_M = 0.15
 NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
 NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
+LANE_RANGE_FACTOR = 1.5  # vehicles in lanes reach this multiple of view_range_m
 # Where each category stands: a driving lane, the road edge, or the sidewalk.
 PLACEMENT_RULES: dict[str, str] = {
     "car": "lane",
@@ -96,8 +88,10 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
     """(x, y, support_z, yaw) for one placement attempt under ``rule``."""
     n, w = layout["lanes_per_direction"], layout["lane_width_m"]
     half_road = n * w
-    nearest = NEAREST_VEHICLE_X_M if rule == "lane" else NEAREST_OBJECT_X_M
-    x = float(rng.uniform(nearest, layout["view_range_m"]))
+    if rule == "lane":  # lanes fill up first: let traffic stretch further down the road
+        x = float(rng.uniform(NEAREST_VEHICLE_X_M, LANE_RANGE_FACTOR * layout["view_range_m"]))
+    else:
+        x = float(rng.uniform(NEAREST_OBJECT_X_M, layout["view_range_m"]))
     side = 1.0 if rng.uniform() < 0.5 else -1.0  # +1: left half (oncoming), -1: right half (ego direction)
     heading = 0.0 if side < 0 else np.pi
     if rule == "lane":
@@ -114,29 +108,15 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
 def place_objects(
     cfg: Any, layout: dict[str, float], user_assets: list[UserAsset], root_seed: int, index: int, count: int
 ) -> list[Entity]:
-    """Place up to ``count`` labelled objects with no footprint overlap. Slot k draws from its own
-    generators, so the objects of slots < k do not depend on later slots."""
+    """Up to ``count`` labelled road users, each where its category's rule puts it, no overlaps."""
     placer = Placer(margin=0.2)
     w = layout["lane_width_m"]
     placer.reserve(Footprint(x=-0.5, y=-w / 2.0, length=7.0, width=2.4, yaw=0.0))  # the ego vehicle
-    entities: list[Entity] = []
-    for slot in range(count):
-        rng_layout = rng_for(root_seed, index, "layout", slot)
-        category = weighted_category(dict(cfg.categories), rng_layout)
-        choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", slot))
-        material = random_material(cfg.materials, rng_for(root_seed, index, "materials", slot))
-        rule = PLACEMENT_RULES.get(category, "sidewalk")
-        for _ in range(cfg.placement_attempts):
-            x, y, z, yaw = _slot_position(rule, layout, rng_layout)
-            if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
-                instance_id = len(entities) + 1
-                entities.append(
-                    standing_entity(
-                        f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, z, yaw, material
-                    )
-                )
-                break
-    return entities
+
+    def propose(category, choice, rng):
+        return _slot_position(PLACEMENT_RULES.get(category, "sidewalk"), layout, rng)
+
+    return place_slots(cfg, user_assets, root_seed, index, count, placer, propose)
 
 
 def ego_rig(cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> tuple[SensorRig, dict]:

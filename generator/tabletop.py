@@ -9,17 +9,8 @@ import numpy as np
 
 from assets.catalog import UserAsset
 from generator.distributions import sample
-from generator.pieces import (
-    choose_asset,
-    grey_material,
-    make_camera,
-    procedural_choice,
-    random_material,
-    standing_entity,
-    weighted_category,
-)
-from generator.placement import Footprint, Placer
-from generator.seeding import rng_for
+from generator.pieces import grey_material, make_camera, place_slots, procedural_choice, standing_entity
+from generator.placement import Placer
 from scenes import Entity, Material, SensorRig, Trajectory
 from scenes.transforms import look_at
 
@@ -59,31 +50,18 @@ def place_objects(
     cfg: Any, layout: dict[str, float], user_assets: list[UserAsset], root_seed: int, index: int, count: int
 ) -> list[Entity]:
     """Up to ``count`` objects standing on the table top, random yaw, no footprint overlap."""
-    placer = Placer(margin=0.01)
     top_z = layout["table_height_m"]
-    entities: list[Entity] = []
-    for slot in range(count):
-        rng_layout = rng_for(root_seed, index, "layout", slot)
-        category = weighted_category(dict(cfg.categories), rng_layout)
-        choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", slot))
-        material = random_material(cfg.materials, rng_for(root_seed, index, "materials", slot))
+
+    def propose(category, choice, rng):
         radius = 0.5 * float(np.hypot(choice.size_m[0], choice.size_m[1]))
         half_x = layout["table_length_m"] / 2.0 - EDGE_MARGIN_M - radius
         half_y = layout["table_width_m"] / 2.0 - EDGE_MARGIN_M - radius
         if half_x <= 0 or half_y <= 0:
-            continue  # larger than the table: skip the slot
-        for _ in range(cfg.placement_attempts):
-            x, y = float(rng_layout.uniform(-half_x, half_x)), float(rng_layout.uniform(-half_y, half_y))
-            yaw = float(rng_layout.uniform(-np.pi, np.pi))
-            if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
-                instance_id = len(entities) + 1
-                entities.append(
-                    standing_entity(
-                        f"{category}_{instance_id:03d}", instance_id, category, choice, x, y, top_z, yaw, material
-                    )
-                )
-                break
-    return entities
+            return None  # larger than the table
+        x, y = float(rng.uniform(-half_x, half_x)), float(rng.uniform(-half_y, half_y))
+        return x, y, top_z, float(rng.uniform(-np.pi, np.pi))
+
+    return place_slots(cfg, user_assets, root_seed, index, count, Placer(margin=0.01), propose)
 
 
 def hemisphere_rig(

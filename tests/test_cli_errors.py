@@ -53,7 +53,18 @@ CASES = [
     (["renderer=vulkan"], "renderer/vulkan"),
     (["renderer.name=vulkan"], "vulkan"),
     (["+scene.categories.dragon=1"], "dragon"),
-    (["scene.num_objects='uniform(1)'"], "scene.num_objects"),
+    (["scene.num_objects=uniform:1"], "scene.num_objects"),
+    (["scene.num_objects=uniform:2:4"], "scene.num_objects"),  # counts must be integers
+    (["scene.num_objects=abc"], "scene.num_objects"),
+    (["seed=-1"], "seed"),
+    (["scene.kind=tabletop"], "scene.kind"),
+    (["scene.lanes_per_direction=0"], "scene.lanes_per_direction"),
+    (["scene.materials.roughness=abc"], "scene.materials.roughness"),
+    (["scene.materials.metallic=normal:0.5:0.1"], "scene.materials.metallic"),
+    (["+foo=1"], "foo"),
+    (["+scene.foo=1"], "foo"),
+    (["+camera.foo=1"], "foo"),
+    (["camera.name=../escape"], "camera.name"),
     (["output.export=[voc]"], "voc"),
 ]
 
@@ -104,6 +115,24 @@ def test_bad_asset_file_is_named(existing, catalog, capsys, content, name):
     assert code != 0 and len(err.splitlines()) == 1
     assert name in err
     assert _snapshot(existing) == before
+
+
+def test_output_dir_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("keep")
+    assert main(["generate", *FAST, f"output_dir={target}"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(target) in err
+    assert target.read_text() == "keep"
+
+
+def test_shorthand_distribution_from_a_real_shell(tmp_path):
+    """The README's command-line form goes through a shell and Hydra's override parser unchanged."""
+    exe = Path(sys.executable).with_name("synthsense")
+    cmd = f"{exe} generate renderer=fake scene.num_objects=randint:3:3 num_scenes=1 output_dir={tmp_path}/s"
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "objects labelled: 3 " in out.stdout
 
 
 def test_non_empty_foreign_folder_is_refused(tmp_path, capsys):

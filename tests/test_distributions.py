@@ -20,15 +20,18 @@ def test_kinds_sample_in_range():
     assert min(n) == -0.5 and max(n) == 0.5
     r = {parse_distribution("k", {"randint": [2, 4]}).sample(rng) for _ in range(200)}
     assert r == {2, 3, 4}
-    c = [parse_distribution("k", {"choice": ["a", "b"], "weights": [0, 1]}).sample(rng) for _ in range(50)]
-    assert set(c) == {"b"}
+    c = [parse_distribution("k", {"choice": [1, 5], "weights": [0, 1]}).sample(rng) for _ in range(50)]
+    assert set(c) == {5}
 
 
 def test_shorthand_equals_mapping():
-    a = parse_distribution("k", "uniform(1, 3)")
+    a = parse_distribution("k", "uniform:1:3")
     b = parse_distribution("k", {"uniform": [1, 3]})
     assert a == b
-    assert parse_distribution("k", "choice(1, 2, 4)").args == (1, 2, 4)
+    assert parse_distribution("k", "choice:1:2:4").args == (1, 2, 4)
+    clipped = parse_distribution("k", "normal:1.6:0.1:1.3:1.9")
+    assert clipped == parse_distribution("k", {"normal": [1.6, 0.1], "clip": [1.3, 1.9]})
+    assert parse_distribution("k", "constant:3").sample(None) == 3
 
 
 @pytest.mark.parametrize(
@@ -43,7 +46,8 @@ def test_shorthand_equals_mapping():
         {"uniform": [0, 1], "normal": [0, 1]},
         {"gamma": [1, 2]},
         {"uniform": [0, 1], "extra": 1},
-        "uniform(1",
+        "uniform:1",
+        "uniform:a:b",
         [1, 2],
         {"uniform": ["a", 1]},
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_ships_configs_and_runs_outside_the_checkout(tmp_path):
     pip = [sys.executable, "-m", "pip", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", str(ROOT), "-w", str(tmp_path / "wheel")], check=True)
+    # build from a copy: setuptools leaves build/ and *.egg-info next to the sources it builds
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "datasets", "build", "*.egg-info"))
+    subprocess.run([*pip, "wheel", "--no-deps", str(source), "-w", str(tmp_path / "wheel")], check=True)
     wheel = next((tmp_path / "wheel").glob("synthsense-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for required in ("configs/config.yaml", "configs/scene/street.yaml", "configs/scene/tabletop.yaml"):

@@ -63,6 +63,9 @@ def _build_mesh(entity: Entity) -> pyrender.Mesh:
         baseColorFactor=(*entity.material.base_color, 1.0),
         roughnessFactor=entity.material.roughness,
         metallicFactor=entity.material.metallic,
+        # user meshes may have inconsistent winding; culling their "back" faces would punch holes into
+        # the instance, depth and amodal passes alike
+        doubleSided=entity.asset.source == "file",
     )
     # Flat shading (smooth=False) is right for every mesh; smooth normals would bend the shading of
     # hard-edged assets such as boxes. Geometry, depth and labels are the same either way.
