@@ -19,7 +19,7 @@ from scenes import Camera, Scene
 class Pass(StrEnum):
     """Ground-truth passes. Each line: dtype, shape, unit, frame, background value."""
 
-    RGB = "rgb"  # uint8 (H, W, 3), sRGB colour; background = environment background colour
+    RGB = "rgb"  # uint8 (H, W, 3), display-encoded (gamma 2.2) colour; background = environment colour
     DEPTH = "depth"  # float32 (H, W), metres along the OpenCV optical axis (planar z); 0.0 = no surface
     INSTANCE = "instance"  # uint16 (H, W), instance id of the visible surface; 0 = no labelled object
     AMODAL = "amodal"  # dict id -> bool (H, W): pixels the object would cover with nothing in front

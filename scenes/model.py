@@ -114,7 +114,7 @@ class Camera:
     height: int
     K: np.ndarray
     ego_from_sensor: np.ndarray
-    znear: float = 0.05
+    znear: float = 0.1
     zfar: float = 500.0
 
 

@@ -55,3 +55,31 @@ def test_rerendering_scene_json_reproduces_labels(street_dataset):
             np.testing.assert_array_equal(result.instance, ds.instance(rec["scene_id"], rec["frame"], camera.name))
             labels = annotate(scene, rec["frame"], camera, result.instance, result.amodal)
             assert json.loads(json.dumps(labels)) == ds.labels(rec["scene_id"], rec["frame"])
+
+
+def test_separate_processes_with_different_hash_seeds_agree(tmp_path):
+    """Nothing may depend on process state such as str hashing (set or dict order of strings)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("synthsense")
+    roots = []
+    for hash_seed in ("1", "2"):
+        root = tmp_path / f"run{hash_seed}"
+        args = [
+            str(exe),
+            "generate",
+            "num_scenes=2",
+            "seed=5",
+            "camera.width=160",
+            "camera.height=120",
+            "output.progress=false",
+            "output.export=[coco]",
+            f"output_dir={root}",
+        ]
+        subprocess.run(args, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        roots.append(root)
+    for pattern in ("scenes/*/*/labels.json", "scenes/*/*/*.instance.png", "scenes/*/scene.json", "exports/coco/*"):
+        assert _digest(roots[0], pattern) and _digest(roots[0], pattern) == _digest(roots[1], pattern), pattern

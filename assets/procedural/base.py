@@ -39,9 +39,7 @@ def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
 
 def assemble(parts: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
     """Concatenate parts into one mesh and centre it on its bounding-box centre (object frame)."""
-    mesh = trimesh.util.concatenate(list(parts))
-    mesh.apply_translation(-mesh.bounds.mean(axis=0))
-    return mesh
+    return centred(trimesh.util.concatenate(list(parts)))
 
 
 def uniform(rng: np.random.Generator, low: float, high: float) -> float:
