@@ -51,7 +51,7 @@ def bare_pyrender_world(scene):
         seg_map[node] = [entity.instance_id & 255, entity.instance_id >> 8, 0]
     cam = scene.rig.cameras[0]
     fx, fy, cx, cy = gl_intrinsics(cam.K)
-    world.add(
+    camera_node = world.add(
         pyrender.IntrinsicsCamera(fx, fy, cx, cy, znear=cam.znear, zfar=cam.zfar),
         pose=opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, 0.0)),
     )
@@ -59,7 +59,7 @@ def bare_pyrender_world(scene):
         world.add(
             pyrender.DirectionalLight(color=light.color, intensity=light.intensity), pose=light_pose(light.direction)
         )
-    return world, seg_map
+    return world, seg_map, camera_node
 
 
 def time_calls(fn, repeats: int) -> float:
@@ -83,7 +83,7 @@ def render_ratio(cfg, repeats: int) -> dict:
     bare_renderer = pyrender.OffscreenRenderer(cfg.camera.width, cfg.camera.height)
     flags_seg = pyrender.RenderFlags.SEG
     for scene in scenes:
-        world, seg_map = bare_pyrender_world(scene)
+        world, seg_map, _ = bare_pyrender_world(scene)
 
         def bare_frame(world=world, seg_map=seg_map):
             bare_renderer.render(world)

@@ -54,6 +54,7 @@ class OutputConfig:
     preview: bool = True  # write <dataset>/preview.png (contact sheet with boxes, ids, masks)
     preview_frames: int = 8  # frames on the contact sheet
     progress: bool = True  # tqdm progress bar
+    flow: bool | None = None  # write <camera>.flow.npy; None: only for sequences (num_frames > 1)
 
 
 @dataclass
@@ -78,18 +79,43 @@ class MaterialConfig:
 
 
 @dataclass
+class SequenceConfig:
+    """Frames per scene: 1 is a still; more make a video whose objects keep their ids."""
+
+    num_frames: int = 1  # frames per scene
+    fps: float = 10.0  # frames per second; frame k is at t = k / fps
+    reentry: bool = False  # add a scripted scenario where an object leaves the view and comes back
+
+
+@dataclass
 class SceneConfig:
     """Keys shared by every scene kind."""
 
     kind: str = MISSING  # street | tabletop
-    fps: float = 10.0  # frames per second of a sequence
-    num_frames: int = 1  # frames per scene (static scenes: 1)
+    sequence: SequenceConfig = field(default_factory=SequenceConfig)
     num_objects: Any = 10  # distribution of the number of labelled objects
     categories: dict[str, float] = field(default_factory=dict)  # category -> sampling weight
     catalog: str | None = None  # optional YAML catalog of user mesh files (assets.catalog)
     placement_attempts: int = 60  # tries per object before it is dropped (no interpenetration)
     materials: MaterialConfig = field(default_factory=MaterialConfig)
     lighting: LightingConfig = field(default_factory=LightingConfig)
+
+
+@dataclass
+class StreetMotionConfig:
+    """How the ego vehicle and road users move in sequences. Model weights choose a motion model per
+    object; speeds are distributions in m/s."""
+
+    ego_speed_mps: Any = field(default_factory=lambda: {"uniform": [6.0, 12.0]})  # ego along +x
+    vehicle_models: dict[str, float] = field(
+        default_factory=lambda: {"parked": 1.0, "constant_velocity": 3.0, "lane_change": 0.7, "stop_and_go": 1.0}
+    )
+    vehicle_speed_mps: Any = field(default_factory=lambda: {"uniform": [4.0, 13.0]})
+    pedestrian_models: dict[str, float] = field(
+        default_factory=lambda: {"standing": 1.0, "walk_along": 3.0, "walk_across": 1.0}
+    )
+    pedestrian_speed_mps: Any = field(default_factory=lambda: {"uniform": [0.7, 1.8]})
+    cyclist_speed_mps: Any = field(default_factory=lambda: {"uniform": [3.0, 7.0]})
 
 
 @dataclass
@@ -118,6 +144,7 @@ class StreetSceneConfig(SceneConfig):
     camera_height_m: Any = field(default_factory=lambda: {"uniform": [1.4, 1.8]})  # ego camera height
     camera_pitch_deg: Any = field(default_factory=lambda: {"uniform": [-4.0, 2.0]})  # + looks up
     camera_yaw_deg: Any = field(default_factory=lambda: {"uniform": [-5.0, 5.0]})  # + looks left
+    motion: StreetMotionConfig = field(default_factory=lambda: StreetMotionConfig())
 
 
 @dataclass
@@ -135,6 +162,9 @@ class TabletopSceneConfig(SceneConfig):
     camera_distance_m: Any = field(default_factory=lambda: {"uniform": [1.3, 1.9]})  # to table centre
     camera_elevation_deg: Any = field(default_factory=lambda: {"uniform": [30.0, 65.0]})
     camera_azimuth_deg: Any = field(default_factory=lambda: {"uniform": [0.0, 360.0]})
+    camera_motion: dict[str, float] = field(default_factory=lambda: {"orbit": 1.0, "dolly": 1.0, "static": 0.0})
+    orbit_rate_deg_s: Any = field(default_factory=lambda: {"uniform": [-20.0, 20.0]})  # about the table's z
+    dolly_speed_mps: Any = field(default_factory=lambda: {"uniform": [-0.1, 0.1]})  # + moves towards the table
 
 
 @dataclass

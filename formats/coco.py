@@ -4,6 +4,12 @@ Images: ``file_name`` relative to the dataset root, plus ``scene_id``, ``frame``
 Annotations: RLE ``segmentation`` of the visible mask, ``area`` = its pixel count, ``bbox`` = visible
 box [x, y, w, h], ``iscrowd`` 0, plus ``instance_id``, ``bbox_amodal``, ``visibility``, ``truncation``,
 ``occlusion``. Objects with no visible pixel are not exported.
+
+Sequences, in the style of COCO-video / TAO: a top-level ``videos`` list with one entry per scene and
+camera (``id``, ``name`` = the scene id, or ``<scene_id>-<camera>`` when a scene has several cameras,
+``scene_id``, ``sensor``, ``width``, ``height``, ``fps`` in Hz, ``num_frames`` = its images here); each
+image adds ``video_id`` and ``frame_index`` (0-based, = ``frame``); each annotation adds ``video_id`` and
+``track_id`` (the same object keeps it over the whole video, also across an absence).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formats import atomic
+from formats._sequences import iter_sequences, track_id
 from formats.native import NativeDataset, sensor_file
 
 EXPORT_SUBDIR = "exports/coco"
@@ -19,31 +26,48 @@ EXPORT_SUBDIR = "exports/coco"
 
 def build_coco(dataset: NativeDataset) -> dict[str, Any]:
     """The COCO dictionary of a native dataset (categories from dataset.json)."""
+    videos: list[dict] = []
     images: list[dict] = []
     annotations: list[dict] = []
-    for rec, labels in dataset.iter_labels():
-        for sensor, calib in labels["sensors"].items():
-            if calib["type"] != "camera":
-                continue
+    # contiguous=False: COCO has no frame-numbered files, so a partly generated scene exports what it has
+    for seq in iter_sequences(dataset, contiguous=False):
+        video_id = len(videos) + 1
+        videos.append(
+            {
+                "id": video_id,
+                "name": seq.key,
+                "scene_id": seq.scene_id,
+                "sensor": seq.sensor,
+                "width": seq.width,
+                "height": seq.height,
+                "fps": seq.fps,
+                "num_frames": seq.num_frames,
+            }
+        )
+        for labels in seq.labels:
+            calib = labels["sensors"][seq.sensor]
             image_id = len(images) + 1
             images.append(
                 {
                     "id": image_id,
-                    "file_name": sensor_file(rec["scene_id"], rec["frame"], sensor, "rgb.png"),
+                    "file_name": sensor_file(seq.scene_id, labels["frame"], seq.sensor, "rgb.png"),
                     "width": calib["width"],
                     "height": calib["height"],
-                    "scene_id": rec["scene_id"],
-                    "frame": rec["frame"],
-                    "sensor": sensor,
+                    "scene_id": seq.scene_id,
+                    "frame": labels["frame"],
+                    "sensor": seq.sensor,
+                    "video_id": video_id,
+                    "frame_index": labels["frame"],
                 }
             )
-            for obj in labels["objects"][sensor]:
+            for obj in seq.objects(labels):
                 if obj["visible"]:
-                    annotations.append(_annotation(len(annotations) + 1, image_id, obj))
+                    annotations.append(_annotation(len(annotations) + 1, image_id, video_id, obj))
     return {
         "info": {"description": "synthsense synthetic dataset", **_info(dataset)},
         "licenses": [],
         "categories": dataset.categories,
+        "videos": videos,
         "images": images,
         "annotations": annotations,
     }
@@ -53,10 +77,12 @@ def _info(dataset: NativeDataset) -> dict[str, Any]:
     return {"root_seed": dataset.meta.get("root_seed"), "format_version": dataset.meta.get("format_version")}
 
 
-def _annotation(ann_id: int, image_id: int, obj: dict[str, Any]) -> dict[str, Any]:
+def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": ann_id,
         "image_id": image_id,
+        "video_id": video_id,
+        "track_id": track_id(obj),
         "category_id": obj["category_id"],
         "segmentation": obj["mask_rle"],
         "area": obj["visible_pixels"],

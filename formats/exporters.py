@@ -6,8 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from formats.coco import export_coco
+from formats.kitti_tracking import export_kitti_tracking
+from formats.mot import export_mot
 
-EXPORTERS: dict[str, Callable[[str | Path], Path]] = {"coco": export_coco}
+EXPORTERS: dict[str, Callable[[str | Path], Path]] = {
+    "coco": export_coco,
+    "mot": export_mot,
+    "kitti_tracking": export_kitti_tracking,
+}
 
 
 def get_exporter(name: str) -> Callable[[str | Path], Path]:

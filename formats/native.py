@@ -38,7 +38,7 @@ def frame_dir(scene_id: str, frame: int) -> str:
 
 
 def sensor_file(scene_id: str, frame: int, sensor: str, kind: str) -> str:
-    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png."""
+    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png | flow.npy."""
     return f"{frame_dir(scene_id, frame)}/{sensor}.{kind}"
 
 
@@ -81,15 +81,27 @@ class NativeWriter:
     def write_scene(self, scene: Scene) -> None:
         atomic.write_text(self.root / "scenes" / scene.scene_id / "scene.json", scene_to_json(scene) + "\n")
 
-    def write_frame(self, scene: Scene, frame: int, buffers: list[Any], labels: dict[str, Any]) -> dict[str, Any]:
+    def write_frame(
+        self,
+        scene: Scene,
+        frame: int,
+        buffers: list[Any],
+        labels: dict[str, Any],
+        flows: dict[str, np.ndarray] | None = None,
+    ) -> dict[str, Any]:
         """Write a frame's sensor files and labels, then append its manifest line (last).
 
         Args:
             buffers: renderer results (``renderers.base.RenderResult``), one per camera.
             labels: the frame's label record (``labels.annotate``).
+            flows: camera name -> optical flow to the next frame, float32 (H, W, 2) pixels.
         Returns the manifest record.
         """
         files: dict[str, str] = {}
+        for camera, flow in (flows or {}).items():
+            rel = sensor_file(scene.scene_id, frame, camera, "flow.npy")
+            atomic.write_npy(self.root / rel, flow.astype(np.float32, copy=False))
+            files[f"{camera}.flow.npy"] = rel
         for result in buffers:
             for kind, array, write in (
                 ("rgb.png", result.rgb, atomic.write_png),
@@ -169,6 +181,10 @@ class NativeDataset:
 
     def instance(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "instance.png")).astype(np.uint16)
+
+    def flow(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        """Optical flow to the next frame, float32 (H, W, 2): (du, dv) in pixels."""
+        return np.load(self.root / sensor_file(scene_id, frame, sensor, "flow.npy"), allow_pickle=False)
 
     def depth(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         return np.load(self.root / sensor_file(scene_id, frame, sensor, "depth.npy"), allow_pickle=False)

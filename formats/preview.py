@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import imageio.v3 as iio
 import numpy as np
 from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
@@ -72,4 +73,28 @@ def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
     buf = io.BytesIO()
     sheet.save(buf, format="PNG")
     atomic.write_bytes(out, buf.getvalue())
+    return out
+
+
+SEQUENCE_PREVIEW_WIDTH = 480  # pixels of the animated preview
+
+
+def write_sequence_preview(dataset_root: str | Path, scene_id: str, sensor: str | None = None) -> Path:
+    """Write ``scenes/<scene_id>/preview.gif``: every frame of a sequence with masks, boxes and ids
+    (track ids are instance ids) drawn, played at the sequence's frame rate. Returns its path."""
+    dataset = NativeDataset(dataset_root)
+    records = [r for r in dataset.frames() if r["scene_id"] == scene_id]
+    frames, times = [], []
+    for rec in records:
+        labels = dataset.labels(scene_id, rec["frame"])
+        name = sensor or next(iter(labels["sensors"]))
+        image = draw_frame(dataset.rgb(scene_id, rec["frame"], name), labels["objects"][name])
+        height = round(image.height * SEQUENCE_PREVIEW_WIDTH / image.width)
+        frames.append(np.asarray(image.resize((SEQUENCE_PREVIEW_WIDTH, height), Image.BILINEAR)))
+        times.append(labels["t"])
+    out = dataset.root / "scenes" / scene_id / "preview.gif"
+    if len(frames) < 2:
+        return out
+    frame_ms = 1000.0 * (times[1] - times[0])
+    atomic.write_bytes(out, iio.imwrite("<bytes>", np.stack(frames), extension=".gif", duration=frame_ms, loop=0))
     return out

@@ -17,9 +17,17 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, RunConfig, register_configs
+from configs.schema import (
+    SCENE_SCHEMAS,
+    LightingConfig,
+    MaterialConfig,
+    RunConfig,
+    StreetMotionConfig,
+    register_configs,
+)
 from generator.distributions import Distribution, parse_distribution
 from generator.errors import ConfigError
+from generator.motion_models import CAMERA_MOTIONS, MIN_REENTRY_S, PEDESTRIAN_MODELS, VEHICLE_MODELS
 from scenes.taxonomy import CATEGORIES
 
 RENDERERS = ("pyrender", "fake")
@@ -94,8 +102,15 @@ def validate_config(cfg: DictConfig) -> None:
 
 
 def _validate_scene(scene: DictConfig) -> None:
-    _require(scene.fps > 0, f"scene.fps must be > 0, got {scene.fps}")
-    _require(scene.num_frames >= 1, f"scene.num_frames must be >= 1, got {scene.num_frames}")
+    seq = scene.sequence
+    _require(seq.fps > 0, f"scene.sequence.fps must be > 0, got {seq.fps}")
+    _require(seq.num_frames >= 1, f"scene.sequence.num_frames must be >= 1, got {seq.num_frames}")
+    if seq.reentry and scene.kind == "street":
+        _require(
+            seq.num_frames / seq.fps >= MIN_REENTRY_S,
+            f"scene.sequence.reentry needs a sequence of at least {MIN_REENTRY_S} s (num_frames / fps), "
+            f"got {seq.num_frames / seq.fps:g} s",
+        )
     _require(scene.placement_attempts >= 1, f"scene.placement_attempts must be >= 1, got {scene.placement_attempts}")
     known = {c.name for c in CATEGORIES}
     _require(len(scene.categories) > 0, "scene.categories must name at least one category")
@@ -104,11 +119,15 @@ def _validate_scene(scene: DictConfig) -> None:
         _require(weight >= 0, f"scene.categories.{name}: weight must be >= 0, got {weight}")
     _require(sum(scene.categories.values()) > 0, "scene.categories: weights must not all be 0")
     schema = SCENE_SCHEMAS[scene.kind]
-    for prefix, node, cls in (
-        ("scene", scene, schema),
-        ("scene.materials", scene.materials, MaterialConfig),
-        ("scene.lighting", scene.lighting, LightingConfig),
-    ):
+    nodes = [("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig)]
+    nodes.append(("scene.lighting", scene.lighting, LightingConfig))
+    if scene.kind == "street":
+        nodes.append(("scene.motion", scene.motion, StreetMotionConfig))
+        _check_weights("scene.motion.vehicle_models", scene.motion.vehicle_models, VEHICLE_MODELS)
+        _check_weights("scene.motion.pedestrian_models", scene.motion.pedestrian_models, PEDESTRIAN_MODELS)
+    else:
+        _check_weights("scene.camera_motion", scene.camera_motion, CAMERA_MOTIONS)
+    for prefix, node, cls in nodes:
         values = OmegaConf.to_container(node, resolve=True)
         for f in dataclasses.fields(cls):
             if f.type == "Any":
@@ -128,8 +147,20 @@ FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "sun_intensity": (0, np.inf),
     "sun_elevation_deg": (0, 90),
     "camera_elevation_deg": (0, 90),
+    "ego_speed_mps": (0, 40),
+    "vehicle_speed_mps": (0, 40),
+    "pedestrian_speed_mps": (0, 4),
+    "cyclist_speed_mps": (0, 15),
 }
 INTEGER_FIELDS = ("num_objects", "lanes_per_direction")
+
+
+def _check_weights(key: str, weights: Any, known: tuple[str, ...]) -> None:
+    """A {name: weight} table: known names, weights >= 0, not all 0."""
+    for name, weight in weights.items():
+        _require(name in known, f"{key}: unknown model {name!r}; known: {', '.join(known)}")
+        _require(weight >= 0, f"{key}.{name}: weight must be >= 0, got {weight}")
+    _require(sum(weights.values()) > 0, f"{key}: weights must not all be 0")
 
 
 def _check_range(key: str, name: str, dist: Distribution) -> None:

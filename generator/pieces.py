@@ -17,7 +17,8 @@ from assets.catalog import UserAsset
 from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
 from generator.distributions import sample
-from generator.placement import Footprint, Placer
+from generator.motion import Motion
+from generator.placement import Placer, SweptFootprint
 from generator.seeding import rng_for
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Trajectory
 from scenes.transforms import intrinsics_from_fov, make_pose, rotation_z
@@ -147,15 +148,23 @@ def weighted_category(categories: dict[str, float], rng: np.random.Generator) ->
 
 SLOT_RETRIES = 4  # a slot whose object finds no free spot redraws its category and asset this often
 
-# (category, asset choice, generator) -> (x, y, support_z, yaw) for one placement attempt, or None when
-# the object cannot fit at all
-ProposePose = Callable[[str, AssetChoice, np.random.Generator], "tuple[float, float, float, float] | None"]
+# (category, asset choice, generator) -> (motion, support height in m) for one placement attempt, or
+# None when the object cannot fit at all
+ProposeMotion = Callable[[str, AssetChoice, np.random.Generator], "tuple[Motion, float] | None"]
 
 
 def place_slots(
-    cfg: Any, user_assets: list[UserAsset], root_seed: int, index: int, count: int, placer: Placer, propose: ProposePose
+    cfg: Any,
+    user_assets: list[UserAsset],
+    root_seed: int,
+    index: int,
+    count: int,
+    placer: Placer,
+    propose: ProposeMotion,
+    first_id: int = 1,
 ) -> list[Entity]:
-    """Fill ``count`` object slots without footprint overlap; instance ids 1, 2, ... in slot order.
+    """Fill ``count`` object slots whose footprints never overlap at any time of the sequence;
+    instance ids ``first_id``, ``first_id + 1``, ... in slot order.
 
     Slot k (and its retry r) draws from its own generators, keyed (k,) or (k, r), so the objects of
     other slots do not depend on it. A slot that finds no free spot in ``cfg.placement_attempts``
@@ -169,20 +178,43 @@ def place_slots(
             category = weighted_category(dict(cfg.categories), rng_layout)
             choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", *keys))
             material = random_material(cfg.materials, rng_for(root_seed, index, "materials", *keys))
-            pose = _first_free_pose(cfg.placement_attempts, category, choice, rng_layout, placer, propose)
-            if pose is not None:
-                iid = len(entities) + 1
-                entities.append(standing_entity(f"{category}_{iid:03d}", iid, category, choice, *pose, material))
+            placed = _first_free_motion(cfg.placement_attempts, category, choice, rng_layout, placer, propose)
+            if placed is not None:
+                iid = first_id + len(entities)
+                entities.append(moving_entity(f"{category}_{iid:03d}", iid, category, choice, *placed, material))
                 break
     return entities
 
 
-def _first_free_pose(attempts, category, choice, rng, placer, propose):
+def _first_free_motion(attempts, category, choice, rng, placer, propose):
     for _ in range(attempts):
-        pose = propose(category, choice, rng)
-        if pose is None:
+        proposal = propose(category, choice, rng)
+        if proposal is None:
             return None
-        x, y, _, yaw = pose
-        if placer.try_place(Footprint(x, y, choice.size_m[0], choice.size_m[1], yaw)):
-            return pose
+        motion, _ = proposal
+        if placer.try_place(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1])):
+            return proposal
     return None
+
+
+def moving_entity(
+    name: str,
+    instance_id: int,
+    category: str,
+    choice: AssetChoice,
+    motion: Motion,
+    support_z: float,
+    material: Material,
+) -> Entity:
+    """An entity riding on a horizontal support at height ``support_z`` (world metres) along ``motion``."""
+    return Entity(
+        name=name,
+        instance_id=instance_id,
+        category=category,
+        asset=choice.ref,
+        size_m=choice.size_m,
+        trajectory=motion.trajectory(support_z + choice.size_m[2] / 2.0),
+        material=material,
+        scale=choice.scale,
+        motion={"model": motion.model, **motion.params},
+    )

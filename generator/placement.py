@@ -1,8 +1,9 @@
-"""Placement on a ground plane without interpenetration.
+"""Placement on a ground plane without interpenetration, at every time of a sequence.
 
 Objects stand on a horizontal support (the ground, a sidewalk, a table top), so two objects intersect
-only if their footprints do: footprints are oriented rectangles in the world xy plane and are tested
-with the separating-axis theorem.
+only if their footprints do: footprints are oriented rectangles in the world xy plane, tested with the
+separating-axis theorem. Moving objects are tested at every keyframe time of the shared time grid
+(``generator.motion.KEYFRAME_DT_S`` apart), vectorised over time.
 """
 
 from __future__ import annotations
@@ -25,38 +26,84 @@ class Footprint:
 
     def corners(self) -> np.ndarray:
         """(4, 2) corners in world xy, counter-clockwise."""
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
-        half = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [self.length / 2, self.width / 2]
-        return half @ np.array([[c, s], [-s, c]]) + [self.x, self.y]
+        return rectangle_corners(np.array([[self.x, self.y]]), np.array([self.yaw]), self.length, self.width)[0]
+
+
+@dataclass(frozen=True)
+class SweptFootprint:
+    """A footprint over time: centres (T, 2) world metres and yaws (T,) radians on the placer's time
+    grid, size (length, width) metres."""
+
+    centres: np.ndarray
+    yaws: np.ndarray
+    length: float
+    width: float
+
+    @classmethod
+    def still(cls, footprint: Footprint, steps: int) -> SweptFootprint:
+        return cls(
+            np.tile([footprint.x, footprint.y], (steps, 1)),
+            np.full(steps, footprint.yaw),
+            footprint.length,
+            footprint.width,
+        )
+
+
+def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: float, width: float) -> np.ndarray:
+    """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,)."""
+    c, s = np.cos(yaws), np.sin(yaws)
+    half = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2, width / 2]  # (4, 2) local
+    x = half[None, :, 0] * c[:, None] - half[None, :, 1] * s[:, None]
+    y = half[None, :, 0] * s[:, None] + half[None, :, 1] * c[:, None]
+    return np.stack([x, y], axis=-1) + centres[:, None, :]
+
+
+def swept_overlap(a: SweptFootprint, b: SweptFootprint, margin: float = 0.0) -> bool:
+    """True when the two footprints overlap, or come closer than ``margin`` metres along a separating
+    axis, at any time of the grid."""
+    radius = 0.5 * (np.hypot(a.length, a.width) + np.hypot(b.length, b.width)) + margin
+    near = np.hypot(*(a.centres - b.centres).T) <= radius  # bounding circles: the cheap common case
+    if not near.any():
+        return False
+    corners_a = rectangle_corners(a.centres[near], a.yaws[near], a.length, a.width)
+    corners_b = rectangle_corners(b.centres[near], b.yaws[near], b.length, b.width)
+    separated = np.zeros(int(near.sum()), dtype=bool)
+    for yaw in (a.yaws[near], b.yaws[near]):
+        for axis in (np.stack([np.cos(yaw), np.sin(yaw)], 1), np.stack([-np.sin(yaw), np.cos(yaw)], 1)):
+            pa = np.einsum("nkd,nd->nk", corners_a, axis)
+            pb = np.einsum("nkd,nd->nk", corners_b, axis)
+            separated |= (pa.max(1) + margin <= pb.min(1)) | (pb.max(1) + margin <= pa.min(1))
+    return bool((~separated).any())
 
 
 def footprints_overlap(a: Footprint, b: Footprint, margin: float = 0.0) -> bool:
-    """True when two oriented rectangles overlap or come closer than ``margin`` metres along some
-    separating axis (separating-axis theorem on both rectangles' edge normals)."""
-    if np.hypot(a.x - b.x, a.y - b.y) > 0.5 * (np.hypot(a.length, a.width) + np.hypot(b.length, b.width)) + margin:
-        return False  # bounding circles apart: the cheap common case
-    ca, cb = a.corners(), b.corners()
-    for yaw in (a.yaw, b.yaw):
-        for axis in (np.array([np.cos(yaw), np.sin(yaw)]), np.array([-np.sin(yaw), np.cos(yaw)])):
-            pa, pb = ca @ axis, cb @ axis
-            if pa.max() + margin <= pb.min() or pb.max() + margin <= pa.min():
-                return False
-    return True
+    """True when two still footprints overlap (see :func:`swept_overlap`)."""
+    return swept_overlap(SweptFootprint.still(a, 1), SweptFootprint.still(b, 1), margin)
 
 
 @dataclass
 class Placer:
-    """Keeps the footprints placed so far and accepts a new one only if it overlaps none of them."""
+    """Keeps the footprints placed so far (over ``steps`` grid times) and accepts a new one only if it
+    overlaps none of them at any time."""
 
     margin: float = 0.1  # minimum free gap between objects, metres
-    placed: list[Footprint] = field(default_factory=list)
+    steps: int = 1  # length of the time grid every swept footprint is sampled on
+    placed: list[SweptFootprint] = field(default_factory=list)
 
-    def try_place(self, footprint: Footprint) -> bool:
-        if any(footprints_overlap(footprint, other, self.margin) for other in self.placed):
+    def try_place(self, footprint: SweptFootprint | Footprint) -> bool:
+        swept = self._swept(footprint)
+        if any(swept_overlap(swept, other, self.margin) for other in self.placed):
             return False
-        self.placed.append(footprint)
+        self.placed.append(swept)
         return True
 
-    def reserve(self, footprint: Footprint) -> None:
-        """Block an area (e.g. around the ego vehicle) without checking it."""
-        self.placed.append(footprint)
+    def reserve(self, footprint: SweptFootprint | Footprint) -> None:
+        """Block an area over time (e.g. the ego vehicle's path) without checking it."""
+        self.placed.append(self._swept(footprint))
+
+    def _swept(self, footprint: SweptFootprint | Footprint) -> SweptFootprint:
+        if isinstance(footprint, Footprint):
+            return SweptFootprint.still(footprint, self.steps)
+        if len(footprint.yaws) != self.steps:
+            raise ValueError(f"swept footprint has {len(footprint.yaws)} steps, the placer's grid {self.steps}")
+        return footprint

@@ -21,6 +21,7 @@ from generator.config import config_hash
 from generator.errors import ConfigError
 from generator.sampling import sample_scene, scene_id_for
 from labels import annotate
+from labels.flow import geometric_flow
 from renderers.base import Pass, RendererBackend
 from scenes.taxonomy import category_table
 
@@ -123,7 +124,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     """
     from formats.exporters import get_exporter
     from formats.native import NativeWriter
-    from formats.preview import write_preview
+    from formats.preview import write_preview, write_sequence_preview
 
     user_assets = load_user_assets(cfg)
     first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
@@ -133,7 +134,8 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     try:
         writer = NativeWriter(cfg.output_dir)
         done = writer.open(dataset_meta(cfg, user_assets))  # refuses, writing nothing, another config's folder
-        frames = cfg.scene.num_frames
+        frames = cfg.scene.sequence.num_frames
+        flow = wants_flow(cfg)
         with tqdm(total=cfg.num_scenes * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
             for index in range(cfg.first_scene, cfg.first_scene + cfg.num_scenes):
                 todo = [f for f in range(frames) if (scene_id_for(index), f) not in done]
@@ -145,7 +147,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
                 scene = first_scene if index == cfg.first_scene else sample_scene(cfg, index, user_assets)
                 writer.write_scene(scene)
                 for frame in todo:
-                    _render_frame(scene, frame, backend, writer, summary)
+                    _render_frame(scene, frame, backend, writer, summary, flow)
                     bar.update(1)
     finally:
         if own_backend:
@@ -154,18 +156,33 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
         summary.exports[name] = get_exporter(name)(cfg.output_dir)
     if cfg.output.preview and cfg.output.preview_frames > 0:
         summary.preview = write_preview(cfg.output_dir, cfg.output.preview_frames)
+    if cfg.output.preview and cfg.scene.sequence.num_frames > 1:
+        for index in range(cfg.first_scene, cfg.first_scene + cfg.num_scenes):
+            write_sequence_preview(cfg.output_dir, scene_id_for(index))
     return summary
 
 
-def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: RunSummary) -> None:
+def wants_flow(cfg: DictConfig) -> bool:
+    """Whether frames get an optical-flow file: ``output.flow``, or by default only sequences."""
+    return cfg.output.flow if cfg.output.flow is not None else cfg.scene.sequence.num_frames > 1
+
+
+def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: RunSummary, flow: bool) -> None:
     t = scene.frame_time(frame)
     results = [backend.render(scene, t, camera.name) for camera in scene.rig.cameras]
-    labels = annotate(scene, frame, scene.rig.cameras[0], results[0].instance, results[0].amodal or {})
-    for camera, result in zip(scene.rig.cameras[1:], results[1:], strict=True):
-        more = annotate(scene, frame, camera, result.instance, result.amodal or {})
-        for key in ("sensors", "objects", "categories_present"):
-            labels[key].update(more[key])
-    record = writer.write_frame(scene, frame, results, labels)
+    labels = None
+    flows = {}
+    for camera, result in zip(scene.rig.cameras, results, strict=True):
+        one = annotate(scene, frame, camera, result.instance, result.amodal or {})
+        if labels is None:
+            labels = one
+        else:
+            for key in ("sensors", "objects", "categories_present"):
+                labels[key].update(one[key])
+        if flow:
+            t_next = scene.frame_time(frame + 1)
+            flows[camera.name] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
+    record = writer.write_frame(scene, frame, results, labels, flows)
     summary.frames_written += 1
     summary.objects += record["num_objects"]
     summary.visible_objects += record["num_visible"]

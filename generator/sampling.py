@@ -7,6 +7,7 @@ from typing import Any
 from assets.catalog import UserAsset
 from generator import street, tabletop
 from generator.distributions import sample
+from generator.motion import keyframe_times
 from generator.pieces import sample_lighting
 from generator.seeding import rng_for, seeds_record
 from scenes import Scene
@@ -26,20 +27,25 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         user_assets: assets from ``cfg.scene.catalog``, loaded once by the caller.
     """
     scene_cfg = cfg.scene
+    seq = scene_cfg.sequence
     seed = int(cfg.seed)
     user_assets = user_assets or []
+    # keyframes cover one frame past the last, so flow and velocities of the last frame are defined
+    times = keyframe_times(seq.num_frames / seq.fps)
     rng_layout = rng_for(seed, index, "layout")
     count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_for(seed, index, "counts")))
     if scene_cfg.kind == "street":
-        layout = street.sample_street_layout(scene_cfg, rng_layout)
+        layout = street.sample_street_layout(scene_cfg, rng_layout, float(times[-1]), bool(seq.reentry))
         context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
-        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count)
-        rig, rig_params = street.ego_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"))
+        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
+        rig, rig_params = street.ego_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"), times)
     elif scene_cfg.kind == "tabletop":
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
-        objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count)
-        rig, rig_params = tabletop.hemisphere_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"))
+        objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
+        rig, rig_params = tabletop.hemisphere_rig(
+            scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"), rng_for(seed, index, "motion"), times
+        )
     else:  # validate_config accepts only the kinds above
         raise ValueError(f"unknown scene kind {scene_cfg.kind!r}")
     lights, environment = sample_lighting(scene_cfg.lighting, rng_for(seed, index, "lighting"))
@@ -47,8 +53,8 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         scene_id=scene_id_for(index),
         index=index,
         seeds=seeds_record(seed, index),
-        fps=float(scene_cfg.fps),
-        num_frames=int(scene_cfg.num_frames),
+        fps=float(seq.fps),
+        num_frames=int(seq.num_frames),
         entities=[*objects, *context],
         lights=lights,
         environment=environment,

@@ -17,6 +17,8 @@ STREAMS: dict[str, int] = {
     "camera": 4,
     "context": 5,  # road, sidewalks, buildings, table
     "counts": 6,  # how many objects
+    "reentry": 7,  # the scripted re-entry car
+    "motion": 8,  # camera motion (tabletop)
 }
 
 

@@ -1,5 +1,6 @@
 """Street scenes: a straight road along +x, lanes both ways (right-hand traffic), sidewalks, buildings,
-and labelled road users placed by category rules; an ego camera in the first lane looking along +x.
+and labelled road users placed by category rules and moving by their motion models; an ego vehicle
+driving along the first lane with a camera looking along +x.
 
 World frame: z up, ground (road surface) at z = 0, the ego vehicle's ground point at
 (0, -lane_width / 2, 0). Lanes with y < 0 drive towards +x, lanes with y > 0 towards -x.
@@ -13,12 +14,32 @@ import numpy as np
 
 from assets.catalog import UserAsset
 from generator.distributions import sample
-from generator.pieces import grey_material, make_camera, place_slots, procedural_choice, standing_entity
-from generator.placement import Footprint, Placer
-from scenes import Entity, SensorRig, Trajectory
-from scenes.transforms import look_at, make_pose
+from generator.motion import Motion, static
+from generator.motion_models import (
+    cyclist_motion,
+    ego_motion,
+    pedestrian_motion,
+    reentry_motion,
+    reentry_speeds,
+    vehicle_motion,
+)
+from generator.pieces import (
+    choose_asset,
+    grey_material,
+    make_camera,
+    moving_entity,
+    place_slots,
+    procedural_choice,
+    random_material,
+    standing_entity,
+)
+from generator.placement import Placer, SweptFootprint
+from generator.seeding import rng_for
+from scenes import Entity, SensorRig
+from scenes.transforms import look_at
 
 CURB_HEIGHT_M = 0.15
+ROAD_START_X_M = 20.0  # the road starts this far behind the ego's start
 NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
 NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
 LANE_RANGE_FACTOR = 1.5  # vehicles in lanes reach this multiple of view_range_m
@@ -34,22 +55,37 @@ PLACEMENT_RULES: dict[str, str] = {
 }
 
 
-def sample_street_layout(cfg: Any, rng: np.random.Generator) -> dict[str, float]:
-    """Road geometry parameters (metres)."""
-    return {
-        "lanes_per_direction": int(sample("scene.lanes_per_direction", cfg.lanes_per_direction, rng)),
+def sample_street_layout(cfg: Any, rng: np.random.Generator, duration_s: float, reentry: bool) -> dict[str, float]:
+    """Road geometry (metres) and the ego speed (m/s) for a sequence lasting ``duration_s`` seconds.
+
+    The road is long enough for the ego's travel plus the view range plus the fastest traffic.
+    ``reentry`` needs a second lane in the ego's direction and an ego fast enough to overtake.
+    """
+    lanes = int(sample("scene.lanes_per_direction", cfg.lanes_per_direction, rng))
+    ego_speed = float(sample("scene.motion.ego_speed_mps", cfg.motion.ego_speed_mps, rng))
+    if reentry:
+        lanes = max(lanes, 2)
+        ego_speed = max(ego_speed, reentry_speeds(duration_s)[0] + 3.0)  # the overtaken car keeps moving
+    layout = {
+        "lanes_per_direction": lanes,
         "lane_width_m": float(sample("scene.lane_width_m", cfg.lane_width_m, rng)),
         "sidewalk_width_m": float(sample("scene.sidewalk_width_m", cfg.sidewalk_width_m, rng)),
         "view_range_m": float(sample("scene.view_range_m", cfg.view_range_m, rng)),
-        "road_length_m": float(cfg.road_length_m),
+        "ego_speed_mps": ego_speed,
+        "ego_travel_m": ego_speed * duration_s,
+        "duration_s": duration_s,
+        "reentry": reentry,
     }
+    needed = ROAD_START_X_M + layout["ego_travel_m"] + LANE_RANGE_FACTOR * layout["view_range_m"] + 15.0 * duration_s
+    layout["road_length_m"] = max(float(cfg.road_length_m), needed + 20.0)
+    return layout
 
 
 def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> list[Entity]:
     """Road, two sidewalks and two rows of buildings (instance id 0: scenery, not labelled)."""
     half_road = layout["lanes_per_direction"] * layout["lane_width_m"]
     length, sidewalk = layout["road_length_m"], layout["sidewalk_width_m"]
-    x_mid = length / 2.0 - 20.0
+    x_mid = length / 2.0 - ROAD_START_X_M
     road = procedural_choice("road", {"length": length, "width": 2 * half_road, "thickness": 0.1})
     entities = [standing_entity("road", 0, "road", road, x_mid, 0.0, -0.1, 0.0, grey_material(0.18, 0.95, 0.1))]
     for side, sign in (("right", -1.0), ("left", 1.0)):
@@ -58,9 +94,9 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
         entities.append(
             standing_entity(f"sidewalk_{side}", 0, "sidewalk", walk, x_mid, y, 0.0, 0.0, grey_material(0.55))
         )
-        x = -20.0
+        x = -ROAD_START_X_M
         k = 0
-        while x < length - 20.0:
+        while x < length - ROAD_START_X_M:
             b_len = float(rng.uniform(8.0, 20.0))
             height = float(sample("scene.building_height_m", cfg.building_height_m, rng))
             building = procedural_choice("building", {"length": b_len, "width": 10.0, "height": height})
@@ -85,48 +121,88 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
 
 
 def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator) -> tuple[float, float, float, float]:
-    """(x, y, support_z, yaw) for one placement attempt under ``rule``."""
+    """(x, y, support_z, heading) at t = 0 for one placement attempt under ``rule``. Objects spread
+    along the stretch of road the ego covers plus its view range."""
     n, w = layout["lanes_per_direction"], layout["lane_width_m"]
     half_road = n * w
+    travel = layout["ego_travel_m"]
     if rule == "lane":  # lanes fill up first: let traffic stretch further down the road
-        x = float(rng.uniform(NEAREST_VEHICLE_X_M, LANE_RANGE_FACTOR * layout["view_range_m"]))
+        x = float(rng.uniform(NEAREST_VEHICLE_X_M, LANE_RANGE_FACTOR * layout["view_range_m"] + travel))
     else:
-        x = float(rng.uniform(NEAREST_OBJECT_X_M, layout["view_range_m"]))
+        x = float(rng.uniform(NEAREST_OBJECT_X_M, layout["view_range_m"] + travel))
     side = 1.0 if rng.uniform() < 0.5 else -1.0  # +1: left half (oncoming), -1: right half (ego direction)
     heading = 0.0 if side < 0 else np.pi
     if rule == "lane":
         lane = int(rng.integers(n))
-        return x, side * (lane + 0.5) * w, 0.0, heading + float(rng.normal(0.0, 0.04))
+        return x, side * (lane + 0.5) * w, 0.0, heading
     if rule == "lane_edge":
-        return x, side * (half_road - 0.7), 0.0, heading + float(rng.normal(0.0, 0.05))
+        return x, side * (half_road - 0.7), 0.0, heading
     if rule == "road_edge":
         return x, side * (half_road - float(rng.uniform(0.3, 1.2))), 0.0, float(rng.uniform(-np.pi, np.pi))
     offset = float(rng.uniform(0.4, max(0.5, layout["sidewalk_width_m"] - 0.4)))
     return x, side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
 
 
+def _propose(cfg: Any, layout: dict[str, float], times: np.ndarray):
+    """The proposal function of ``pieces.place_slots``: a start position by category rule, then the
+    category's motion model."""
+    half_road = layout["lanes_per_direction"] * layout["lane_width_m"]
+
+    def propose(category: str, choice, rng: np.random.Generator) -> tuple[Motion, float]:
+        rule = PLACEMENT_RULES.get(category, "sidewalk")
+        x, y, z, heading = _slot_position(rule, layout, rng)
+        direction = 1.0 if y < 0 else -1.0  # right-hand traffic
+        if rule == "lane":
+            return vehicle_motion(cfg.motion, times, rng, y, direction, x, layout, choice.size_m[1]), z
+        if category == "cyclist":
+            return cyclist_motion(cfg.motion, times, rng, y, direction, x), z
+        if category == "pedestrian":
+            motion, on_road = pedestrian_motion(cfg.motion, times, rng, x, y, heading, half_road)
+            return motion, (0.0 if on_road else z)
+        return static("placed", {}, times, x, y, heading), z
+
+    return propose
+
+
 def place_objects(
-    cfg: Any, layout: dict[str, float], user_assets: list[UserAsset], root_seed: int, index: int, count: int
+    cfg: Any,
+    layout: dict[str, float],
+    user_assets: list[UserAsset],
+    root_seed: int,
+    index: int,
+    count: int,
+    times: np.ndarray,
 ) -> list[Entity]:
-    """Up to ``count`` labelled road users, each where its category's rule puts it, no overlaps."""
-    placer = Placer(margin=0.2)
+    """Up to ``count`` labelled road users (plus the re-entry car first, when asked), each starting
+    where its category's rule puts it and moving by its motion model; footprints never overlap each
+    other or the ego vehicle at any keyframe time."""
+    placer = Placer(margin=0.2, steps=len(times))
     w = layout["lane_width_m"]
-    placer.reserve(Footprint(x=-0.5, y=-w / 2.0, length=7.0, width=2.4, yaw=0.0))  # the ego vehicle
+    ego = ego_motion(layout["ego_speed_mps"], times, -w / 2.0)
+    placer.reserve(SweptFootprint(ego.positions + [-0.5, 0.0], ego.headings, 7.0, 2.4))  # the ego vehicle
+    entities: list[Entity] = []
+    if layout["reentry"]:
+        choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
+        material = random_material(cfg.materials, rng_for(root_seed, index, "reentry", 1))
+        motion = reentry_motion(times, layout["ego_speed_mps"], -1.5 * w)
+        placer.reserve(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1]))
+        entities.append(moving_entity("car_reentry", 1, "car", choice, motion, 0.0, material))
+    propose = _propose(cfg, layout, times)
+    return entities + place_slots(
+        cfg, user_assets, root_seed, index, count, placer, propose, first_id=len(entities) + 1
+    )
 
-    def propose(category, choice, rng):
-        return _slot_position(PLACEMENT_RULES.get(category, "sidewalk"), layout, rng)
 
-    return place_slots(cfg, user_assets, root_seed, index, count, placer, propose)
-
-
-def ego_rig(cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> tuple[SensorRig, dict]:
-    """The ego vehicle in the first right-hand lane with a forward camera at vehicle height."""
+def ego_rig(
+    cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator, times: np.ndarray
+) -> tuple[SensorRig, dict]:
+    """The ego vehicle driving along the first right-hand lane with a forward camera at vehicle height."""
     height = float(sample("scene.camera_height_m", cfg.camera_height_m, rng))
     pitch = np.radians(sample("scene.camera_pitch_deg", cfg.camera_pitch_deg, rng))
     yaw = np.radians(sample("scene.camera_yaw_deg", cfg.camera_yaw_deg, rng))
     eye = np.array([0.0, 0.0, height])
     direction = np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)])
     ego_from_sensor = look_at(eye, eye + direction)
-    world_from_ego = make_pose(np.eye(3), [0.0, -layout["lane_width_m"] / 2.0, 0.0])
-    rig = SensorRig(trajectory=Trajectory.static(world_from_ego), cameras=[make_camera(camera_cfg, ego_from_sensor)])
+    ego = ego_motion(layout["ego_speed_mps"], times, -layout["lane_width_m"] / 2.0)
+    rig = SensorRig(trajectory=ego.trajectory(0.0), cameras=[make_camera(camera_cfg, ego_from_sensor)])
     return rig, {"camera_height_m": height, "camera_pitch_rad": float(pitch), "camera_yaw_rad": float(yaw)}

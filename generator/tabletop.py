@@ -9,9 +9,11 @@ import numpy as np
 
 from assets.catalog import UserAsset
 from generator.distributions import sample
+from generator.motion import static
+from generator.motion_models import tabletop_camera_trajectory
 from generator.pieces import grey_material, make_camera, place_slots, procedural_choice, standing_entity
 from generator.placement import Placer
-from scenes import Entity, Material, SensorRig, Trajectory
+from scenes import Entity, Material, SensorRig
 from scenes.transforms import look_at
 
 EDGE_MARGIN_M = 0.03  # keep objects this far inside the table top's edge
@@ -47,9 +49,15 @@ def context_entities(layout: dict[str, float], rng: np.random.Generator) -> list
 
 
 def place_objects(
-    cfg: Any, layout: dict[str, float], user_assets: list[UserAsset], root_seed: int, index: int, count: int
+    cfg: Any,
+    layout: dict[str, float],
+    user_assets: list[UserAsset],
+    root_seed: int,
+    index: int,
+    count: int,
+    times: np.ndarray,
 ) -> list[Entity]:
-    """Up to ``count`` objects standing on the table top, random yaw, no footprint overlap."""
+    """Up to ``count`` objects standing still on the table top, random yaw, no footprint overlap."""
     top_z = layout["table_height_m"]
 
     def propose(category, choice, rng):
@@ -59,15 +67,22 @@ def place_objects(
         if half_x <= 0 or half_y <= 0:
             return None  # larger than the table
         x, y = float(rng.uniform(-half_x, half_x)), float(rng.uniform(-half_y, half_y))
-        return x, y, top_z, float(rng.uniform(-np.pi, np.pi))
+        return static("placed", {}, times, x, y, float(rng.uniform(-np.pi, np.pi))), top_z
 
-    return place_slots(cfg, user_assets, root_seed, index, count, Placer(margin=0.01), propose)
+    placer = Placer(margin=0.01, steps=len(times))
+    return place_slots(cfg, user_assets, root_seed, index, count, placer, propose)
 
 
 def hemisphere_rig(
-    cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator
+    cfg: Any,
+    camera_cfg: Any,
+    layout: dict[str, float],
+    rng: np.random.Generator,
+    rng_motion: np.random.Generator,
+    times: np.ndarray,
 ) -> tuple[SensorRig, dict]:
-    """A static camera on a hemisphere around the table centre, aimed at the table top (jittered)."""
+    """A camera on a hemisphere around the table centre, aimed at the table top (jittered); in a
+    sequence it orbits about the table's vertical axis or dollies along its viewing direction."""
     distance = float(sample("scene.camera_distance_m", cfg.camera_distance_m, rng))
     elevation = np.radians(sample("scene.camera_elevation_deg", cfg.camera_elevation_deg, rng))
     azimuth = np.radians(sample("scene.camera_azimuth_deg", cfg.camera_azimuth_deg, rng))
@@ -75,11 +90,14 @@ def hemisphere_rig(
     eye = target + distance * np.array(
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
     )
-    rig = SensorRig(trajectory=Trajectory.static(np.eye(4)), cameras=[make_camera(camera_cfg, look_at(eye, target))])
+    view_dir = (target - eye) / distance
+    trajectory, motion = tabletop_camera_trajectory(cfg, times, rng_motion, target, view_dir)
+    rig = SensorRig(trajectory=trajectory, cameras=[make_camera(camera_cfg, look_at(eye, target))])
     params = {
         "camera_distance_m": distance,
         "camera_elevation_rad": float(elevation),
         "camera_azimuth_rad": float(azimuth),
         "camera_target": [float(v) for v in target],
+        "camera_motion": motion,
     }
     return rig, params

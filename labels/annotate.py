@@ -51,7 +51,16 @@ def sensor_record(scene: Scene, camera: Camera, t: float) -> dict[str, Any]:
         "K": camera.K.tolist(),
         "ego_from_sensor": camera.ego_from_sensor.tolist(),
         "world_from_sensor": scene.rig.world_from_sensor(camera, t).tolist(),
+        "velocity_world": [float(v) for v in sensor_velocity(scene, camera, t)],
     }
+
+
+def sensor_velocity(scene: Scene, camera: Camera, t: float, dt: float = 1e-4) -> np.ndarray:
+    """Velocity (3,) of the sensor's origin in world metres per second at time t (forward difference
+    over ``dt`` seconds: the right-hand derivative, like ``Trajectory.velocity_at``)."""
+    p0 = scene.rig.world_from_sensor(camera, t)[:3, 3]
+    p1 = scene.rig.world_from_sensor(camera, t + dt)[:3, 3]
+    return (p1 - p0) / dt
 
 
 def annotate(
@@ -72,8 +81,9 @@ def annotate(
     camera_from_world = invert_pose(world_from_camera)
     ids, counts = np.unique(instance, return_counts=True)
     visible_counts = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    camera_velocity = sensor_velocity(scene, camera, t)
     objects = [
-        _object_record(entity, camera, world_from_camera, camera_from_world, instance, amodal, visible_counts, t)
+        _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t)
         for entity in scene.labelled_entities()
     ]
     present = sorted({o["category_id"] for o in objects if o["visible"]})
@@ -88,13 +98,15 @@ def annotate(
     }
 
 
-def _object_record(entity, camera, world_from_camera, camera_from_world, instance, amodal, visible_counts, t) -> dict:
+def _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t) -> dict:
     iid = entity.instance_id
     world_from_object = entity.trajectory.pose_at(t)
     camera_from_object = camera_from_world @ world_from_object
     visible_pixels = int(visible_counts.get(iid, 0))
+    velocity_world = entity.trajectory.velocity_at(t)
     record: dict[str, Any] = {
         "instance_id": iid,
+        "track_id": iid,  # ids never change within a scene: the instance id is the track id
         "category": entity.category,
         "category_id": category_id(entity.category),
         "visible": visible_pixels > 0,
@@ -117,7 +129,10 @@ def _object_record(entity, camera, world_from_camera, camera_from_world, instanc
             "rotation_y": rotation_y_kitti(camera_from_object),
         },
         "range_m": float(np.linalg.norm(camera_from_object[:3, 3])),
-        "velocity_world": [float(v) for v in entity.trajectory.velocity_at(t)],
+        "velocity_world": [float(v) for v in velocity_world],
+        # the same velocity in the camera's axes, and relative to the moving camera (what radar sees)
+        "velocity_camera": [float(v) for v in camera_from_world[:3, :3] @ velocity_world],
+        "relative_velocity_camera": [float(v) for v in camera_from_world[:3, :3] @ (velocity_world - camera_velocity)],
     }
     silhouette = amodal.get(iid)
     if visible_pixels:

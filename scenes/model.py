@@ -84,10 +84,12 @@ class Trajectory:
 class Entity:
     """One placed asset.
 
-    instance_id: uint16, unique in the scene, 0 for context geometry (road, buildings, table) that is
-    not labelled. size_m: [length, width, height] of the object's 3D box after scaling; the object
-    frame's origin is that box's centre (x forward, y left, z up). scale: uniform factor applied to the
-    asset mesh, already included in size_m.
+    instance_id: uint16, unique in the scene and the same in every frame and sensor (it is also the
+    track id), 0 for context geometry (road, buildings, table) that is not labelled.
+    size_m: [length, width, height] of the object's 3D box after scaling; the object frame's origin is
+    that box's centre (x forward, y left, z up).
+    scale: uniform factor applied to the asset mesh, already included in size_m.
+    motion: the motion model that made the trajectory and its sampled parameters.
     """
 
     name: str
@@ -98,6 +100,7 @@ class Entity:
     trajectory: Trajectory
     material: Material = field(default_factory=Material)
     scale: float = 1.0
+    motion: dict[str, Any] = field(default_factory=dict)  # the motion model and its sampled parameters
 
     @property
     def is_labelled(self) -> bool:

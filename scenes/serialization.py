@@ -78,6 +78,7 @@ def _entity(d: dict) -> Entity:
             reflectivity=m["reflectivity"],
         ),
         scale=d["scale"],
+        motion=d["motion"],
     )
 
 

@@ -42,7 +42,8 @@ def test_camera_intrinsics_override_fov():
         ("camera.intrinsics=[1.0, 2.0]", "camera.intrinsics"),
         ("camera.name=../x", "camera.name"),
         ("camera.fov_deg=180", "camera.fov_deg"),
-        ("scene.fps=0", "scene.fps"),
+        ("scene.sequence.fps=0", "scene.sequence.fps"),
+        ("scene.sequence.num_frames=0", "scene.sequence.num_frames"),
         ("camera.znear=0", "camera.znear"),
     ],
 )

@@ -1,0 +1,135 @@
+"""MOT Challenge export (MOT17 layout) of a native dataset: one sequence per scene and camera.
+
+    <dataset>/exports/mot/<name>/seqinfo.ini     [Sequence] name, imDir, frameRate, seqLength, imWidth, imHeight, imExt
+    <dataset>/exports/mot/<name>/gt/gt.txt       frame,id,bb_left,bb_top,bb_width,bb_height,conf,class,visibility
+    <dataset>/exports/mot/<name>/img1/%06d.png   frame 1 is our frame 0; hard links to the dataset's rgb PNGs
+
+``<name>`` is ``synthsense-<scene_id>``, or ``synthsense-<scene_id>-<camera>`` when a scene has several
+cameras.
+
+gt.txt, one line per object and frame in which the object reaches the image (``bbox_amodal`` not null),
+sorted by frame then id:
+
+- ``frame``: 1-based (MOT numbering), our frame + 1.
+- ``id``: the track id (equal to the instance id, the same over the whole sequence, also across an absence).
+- ``bb_left, bb_top, bb_width, bb_height``: the amodal box (the whole object, occluded parts included, as
+  in MOT17's ground truth, clipped to the image), in MOT's 1-based pixel coordinates: bb_left = x + 1,
+  bb_top = y + 1 for our 0-based [x, y, w, h] (py-motmetrics and the MOT devkit subtract 1 on reading).
+- ``conf``: 1 = consider (the object has visible pixels), 0 = ignore (inside the image but fully occluded).
+- ``class``: MOT17 class of our category:
+
+      ============================  =====  ========================
+      category                      class  MOT17 name
+      ============================  =====  ========================
+      pedestrian                    1      pedestrian
+      cyclist                       2      person on vehicle
+      car, truck, bus               3      car
+      traffic_cone, barrier         10     occluder on the ground
+      everything else (tabletop)    -1     (no MOT class)
+      ============================  =====  ========================
+
+- ``visibility``: our visibility, visible / unoccluded pixels, in [0, 1].
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from formats import atomic
+from formats._files import place_image, remove_stale
+from formats._sequences import Sequence, iter_sequences, track_id
+from formats.native import DatasetError, NativeDataset, sensor_file
+
+EXPORT_SUBDIR = "exports/mot"
+NAME_PREFIX = "synthsense-"
+
+MOT_CLASSES: dict[str, int] = {
+    "pedestrian": 1,
+    "cyclist": 2,
+    "car": 3,
+    "truck": 3,
+    "bus": 3,
+    "traffic_cone": 10,
+    "barrier": 10,
+}
+UNKNOWN_CLASS = -1
+
+
+def mot_class(category: str) -> int:
+    """MOT17 class id of one of our category names (see the module docstring)."""
+    return MOT_CLASSES.get(category, UNKNOWN_CLASS)
+
+
+def sequence_name(seq: Sequence) -> str:
+    return f"{NAME_PREFIX}{seq.key}"
+
+
+def gt_lines(seq: Sequence) -> list[str]:
+    """The gt.txt lines of a sequence (no newline), sorted by frame then id."""
+    rows: list[tuple[int, int, str]] = []
+    for labels in seq.labels:
+        frame = labels["frame"] + 1
+        for obj in seq.objects(labels):
+            if obj["bbox_amodal"] is None:
+                continue  # not in the image at all: MOT has no line for it
+            tid = track_id(obj)
+            rows.append((frame, tid, _gt_line(frame, tid, obj)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [line for _, _, line in rows]
+
+
+def _gt_line(frame: int, tid: int, obj: dict[str, Any]) -> str:
+    x, y, w, h = (int(v) for v in obj["bbox_amodal"])
+    conf = 1 if obj["visible"] else 0
+    return f"{frame},{tid},{x + 1},{y + 1},{w},{h},{conf},{mot_class(obj['category'])},{_number(obj['visibility'])}"
+
+
+def _number(value: float) -> str:
+    # 6 significant digits, no trailing zeros: "1", "0.86", "0.333333" (MOT17 writes "1" and "0.86")
+    return f"{float(value):.6g}"
+
+
+def seqinfo(seq: Sequence) -> str:
+    """seqinfo.ini of a sequence."""
+    if seq.fps is None:
+        raise DatasetError(
+            f"scene {seq.scene_id}: no fps in dataset.json's config and a single frame; seqinfo.ini needs it"
+        )
+    fps = int(seq.fps) if float(seq.fps).is_integer() else seq.fps
+    return (
+        "[Sequence]\n"
+        f"name={sequence_name(seq)}\n"
+        "imDir=img1\n"
+        f"frameRate={fps}\n"
+        f"seqLength={seq.num_frames}\n"
+        f"imWidth={seq.width}\n"
+        f"imHeight={seq.height}\n"
+        "imExt=.png\n"
+    )
+
+
+def export_mot(dataset_root: str | Path) -> Path:
+    """Write ``<dataset>/exports/mot/`` (see the module docstring) and return that folder.
+
+    Reruns give the same bytes; files of an earlier export that this one does not write are removed.
+    """
+    dataset = NativeDataset(dataset_root)
+    out = dataset.root / EXPORT_SUBDIR
+    written: set[Path] = set()
+    for seq in iter_sequences(dataset):
+        folder = out / sequence_name(seq)
+        files = {
+            folder / "seqinfo.ini": seqinfo(seq),
+            folder / "gt" / "gt.txt": "".join(line + "\n" for line in gt_lines(seq)),
+        }
+        for path, text in files.items():
+            atomic.write_text(path, text)
+            written.add(path)
+        for labels in seq.labels:
+            dst = folder / "img1" / f"{labels['frame'] + 1:06d}.png"
+            place_image(dataset.root, sensor_file(seq.scene_id, labels["frame"], seq.sensor, "rgb.png"), dst)
+            written.add(dst)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale(out, written)
+    return out
