@@ -51,11 +51,28 @@ def _link_atomically(src: Path, dst: Path) -> None:
         raise
 
 
-def remove_stale(export_root: Path, written: set[Path]) -> int:
-    """Delete every file under ``export_root`` not in ``written`` (sequences or frames an earlier export
-    of a different dataset state produced), then the folders left empty; returns how many files.
+def export_dir(dataset_root: Path, subdir: str) -> Path:
+    """``dataset_root/subdir`` (e.g. "exports/mot"), created if missing, after checking that no part of it
+    is a symlink and that it resolves inside the dataset: an export never writes or deletes elsewhere."""
+    root = dataset_root.resolve()
+    path = dataset_root
+    for part in Path(subdir).parts:
+        path = path / part
+        if path.is_symlink():
+            raise DatasetError(f"{path} is a symlink; refusing to export through it")
+    if not path.resolve().is_relative_to(root):
+        raise DatasetError(f"{path} resolves outside the dataset; refusing to export there")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
-    Symlinks are removed as links, never followed.
+
+def remove_stale(export_root: Path, written: set[Path], patterns: tuple[str, ...]) -> int:
+    """Delete the files under ``export_root`` that an earlier export of this format wrote (their
+    relative paths match one of ``patterns``, glob syntax) and this one did not (sequences or frames
+    that no longer exist); then the folders left empty. Returns how many files.
+
+    Files that do not match the format's layout (a user's tracker results next to the ground truth) are
+    kept; symlinks are removed as links, never followed.
     """
     keep = {p.absolute() for p in written}
     removed = 0
@@ -63,7 +80,8 @@ def remove_stale(export_root: Path, written: set[Path]) -> int:
         base = Path(folder)
         for name in files + [d for d in dirs if (base / d).is_symlink()]:
             path = (base / name).absolute()
-            if path not in keep:
+            rel = path.relative_to(export_root.absolute())
+            if path not in keep and any(rel.match(pattern) for pattern in patterns):
                 path.unlink()
                 removed += 1
         if base != export_root and not any(base.iterdir()):

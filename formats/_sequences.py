@@ -75,12 +75,21 @@ def iter_sequences(dataset: NativeDataset, contiguous: bool = True) -> Iterator[
     for scene_id, group in itertools.groupby(records, key=lambda r: r["scene_id"]):
         plain_name(scene_id, "scene id")
         frames = [r["frame"] for r in group]
-        if contiguous and frames != list(range(len(frames))):
-            missing = sorted(set(range(frames[-1] + 1)) - set(frames))
-            raise DatasetError(
-                f"scene {scene_id} is incomplete: frames {missing} are missing; rerun generate to finish it"
-            )
+        if contiguous:
+            expected = expected_frames(dataset, scene_id, frames)
+            if frames != list(range(expected)):
+                missing = sorted(set(range(expected)) - set(frames))
+                raise DatasetError(
+                    f"scene {scene_id} is incomplete: frames {missing} of {expected} are missing; "
+                    "rerun generate to finish it"
+                )
         labels = tuple(dataset.labels(scene_id, f) for f in frames)
+        for frame, lab in zip(frames, labels, strict=True):
+            if lab.get("frame") != frame or lab.get("scene_id") != scene_id:
+                raise DatasetError(
+                    f"scene {scene_id} frame {frame}: labels.json says scene "
+                    f"{lab.get('scene_id')!r} frame {lab.get('frame')!r}"
+                )
         fps = sequence_fps(dataset.meta, labels)
         cameras = [name for name, calib in labels[0]["sensors"].items() if calib["type"] == "camera"]
         for sensor in cameras:
@@ -94,6 +103,18 @@ def iter_sequences(dataset: NativeDataset, contiguous: bool = True) -> Iterator[
                 height=int(calib["height"]),
                 labels=labels,
             )
+
+
+def expected_frames(dataset: NativeDataset, scene_id: str, present: list[int]) -> int:
+    """How many frames scene ``scene_id`` has: from the resolved config in dataset.json
+    (``scene.sequence.num_frames``), else from its scene.json, else the frames present (0..max)."""
+    scene_cfg = (dataset.meta.get("config") or {}).get("scene") or {}
+    count = (scene_cfg.get("sequence") or {}).get("num_frames")
+    if isinstance(count, int) and count > 0:
+        return count
+    if (dataset.root / "scenes" / scene_id / "scene.json").is_file():
+        return dataset.scene(scene_id).num_frames
+    return max(present) + 1
 
 
 def sequence_fps(meta: dict[str, Any], labels: tuple[dict[str, Any], ...]) -> float | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formats import atomic
+from formats._files import export_dir
 from formats._sequences import iter_sequences, track_id
 from formats.native import NativeDataset, sensor_file
 
@@ -78,27 +79,37 @@ def _info(dataset: NativeDataset) -> dict[str, Any]:
 
 
 def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) -> dict[str, Any]:
+    # Values are checked as they are copied: a dataset from elsewhere must not yield a COCO file that
+    # loads but breaks training code later (a ValueError here becomes a one-line DatasetError).
+    rle = obj["mask_rle"]
     return {
         "id": ann_id,
         "image_id": image_id,
         "video_id": video_id,
         "track_id": track_id(obj),
-        "category_id": obj["category_id"],
-        "segmentation": obj["mask_rle"],
-        "area": obj["visible_pixels"],
-        "bbox": obj["bbox_visible"],
+        "category_id": int(obj["category_id"]),
+        "segmentation": {"size": [int(v) for v in rle["size"]], "counts": str(rle["counts"])},
+        "area": int(obj["visible_pixels"]),
+        "bbox": _box(obj["bbox_visible"]),
         "iscrowd": 0,
-        "instance_id": obj["instance_id"],
-        "bbox_amodal": obj["bbox_amodal"],
-        "visibility": obj["visibility"],
-        "truncation": obj["truncation"],
-        "occlusion": obj["occlusion"],
+        "instance_id": int(obj["instance_id"]),
+        "bbox_amodal": _box(obj["bbox_amodal"]),
+        "visibility": float(obj["visibility"]),
+        "truncation": float(obj["truncation"]),
+        "occlusion": int(obj["occlusion"]),
     }
+
+
+def _box(box: Any) -> list[int]:
+    """A [x, y, w, h] box of four integers (pixels)."""
+    if not isinstance(box, list) or len(box) != 4:
+        raise ValueError(f"expected a box [x, y, w, h], got {box!r}")
+    return [int(v) for v in box]
 
 
 def export_coco(dataset_root: str | Path) -> Path:
     """Write ``<dataset>/exports/coco/annotations.json`` and return its path."""
     dataset = NativeDataset(dataset_root)
-    out = dataset.root / EXPORT_SUBDIR / "annotations.json"
+    out = export_dir(dataset.root, EXPORT_SUBDIR) / "annotations.json"
     atomic.write_json(out, build_coco(dataset), indent=None)
     return out

@@ -42,12 +42,19 @@ from typing import Any
 import numpy as np
 
 from formats import atomic
-from formats._files import place_image, remove_stale
+from formats._files import export_dir, place_image, remove_stale
 from formats._sequences import Sequence, iter_sequences, track_id
 from formats.native import DatasetError, NativeDataset, sensor_file
 from scenes.transforms import matrix_from_quaternion
 
 EXPORT_SUBDIR = "exports/kitti_tracking"
+# what this exporter writes, relative to EXPORT_SUBDIR: only such files are ever removed as stale
+LAYOUT = (
+    "label_02/[0-9][0-9][0-9][0-9].txt",
+    "calib/[0-9][0-9][0-9][0-9].txt",
+    "image_02/[0-9]*/*.png",
+    "sequences.txt",
+)
 
 KITTI_TYPES: dict[str, str] = {"car": "Car", "truck": "Truck", "pedestrian": "Pedestrian", "cyclist": "Cyclist"}
 OTHER_TYPE = "Misc"
@@ -143,7 +150,7 @@ def export_kitti_tracking(dataset_root: str | Path) -> Path:
     Reruns give the same bytes; files of an earlier export that this one does not write are removed.
     """
     dataset = NativeDataset(dataset_root)
-    out = dataset.root / EXPORT_SUBDIR
+    out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     index_lines: list[str] = []
     for index, seq in enumerate(iter_sequences(dataset)):
@@ -162,5 +169,5 @@ def export_kitti_tracking(dataset_root: str | Path) -> Path:
             written.add(dst)
     atomic.write_text(out / "sequences.txt", "".join(index_lines))
     written.add(out / "sequences.txt")
-    remove_stale(out, written)
+    remove_stale(out, written, LAYOUT)
     return out

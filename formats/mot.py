@@ -37,12 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from formats import atomic
-from formats._files import place_image, remove_stale
+from formats._files import export_dir, place_image, remove_stale
 from formats._sequences import Sequence, iter_sequences, track_id
 from formats.native import DatasetError, NativeDataset, sensor_file
 
 EXPORT_SUBDIR = "exports/mot"
 NAME_PREFIX = "synthsense-"
+# what this exporter writes, relative to EXPORT_SUBDIR: only such files are ever removed as stale
+LAYOUT = (f"{NAME_PREFIX}*/seqinfo.ini", f"{NAME_PREFIX}*/gt/gt.txt", f"{NAME_PREFIX}*/img1/*.png")
 
 MOT_CLASSES: dict[str, int] = {
     "pedestrian": 1,
@@ -115,7 +117,7 @@ def export_mot(dataset_root: str | Path) -> Path:
     Reruns give the same bytes; files of an earlier export that this one does not write are removed.
     """
     dataset = NativeDataset(dataset_root)
-    out = dataset.root / EXPORT_SUBDIR
+    out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     for seq in iter_sequences(dataset):
         folder = out / sequence_name(seq)
@@ -130,6 +132,5 @@ def export_mot(dataset_root: str | Path) -> Path:
             dst = folder / "img1" / f"{labels['frame'] + 1:06d}.png"
             place_image(dataset.root, sensor_file(seq.scene_id, labels["frame"], seq.sensor, "rgb.png"), dst)
             written.add(dst)
-    out.mkdir(parents=True, exist_ok=True)
-    remove_stale(out, written)
+    remove_stale(out, written, LAYOUT)
     return out

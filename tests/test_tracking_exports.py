@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from pathlib import Path
 
 import motmetrics as mm
@@ -316,16 +317,51 @@ def test_images_are_the_datasets_bytes(dataset, fmt, first_image):
     assert len(images) == 13
 
 
-@pytest.mark.parametrize("fmt", ["mot", "kitti_tracking"])
-def test_reexport_is_byte_identical_and_drops_stale_files(dataset, fmt):
+@pytest.mark.parametrize(
+    "fmt, stale_rel", [("mot", "synthsense-999999/gt/gt.txt"), ("kitti_tracking", "label_02/0099.txt")]
+)
+def test_reexport_is_byte_identical_and_drops_stale_files(dataset, fmt, stale_rel):
     out = get_exporter(fmt)(dataset)
     first = _tree(out)
-    stale = out / "leftover/from/an/older/export.txt"
-    stale.parent.mkdir(parents=True)
+    stale = out / stale_rel  # what an export of an earlier, larger dataset state left
+    stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_text("old")
+    mine = out / "trackers/my_tracker.txt"  # not the format's layout: a user's file, kept
+    mine.parent.mkdir(parents=True)
+    mine.write_text("results")
     assert get_exporter(fmt)(dataset) == out
+    assert not stale.exists()
+    assert mine.read_text() == "results"
+    mine.unlink()
+    mine.parent.rmdir()
     assert _tree(out) == first
-    assert not (out / "leftover").exists()
+
+
+@pytest.mark.parametrize("fmt", ["coco", "mot", "kitti_tracking"])
+def test_symlinked_export_folder_is_refused(dataset, tmp_path, fmt):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep")
+    (dataset / "exports").mkdir(exist_ok=True)
+    link = dataset / "exports" / fmt
+    if link.exists():
+        shutil.rmtree(link)
+    link.symlink_to(victim, target_is_directory=True)
+    with pytest.raises(DatasetError, match="symlink"):
+        get_exporter(fmt)(dataset)
+    assert [p.name for p in victim.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("fmt", ["coco", "mot", "kitti_tracking"])
+def test_malformed_labels_are_a_one_line_dataset_error(dataset, fmt):
+    labels = dataset / "scenes/000000/000003/labels.json"
+    data = json.loads(labels.read_text())
+    data["objects"]["cam"][0]["bbox_amodal"] = "garbage"
+    data["objects"]["cam"][0]["visible_pixels"] = "garbage"
+    labels.write_text(json.dumps(data))
+    with pytest.raises(DatasetError) as err:
+        get_exporter(fmt)(dataset)
+    assert len(str(err.value).splitlines()) == 1
 
 
 @pytest.mark.parametrize("fmt", ["mot", "kitti_tracking"])
@@ -376,4 +412,4 @@ def test_exporters_registered_and_cli(dataset, capsys):
     assert main(["export", "kitti_tracking", str(dataset)]) == 0
     assert main(["export", "mot", str(dataset)]) == 0
     assert "exports/mot" in capsys.readouterr().out
-    assert get_exporter("mot") is export_mot
+    assert get_exporter("mot").__wrapped__ is export_mot
