@@ -13,7 +13,8 @@ sorted by frame then id:
 - ``frame``: 1-based (MOT numbering), our frame + 1.
 - ``id``: the track id (equal to the instance id, the same over the whole sequence, also across an absence).
 - ``bb_left, bb_top, bb_width, bb_height``: the amodal box (the whole object, occluded parts included, as
-  in MOT17's ground truth, clipped to the image), in MOT's 1-based pixel coordinates: bb_left = x + 1,
+  in MOT17's ground truth; unlike MOT17's, ours is clipped to the image, since the part outside is not
+  known in pixels), in MOT's 1-based pixel coordinates: bb_left = x + 1,
   bb_top = y + 1 for our 0-based [x, y, w, h] (py-motmetrics and the MOT devkit subtract 1 on reading).
 - ``conf``: 1 = consider (the object has visible pixels), 0 = ignore (inside the image but fully occluded).
 - ``class``: MOT17 class of our category:

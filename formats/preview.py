@@ -79,22 +79,33 @@ def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
 SEQUENCE_PREVIEW_WIDTH = 480  # pixels of the animated preview
 
 
-def write_sequence_preview(dataset_root: str | Path, scene_id: str, sensor: str | None = None) -> Path:
-    """Write ``scenes/<scene_id>/preview.gif``: every frame of a sequence with masks, boxes and ids
-    (track ids are instance ids) drawn, played at the sequence's frame rate. Returns its path."""
+def write_sequence_previews(dataset_root: str | Path, scene_ids: list[str], sensor: str | None = None) -> list[Path]:
+    """Write ``scenes/<scene_id>/preview.gif`` for each listed sequence: every frame with masks, boxes
+    and ids (track ids are instance ids) drawn, played at the sequence's frame rate. The manifest is
+    read once; returns the paths written (sequences of one frame get none)."""
     dataset = NativeDataset(dataset_root)
-    records = [r for r in dataset.frames() if r["scene_id"] == scene_id]
-    frames, times = [], []
-    for rec in records:
-        labels = dataset.labels(scene_id, rec["frame"])
+    wanted = set(scene_ids)
+    by_scene: dict[str, list[int]] = {}
+    for rec in dataset.frames():
+        if rec["scene_id"] in wanted:
+            by_scene.setdefault(rec["scene_id"], []).append(rec["frame"])
+    return [
+        _write_gif(dataset, scene_id, frames, sensor)
+        for scene_id, frames in sorted(by_scene.items())
+        if len(frames) > 1
+    ]
+
+
+def _write_gif(dataset: NativeDataset, scene_id: str, frames: list[int], sensor: str | None) -> Path:
+    images, times = [], []
+    for frame in frames:
+        labels = dataset.labels(scene_id, frame)
         name = sensor or next(iter(labels["sensors"]))
-        image = draw_frame(dataset.rgb(scene_id, rec["frame"], name), labels["objects"][name])
+        image = draw_frame(dataset.rgb(scene_id, frame, name), labels["objects"][name])
         height = round(image.height * SEQUENCE_PREVIEW_WIDTH / image.width)
-        frames.append(np.asarray(image.resize((SEQUENCE_PREVIEW_WIDTH, height), Image.BILINEAR)))
+        images.append(np.asarray(image.resize((SEQUENCE_PREVIEW_WIDTH, height), Image.BILINEAR)))
         times.append(labels["t"])
     out = dataset.root / "scenes" / scene_id / "preview.gif"
-    if len(frames) < 2:
-        return out
     frame_ms = 1000.0 * (times[1] - times[0])
-    atomic.write_bytes(out, iio.imwrite("<bytes>", np.stack(frames), extension=".gif", duration=frame_ms, loop=0))
+    atomic.write_bytes(out, iio.imwrite("<bytes>", np.stack(images), extension=".gif", duration=frame_ms, loop=0))
     return out

@@ -27,7 +27,13 @@ from configs.schema import (
 )
 from generator.distributions import Distribution, parse_distribution
 from generator.errors import ConfigError
-from generator.motion_models import CAMERA_MOTIONS, MIN_REENTRY_S, PEDESTRIAN_MODELS, VEHICLE_MODELS
+from generator.motion_models import (
+    CAMERA_MOTIONS,
+    MIN_REENTRY_FRAMES,
+    MIN_REENTRY_S,
+    PEDESTRIAN_MODELS,
+    VEHICLE_MODELS,
+)
 from scenes.taxonomy import CATEGORIES
 
 RENDERERS = ("pyrender", "fake")
@@ -107,17 +113,16 @@ def _validate_scene(scene: DictConfig) -> None:
     _require(seq.num_frames >= 1, f"scene.sequence.num_frames must be >= 1, got {seq.num_frames}")
     if seq.reentry and scene.kind == "street":
         _require(
+            seq.num_frames >= MIN_REENTRY_FRAMES,
+            f"scene.sequence.reentry needs at least {MIN_REENTRY_FRAMES} frames, got {seq.num_frames}",
+        )
+        _require(
             seq.num_frames / seq.fps >= MIN_REENTRY_S,
             f"scene.sequence.reentry needs a sequence of at least {MIN_REENTRY_S} s (num_frames / fps), "
             f"got {seq.num_frames / seq.fps:g} s",
         )
     _require(scene.placement_attempts >= 1, f"scene.placement_attempts must be >= 1, got {scene.placement_attempts}")
-    known = {c.name for c in CATEGORIES}
-    _require(len(scene.categories) > 0, "scene.categories must name at least one category")
-    for name, weight in scene.categories.items():
-        _require(name in known, f"scene.categories: unknown category {name!r}; known: {', '.join(sorted(known))}")
-        _require(weight >= 0, f"scene.categories.{name}: weight must be >= 0, got {weight}")
-    _require(sum(scene.categories.values()) > 0, "scene.categories: weights must not all be 0")
+    _check_weights("scene.categories", scene.categories, tuple(sorted(c.name for c in CATEGORIES)), "category")
     schema = SCENE_SCHEMAS[scene.kind]
     nodes = [("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig)]
     nodes.append(("scene.lighting", scene.lighting, LightingConfig))
@@ -155,10 +160,11 @@ FIELD_BOUNDS: dict[str, tuple[float, float]] = {
 INTEGER_FIELDS = ("num_objects", "lanes_per_direction")
 
 
-def _check_weights(key: str, weights: Any, known: tuple[str, ...]) -> None:
+def _check_weights(key: str, weights: Any, known: tuple[str, ...], what: str = "model") -> None:
     """A {name: weight} table: known names, weights >= 0, not all 0."""
+    _require(len(weights) > 0, f"{key} must name at least one {what}")
     for name, weight in weights.items():
-        _require(name in known, f"{key}: unknown model {name!r}; known: {', '.join(known)}")
+        _require(name in known, f"{key}: unknown {what} {name!r}; known: {', '.join(known)}")
         _require(weight >= 0, f"{key}.{name}: weight must be >= 0, got {weight}")
     _require(sum(weights.values()) > 0, f"{key}: weights must not all be 0")
 
@@ -195,7 +201,9 @@ def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:
     """SHA-256 (first 16 hex digits) of the resolved config without the run-extent keys, plus ``extra``
     (e.g. the user meshes' content hashes)."""
     data = OmegaConf.to_container(cfg, resolve=True)
+    flow = data["output"]["flow"]  # what each frame holds: a resume must not change it
     for key in RUN_EXTENT_KEYS:
         data.pop(key, None)
+    data["output_flow"] = flow
     data["extra"] = extra or {}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -156,3 +156,11 @@ def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:
 def sample(key: str, spec: Any, rng: np.random.Generator) -> Any:
     """Parse and draw in one call (parsing is cheap; keeps call sites short)."""
     return parse_distribution(key, spec).sample(rng)
+
+
+def weighted_choice(weights: dict[str, float], rng: np.random.Generator) -> str:
+    """Draw a name with probability proportional to its weight (names sorted, so the draw does not
+    depend on the mapping's order)."""
+    names = sorted(weights)
+    p = np.array([weights[n] for n in names], dtype=np.float64)
+    return names[int(rng.choice(len(names), p=p / p.sum()))]

@@ -12,7 +12,7 @@ World frame: z up, x along the road. Speeds in m/s, times in s, angles in radian
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,6 @@ class Motion:
     times: np.ndarray
     positions: np.ndarray
     headings: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def trajectory(self, z: float) -> Trajectory:
         """The Trajectory of an object whose box centre rides at height ``z`` (m) along the path."""

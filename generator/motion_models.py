@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.distributions import sample
+from generator.distributions import sample, weighted_choice
 from generator.motion import Motion, along_x, blended_speed, lane_change, static, walk_across
 from scenes import Trajectory
 from scenes.transforms import make_pose, rotation_z
@@ -25,12 +25,8 @@ REENTRY_START_AHEAD_M = 14.0  # the re-entry car starts this far ahead of the ca
 REENTRY_BEHIND_M = 3.0  # ... is this far behind it (out of view) half-way through ...
 REENTRY_END_AHEAD_M = 16.0  # ... and ends this far ahead
 LANE_CHANGE_S = 3.0  # duration of a lane change
-
-
-def _weighted(weights: dict[str, float], rng: np.random.Generator) -> str:
-    names = sorted(weights)
-    p = np.array([weights[n] for n in names], dtype=np.float64)
-    return names[int(rng.choice(len(names), p=p / p.sum()))]
+MIN_REENTRY_FRAMES = 10  # the car must be seen in, out, and in again
+DOLLY_MAX_FRACTION = 0.5  # a dolly covers at most this share of the distance to the table
 
 
 def vehicle_motion(
@@ -44,7 +40,7 @@ def vehicle_motion(
     width: float,
 ) -> Motion:
     """A car, truck or bus in the lane at ``lane_y`` heading ``direction`` (+1: +x, -1: -x)."""
-    model = _weighted(dict(cfg.vehicle_models), rng)
+    model = weighted_choice(dict(cfg.vehicle_models), rng)
     speed = float(sample("scene.motion.vehicle_speed_mps", cfg.vehicle_speed_mps, rng))
     duration = float(times[-1])
     heading = 0.0 if direction > 0 else np.pi
@@ -63,8 +59,9 @@ def vehicle_motion(
         brake = float(rng.uniform(0.2, 0.5)) * duration
         stopped = float(rng.uniform(1.0, 2.0))
         restart = brake + stopped + speed / 3.0
-        params = {"speed_mps": speed, "brake_s": brake, "restart_s": restart, "ramp_s": speed / 3.0}
-        profile = blended_speed(times, [speed, 0.0, speed], [brake, restart], ramp_s=max(speed / 3.0, 0.5))
+        ramp = max(speed / 3.0, 0.5)  # about 3 m/s^2, never a jump
+        params = {"speed_mps": speed, "brake_s": brake, "restart_s": restart, "ramp_s": ramp}
+        profile = blended_speed(times, [speed, 0.0, speed], [brake, restart], ramp_s=ramp)
         return along_x("stop_and_go", params, times, x0, lane_y, direction, profile)
     return along_x("constant_velocity", {"speed_mps": speed}, times, x0, lane_y, direction, np.full(len(times), speed))
 
@@ -87,7 +84,7 @@ def pedestrian_motion(
 ) -> tuple[Motion, bool]:
     """A pedestrian starting on the sidewalk at (x0, y0). Returns the motion and whether it walks on
     the road (crossing pedestrians walk at road level between the curbs)."""
-    model = _weighted(dict(cfg.pedestrian_models), rng)
+    model = weighted_choice(dict(cfg.pedestrian_models), rng)
     duration = float(times[-1])
     if model == "walk_along":
         switches = [float(t) for t in np.arange(1.5, duration, 1.5)]  # a new pace every 1.5 s
@@ -134,11 +131,11 @@ def reentry_motion(times: np.ndarray, ego_speed: float, lane_y: float) -> Motion
 
 
 def tabletop_camera_trajectory(
-    cfg: Any, times: np.ndarray, rng: np.random.Generator, target: np.ndarray, view_dir: np.ndarray
+    cfg: Any, times: np.ndarray, rng: np.random.Generator, target: np.ndarray, view_dir: np.ndarray, distance: float
 ) -> tuple[Trajectory, dict[str, Any]]:
     """``world_from_ego`` of the tabletop rig: an orbit about the vertical through ``target``, a dolly
-    along the viewing direction ``view_dir`` (unit, world), or static."""
-    model = _weighted(dict(cfg.camera_motion), rng)
+    along the viewing direction ``view_dir`` (unit, world) from ``distance`` metres away, or static."""
+    model = weighted_choice(dict(cfg.camera_motion), rng)
     if len(times) == 1 or model == "static":
         return Trajectory.static(np.eye(4)), {"model": "static"}
     if model == "orbit":
@@ -148,6 +145,11 @@ def tabletop_camera_trajectory(
             rot = rotation_z(rate * t)
             poses.append(make_pose(rot, target - rot @ target))  # rotate about the vertical through target
         return Trajectory([float(t) for t in times], poses), {"model": "orbit", "rate_rad_s": float(rate)}
-    speed = float(sample("scene.dolly_speed_mps", cfg.dolly_speed_mps, rng))
+    sampled = float(sample("scene.dolly_speed_mps", cfg.dolly_speed_mps, rng))
+    # never travel more than half the distance to the target: the camera stays above the table and in
+    # front of it however long the sequence
+    limit = DOLLY_MAX_FRACTION * distance / float(times[-1])
+    speed = float(np.clip(sampled, -limit, limit))
     poses = [make_pose(np.eye(3), speed * t * view_dir) for t in (times[0], times[-1])]
-    return Trajectory([float(times[0]), float(times[-1])], poses), {"model": "dolly", "speed_mps": speed}
+    params = {"model": "dolly", "sampled_speed_mps": sampled, "speed_mps": speed}
+    return Trajectory([float(times[0]), float(times[-1])], poses), params

@@ -16,7 +16,7 @@ import numpy as np
 from assets.catalog import UserAsset
 from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
-from generator.distributions import sample
+from generator.distributions import sample, weighted_choice
 from generator.motion import Motion
 from generator.placement import Placer, SweptFootprint
 from generator.seeding import rng_for
@@ -139,13 +139,6 @@ def make_camera(cfg: Any, ego_from_sensor: np.ndarray) -> Camera:
     )
 
 
-def weighted_category(categories: dict[str, float], rng: np.random.Generator) -> str:
-    """Draw a category name with probability proportional to its weight (sorted for stability)."""
-    names = sorted(categories)
-    weights = np.array([categories[n] for n in names], dtype=np.float64)
-    return names[int(rng.choice(len(names), p=weights / weights.sum()))]
-
-
 SLOT_RETRIES = 4  # a slot whose object finds no free spot redraws its category and asset this often
 
 # (category, asset choice, generator) -> (motion, support height in m) for one placement attempt, or
@@ -175,7 +168,7 @@ def place_slots(
         for retry in range(SLOT_RETRIES):
             keys = (slot,) if retry == 0 else (slot, retry)
             rng_layout = rng_for(root_seed, index, "layout", *keys)
-            category = weighted_category(dict(cfg.categories), rng_layout)
+            category = weighted_choice(dict(cfg.categories), rng_layout)
             choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", *keys))
             material = random_material(cfg.materials, rng_for(root_seed, index, "materials", *keys))
             placed = _first_free_motion(cfg.placement_attempts, category, choice, rng_layout, placer, propose)

@@ -24,10 +24,6 @@ class Footprint:
     width: float
     yaw: float
 
-    def corners(self) -> np.ndarray:
-        """(4, 2) corners in world xy, counter-clockwise."""
-        return rectangle_corners(np.array([[self.x, self.y]]), np.array([self.yaw]), self.length, self.width)[0]
-
 
 @dataclass(frozen=True)
 class SweptFootprint:

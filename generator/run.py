@@ -124,13 +124,14 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     """
     from formats.exporters import get_exporter
     from formats.native import NativeWriter
-    from formats.preview import write_preview, write_sequence_preview
+    from formats.preview import write_preview, write_sequence_previews
 
     user_assets = load_user_assets(cfg)
     first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
     own_backend = backend is None
     backend = backend or create_backend(cfg.renderer.name, PASSES)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
+    rendered: list[str] = []
     try:
         writer = NativeWriter(cfg.output_dir)
         done = writer.open(dataset_meta(cfg, user_assets))  # refuses, writing nothing, another config's folder
@@ -145,6 +146,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
                 if not todo:
                     continue
                 scene = first_scene if index == cfg.first_scene else sample_scene(cfg, index, user_assets)
+                rendered.append(scene.scene_id)
                 writer.write_scene(scene)
                 for frame in todo:
                     _render_frame(scene, frame, backend, writer, summary, flow)
@@ -157,8 +159,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     if cfg.output.preview and cfg.output.preview_frames > 0:
         summary.preview = write_preview(cfg.output_dir, cfg.output.preview_frames)
     if cfg.output.preview and cfg.scene.sequence.num_frames > 1:
-        for index in range(cfg.first_scene, cfg.first_scene + cfg.num_scenes):
-            write_sequence_preview(cfg.output_dir, scene_id_for(index))
+        write_sequence_previews(cfg.output_dir, rendered)  # sequences this run (re)wrote frames of
     return summary
 
 

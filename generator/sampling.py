@@ -49,7 +49,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     else:  # validate_config accepts only the kinds above
         raise ValueError(f"unknown scene kind {scene_cfg.kind!r}")
     lights, environment = sample_lighting(scene_cfg.lighting, rng_for(seed, index, "lighting"))
-    return Scene(
+    scene = Scene(
         scene_id=scene_id_for(index),
         index=index,
         seeds=seeds_record(seed, index),
@@ -62,3 +62,6 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         kind=scene_cfg.kind,
         params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects)},
     )
+    if scene_cfg.kind == "street" and seq.reentry:
+        street.check_reentry(scene)
+    return scene

@@ -14,6 +14,7 @@ import numpy as np
 
 from assets.catalog import UserAsset
 from generator.distributions import sample
+from generator.errors import ConfigError
 from generator.motion import Motion, static
 from generator.motion_models import (
     cyclist_motion,
@@ -35,8 +36,9 @@ from generator.pieces import (
 )
 from generator.placement import Placer, SweptFootprint
 from generator.seeding import rng_for
-from scenes import Entity, SensorRig
-from scenes.transforms import look_at
+from labels.geometry import truncation
+from scenes import Entity, Scene, SensorRig
+from scenes.transforms import invert_pose, look_at
 
 CURB_HEIGHT_M = 0.15
 ROAD_START_X_M = 20.0  # the road starts this far behind the ego's start
@@ -185,7 +187,10 @@ def place_objects(
         choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
         material = random_material(cfg.materials, rng_for(root_seed, index, "reentry", 1))
         motion = reentry_motion(times, layout["ego_speed_mps"], -1.5 * w)
-        placer.reserve(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1]))
+        if not placer.try_place(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1])):
+            raise ConfigError(
+                f"scene.lane_width_m: lanes {w:.2f} m wide are too narrow for the re-entry car to pass the ego vehicle"
+            )
         entities.append(moving_entity("car_reentry", 1, "car", choice, motion, 0.0, material))
     propose = _propose(cfg, layout, times)
     return entities + place_slots(
@@ -206,3 +211,24 @@ def ego_rig(
     ego = ego_motion(layout["ego_speed_mps"], times, -layout["lane_width_m"] / 2.0)
     rig = SensorRig(trajectory=ego.trajectory(0.0), cameras=[make_camera(camera_cfg, ego_from_sensor)])
     return rig, {"camera_height_m": height, "camera_pitch_rad": float(pitch), "camera_yaw_rad": float(yaw)}
+
+
+def check_reentry(scene: Scene) -> None:
+    """Raise ConfigError unless the scripted re-entry car is in the first camera's view at the first
+    frame, out of it at some frame, and back in at the last frame (a camera turned or zoomed far from
+    the defaults can break the scenario; the user must hear it, not get a sequence without re-entry)."""
+    [car] = [e for e in scene.entities if e.motion.get("model") == "reentry_overtake"]
+    camera = scene.rig.cameras[0]
+    in_view = []
+    for frame in range(scene.num_frames):
+        t = scene.frame_time(frame)
+        camera_from_object = invert_pose(scene.rig.world_from_sensor(camera, t)) @ car.trajectory.pose_at(t)
+        in_view.append(
+            truncation(camera_from_object, car.size_m, camera.K, camera.width, camera.height, camera.znear) < 1.0
+        )
+    if not (in_view[0] and in_view[-1] and not all(in_view)):
+        raise ConfigError(
+            f"scene.sequence.reentry: in scene {scene.scene_id} the re-entry car does not leave the view and come "
+            f"back (camera yaw {np.degrees(scene.params['camera_yaw_rad']):.1f} deg, "
+            f"{scene.num_frames} frames at {scene.fps:g} fps); keep camera_yaw_deg and fov_deg near the defaults"
+        )

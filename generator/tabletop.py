@@ -91,7 +91,7 @@ def hemisphere_rig(
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
     )
     view_dir = (target - eye) / distance
-    trajectory, motion = tabletop_camera_trajectory(cfg, times, rng_motion, target, view_dir)
+    trajectory, motion = tabletop_camera_trajectory(cfg, times, rng_motion, target, view_dir, distance)
     rig = SensorRig(trajectory=trajectory, cameras=[make_camera(camera_cfg, look_at(eye, target))])
     params = {
         "camera_distance_m": distance,

@@ -168,3 +168,21 @@ def test_mot_ground_truth_scores_perfectly_against_itself(reentry_sequence):
     assert summary["num_switches"].iloc[0] == 0
     ids = set(gt.index.get_level_values("Id"))
     assert 1 in ids  # the re-entering car is tracked under one id
+
+
+def test_sequence_preview_gif_plays_every_frame(reentry_sequence):
+    import imageio.v3 as iio
+
+    frames = iio.imread(reentry_sequence / "scenes/000000/preview.gif", index=None)
+    assert frames.shape[0] == FRAMES and frames.shape[2] == 480
+
+
+def test_mot_track_of_the_reentering_car_has_a_gap(reentry_sequence):
+    [seq] = sorted((reentry_sequence / "exports/mot").iterdir())
+    rows = [line.split(",") for line in (seq / "gt/gt.txt").read_text().splitlines()]
+    frames = sorted(int(r[0]) for r in rows if int(r[1]) == 1)
+    gaps = [b - a for a, b in itertools.pairwise(frames) if b - a > 1]
+    assert frames[0] == 1 and frames[-1] == FRAMES and len(gaps) == 1  # one absence, same id on both sides
+    kitti = (reentry_sequence / "exports/kitti_tracking/label_02/0000.txt").read_text().splitlines()
+    kitti_frames = sorted(int(line.split()[0]) for line in kitti if line.split()[1] == "1")
+    assert kitti_frames[0] == 0 and kitti_frames[-1] == FRAMES - 1 and len(kitti_frames) == len(frames)
