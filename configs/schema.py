@@ -40,6 +40,67 @@ class CameraConfig:
 
 
 @dataclass
+class MountConfig:
+    """Where a sensor sits on the ego vehicle: position in the ego frame (x forward, y left, z up from
+    the ground under the ego origin) and orientation relative to looking along ego +x."""
+
+    x_m: float = 0.0
+    y_m: float = 0.0
+    z_m: float = 1.6
+    yaw_deg: float = 0.0  # + turns left
+    pitch_deg: float = 0.0  # + looks up
+    roll_deg: float = 0.0
+
+
+@dataclass
+class RigCameraConfig:
+    """A camera of the rig. Unset fields come from the `camera` group; an unset mount is the scene
+    kind's own camera placement (street: sampled ego camera; tabletop: hemisphere)."""
+
+    name: str = "front"
+    mount: MountConfig | None = None
+    width: int | None = None
+    height: int | None = None
+    fov_deg: float | None = None
+
+
+@dataclass
+class LidarConfig:
+    """A spinning LiDAR from a datasheet preset (scenes/sensor_presets.py), with overrides."""
+
+    name: str = "top"
+    preset: str = "hdl64e"  # vlp16 | hdl32e | hdl64e | os1_64 | os1_128
+    mount: MountConfig = field(default_factory=lambda: MountConfig(z_m=1.73))
+    rotation_hz: float = 10.0
+    azimuth_steps: int | None = None  # firings per turn; None: the preset's value at 10 Hz
+    max_range_m: float | None = None  # None: the preset's value
+    noise: bool = True  # range noise of the datasheet's accuracy
+    dropout: float = 0.0  # probability a return is lost
+    intensity_dropout: float = 0.0  # extra loss of dim returns (see scenes.sensors.Lidar)
+    keep_misses: bool = False  # keep rays without a return as points with valid = False
+    motion_skew: bool = True  # each firing sees the world at its own time within the sweep
+
+
+@dataclass
+class RadarConfig:
+    """An automotive radar from a preset, with overrides."""
+
+    name: str = "front_radar"
+    preset: str = "ars408"
+    mount: MountConfig = field(default_factory=lambda: MountConfig(x_m=3.5, z_m=0.5))
+    noise: bool = True
+
+
+@dataclass
+class SensorsConfig:
+    """The sensor rig: cameras, LiDARs and radars on the ego vehicle."""
+
+    cameras: list[RigCameraConfig] = field(default_factory=lambda: [RigCameraConfig()])
+    lidars: list[LidarConfig] = field(default_factory=list)
+    radars: list[RadarConfig] = field(default_factory=list)
+
+
+@dataclass
 class RendererConfig:
     """Which backend renders camera images."""
 
@@ -178,6 +239,7 @@ class RunConfig:
     scene: Any = MISSING
     renderer: RendererConfig = field(default_factory=RendererConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    sensors: SensorsConfig = field(default_factory=SensorsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
@@ -192,4 +254,5 @@ def register_configs() -> None:
     cs.store(group="scene", name="tabletop_schema", node=TabletopSceneConfig)
     cs.store(group="renderer", name="renderer_schema", node=RendererConfig)
     cs.store(group="camera", name="camera_schema", node=CameraConfig)
+    cs.store(group="sensors", name="sensors_schema", node=SensorsConfig)
     cs.store(group="output", name="output_schema", node=OutputConfig)

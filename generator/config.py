@@ -105,6 +105,36 @@ def validate_config(cfg: DictConfig) -> None:
     for name in cfg.output.export:
         _require(name in EXPORTERS, f"output.export: unknown format {name!r} ({', '.join(sorted(EXPORTERS))})")
     _validate_scene(cfg.scene)
+    _validate_sensors(cfg.sensors, cfg.scene.kind)
+
+
+def _validate_sensors(sensors: DictConfig, kind: str) -> None:
+    """Sensor names are unique file-name-safe words; presets exist; range sensors need a street."""
+    from scenes.sensor_presets import LIDAR_PRESETS, RADAR_PRESETS
+
+    names = [s.name for group in (sensors.cameras, sensors.lidars, sensors.radars) for s in group]
+    _require(len(sensors.cameras) >= 1, "sensors.cameras: the rig needs at least one camera")
+    for name in names:
+        _require(str(name).replace("_", "").isalnum(), f"sensors: sensor name {name!r} must be letters, digits, _")
+    _require(len(set(names)) == len(names), f"sensors: sensor names must be unique, got {names}")
+    for lidar in sensors.lidars:
+        _require(
+            lidar.preset in LIDAR_PRESETS,
+            f"sensors.lidars.{lidar.name}.preset: unknown {lidar.preset!r} ({', '.join(LIDAR_PRESETS)})",
+        )
+        _require(lidar.rotation_hz > 0, f"sensors.lidars.{lidar.name}.rotation_hz must be > 0")
+        _require(
+            0 <= lidar.dropout <= 1 and 0 <= lidar.intensity_dropout <= 1,
+            f"sensors.lidars.{lidar.name}: dropout values must lie in [0, 1]",
+        )
+    for radar in sensors.radars:
+        _require(
+            radar.preset in RADAR_PRESETS,
+            f"sensors.radars.{radar.name}.preset: unknown {radar.preset!r} ({', '.join(RADAR_PRESETS)})",
+        )
+    if kind != "street":
+        _require(not sensors.lidars and not sensors.radars, f"sensors: LiDARs and radars need scene=street, not {kind}")
+        _require(all(c.mount is None for c in sensors.cameras), f"sensors: camera mounts need scene=street, not {kind}")
 
 
 def _validate_scene(scene: DictConfig) -> None:

@@ -38,13 +38,21 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         layout = street.sample_street_layout(scene_cfg, rng_layout, float(times[-1]), bool(seq.reentry))
         context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
         objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
-        rig, rig_params = street.ego_rig(scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"), times)
+        rig, rig_params = street.ego_rig(
+            scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times
+        )
     elif scene_cfg.kind == "tabletop":
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
         objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
         rig, rig_params = tabletop.hemisphere_rig(
-            scene_cfg, cfg.camera, layout, rng_for(seed, index, "camera"), rng_for(seed, index, "motion"), times
+            scene_cfg,
+            cfg.camera,
+            cfg.sensors,
+            layout,
+            rng_for(seed, index, "camera"),
+            rng_for(seed, index, "motion"),
+            times,
         )
     else:  # validate_config accepts only the kinds above
         raise ValueError(f"unknown scene kind {scene_cfg.kind!r}")

@@ -27,7 +27,6 @@ from generator.motion_models import (
 from generator.pieces import (
     choose_asset,
     grey_material,
-    make_camera,
     moving_entity,
     place_slots,
     procedural_choice,
@@ -35,6 +34,7 @@ from generator.pieces import (
     standing_entity,
 )
 from generator.placement import Placer, SweptFootprint
+from generator.rig import rig_cameras, rig_lidars, rig_radars
 from generator.seeding import rng_for
 from labels.geometry import truncation
 from scenes import Entity, Scene, SensorRig
@@ -199,9 +199,15 @@ def place_objects(
 
 
 def ego_rig(
-    cfg: Any, camera_cfg: Any, layout: dict[str, float], rng: np.random.Generator, times: np.ndarray
+    cfg: Any,
+    camera_cfg: Any,
+    sensors_cfg: Any,
+    layout: dict[str, float],
+    rng: np.random.Generator,
+    times: np.ndarray,
 ) -> tuple[SensorRig, dict]:
-    """The ego vehicle driving along the first right-hand lane with a forward camera at vehicle height."""
+    """The ego vehicle driving along the first right-hand lane with its sensors; a camera without a
+    mount in the `sensors` config is the forward camera at a sampled vehicle height, pitch and yaw."""
     height = float(sample("scene.camera_height_m", cfg.camera_height_m, rng))
     pitch = np.radians(sample("scene.camera_pitch_deg", cfg.camera_pitch_deg, rng))
     yaw = np.radians(sample("scene.camera_yaw_deg", cfg.camera_yaw_deg, rng))
@@ -209,7 +215,12 @@ def ego_rig(
     direction = np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)])
     ego_from_sensor = look_at(eye, eye + direction)
     ego = ego_motion(layout["ego_speed_mps"], times, -layout["lane_width_m"] / 2.0)
-    rig = SensorRig(trajectory=ego.trajectory(0.0), cameras=[make_camera(camera_cfg, ego_from_sensor)])
+    rig = SensorRig(
+        trajectory=ego.trajectory(0.0),
+        cameras=rig_cameras(sensors_cfg, camera_cfg, ego_from_sensor),
+        lidars=rig_lidars(sensors_cfg),
+        radars=rig_radars(sensors_cfg),
+    )
     return rig, {"camera_height_m": height, "camera_pitch_rad": float(pitch), "camera_yaw_rad": float(yaw)}
 
 

@@ -11,8 +11,9 @@ from assets.catalog import UserAsset
 from generator.distributions import sample
 from generator.motion import static
 from generator.motion_models import tabletop_camera_trajectory
-from generator.pieces import grey_material, make_camera, place_slots, procedural_choice, standing_entity
+from generator.pieces import grey_material, place_slots, procedural_choice, standing_entity
 from generator.placement import Placer
+from generator.rig import rig_cameras
 from scenes import Entity, Material, SensorRig
 from scenes.transforms import look_at
 
@@ -76,6 +77,7 @@ def place_objects(
 def hemisphere_rig(
     cfg: Any,
     camera_cfg: Any,
+    sensors_cfg: Any,
     layout: dict[str, float],
     rng: np.random.Generator,
     rng_motion: np.random.Generator,
@@ -92,7 +94,7 @@ def hemisphere_rig(
     )
     view_dir = (target - eye) / distance
     trajectory, motion = tabletop_camera_trajectory(cfg, times, rng_motion, target, view_dir, distance)
-    rig = SensorRig(trajectory=trajectory, cameras=[make_camera(camera_cfg, look_at(eye, target))])
+    rig = SensorRig(trajectory=trajectory, cameras=rig_cameras(sensors_cfg, camera_cfg, look_at(eye, target)))
     params = {
         "camera_distance_m": distance,
         "camera_elevation_rad": float(elevation),

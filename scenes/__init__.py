@@ -13,12 +13,17 @@ from scenes.model import (
     SensorRig,
     Trajectory,
 )
+from scenes.sensors import DETECTION_DTYPE, POINT_DTYPE, Lidar, Radar
 from scenes.serialization import load_scene, scene_from_dict, scene_to_dict, scene_to_json
 
 __all__ = [
     "FORMAT_VERSION",
     "AssetRef",
     "Camera",
+    "DETECTION_DTYPE",
+    "Lidar",
+    "POINT_DTYPE",
+    "Radar",
     "Entity",
     "Environment",
     "Light",

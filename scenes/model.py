@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from scenes.sensors import Lidar, Radar
 from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from_matrix, slerp
 
 FORMAT_VERSION = 1
@@ -149,6 +150,8 @@ class SensorRig:
 
     trajectory: Trajectory
     cameras: list[Camera] = field(default_factory=list)
+    lidars: list[Lidar] = field(default_factory=list)
+    radars: list[Radar] = field(default_factory=list)
 
     def camera(self, name: str) -> Camera:
         for cam in self.cameras:
@@ -156,7 +159,11 @@ class SensorRig:
                 return cam
         raise KeyError(f"no camera named {name!r} in the rig")
 
-    def world_from_sensor(self, sensor: Camera, t: float) -> np.ndarray:
+    def sensors(self) -> list[Camera | Lidar | Radar]:
+        """Every sensor: cameras, then LiDARs, then radars."""
+        return [*self.cameras, *self.lidars, *self.radars]
+
+    def world_from_sensor(self, sensor: Camera | Lidar | Radar, t: float) -> np.ndarray:
         """Pose (4x4) of a mounted sensor's frame in the world at time t seconds."""
         return self.trajectory.pose_at(t) @ sensor.ego_from_sensor
 

@@ -25,6 +25,7 @@ from scenes.model import (
     SensorRig,
     Trajectory,
 )
+from scenes.sensors import Lidar, Radar
 
 
 def to_jsonable(value: Any) -> Any:
@@ -60,6 +61,20 @@ def _camera(d: dict) -> Camera:
         znear=float(d["znear"]),
         zfar=float(d["zfar"]),
     )
+
+
+def _lidar(d: dict) -> Lidar:
+    return Lidar(
+        **{
+            **d,
+            "elevations": np.array(d["elevations"], dtype=np.float64),
+            "ego_from_sensor": np.array(d["ego_from_sensor"], dtype=np.float64),
+        }
+    )
+
+
+def _radar(d: dict) -> Radar:
+    return Radar(**{**d, "ego_from_sensor": np.array(d["ego_from_sensor"], dtype=np.float64)})
 
 
 def _entity(d: dict) -> Entity:
@@ -111,6 +126,8 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         rig=SensorRig(
             trajectory=_trajectory(d["rig"]["trajectory"]),
             cameras=[_camera(c) for c in d["rig"]["cameras"]],
+            lidars=[_lidar(x) for x in d["rig"]["lidars"]],
+            radars=[_radar(x) for x in d["rig"]["radars"]],
         ),
         kind=d["kind"],
         params=d["params"],

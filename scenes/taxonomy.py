@@ -51,3 +51,19 @@ def category_table(names: list[str] | None = None) -> list[dict]:
     """The dataset's category table as JSON-ready dicts (all labelled categories when names is None)."""
     chosen = CATEGORIES if names is None else [_BY_NAME[n] for n in names]
     return [{"id": c.id, "name": c.name, "supercategory": c.supercategory} for c in chosen]
+
+
+# Semantic ids of context (unlabelled) surfaces in LiDAR points and radar detections: after a gap, so
+# labelled category ids can grow without renumbering them.
+CONTEXT_SEMANTIC_BASE = 100
+
+
+def semantic_id(name: str) -> int:
+    """Semantic class id of any category name: the labelled category id (1..N), or
+    CONTEXT_SEMANTIC_BASE + index for context categories (road 100, sidewalk 101, building 102, table 103,
+    ground 104); 0 for unknown names (nothing)."""
+    if name in _BY_NAME:
+        return _BY_NAME[name].id
+    if name in CONTEXT_CATEGORIES:
+        return CONTEXT_SEMANTIC_BASE + CONTEXT_CATEGORIES.index(name)
+    return 0
