@@ -26,6 +26,7 @@ FORMAT_NAME = "synthsense-native"
 FORMAT_VERSION = 1
 DATASET_FILE = "dataset.json"
 MANIFEST_FILE = "manifest.jsonl"
+ARRAY_KINDS = ("flow.npy", "points.npy", "detections.npy")
 
 
 class DatasetError(RuntimeError):
@@ -38,7 +39,8 @@ def frame_dir(scene_id: str, frame: int) -> str:
 
 
 def sensor_file(scene_id: str, frame: int, sensor: str, kind: str) -> str:
-    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png | flow.npy."""
+    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png | flow.npy | points.npy |
+    detections.npy."""
     return f"{frame_dir(scene_id, frame)}/{sensor}.{kind}"
 
 
@@ -87,21 +89,26 @@ class NativeWriter:
         frame: int,
         buffers: list[Any],
         labels: dict[str, Any],
-        flows: dict[str, np.ndarray] | None = None,
+        arrays: dict[str, np.ndarray] | None = None,
     ) -> dict[str, Any]:
         """Write a frame's sensor files and labels, then append its manifest line (last).
 
         Args:
             buffers: renderer results (``renderers.base.RenderResult``), one per camera.
             labels: the frame's label record (``labels.annotate``).
-            flows: camera name -> optical flow to the next frame, float32 (H, W, 2) pixels.
+            arrays: more per-sensor arrays by file name "<sensor>.<kind>", kind one of ARRAY_KINDS:
+                flow.npy (float32 (H, W, 2) pixels), points.npy (POINT_DTYPE), detections.npy
+                (DETECTION_DTYPE).
         Returns the manifest record.
         """
         files: dict[str, str] = {}
-        for camera, flow in (flows or {}).items():
-            rel = sensor_file(scene.scene_id, frame, camera, "flow.npy")
-            atomic.write_npy(self.root / rel, flow.astype(np.float32, copy=False))
-            files[f"{camera}.flow.npy"] = rel
+        for name, array in (arrays or {}).items():
+            sensor, _, kind = name.partition(".")
+            if kind not in ARRAY_KINDS:
+                raise ValueError(f"unknown per-sensor array kind {kind!r} in {name!r}")
+            rel = sensor_file(scene.scene_id, frame, sensor, kind)
+            atomic.write_npy(self.root / rel, array)
+            files[name] = rel
         for result in buffers:
             for kind, array, write in (
                 ("rgb.png", result.rgb, atomic.write_png),
@@ -114,15 +121,15 @@ class NativeWriter:
                     files[f"{result.camera}.{kind}"] = rel
         labels_rel = f"{frame_dir(scene.scene_id, frame)}/labels.json"
         atomic.write_json(self.root / labels_rel, labels)
-        objects = [o for objs in labels["objects"].values() for o in objs]
+        objects = [o for objs in labels["objects"].values() for o in objs]  # every sensor's records
         record = {
             "scene_id": scene.scene_id,
             "frame": frame,
             "t": labels["t"],
             "labels": labels_rel,
             "files": files,
-            "num_objects": len(objects),
-            "num_visible": sum(1 for o in objects if o["visible"]),
+            "num_objects": len({o["instance_id"] for o in objects}),
+            "num_visible": len({o["instance_id"] for o in objects if o.get("visible")}),  # in some camera
         }
         atomic.append_line(self.root / MANIFEST_FILE, json.dumps(record))
         return record
@@ -181,6 +188,14 @@ class NativeDataset:
 
     def instance(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "instance.png")).astype(np.uint16)
+
+    def points(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        """A LiDAR sweep: structured array ``scenes.POINT_DTYPE``."""
+        return np.load(self.root / sensor_file(scene_id, frame, sensor, "points.npy"), allow_pickle=False)
+
+    def detections(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        """Radar detections: structured array ``scenes.DETECTION_DTYPE``."""
+        return np.load(self.root / sensor_file(scene_id, frame, sensor, "detections.npy"), allow_pickle=False)
 
     def flow(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         """Optical flow to the next frame, float32 (H, W, 2): (du, dv) in pixels."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
@@ -20,8 +21,10 @@ from assets.catalog import UserAsset, load_catalog
 from generator.config import config_hash
 from generator.errors import ConfigError
 from generator.sampling import sample_scene, scene_id_for
+from generator.seeding import rng_for
 from labels import annotate
 from labels.flow import geometric_flow
+from labels.ranges import annotate_lidar, annotate_radar
 from renderers.base import Pass, RendererBackend
 from scenes.taxonomy import category_table
 
@@ -172,7 +175,7 @@ def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: 
     t = scene.frame_time(frame)
     results = [backend.render(scene, t, camera.name) for camera in scene.rig.cameras]
     labels = None
-    flows = {}
+    arrays: dict[str, np.ndarray] = {}
     for camera, result in zip(scene.rig.cameras, results, strict=True):
         one = annotate(scene, frame, camera, result.instance, result.amodal or {})
         if labels is None:
@@ -182,8 +185,27 @@ def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: 
                 labels[key].update(one[key])
         if flow:
             t_next = scene.frame_time(frame + 1)
-            flows[camera.name] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
-    record = writer.write_frame(scene, frame, results, labels, flows)
+            arrays[f"{camera.name}.flow.npy"] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
+    if scene.rig.lidars or scene.rig.radars:
+        _range_sensors(scene, frame, t, labels, arrays)
+    record = writer.write_frame(scene, frame, results, labels, arrays)
     summary.frames_written += 1
     summary.objects += record["num_objects"]
     summary.visible_objects += record["num_visible"]
+
+
+def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, np.ndarray]) -> None:
+    """LiDAR sweeps starting at t and radar frames at t, their labels merged into ``labels``. Noise and
+    dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
+    from renderers.raycast import cast_lidar, detect_radar  # Embree lives under renderers/raycast only
+
+    root_seed = int(scene.seeds["root_seed"])
+    for k, lidar in enumerate(scene.rig.lidars):
+        points = cast_lidar(scene, lidar, t, rng=rng_for(root_seed, scene.index, "sensor_noise", frame, k))
+        labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, points)
+        arrays[f"{lidar.name}.points.npy"] = points
+    for k, radar in enumerate(scene.rig.radars):
+        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, len(scene.rig.lidars) + k)
+        detections = detect_radar(scene, radar, t, rng=rng)
+        labels["sensors"][radar.name], labels["objects"][radar.name] = annotate_radar(scene, radar, t, detections)
+        arrays[f"{radar.name}.detections.npy"] = detections

@@ -19,6 +19,7 @@ STREAMS: dict[str, int] = {
     "counts": 6,  # how many objects
     "reentry": 7,  # the scripted re-entry car
     "motion": 8,  # camera motion (tabletop)
+    "sensor_noise": 9,  # LiDAR / radar noise and dropout, keyed further by (frame, sensor)
 }
 
 
