@@ -11,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from formats.coco import export_coco
+from formats.kitti_object import export_kitti
 from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
 from formats.native import DatasetError
+from formats.ply import export_ply
 
 Exporter = Callable[[str | Path], Path]
 
@@ -33,7 +35,13 @@ def _one_line_errors(name: str, export: Exporter) -> Exporter:
 
 EXPORTERS: dict[str, Exporter] = {
     name: _one_line_errors(name, fn)
-    for name, fn in (("coco", export_coco), ("mot", export_mot), ("kitti_tracking", export_kitti_tracking))
+    for name, fn in (
+        ("coco", export_coco),
+        ("mot", export_mot),
+        ("kitti_tracking", export_kitti_tracking),
+        ("kitti", export_kitti),
+        ("ply", export_ply),
+    )
 }
 
 

@@ -43,9 +43,11 @@ import numpy as np
 
 from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
+from formats._kitti import alpha, box_fields, calib_line, kitti_type, number, projection
 from formats._sequences import Sequence, iter_sequences, track_id
 from formats.native import DatasetError, NativeDataset, sensor_file
-from scenes.transforms import matrix_from_quaternion
+
+__all__ = ["alpha", "calib_text", "export_kitti_tracking", "kitti_type", "label_line", "truncation_level"]
 
 EXPORT_SUBDIR = "exports/kitti_tracking"
 # what this exporter writes, relative to EXPORT_SUBDIR: only such files are ever removed as stale
@@ -56,16 +58,8 @@ LAYOUT = (
     "sequences.txt",
 )
 
-KITTI_TYPES: dict[str, str] = {"car": "Car", "truck": "Truck", "pedestrian": "Pedestrian", "cyclist": "Cyclist"}
-OTHER_TYPE = "Misc"
-
 # truncation within this of 0 or 1 counts as exactly 0 or 1 (it is a ratio of polygon areas)
 _TRUNCATION_EPS = 1e-6
-
-
-def kitti_type(category: str) -> str:
-    """KITTI object type of one of our category names."""
-    return KITTI_TYPES.get(category, OTHER_TYPE)
 
 
 def truncation_level(truncation: float) -> int:
@@ -77,43 +71,11 @@ def truncation_level(truncation: float) -> int:
     return 1
 
 
-def alpha(rotation_y: float, x: float, z: float) -> float:
-    """KITTI observation angle (radians, in [-pi, pi)) of an object at camera-frame (x, z) in metres.
-
-    The devkit's readme defines it in words: rotation_y is the heading in camera coordinates wherever the
-    object is, while alpha also accounts for the ray from the camera to the object, so it equals
-    rotation_y only for an object on the camera's z axis. That is alpha = rotation_y - arctan2(x, z):
-    the ray's own angle about the y axis is removed. (Checked on KITTI's object training label 000000,
-    a pedestrian at x 1.84, z 8.41 with rotation_y 0.01 and alpha -0.20.)
-    """
-    a = rotation_y - np.arctan2(x, z)
-    return float((a + np.pi) % (2.0 * np.pi) - np.pi)
-
-
-def bottom_center(box3d_camera: dict[str, Any]) -> np.ndarray:
-    """(3,) bottom centre, metres, camera frame, of a box record (centre, size_m, rotation_wxyz): the centre
-    moved by half the height along the object's down axis (object z is up)."""
-    rotation = matrix_from_quaternion(box3d_camera["rotation_wxyz"])
-    height = float(box3d_camera["size_m"][2])
-    return np.asarray(box3d_camera["center"], dtype=np.float64) + rotation @ np.array([0.0, 0.0, -height / 2.0])
-
-
 def label_line(frame: int, obj: dict[str, Any]) -> str:
     """One label_02 line (no newline) of an object record whose ``bbox_amodal`` is not null."""
-    box = obj["box3d_camera"]
-    bx, by, bw, bh = (int(v) for v in obj["bbox_amodal"])
-    length, width, height = (float(v) for v in box["size_m"])
-    x, y, z = bottom_center(box)
-    ry = float(box["rotation_y"])
-    numbers = [alpha(ry, x, z), bx, by, bx + bw - 1, by + bh - 1, height, width, length, x, y, z, ry]
     head = [str(frame), str(track_id(obj)), kitti_type(obj["category"])]
     head += [str(truncation_level(obj["truncation"])), str(int(obj["occlusion"]))]
-    return " ".join(head + [_number(v) for v in numbers])
-
-
-def _number(value: float) -> str:
-    # KITTI's own files use 6 decimals; "+ 0.0" turns a rounded -0.0 into 0.0 so the text is stable
-    return f"{round(float(value), 6) + 0.0:.6f}"
+    return " ".join(head + [number(v) for v in box_fields(obj)])
 
 
 def label_lines(seq: Sequence) -> list[str]:
@@ -137,11 +99,10 @@ def calib_text(seq: Sequence) -> str:
                 f"scene {seq.scene_id}, camera {seq.sensor}: K changes over the sequence; "
                 "KITTI calibration holds one per sequence"
             )
-    projection = np.hstack([K, np.zeros((3, 1))])
     identity_3x4 = np.hstack([np.eye(3), np.zeros((3, 1))])
-    rows = [(f"P{i}:", projection) for i in range(4)]
+    rows = [(f"P{i}:", projection(K)) for i in range(4)]
     rows += [("R_rect", np.eye(3)), ("Tr_velo_cam", identity_3x4), ("Tr_imu_velo", identity_3x4)]
-    return "".join(f"{key} " + " ".join(f"{v:.12e}" for v in matrix.ravel()) + "\n" for key, matrix in rows)
+    return "".join(calib_line(key, matrix) for key, matrix in rows)
 
 
 def export_kitti_tracking(dataset_root: str | Path) -> Path:

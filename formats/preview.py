@@ -1,5 +1,9 @@
 """preview.png: a contact sheet of a dataset's first frames with masks, boxes and ids drawn, for a
-person to check a run at a glance. Solid box = visible box, thin box = amodal box."""
+person to check a run at a glance. Solid box = visible box, thin box = amodal box.
+
+When the frames have a LiDAR, each camera tile also shows the first LiDAR's points projected onto the
+image (coloured by range) and has the sweep's bird's-eye view (points by instance, 3D boxes) beside it.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,12 @@ from PIL import Image, ImageDraw
 from pycocotools import mask as mask_utils
 
 from formats import atomic
+from formats.bev import bev_image, instance_colour, project_points_on_image
 from formats.native import NativeDataset
+from formats.ply import pose_between, read_points, sensor_names
 
 THUMB_WIDTH = 400  # pixels per tile
 COLUMNS = 4
-
-
-def _colour(instance_id: int) -> tuple[int, int, int]:
-    """A stable, distinct colour per instance id (golden-ratio hue steps)."""
-    import colorsys
-
-    r, g, b = colorsys.hsv_to_rgb((instance_id * 0.618034) % 1.0, 0.85, 1.0)
-    return int(r * 255), int(g * 255), int(b * 255)
 
 
 def draw_frame(rgb: np.ndarray, objects: list[dict]) -> Image.Image:
@@ -33,11 +31,11 @@ def draw_frame(rgb: np.ndarray, objects: list[dict]) -> Image.Image:
         if obj["visible"]:
             rle = dict(obj["mask_rle"], counts=obj["mask_rle"]["counts"].encode("ascii"))
             mask = mask_utils.decode(rle).astype(bool)
-            canvas[mask] = 0.55 * canvas[mask] + 0.45 * np.array(_colour(obj["instance_id"]))
+            canvas[mask] = 0.55 * canvas[mask] + 0.45 * np.array(instance_colour(obj["instance_id"]))
     image = Image.fromarray(canvas.astype(np.uint8))
     draw = ImageDraw.Draw(image)
     for obj in objects:
-        colour = _colour(obj["instance_id"])
+        colour = instance_colour(obj["instance_id"])
         if obj["bbox_amodal"]:
             x, y, w, h = obj["bbox_amodal"]
             draw.rectangle([x, y, x + w - 1, y + h - 1], outline=colour, width=1)
@@ -54,11 +52,11 @@ def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
     tiles: list[Image.Image] = []
     for rec in dataset.frames():
         labels = dataset.labels(rec["scene_id"], rec["frame"])
-        for sensor in labels["sensors"]:
+        lidars = sensor_names(labels, "lidar")
+        points = read_points(dataset, rec["scene_id"], rec["frame"], lidars[0]) if lidars else None
+        for camera in sensor_names(labels, "camera"):
             if len(tiles) < max_frames:
-                image = draw_frame(dataset.rgb(rec["scene_id"], rec["frame"], sensor), labels["objects"][sensor])
-                height = round(image.height * THUMB_WIDTH / image.width)
-                tiles.append(image.resize((THUMB_WIDTH, height), Image.BILINEAR))
+                tiles.append(_tile(dataset, rec, labels, camera, lidars[0] if lidars else None, points))
         if len(tiles) >= max_frames:
             break
     out = dataset.root / "preview.png"
@@ -66,14 +64,47 @@ def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
         return out
     cols = min(COLUMNS, len(tiles))
     rows = -(-len(tiles) // cols)
-    tile_h = max(t.height for t in tiles)
-    sheet = Image.new("RGB", (cols * THUMB_WIDTH, rows * tile_h), (20, 20, 20))
+    tile_w, tile_h = max(t.width for t in tiles), max(t.height for t in tiles)
+    sheet = Image.new("RGB", (cols * tile_w, rows * tile_h), (20, 20, 20))
     for k, tile in enumerate(tiles):
-        sheet.paste(tile, ((k % cols) * THUMB_WIDTH, (k // cols) * tile_h))
+        sheet.paste(tile, ((k % cols) * tile_w, (k // cols) * tile_h))
     buf = io.BytesIO()
     sheet.save(buf, format="PNG")
     atomic.write_bytes(out, buf.getvalue())
     return out
+
+
+def _tile(
+    dataset: NativeDataset, rec: dict, labels: dict, camera: str, lidar: str | None, points: np.ndarray | None
+) -> Image.Image:
+    """One camera's tile, THUMB_WIDTH wide; with a LiDAR, its points on the image and a square
+    bird's-eye view as tall as the image beside it."""
+    image = draw_frame(dataset.rgb(rec["scene_id"], rec["frame"], camera), labels["objects"][camera])
+    if lidar is not None:
+        # drawn at full size, with dots big enough to stay visible once the image is scaled to the tile
+        dot_px = max(1, -(-image.width // THUMB_WIDTH))
+        K = np.asarray(labels["sensors"][camera]["K"], dtype=np.float64)
+        camera_from_lidar = pose_between(labels, camera, lidar)
+        image = project_points_on_image(np.asarray(image), points, K, camera_from_lidar, dot_px=dot_px)
+    height = round(image.height * THUMB_WIDTH / image.width)
+    thumb = image.resize((THUMB_WIDTH, height), Image.BILINEAR)
+    if lidar is None:
+        return thumb
+    range_m = _bev_range(points)
+    bev = bev_image(points, labels["objects"].get(lidar, []), range_m=range_m, px_per_m=height / (2.0 * range_m))
+    tile = Image.new("RGB", (THUMB_WIDTH + bev.width, max(height, bev.height)), (20, 20, 20))
+    tile.paste(thumb, (0, 0))
+    tile.paste(bev, (THUMB_WIDTH, 0))
+    return tile
+
+
+def _bev_range(points: np.ndarray) -> float:
+    """Metres the bird's-eye view shows around the sensor: the 98th percentile of the points' horizontal
+    distance rounded up to 10 m (at least 10 m), so a few far returns do not shrink everything else."""
+    if len(points) == 0:
+        return 10.0
+    distance = np.hypot(points["x"].astype(np.float64), points["y"].astype(np.float64))
+    return float(max(10.0, 10.0 * np.ceil(np.percentile(distance, 98) / 10.0)))
 
 
 SEQUENCE_PREVIEW_WIDTH = 480  # pixels of the animated preview
@@ -100,7 +131,7 @@ def _write_gif(dataset: NativeDataset, scene_id: str, frames: list[int], sensor:
     images, times = [], []
     for frame in frames:
         labels = dataset.labels(scene_id, frame)
-        name = sensor or next(iter(labels["sensors"]))
+        name = sensor or sensor_names(labels, "camera")[0]
         image = draw_frame(dataset.rgb(scene_id, frame, name), labels["objects"][name])
         height = round(image.height * SEQUENCE_PREVIEW_WIDTH / image.width)
         images.append(np.asarray(image.resize((SEQUENCE_PREVIEW_WIDTH, height), Image.BILINEAR)))

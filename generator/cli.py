@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="generate a dataset from the Hydra config (key=value overrides)")
     gen.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. scene=tabletop num_scenes=20 seed=7")
     exp = sub.add_parser("export", help="export a native dataset to another format")
-    exp.add_argument("format", help="export format: coco, mot, kitti_tracking")
+    exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply")
     exp.add_argument("dataset", help="native dataset folder")
     return parser
 

@@ -1,0 +1,182 @@
+"""A spinning LiDAR sweep by ray casting: points with range, intensity, ring, time and labels.
+
+Firing pattern: ``lidar.azimuths()`` columns fired at ``lidar.firing_times()`` (seconds from the sweep
+start), every channel of a column at once; channel k fires at elevation ``lidar.elevations[k]`` (ring k,
+0 = lowest). Ray direction in the sensor frame (x forward, y left, z up):
+``(cos el cos az, cos el sin az, sin el)``.
+
+Motion skew: with ``lidar.motion_skew`` each column is cast from the sensor pose at ``t0 + firing time``
+against every object at that same time (the ego moves during the sweep too); without it the whole sweep
+sees the sensor and the world frozen at ``t0`` (the ``time`` field still holds the firing offsets).
+A point's x, y, z are in the sensor frame at the pose its ray was cast from, i.e. at the point's own
+firing time: ``range * direction``.
+
+Intensity model (dimensionless, [0, 1]):
+    intensity = clip(reflectivity * |cos(incidence)| * min(1, (r_ref / range)^2), 0, 1),  r_ref = 10 m.
+A Lambertian surface returns power proportional to its reflectance and the cosine of the incidence angle
+(between the ray and the surface normal); for an extended target that fills the beam the received power
+falls off with the inverse square of range. Real receivers saturate at short range, modelled as full
+scale within the reference distance r_ref, with the inverse-square fall-off beyond it.
+
+Noise and dropout draw only from the ``rng`` the caller passes (none without it): Gaussian range noise
+with ``lidar.range_noise_std`` metres along the ray, and a lost return with probability
+``lidar.dropout + lidar.intensity_dropout * exp(-intensity / 0.1)`` (dim returns are lost more often).
+Returns outside [min_range, max_range] and lost returns are misses: dropped, or kept with ``valid=False``
+(x, y, z, range, intensity and ids 0) when ``lidar.keep_misses``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from renderers.raycast.world import world_for
+from scenes import POINT_DTYPE, Lidar, Scene
+
+# Distance within which the receiver saturates (intensity model above), metres.
+R_REF = 10.0
+# Intensity scale of the dim-return dropout: p = intensity_dropout * exp(-intensity / DIM_INTENSITY).
+DIM_INTENSITY = 0.1
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A LiDAR's firing pattern, the same for every sweep; rays in firing order (column, then ring).
+
+    directions: (columns, channels, 3) float32 sensor-frame unit vectors.
+    dx, dy, dz: (n,) float32 the same, per component (n = columns * channels).
+    azimuth, time: (n,) float32 firing azimuth (radians) and firing offset from the sweep start (s).
+    ring: (n,) uint16 channel index.
+    offsets: (columns,) float64 firing offsets of the columns (s).
+    """
+
+    directions: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    dz: np.ndarray
+    azimuth: np.ndarray
+    time: np.ndarray
+    ring: np.ndarray
+    offsets: np.ndarray
+
+
+@lru_cache(maxsize=32)
+def _pattern_cached(elevations: bytes, steps: int, fov: float, rotation_hz: float) -> _Pattern:
+    lidar = Lidar("pattern", np.frombuffer(elevations), steps, np.eye(4), horizontal_fov=fov, rotation_hz=rotation_hz)
+    az, el = lidar.azimuths(), lidar.elevations
+    directions = np.empty((len(az), len(el), 3), np.float32)
+    directions[..., 0] = np.cos(az)[:, None] * np.cos(el)[None, :]
+    directions[..., 1] = np.sin(az)[:, None] * np.cos(el)[None, :]
+    directions[..., 2] = np.sin(el)[None, :]
+    channels = lidar.channels
+    flat = directions.reshape(-1, 3)
+    return _Pattern(
+        directions=directions,
+        dx=flat[:, 0].copy(),
+        dy=flat[:, 1].copy(),
+        dz=flat[:, 2].copy(),
+        azimuth=np.repeat(az, channels).astype(np.float32),
+        time=np.repeat(lidar.firing_times(), channels).astype(np.float32),
+        ring=np.tile(np.arange(channels, dtype=np.uint16), steps),
+        offsets=lidar.firing_times(),
+    )
+
+
+def _pattern(lidar: Lidar) -> _Pattern:
+    elevations = np.ascontiguousarray(lidar.elevations, np.float64).tobytes()
+    return _pattern_cached(elevations, int(lidar.azimuth_steps), float(lidar.horizontal_fov), float(lidar.rotation_hz))
+
+
+def sweep_rays(scene: Scene, lidar: Lidar, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rays of one sweep starting at ``t0`` seconds, in firing order.
+
+    Returns:
+        origins: (n, 3) float32 world metres, the sensor origin at each ray's cast time.
+        directions: (n, 3) float32 world unit vectors.
+        times: (n,) float64 seconds from the scene's start at which each ray is cast (``t0`` for every ray
+            without motion skew).
+    """
+    pattern = _pattern(lidar)
+    columns, channels = pattern.directions.shape[:2]
+    track = world_for(scene).rig_track
+    skewed = lidar.motion_skew and track.times.size > 1
+    column_times = t0 + pattern.offsets if skewed else np.full(1, float(t0))
+    mount = np.asarray(lidar.ego_from_sensor, np.float64)
+    ego_rot = track.rotations_at(column_times)  # (c, 3, 3) world_from_ego
+    positions = np.einsum("cij,j->ci", ego_rot, mount[:3, 3]) + track.translations_at(column_times)
+    if track.fixed_rotation is not None or not skewed:  # one rotation for the whole sweep: one product
+        rot = (ego_rot[0] @ mount[:3, :3]).astype(np.float32)
+        directions = pattern.directions.reshape(-1, 3) @ rot.T
+    else:
+        rot = (ego_rot @ mount[:3, :3]).astype(np.float32)  # (c, 3, 3) world_from_sensor
+        directions = np.matmul(pattern.directions, rot.transpose(0, 2, 1)).reshape(-1, 3)
+    # one origin per column (or one for the whole sweep), repeated for every channel of the column
+    origins = np.broadcast_to(positions.astype(np.float32)[:, None, :], (columns, channels, 3)).reshape(-1, 3)
+    times = np.repeat(column_times, channels) if skewed else np.full(columns * channels, float(t0))
+    return origins, np.ascontiguousarray(directions), times
+
+
+def cast_lidar(scene: Scene, lidar: Lidar, t0: float, rng: np.random.Generator | None = None, threads: int = 1):
+    """One sweep of ``lidar`` starting at ``t0`` seconds.
+
+    Args:
+        scene: the scene (its Embree geometry is compiled on first use and cached).
+        lidar: a LiDAR of ``scene.rig``.
+        t0: sweep start, seconds from the scene's start.
+        rng: generator for range noise and dropout; None = exact returns, nothing dropped.
+        threads: ray-casting threads (Embree releases the GIL).
+
+    Returns:
+        (m,) ``POINT_DTYPE`` points in firing order (column, then ring): x, y, z in the sensor frame at
+        each point's firing time (metres), intensity (module docstring), range (m), azimuth (rad), ring,
+        time (s from ``t0``), instance_id, semantic_id, valid. m = returns, or channels x azimuth_steps
+        with ``lidar.keep_misses``.
+    """
+    pattern = _pattern(lidar)
+    origins, directions, times = sweep_rays(scene, lidar, t0)
+    hits = world_for(scene).cast(origins, directions, times, max_range=lidar.max_range, threads=threads)
+    distance = hits.distance
+    returned = np.flatnonzero((distance >= lidar.min_range) & (distance <= lidar.max_range))
+    cos_incidence = np.abs(np.einsum("ij,ij->i", hits.normal, directions))
+    true_range = distance[returned]
+    falloff = np.minimum(np.float32(1.0), (np.float32(R_REF) / true_range) ** 2)
+    intensity = np.clip(hits.reflectivity[returned] * cos_incidence[returned] * falloff, 0.0, 1.0)
+    measured = true_range
+    if rng is not None:
+        lost = _lost(lidar, intensity, rng)
+        if lost is not None:
+            keep = ~lost
+            returned, intensity, true_range = returned[keep], intensity[keep], true_range[keep]
+        measured = true_range
+        if lidar.range_noise_std > 0:
+            measured = true_range + rng.normal(0.0, lidar.range_noise_std, len(true_range)).astype(np.float32)
+    if lidar.keep_misses:
+        points = np.zeros(len(distance), POINT_DTYPE)
+        points["azimuth"], points["ring"], points["time"] = pattern.azimuth, pattern.ring, pattern.time
+        rows = returned
+    else:
+        points = np.empty(len(returned), POINT_DTYPE)
+        rows = slice(None)
+    points["x"][rows] = measured * pattern.dx[returned]
+    points["y"][rows] = measured * pattern.dy[returned]
+    points["z"][rows] = measured * pattern.dz[returned]
+    points["intensity"][rows] = intensity
+    points["range"][rows] = measured
+    points["instance_id"][rows] = hits.instance_id[returned]
+    points["semantic_id"][rows] = hits.semantic_id[returned]
+    points["valid"][rows] = True
+    if not lidar.keep_misses:
+        points["azimuth"] = pattern.azimuth[returned]
+        points["ring"] = pattern.ring[returned]
+        points["time"] = pattern.time[returned]
+    return points
+
+
+def _lost(lidar: Lidar, intensity: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """(m,) bool: returns lost to dropout, or None when the sensor has no dropout."""
+    if lidar.dropout <= 0 and lidar.intensity_dropout <= 0:
+        return None
+    p = lidar.dropout + lidar.intensity_dropout * np.exp(-intensity / DIM_INTENSITY)
+    return rng.random(len(intensity)) < p
