@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from renderers.raycast.world import world_for
+from renderers.raycast.world import Hits, world_for
 from scenes import POINT_DTYPE, Lidar, Scene
 
 # Distance within which the receiver saturates (intensity model above), metres.
@@ -50,6 +50,9 @@ class _Pattern:
     azimuth, time: (n,) float32 firing azimuth (radians) and firing offset from the sweep start (s).
     ring: (n,) uint16 channel index.
     offsets: (columns,) float64 firing offsets of the columns (s).
+    cone_axes: (columns, 3) float32 sensor-frame axis of the cone holding each column's rays (the
+        direction at the middle elevation), and cone_cos its half-angle's cosine (half the elevation
+        span), so the caster need not derive them from the rays of every sweep.
     """
 
     directions: np.ndarray
@@ -60,6 +63,8 @@ class _Pattern:
     time: np.ndarray
     ring: np.ndarray
     offsets: np.ndarray
+    cone_axes: np.ndarray
+    cone_cos: np.ndarray
 
 
 @lru_cache(maxsize=32)
@@ -72,6 +77,8 @@ def _pattern_cached(elevations: bytes, steps: int, fov: float, rotation_hz: floa
     directions[..., 2] = np.sin(el)[None, :]
     channels = lidar.channels
     flat = directions.reshape(-1, 3)
+    mid, half = 0.5 * (el.max() + el.min()), 0.5 * (el.max() - el.min())
+    cone_axes = np.stack([np.cos(az) * np.cos(mid), np.sin(az) * np.cos(mid), np.full_like(az, np.sin(mid))], axis=1)
     return _Pattern(
         directions=directions,
         dx=flat[:, 0].copy(),
@@ -81,6 +88,8 @@ def _pattern_cached(elevations: bytes, steps: int, fov: float, rotation_hz: floa
         time=np.repeat(lidar.firing_times(), channels).astype(np.float32),
         ring=np.tile(np.arange(channels, dtype=np.uint16), steps),
         offsets=lidar.firing_times(),
+        cone_axes=cone_axes.astype(np.float32),
+        cone_cos=np.full(steps, np.cos(half) - 1e-6, np.float32),  # margin: float32 rounding of the rays
     )
 
 
@@ -89,36 +98,52 @@ def _pattern(lidar: Lidar) -> _Pattern:
     return _pattern_cached(elevations, int(lidar.azimuth_steps), float(lidar.horizontal_fov), float(lidar.rotation_hz))
 
 
-def sweep_rays(scene: Scene, lidar: Lidar, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rays of one sweep starting at ``t0`` seconds, in firing order.
+@dataclass(frozen=True)
+class Sweep:
+    """The rays of one sweep in firing order, one bundle per column (all channels of a column share the
+    sensor origin and the firing time).
 
-    Returns:
-        origins: (n, 3) float32 world metres, the sensor origin at each ray's cast time.
-        directions: (n, 3) float32 world unit vectors.
-        times: (n,) float64 seconds from the scene's start at which each ray is cast (``t0`` for every ray
-            without motion skew).
+    origins: (columns, 3) float64 world metres, the sensor origin when each column fires.
+    directions: (columns, channels, 3) float32 world unit vectors.
+    times: (columns,) float64 seconds from the scene's start at which each column is cast (the sweep
+        start for every column without motion skew).
+    cone_axes, cone_cos: (columns, 3) float32 world axes and (columns,) half-angle cosines of cones
+        holding each column's directions.
     """
+
+    origins: np.ndarray
+    directions: np.ndarray
+    times: np.ndarray
+    cone_axes: np.ndarray
+    cone_cos: np.ndarray
+
+
+def sweep_rays(scene: Scene, lidar: Lidar, t0: float) -> Sweep:
+    """The rays of one sweep of ``lidar`` starting at ``t0`` seconds (see :class:`Sweep`)."""
     pattern = _pattern(lidar)
-    columns, channels = pattern.directions.shape[:2]
+    columns = len(pattern.offsets)
     track = world_for(scene).rig_track
-    skewed = lidar.motion_skew and track.times.size > 1
-    column_times = t0 + pattern.offsets if skewed else np.full(1, float(t0))
+    skewed = lidar.motion_skew
+    times = t0 + pattern.offsets if skewed else np.full(columns, float(t0))
+    # one ego pose for the whole sweep when it is frozen, or when the ego does not move at all
+    pose_times = times if skewed and track.times.size > 1 else times[:1]
     mount = np.asarray(lidar.ego_from_sensor, np.float64)
-    ego_rot = track.rotations_at(column_times)  # (c, 3, 3) world_from_ego
-    positions = np.einsum("cij,j->ci", ego_rot, mount[:3, 3]) + track.translations_at(column_times)
-    if track.fixed_rotation is not None or not skewed:  # one rotation for the whole sweep: one product
+    ego_rot = track.rotations_at(pose_times)  # (c, 3, 3) world_from_ego
+    origins = np.einsum("cij,j->ci", ego_rot, mount[:3, 3]) + track.translations_at(pose_times)
+    if track.fixed_rotation is not None or len(pose_times) == 1:  # one rotation for the sweep: one product
         rot = (ego_rot[0] @ mount[:3, :3]).astype(np.float32)
-        directions = pattern.directions.reshape(-1, 3) @ rot.T
+        directions = pattern.directions @ rot.T
+        axes = pattern.cone_axes @ rot.T
     else:
         rot = (ego_rot @ mount[:3, :3]).astype(np.float32)  # (c, 3, 3) world_from_sensor
-        directions = np.matmul(pattern.directions, rot.transpose(0, 2, 1)).reshape(-1, 3)
-    # one origin per column (or one for the whole sweep), repeated for every channel of the column
-    origins = np.broadcast_to(positions.astype(np.float32)[:, None, :], (columns, channels, 3)).reshape(-1, 3)
-    times = np.repeat(column_times, channels) if skewed else np.full(columns * channels, float(t0))
-    return origins, np.ascontiguousarray(directions), times
+        directions = np.matmul(pattern.directions, rot.transpose(0, 2, 1))
+        axes = np.matmul(rot, pattern.cone_axes[:, :, None])[..., 0]
+    return Sweep(np.broadcast_to(origins, (columns, 3)), directions, times, axes, pattern.cone_cos)
 
 
-def cast_lidar(scene: Scene, lidar: Lidar, t0: float, rng: np.random.Generator | None = None, threads: int = 1):
+def cast_lidar(
+    scene: Scene, lidar: Lidar, t0: float, rng: np.random.Generator | None = None, threads: int = 1
+) -> np.ndarray:
     """One sweep of ``lidar`` starting at ``t0`` seconds.
 
     Args:
@@ -135,42 +160,58 @@ def cast_lidar(scene: Scene, lidar: Lidar, t0: float, rng: np.random.Generator |
         with ``lidar.keep_misses``.
     """
     pattern = _pattern(lidar)
-    origins, directions, times = sweep_rays(scene, lidar, t0)
-    hits = world_for(scene).cast(origins, directions, times, max_range=lidar.max_range, threads=threads)
+    sweep = sweep_rays(scene, lidar, t0)
+    hits = world_for(scene).cast_bundles(
+        sweep.origins,
+        sweep.directions,
+        sweep.times,
+        max_range=lidar.max_range,
+        threads=threads,
+        cones=(sweep.cone_axes, sweep.cone_cos),
+        scratch=True,  # consumed below, before this thread casts again
+    )
     distance = hits.distance
     returned = np.flatnonzero((distance >= lidar.min_range) & (distance <= lidar.max_range))
-    cos_incidence = np.abs(np.einsum("ij,ij->i", hits.normal, directions))
-    true_range = distance[returned]
-    falloff = np.minimum(np.float32(1.0), (np.float32(R_REF) / true_range) ** 2)
-    intensity = np.clip(hits.reflectivity[returned] * cos_incidence[returned] * falloff, 0.0, 1.0)
+    cos_incidence = np.abs(np.einsum("ij,ij->i", hits.normal, hits.directions))
+    true_range = np.take(distance, returned)
+    falloff = np.minimum(np.float32(1.0), np.square(np.float32(R_REF) / true_range))
+    intensity = np.take(hits.reflectivity, returned) * np.take(cos_incidence, returned) * falloff
+    np.clip(intensity, 0.0, 1.0, out=intensity)
     measured = true_range
     if rng is not None:
         lost = _lost(lidar, intensity, rng)
         if lost is not None:
-            keep = ~lost
-            returned, intensity, true_range = returned[keep], intensity[keep], true_range[keep]
-        measured = true_range
+            kept = np.flatnonzero(~lost)
+            returned, intensity, true_range = returned[kept], intensity[kept], true_range[kept]
+            measured = true_range
         if lidar.range_noise_std > 0:
             measured = true_range + rng.normal(0.0, lidar.range_noise_std, len(true_range)).astype(np.float32)
+    return _points(lidar, pattern, hits, returned, measured, intensity)
+
+
+def _points(
+    lidar: Lidar, pattern: _Pattern, hits: Hits, returned: np.ndarray, measured: np.ndarray, intensity: np.ndarray
+) -> np.ndarray:
+    """Assemble the POINT_DTYPE records of the ``returned`` rays (firing-order indices)."""
     if lidar.keep_misses:
-        points = np.zeros(len(distance), POINT_DTYPE)
+        points = np.zeros(len(pattern.ring), POINT_DTYPE)
         points["azimuth"], points["ring"], points["time"] = pattern.azimuth, pattern.ring, pattern.time
         rows = returned
     else:
         points = np.empty(len(returned), POINT_DTYPE)
+        points["azimuth"] = np.take(pattern.azimuth, returned)
+        points["ring"] = np.take(pattern.ring, returned)
+        points["time"] = np.take(pattern.time, returned)
         rows = slice(None)
-    points["x"][rows] = measured * pattern.dx[returned]
-    points["y"][rows] = measured * pattern.dy[returned]
-    points["z"][rows] = measured * pattern.dz[returned]
-    points["intensity"][rows] = intensity
+    # the ray left the sensor origin along its sensor-frame direction: the point is range * direction
+    points["x"][rows] = measured * np.take(pattern.dx, returned)
+    points["y"][rows] = measured * np.take(pattern.dy, returned)
+    points["z"][rows] = measured * np.take(pattern.dz, returned)
     points["range"][rows] = measured
-    points["instance_id"][rows] = hits.instance_id[returned]
-    points["semantic_id"][rows] = hits.semantic_id[returned]
+    points["intensity"][rows] = intensity
+    points["instance_id"][rows] = np.take(hits.instance_id, returned)
+    points["semantic_id"][rows] = np.take(hits.semantic_id, returned)
     points["valid"][rows] = True
-    if not lidar.keep_misses:
-        points["azimuth"] = pattern.azimuth[returned]
-        points["ring"] = pattern.ring[returned]
-        points["time"] = pattern.time[returned]
     return points
 
 

@@ -111,18 +111,25 @@ class TrackBatch:
         self.start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
         self.end = self.start + counts - 2  # last segment index of each track
         self.times = np.concatenate([t.times + s for t, s in zip(tracks, self.shift, strict=True)] or [np.zeros(0)])
-        self.translations = np.concatenate([t.translations for t in tracks] or [np.zeros((0, 3))])
+        positions = np.concatenate([t.translations for t in tracks] or [np.zeros((0, 3))])
+        # per keyframe: position and the velocity of the segment it starts, per component (3, keys), so
+        # that the (tracks, times) arithmetic runs on contiguous planes, not on rows of three
+        velocity = np.zeros_like(positions)
+        velocity[:-1] = np.diff(positions, axis=0) / np.maximum(np.diff(self.times), 1e-12)[:, None]
+        self.positions, self.velocities = positions.T.copy(), velocity.T.copy()
 
     def translations_at(self, times: np.ndarray) -> np.ndarray:
-        """(tracks, n, 3) positions (world metres) of every track at ``times`` (n,) seconds."""
+        """(3, tracks, n) positions (world metres, per component) of every track at ``times`` (n,) s."""
         times = np.asarray(times, dtype=np.float64)
-        held = np.clip(times[None, :], self.first[:, None], self.last[:, None]) + self.shift[:, None]
+        held = np.minimum(np.maximum(times[None, :], self.first[:, None]), self.last[:, None]) + self.shift[:, None]
         k = np.searchsorted(self.times, held, side="right") - 1
-        k = np.clip(k, self.start[:, None], self.end[:, None])
-        t0, t1 = self.times[k], self.times[k + 1]
-        alpha = (held - t0) / (t1 - t0)
-        p0 = self.translations[k]
-        return p0 + alpha[..., None] * (self.translations[k + 1] - p0)
+        k = np.minimum(np.maximum(k, self.start[:, None]), self.end[:, None])
+        dt = held - np.take(self.times, k)
+        out = np.empty((3, *held.shape))
+        for c in range(3):
+            np.multiply(np.take(self.velocities[c], k), dt, out=out[c])
+            out[c] += np.take(self.positions[c], k)
+        return out
 
 
 def matrices_from_quaternions(q: np.ndarray) -> np.ndarray:

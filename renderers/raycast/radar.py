@@ -139,4 +139,3 @@ def _radial_velocity(scene: Scene, radar: Radar, t: float, hits: Hits, cells: np
     line /= np.linalg.norm(line, axis=1, keepdims=True)
     relative = _entity_velocities(scene, t)[hits.instance_id[cells]] - sensor_velocity(scene, radar, t)
     return np.einsum("ij,ij->i", relative, line)
-

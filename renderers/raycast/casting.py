@@ -1,0 +1,220 @@
+"""The casting kernels of :class:`renderers.raycast.world.World`: static world, prefilter, moving bodies.
+
+Rays come in g bundles of b rays sharing an origin and a time (the channels of a LiDAR column; b = 1 for
+arbitrary rays). Per chunk of bundles:
+
+1. every ray against the static EmbreeScene (world frame), with Embree's tfar = max_range;
+2. prefilter per bundle, vectorised over (moving bodies x bundles): the body's bounding sphere, placed
+   at the bundle's time, must overlap the bundle's cone of directions and be nearer than the bundle's
+   farthest hit so far (occlusion);
+3. prefilter per ray within the surviving bundles: the ray's line must pass through the sphere in front
+   of the origin, entering it before the ray's closest hit so far;
+4. the surviving rays moved into the body's frame at their time and cast with tfar = the closest hit so
+   far, so Embree reports only closer hits, which replace the earlier ones.
+
+Results are global triangle indices (-1 = miss) and distances; labels and normals are then gathered
+from the World's per-triangle tables in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from renderers.raycast.world import Body, World
+
+# Fewer rays than this per thread are not worth a thread (each chunk pays fixed numpy overheads).
+MIN_RAYS_PER_THREAD = 20_000
+# Bundles per prefilter slice: bounds the (bodies x bundles x 3) temporaries.
+_PREFILTER_SLICE = 4096
+# Bounding spheres are grown by this much (metres, and relative) against float32 rounding of the rays.
+_REACH_PAD_M, _REACH_PAD_REL = 1e-3, 1e-5
+_F32_MAX = float(np.finfo(np.float32).max)
+# Relative rounding allowance of float32 squared distances in the per-ray sphere test.
+_F32_SLACK = np.float32(1e-6)
+
+
+class Casting:
+    """Output buffers of one cast (n rays), filled chunk by chunk (chunks write disjoint rows).
+
+    tfar: (n,) float32 distance of the closest hit (max_range where none). prim: (n,) int32 global
+    triangle index (-1 = miss). nr: (n, 4) float32 normal + reflectivity. ids: (n, 2) uint16.
+    """
+
+    def __init__(self, n: int):
+        self.tfar = np.empty(n, np.float32)
+        self.prim = np.empty(n, np.int32)
+        self.nr = np.empty((n, 4), np.float32)
+        self.ids = np.empty((n, 2), np.uint16)
+
+
+def bundle_cones(directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axis (g, 3) float32 and cosine of the half-angle (g,) of a cone holding each bundle's directions
+    (g, b, 3): the normalised mean direction and the widest ray from it."""
+    if directions.shape[1] == 1:
+        return directions[:, 0], np.ones(len(directions), np.float32)
+    axis = directions.sum(axis=1)
+    norm = np.sqrt(np.einsum("gk,gk->g", axis, axis))[:, None]
+    axis = axis / np.maximum(norm, 1e-12)
+    cos_half = np.matmul(directions, axis[:, :, None])[..., 0].min(axis=1) - 1e-6  # margin: float32 rounding
+    return axis, np.where(norm[:, 0] > 1e-6, cos_half, -1.0)  # opposite rays cancel: a cone of everything
+
+
+def cast_chunks(
+    world: World,
+    origins: np.ndarray,
+    directions: np.ndarray,
+    times: np.ndarray,
+    cones: tuple[np.ndarray, np.ndarray],
+    max_range: float,
+    threads: int,
+    out: Casting,
+) -> Casting:
+    """Cast g bundles (origins (g, 3), directions (g, b, 3), times (g,), cones from
+    :func:`bundle_cones`) in ``threads`` chunks into ``out`` (g * b rays)."""
+    g, b = directions.shape[:2]
+    threads = max(1, min(int(threads), (g * b) // MIN_RAYS_PER_THREAD))
+    bounds = np.linspace(0, g, threads + 1).astype(int)
+    chunks = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+    axis, cos_half = cones
+
+    def run(s: slice) -> None:
+        part = (origins[s], directions[s], times[s], axis[s], cos_half[s])
+        _cast_chunk(world, *part, max_range, out, s.start * b)
+
+    if len(chunks) == 1:
+        run(chunks[0])
+    else:
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            list(pool.map(run, chunks))
+    return out
+
+
+def _cast_chunk(
+    world: World,
+    origins: np.ndarray,
+    directions: np.ndarray,
+    times: np.ndarray,
+    axis: np.ndarray,
+    cos_half: np.ndarray,
+    max_range: float,
+    out: Casting,
+    first: int,
+) -> None:
+    """Cast one chunk of bundles; its rays are rows ``first:first + g * b`` of ``out``."""
+    g, b = directions.shape[:2]
+    rows = slice(first, first + g * b)
+    tfar, prim = out.tfar[rows], out.prim[rows]
+    tfar.fill(min(max_range, _F32_MAX))
+    if world.static is None:
+        prim.fill(-1)
+    else:
+        ray_origins = np.repeat(origins.astype(np.float32), b, axis=0)
+        prim[:] = world.static.run(ray_origins, directions.reshape(-1, 3), dists=tfar, output=1)["primID"]
+    turned = []  # (rays, world normals, body) of hits on bodies that turn: their table normals are object frame
+    for j, bundles, to_centre in _prefilter(world, origins, times, axis, cos_half, tfar.reshape(g, b)):
+        body = world.bodies[j]
+        turned += _cast_body(body, origins, directions, times, bundles, to_centre, tfar, prim)
+    # mode="wrap": index -1 (miss) selects the tables' last row, the miss row, without a bounds pass
+    np.take(world.normal_reflectivity, prim, axis=0, out=out.nr[rows], mode="wrap")
+    np.take(world.ids, prim, axis=0, out=out.ids[rows], mode="wrap")
+    for ray_index, normals, body in turned:
+        still = (prim[ray_index] >= body.offset) & (prim[ray_index] < body.offset + len(body.normals))
+        out.nr[first + ray_index[still], :3] = normals[still]
+
+
+def _prefilter(
+    world: World, origins: np.ndarray, times: np.ndarray, axis: np.ndarray, cos_half: np.ndarray, tfar: np.ndarray
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Yield (body index, bundle indices (k,), body centre - bundle origin (k, 3)) of the bundles that
+    may hit each moving body.
+
+    A body's bounding sphere (centre c at the bundle's time, radius R, at distance D = |c - o| from the
+    bundle origin o) lies within angle beta = asin(R / D) of the direction to c; it can meet the bundle's
+    cone (unit axis a, half-angle alpha) only if angle(a, c - o) <= alpha + beta, i.e. (for D > R and
+    alpha + beta < pi) a.(c - o) >= cos(alpha) sqrt(D^2 - R^2) - sin(alpha) R; and it can be hit only if
+    D - R is nearer than the bundle's farthest hit so far (tfar, (g, b)).
+    """
+    if not world.bodies:
+        return
+    reach = (world.radii * (1 + _REACH_PAD_REL) + _REACH_PAD_M)[:, None]
+    reach_sq = reach * reach
+    sin_half = np.sqrt(np.maximum(1.0 - cos_half.astype(np.float64) ** 2, 0.0))
+    limit_sq = np.square(tfar.max(axis=1).astype(np.float64)[None, :] + reach)  # occlusion: D <= far + R
+    found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in world.bodies]
+    for lo in range(0, len(origins), _PREFILTER_SLICE):
+        s = slice(lo, lo + _PREFILTER_SLICE)
+        c = world.tracks.translations_at(times[s])  # (3, bodies, g), then centre - origin
+        c -= origins[s].T[:, None, :]
+        dist_sq = c[0] * c[0] + c[1] * c[1] + c[2] * c[2]
+        along = c[0] * axis[s, 0] + c[1] * axis[s, 1] + c[2] * axis[s, 2]
+        bound = cos_half[s] * np.sqrt(np.maximum(dist_sq - reach_sq, 0.0)) - sin_half[s] * reach
+        may_hit = ((along >= bound) | (dist_sq <= reach_sq)) & (dist_sq <= limit_sq[:, s])
+        if np.any(cos_half[s] <= 0):  # cones wider than a hemisphere: alpha + beta >= pi sees everything
+            may_hit |= (cos_half[s] <= 0) & (reach_sq >= dist_sq * sin_half[s] ** 2)
+        body_index, bundle_index = np.nonzero(may_hit)
+        splits = np.searchsorted(body_index, np.arange(len(world.bodies) + 1))
+        for j in range(len(world.bodies)):
+            pairs = slice(splits[j], splits[j + 1])
+            if pairs.stop > pairs.start:
+                part = bundle_index[pairs]
+                found[j].append((part + lo, np.stack([c[0, j, part], c[1, j, part], c[2, j, part]], axis=1)))
+    for j, parts in enumerate(found):
+        if parts:
+            yield j, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _cast_body(
+    body: Body,
+    origins: np.ndarray,
+    directions: np.ndarray,
+    times: np.ndarray,
+    bundles: np.ndarray,
+    to_centre: np.ndarray,
+    tfar: np.ndarray,
+    prim: np.ndarray,
+) -> list:
+    """Cast the rays of ``bundles`` that pass through ``body``'s bounding sphere against the body at each
+    bundle's time; where it is closer than the closest hit so far, update ``tfar`` and ``prim``
+    (chunk-local rows). Returns [(rays, world normals, body)] for a turning body's hits (their table
+    normals are in its object frame), else []."""
+    b = directions.shape[1]
+    d = np.take(directions, bundles, axis=0)  # (k, b, 3); np.take: far faster than fancy indexing
+    # per ray: projection of (centre - origin) on the ray, and squared distance of the centre to the line
+    along = np.matmul(d, to_centre.astype(np.float32)[:, :, None]).reshape(-1)  # (k * b,)
+    centre_sq = np.repeat(np.einsum("kj,kj->k", to_centre, to_centre).astype(np.float32), b)
+    radius = np.float32(body.radius * (1 + _REACH_PAD_REL) + _REACH_PAD_M)
+    rays_tfar = np.take(tfar.reshape(-1, b), bundles, axis=0).reshape(-1)
+    # through the sphere, in front of the origin, entering it before the closest hit so far; the squared
+    # distances are float32, so the test allows for their rounding (a few ulp of |c - o|^2)
+    slack = radius * radius + _F32_SLACK * centre_sq
+    through = np.flatnonzero((centre_sq - along * along <= slack) & (along >= -radius) & (along - radius <= rays_tfar))
+    if not len(through):
+        return []
+    local = through // b  # index into bundles
+    d = np.take(d.reshape(-1, 3), through, axis=0)
+    if body.track.fixed_rotation is not None:
+        rot = body.track.fixed_rotation
+        o_obj = np.take(-to_centre @ rot, local, axis=0)  # row vectors: v @ R = (R^T v)^T, world -> object
+        d_obj = d @ rot.astype(np.float32)
+    else:
+        rot = body.track.rotations_at(np.take(times, np.take(bundles, local)))  # (s, 3, 3) world_from_object
+        o_obj = np.matmul(-np.take(to_centre, local, axis=0)[:, None, :], rot)[:, 0]
+        d_obj = np.matmul(d[:, None, :], rot.astype(np.float32))[:, 0]
+    rays = np.take(bundles, local) * b + through % b
+    sub_tfar = np.take(rays_tfar, through)
+    hit = body.embree.run(o_obj.astype(np.float32), np.ascontiguousarray(d_obj), dists=sub_tfar, output=1)["primID"]
+    closer = np.flatnonzero(hit >= 0)
+    if not len(closer):
+        return []
+    hit_rays = np.take(rays, closer)
+    tfar[hit_rays] = np.take(sub_tfar, closer)
+    prim[hit_rays] = np.take(hit, closer) + body.offset
+    if body.track.fixed_rotation is not None:
+        return []
+    normals = np.matmul(rot[closer], body.normals[hit[closer]][:, :, None])[..., 0].astype(np.float32)
+    return [(hit_rays, normals, body)]
