@@ -110,7 +110,7 @@ def render_ratio(cfg, repeats: int) -> dict:
 def instrumented_loop(cfg, frames: int, out_dir: Path) -> dict:
     """The run loop of generator.run, timed per stage, with resident memory sampled every frame."""
     writer = NativeWriter(out_dir)
-    writer.open(dataset_meta(cfg, []))
+    writer.open(dataset_meta(cfg, [], sample_scene(cfg, 0).rig))
     backend = create_backend(PASSES)
     process = psutil.Process()
     stages = {"sample": 0.0, "render": 0.0, "labels": 0.0, "write": 0.0}

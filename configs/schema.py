@@ -104,7 +104,18 @@ class SensorsConfig:
 class RendererConfig:
     """Which backend renders camera images."""
 
-    name: str = "pyrender"  # pyrender | fake (fake: numpy stand-in for tests, boxes only)
+    name: str = "pyrender"  # pyrender | blender | fake (fake: numpy stand-in for tests, boxes only)
+    # The fields below are read by the blender backend only (renderers.blender.BlenderSettings).
+    engine: str = "CYCLES"  # blender render engine (CYCLES)
+    device: str = "CPU"  # blender Cycles device: CPU | GPU
+    samples: int = 16  # blender Cycles samples per pixel
+    adaptive_threshold: float = 0.0  # blender Cycles noise threshold; 0 = off (every pixel gets `samples`)
+    denoise: bool = False  # blender OpenImageDenoise on rgb (labels are never denoised)
+    filter_width_px: float = 1.5  # blender pixel filter width of rgb (labels are unfiltered either way)
+    max_bounces: int = 4  # blender light path bounces
+    seed: int | None = None  # blender Cycles seed; null = the scene's root seed
+    threads: int = 0  # blender render threads; 0 = all cores
+    recycle_after: int = 0  # blender: restart the worker process after this many scenes; 0 = never
 
 
 @dataclass

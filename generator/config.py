@@ -36,7 +36,7 @@ from generator.motion_models import (
 )
 from scenes.taxonomy import CATEGORIES
 
-RENDERERS = ("pyrender", "fake")
+RENDERERS = ("pyrender", "blender", "fake")
 # Keys that say how much or where to generate, not what: a dataset may be extended or resumed with
 # other values of these, so they are left out of the config hash.
 RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "output_dir", "output")
@@ -60,8 +60,13 @@ def compose_config(overrides: list[str]) -> DictConfig:
         with initialize_config_module(config_module="configs", version_base="1.3"):
             cfg = compose("config", overrides=list(overrides))
         OmegaConf.resolve(cfg)
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise ConfigError(f"config error: {_one_line(exc)}") from None
+    except (HydraException, OmegaConfBaseException, ValueError, AttributeError, AssertionError, TypeError) as exc:
+        # OmegaConf raises the last three when an override reaches into a None-valued node
+        message = _one_line(exc)
+        keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+        if overrides and not any(k and k in message for k in keys):
+            message += f" (in the overrides: {' '.join(overrides)})"  # name the culprit when OmegaConf doesn't
+        raise ConfigError(f"config error: {message}") from None
     finally:
         GlobalHydra.instance().clear()
     validate_config(cfg)
@@ -122,7 +127,15 @@ def _validate_sensors(sensors: DictConfig, kind: str) -> None:
             lidar.preset in LIDAR_PRESETS,
             f"sensors.lidars.{lidar.name}.preset: unknown {lidar.preset!r} ({', '.join(LIDAR_PRESETS)})",
         )
-        _require(lidar.rotation_hz > 0, f"sensors.lidars.{lidar.name}.rotation_hz must be > 0")
+        _require(0 < lidar.rotation_hz <= 50, f"sensors.lidars.{lidar.name}.rotation_hz must be in (0, 50] Hz")
+        _require(
+            lidar.azimuth_steps is None or lidar.azimuth_steps >= 1,
+            f"sensors.lidars.{lidar.name}.azimuth_steps must be >= 1 (or null for the preset's)",
+        )
+        _require(
+            lidar.max_range_m is None or lidar.max_range_m > 0,
+            f"sensors.lidars.{lidar.name}.max_range_m must be > 0 (or null for the preset's)",
+        )
         _require(
             0 <= lidar.dropout <= 1 and 0 <= lidar.intensity_dropout <= 1,
             f"sensors.lidars.{lidar.name}: dropout values must lie in [0, 1]",
@@ -131,6 +144,16 @@ def _validate_sensors(sensors: DictConfig, kind: str) -> None:
         _require(
             radar.preset in RADAR_PRESETS,
             f"sensors.radars.{radar.name}.preset: unknown {radar.preset!r} ({', '.join(RADAR_PRESETS)})",
+        )
+    for cam in sensors.cameras:
+        _require(
+            cam.width is None
+            or (cam.width > 0 and cam.height is not None and cam.height > 0)
+            or (cam.width is None and cam.height is None),
+            f"sensors.cameras.{cam.name}: width and height must both be > 0 (or both null)",
+        )
+        _require(
+            cam.fov_deg is None or 0 < cam.fov_deg < 180, f"sensors.cameras.{cam.name}.fov_deg must be in (0, 180)"
         )
     if kind != "street":
         _require(not sensors.lidars and not sensors.radars, f"sensors: LiDARs and radars need scene=street, not {kind}")

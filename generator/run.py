@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from labels import annotate
 from labels.flow import geometric_flow
 from labels.ranges import annotate_lidar, annotate_radar
 from renderers.base import Pass, RendererBackend
+from scenes import SensorRig
 from scenes.taxonomy import category_table
 
 PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
@@ -63,8 +65,17 @@ class RunSummary:
         return out
 
 
-def create_backend(name: str, passes: frozenset[Pass]) -> RendererBackend:
-    """Instantiate a renderer by config name (explicit factory; never an import path from YAML)."""
+def create_backend(name: str, passes: frozenset[Pass], renderer_cfg: Any = None) -> RendererBackend:
+    """Instantiate a renderer by config name (explicit factory; never an import path from YAML);
+    ``renderer_cfg`` (a RendererConfig) carries the blender settings."""
+    if name == "blender":
+        from renderers.blender import create_backend as create_blender
+
+        fields = ("engine", "device", "samples", "adaptive_threshold", "denoise", "filter_width_px")
+        fields += ("max_bounces", "seed", "threads")
+        settings = {} if renderer_cfg is None else {f: renderer_cfg[f] for f in fields if f in renderer_cfg}
+        recycle_after = 0 if renderer_cfg is None else int(renderer_cfg.get("recycle_after", 0))
+        return create_blender(passes, recycle_after=recycle_after, **settings)
     if name == "pyrender":
         from renderers.pyrender import create_backend as create_pyrender
 
@@ -90,22 +101,39 @@ def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
     ]
 
 
-def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset]) -> dict[str, Any]:
-    """dataset.json content (besides the format header written by the writer)."""
+def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
+    """Every sensor of the rig with its type and layout (per-frame poses are in labels.json)."""
+    sensors: dict[str, dict[str, Any]] = {}
+    for cam in rig.cameras:
+        sensors[cam.name] = {"type": "camera", "width": cam.width, "height": cam.height, "K": cam.K.tolist()}
+    for lidar in rig.lidars:
+        sensors[lidar.name] = {
+            "type": "lidar",
+            "preset": lidar.preset,
+            "channels": lidar.channels,
+            "azimuth_steps": lidar.azimuth_steps,
+            "rotation_hz": lidar.rotation_hz,
+        }
+    for radar in rig.radars:
+        sensors[radar.name] = {"type": "radar", "preset": radar.preset}
+    return sensors
+
+
+def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) -> dict[str, Any]:
+    """dataset.json content (besides the format header written by the writer); ``rig`` is the first
+    scene's (the layout of every scene's rig is the same)."""
     versions = {"python": platform.python_version()}
     for pkg in ("synthsense", "numpy", "trimesh", "pyrender", "hydra-core", "pycocotools"):
         try:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
-    cam = cfg.camera
-    optics = {"intrinsics": list(cam.intrinsics)} if cam.intrinsics is not None else {"fov_deg": cam.fov_deg}
     catalog = catalog_record(user_assets)
     return {
         "config_hash": config_hash(cfg, extra={"catalog": catalog}),
         "root_seed": int(cfg.seed),
         "categories": category_table(),
-        "sensors": {cam.name: {"type": "camera", "width": cam.width, "height": cam.height, **optics}},
+        "sensors": rig_summary(rig),
         "passes": sorted(p.value for p in PASSES),
         "renderer": cfg.renderer.name,
         "config": OmegaConf.to_container(cfg, resolve=True),
@@ -132,12 +160,14 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     user_assets = load_user_assets(cfg)
     first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
     own_backend = backend is None
-    backend = backend or create_backend(cfg.renderer.name, PASSES)
+    backend = backend or create_backend(cfg.renderer.name, PASSES, cfg.renderer)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
     rendered: list[str] = []
     try:
         writer = NativeWriter(cfg.output_dir)
-        done = writer.open(dataset_meta(cfg, user_assets))  # refuses, writing nothing, another config's folder
+        done = writer.open(
+            dataset_meta(cfg, user_assets, first_scene.rig)
+        )  # refuses, writing nothing, another config's folder
         frames = cfg.scene.sequence.num_frames
         flow = wants_flow(cfg)
         with tqdm(total=cfg.num_scenes * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
@@ -194,18 +224,28 @@ def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: 
     summary.visible_objects += record["num_visible"]
 
 
+def sensor_key(name: str) -> int:
+    """A stable integer key of a sensor name (CRC-32): noise streams follow the sensor, not its position
+    in the rig's lists, so adding a sensor leaves the others' noise unchanged."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
 def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, np.ndarray]) -> None:
     """LiDAR sweeps starting at t and radar frames at t, their labels merged into ``labels``. Noise and
     dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
     from renderers.raycast import cast_lidar, detect_radar  # Embree lives under renderers/raycast only
 
     root_seed = int(scene.seeds["root_seed"])
-    for k, lidar in enumerate(scene.rig.lidars):
-        points = cast_lidar(scene, lidar, t, rng=rng_for(root_seed, scene.index, "sensor_noise", frame, k))
-        labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, points)
+    for lidar in scene.rig.lidars:
+        # a skewed sweep is centred on the frame time, so straight ahead fires at t, when the cameras
+        # expose (KITTI triggers its cameras that way); an unskewed one sees the world frozen at t
+        start = t - lidar.sweep_duration / 2 if lidar.motion_skew else t
+        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(lidar.name))
+        points = cast_lidar(scene, lidar, start, rng=rng)
+        labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, start, points)
         arrays[f"{lidar.name}.points.npy"] = points
-    for k, radar in enumerate(scene.rig.radars):
-        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, len(scene.rig.lidars) + k)
+    for radar in scene.rig.radars:
+        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(radar.name))
         detections = detect_radar(scene, radar, t, rng=rng)
         labels["sensors"][radar.name], labels["objects"][radar.name] = annotate_radar(scene, radar, t, detections)
         arrays[f"{radar.name}.detections.npy"] = detections

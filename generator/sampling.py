@@ -30,8 +30,10 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     seq = scene_cfg.sequence
     seed = int(cfg.seed)
     user_assets = user_assets or []
-    # keyframes cover one frame past the last, so flow and velocities of the last frame are defined
-    times = keyframe_times(seq.num_frames / seq.fps)
+    # keyframes cover one frame past the last (flow and velocities of the last frame) and half a LiDAR
+    # sweep past it (a sweep centred on the last frame time)
+    half_sweep = max([0.5 / lidar.rotation_hz for lidar in cfg.sensors.lidars], default=0.0)
+    times = keyframe_times(max(seq.num_frames / seq.fps, (seq.num_frames - 1) / seq.fps + half_sweep))
     rng_layout = rng_for(seed, index, "layout")
     count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_for(seed, index, "counts")))
     if scene_cfg.kind == "street":

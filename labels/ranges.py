@@ -15,8 +15,9 @@ from scenes.taxonomy import category_id
 from scenes.transforms import invert_pose
 
 
-def lidar_record(scene: Scene, lidar: Lidar, t: float) -> dict[str, Any]:
-    """Calibration of a LiDAR for the sweep starting at t: mount, pose at the sweep start, beam layout."""
+def lidar_record(scene: Scene, lidar: Lidar, t: float, sweep_start: float) -> dict[str, Any]:
+    """Calibration of a LiDAR at frame time t (its pose then: what boxes and Tr_velo_to_cam use) and the
+    timing of the sweep (points carry their time from ``sweep_start``), beam layout."""
     return {
         "type": "lidar",
         "preset": lidar.preset,
@@ -27,7 +28,7 @@ def lidar_record(scene: Scene, lidar: Lidar, t: float) -> dict[str, Any]:
         "azimuth_steps": lidar.azimuth_steps,
         "horizontal_fov": lidar.horizontal_fov,
         "rotation_hz": lidar.rotation_hz,
-        "sweep_start": t,
+        "sweep_start": sweep_start,
         "sweep_duration": lidar.sweep_duration,
         "motion_skew": lidar.motion_skew,
         "min_range": lidar.min_range,
@@ -72,10 +73,14 @@ def range_sensor_objects(
     ]
 
 
-def annotate_lidar(scene: Scene, lidar: Lidar, t: float, points: np.ndarray) -> tuple[dict, list[dict]]:
-    """(calibration, objects) of a LiDAR sweep starting at t; only valid points are counted."""
+def annotate_lidar(
+    scene: Scene, lidar: Lidar, t: float, sweep_start: float, points: np.ndarray
+) -> tuple[dict, list[dict]]:
+    """(calibration, objects) of the LiDAR sweep of frame time t (boxes in the sensor frame at t);
+    only valid points are counted."""
     ids = points["instance_id"][points["valid"]]
-    return lidar_record(scene, lidar, t), range_sensor_objects(scene, lidar, t, ids, "num_lidar_points")
+    record = lidar_record(scene, lidar, t, sweep_start)
+    return record, range_sensor_objects(scene, lidar, t, ids, "num_lidar_points")
 
 
 def annotate_radar(scene: Scene, radar: Radar, t: float, detections: np.ndarray) -> tuple[dict, list[dict]]:

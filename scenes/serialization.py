@@ -126,8 +126,8 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         rig=SensorRig(
             trajectory=_trajectory(d["rig"]["trajectory"]),
             cameras=[_camera(c) for c in d["rig"]["cameras"]],
-            lidars=[_lidar(x) for x in d["rig"]["lidars"]],
-            radars=[_radar(x) for x in d["rig"]["radars"]],
+            lidars=[_lidar(x) for x in d["rig"].get("lidars", [])],
+            radars=[_radar(x) for x in d["rig"].get("radars", [])],
         ),
         kind=d["kind"],
         params=d["params"],

@@ -1,0 +1,185 @@
+"""The Blender backend: Cycles (CPU by default) renders of a Scene, with the same exact labels as pyrender.
+
+``bpy`` lives only in a worker process (multiprocessing "spawn" context, started on the first render),
+so the parent never imports it, Blender's global state never leaks into the parent, and the worker can
+be recycled after N scenes to keep memory bounded. The worker builds one Blender scene per Scene (the
+Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes (``renderers.base.Pass``):
+
+- rgb: Cycles' combined pass, scene-linear, encoded with the sRGB curve (the "Standard" view transform).
+- depth: Cycles' Z pass (planar z along the optical axis), 0.0 where no surface.
+- instance: the object index pass (each entity's ``pass_index`` is its instance id; context entities 0).
+  Cycles takes ID and depth passes from each pixel's first sample, at the pixel centre, so they are
+  unfiltered and agree with pyrender's pixel-centre rasterization.
+- amodal: each labelled object that may be in view rendered alone (1 sample, no bounces, same camera);
+  costs one small Cycles render per such object.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import asdict, dataclass
+from types import TracebackType
+from typing import Any
+
+from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
+from scenes import Scene
+from scenes.serialization import scene_to_dict
+
+ENGINES = ("CYCLES",)
+DEVICES = ("CPU", "GPU")
+
+
+@dataclass(frozen=True)
+class BlenderSettings:
+    """Render settings sent to the worker.
+
+    samples: Cycles samples per pixel. adaptive_threshold: Cycles' noise threshold, 0 = off (every
+    pixel gets ``samples``). denoise: OpenImageDenoise on the rgb pass (labels are never denoised).
+    filter_width_px: pixel filter width of the rgb pass (labels are unfiltered either way).
+    max_bounces: light path bounces. seed: Cycles' sampling seed; None = the scene's root seed.
+    threads: render threads, 0 = all cores.
+    """
+
+    engine: str = "CYCLES"
+    device: str = "CPU"
+    samples: int = 16
+    adaptive_threshold: float = 0.0
+    denoise: bool = False
+    filter_width_px: float = 1.5
+    max_bounces: int = 4
+    seed: int | None = None
+    threads: int = 0
+
+
+class BlenderBackend:
+    """Renderer backend over Blender (bpy) in a worker process.
+
+    Args:
+        passes: the passes every ``render`` call produces; others come back as None.
+        recycle_after: restart the worker after this many scenes (memory hygiene); 0 = never.
+        **settings: fields of :class:`BlenderSettings` (samples, engine, device, ...).
+
+    Raises:
+        BackendError: a requested pass is not in ``capabilities``, or a setting is invalid.
+    """
+
+    name = "blender"
+    capabilities = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+
+    def __init__(self, passes: frozenset[Pass], *, recycle_after: int = 0, **settings: Any) -> None:
+        passes = frozenset(passes)
+        check_passes(self.name, self.capabilities, passes)
+        try:
+            self.settings = BlenderSettings(**settings)
+        except TypeError as error:
+            raise BackendError(f"blender backend: {error}") from None
+        if self.settings.engine not in ENGINES:
+            raise BackendError(f"blender backend: unknown engine {self.settings.engine!r}; known: {', '.join(ENGINES)}")
+        if self.settings.device not in DEVICES:
+            raise BackendError(f"blender backend: unknown device {self.settings.device!r}; known: {', '.join(DEVICES)}")
+        if self.settings.samples < 1:
+            raise BackendError(f"blender backend: samples must be >= 1, got {self.settings.samples}")
+        self.passes = passes
+        self.recycle_after = recycle_after
+        self.compile_count = 0  # Scenes built in Blender: one per scene, never per frame
+        self.worker_starts = 0
+        self.last_timings: dict[str, float] = {}  # seconds spent by the worker on the last request
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn = None
+        self._scene: Scene | None = None  # the Scene the worker holds
+        self._scenes_in_worker = 0
+        self._closed = False
+
+    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds.
+
+        Returns:
+            A RenderResult whose requested passes are filled: rgb (H, W, 3) uint8, depth (H, W) float32
+            planar metres (0 = no surface), instance (H, W) uint16 (0 = no labelled object), amodal
+            {instance id: bool (H, W)} for labelled objects covering at least one pixel.
+        """
+        cam = select_camera(scene, camera)
+        passes = sorted(p.value for p in self.passes)
+        reply = self._request("render", scene, t, cam.name, passes)
+        result = RenderResult(camera=cam.name, t=t)
+        result.rgb = reply.get(Pass.RGB.value)
+        result.depth = reply.get(Pass.DEPTH.value)
+        result.instance = reply.get(Pass.INSTANCE.value)
+        result.amodal = reply.get(Pass.AMODAL.value)
+        return result
+
+    def bare_render(self, scene: Scene, t: float, camera: str | None = None) -> dict[str, float]:
+        """Time one plain ``bpy.ops.render.render()`` of the same Blender scene in the same worker,
+        nothing written or read back (the benchmark's reference). Returns the worker's timings (s)."""
+        cam = select_camera(scene, camera)
+        return self._request("bare_render", scene, t, cam.name)
+
+    def close(self) -> None:
+        """Stop the worker process. Safe to call twice."""
+        self._stop_worker()
+        self._closed = True
+
+    def __enter__(self) -> BlenderBackend:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _request(self, kind: str, scene: Scene, t: float, camera: str, *extra: Any) -> dict[str, Any]:
+        if self._closed:
+            raise BackendError("blender backend used after close()")
+        scene_dict = self._scene_to_send(scene)
+        settings = asdict(self.settings)
+        message = (kind, scene_dict, scene.scene_id, float(t), camera, *extra, settings)
+        try:
+            self._conn.send(message)
+            status, payload = self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            self._stop_worker()
+            raise BackendError(f"blender worker died: {error!r}") from error
+        if status != "ok":
+            raise BackendError(f"blender worker failed on scene {scene.scene_id!r} at t={t}:\n{payload}")
+        self.last_timings = payload.pop("timings", {})
+        return payload if kind == "render" else self.last_timings
+
+    def _scene_to_send(self, scene: Scene) -> dict | None:
+        """The Scene as a dict when the worker does not hold it yet (starting or recycling the worker
+        first if needed), else None."""
+        if self._scene is scene and self._process is not None:
+            return None
+        if self._process is not None and self.recycle_after and self._scenes_in_worker >= self.recycle_after:
+            self._stop_worker()
+        if self._process is None:
+            self._start_worker()
+        self._scene = scene
+        self._scenes_in_worker += 1
+        self.compile_count += 1
+        return scene_to_dict(scene)
+
+    def _start_worker(self) -> None:
+        from renderers.blender.worker import serve
+
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=serve, args=(child,), daemon=True, name="synthsense-blender")
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self._scenes_in_worker = 0
+        self.worker_starts += 1
+
+    def _stop_worker(self) -> None:
+        if self._process is None:
+            return
+        try:
+            self._conn.send(("close",))
+        except (OSError, BrokenPipeError):
+            pass
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._conn.close()
+        self._process = self._conn = self._scene = None

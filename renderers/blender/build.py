@@ -1,0 +1,218 @@
+"""Compile a synthsense Scene into a fresh Blender scene, then re-pose it frame by frame.
+
+Imports ``bpy``: only the worker process (``renderers.blender.worker``) imports this module.
+Compiling resets Blender to its factory state (nothing of the previous scene survives), builds every
+mesh, material, light and camera and the render settings; a frame only sets ``matrix_world``s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import bmesh  # noqa: F401 - registers bmesh with bpy; meshes are filled with foreach_set below
+import bpy
+import numpy as np
+
+from assets import entity_mesh
+from renderers.blender.worker import _SENSOR_WIDTH_MM, shift_from_principal_point
+from renderers.pyrender.geometry import box_in_view, light_pose
+from scenes import Camera, Entity, Light, Material, Scene
+from scenes.transforms import invert_pose, make_pose, opengl_from_opencv_pose
+
+
+def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]], dict[str, Any]]:
+    """Reset Blender and build ``scene``. Returns ((entity, object) per entity, camera name -> object)."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bscene = bpy.context.scene
+    _render_settings(bscene, scene, settings)
+    _world(bscene, scene)
+    meshes: dict[str, Any] = {}
+    materials: dict[str, Any] = {}
+    objects = []
+    for entity in scene.entities:
+        key = json.dumps([entity.asset.source, entity.asset.name, entity.asset.params, entity.asset.path,
+                          entity.asset.up_axis, entity.scale], sort_keys=True)  # fmt: skip
+        if key not in meshes:
+            meshes[key] = _mesh(entity)
+        obj = bpy.data.objects.new(entity.name, meshes[key])
+        material_key = json.dumps(
+            [list(entity.material.base_color), entity.material.roughness, entity.material.metallic]
+        )
+        if material_key not in materials:
+            materials[material_key] = _material(entity.material)
+        # the material sits on the object, so entities sharing a mesh can differ in material
+        _assign_material(obj, materials[material_key])
+        obj.pass_index = entity.instance_id  # context entities: 0, like the background
+        obj.matrix_world = _matrix(entity.trajectory.pose_at(0.0))
+        bscene.collection.objects.link(obj)
+        objects.append((entity, obj))
+    for light in scene.lights:
+        bscene.collection.objects.link(_light(light))
+    cameras = {camera.name: _camera(camera) for camera in scene.rig.cameras}
+    for obj in cameras.values():
+        bscene.collection.objects.link(obj)
+    return objects, cameras
+
+
+def pose_scene(scene: Scene, objects: list[tuple[Entity, Any]], cameras: dict[str, Any], camera: str, t: float) -> None:
+    """Move every moving entity to its pose at ``t`` seconds and make ``camera`` the active camera at
+    its rig pose (OpenCV camera frame converted to Blender's, which is OpenGL's)."""
+    for entity, obj in objects:
+        if len(entity.trajectory.times) > 1:  # static entities keep the pose they were built with
+            obj.matrix_world = _matrix(entity.trajectory.pose_at(t))
+    cam = scene.rig.camera(camera)
+    obj = cameras[camera]
+    obj.matrix_world = _matrix(opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, t)))
+    bpy.context.scene.camera = obj
+
+
+def amodal_candidates(
+    scene: Scene, objects: list[tuple[Entity, Any]], camera: str, t: float
+) -> list[tuple[Entity, Any]]:
+    """Labelled entities whose 3D box may cover a pixel of ``camera`` at ``t`` seconds."""
+    cam = scene.rig.camera(camera)
+    camera_from_world = invert_pose(scene.rig.world_from_sensor(cam, t))
+    return [
+        (entity, obj)
+        for entity, obj in objects
+        if entity.is_labelled
+        and box_in_view(
+            cam.K,
+            cam.width,
+            cam.height,
+            cam.znear,
+            cam.zfar,
+            camera_from_world @ entity.trajectory.pose_at(t),
+            entity.size_m,
+        )  # fmt: skip
+    ]
+
+
+def _matrix(pose: np.ndarray) -> Any:
+    from mathutils import Matrix
+
+    return Matrix([list(map(float, row)) for row in pose])
+
+
+def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
+    render = bscene.render
+    render.engine = settings["engine"]
+    render.resolution_percentage = 100
+    render.use_persistent_data = True  # keep Cycles' scene (BVH, shaders) between frames
+    render.film_transparent = False
+    bscene.view_settings.view_transform = "Standard"
+    bscene.view_settings.look = "None"
+    cycles = bscene.cycles
+    cycles.device = settings["device"]
+    cycles.samples = int(settings["samples"])
+    cycles.use_denoising = bool(settings["denoise"])
+    cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
+    if cycles.use_adaptive_sampling:
+        cycles.adaptive_threshold = float(settings["adaptive_threshold"])
+    cycles.filter_width = float(settings["filter_width_px"])
+    cycles.max_bounces = int(settings["max_bounces"])
+    cycles.seed = int(settings["seed"] if settings.get("seed") is not None else scene.seeds.get("root_seed", 0)) % (
+        2**31
+    )
+    threads = int(settings.get("threads") or 0)
+    render.threads_mode = "FIXED" if threads else "AUTO"
+    if threads:
+        render.threads = threads
+    layer = bscene.view_layers[0]
+    layer.use_pass_combined = True
+    layer.use_pass_z = True
+    layer.use_pass_object_index = True
+    image = render.image_settings
+    image.media_type = "MULTI_LAYER_IMAGE"  # Blender 5.0: set before file_format
+    image.file_format = "OPEN_EXR_MULTILAYER"
+    image.color_depth = "32"  # float32: depth needs it, and ids above 2048 would not survive half floats
+    image.exr_codec = "NONE"
+
+
+def _world(bscene: Any, scene: Scene) -> None:
+    """Camera rays see the background colour; every other ray (lighting) sees the ambient colour."""
+    world = bpy.data.worlds.new("synthsense")
+    world.use_nodes = True
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    nodes.clear()
+    path = nodes.new("ShaderNodeLightPath")
+    mix = nodes.new("ShaderNodeMix")
+    mix.data_type = "RGBA"
+    mix.inputs["A"].default_value = (*scene.environment.ambient, 1.0)
+    mix.inputs["B"].default_value = (*scene.environment.background, 1.0)
+    links.new(path.outputs["Is Camera Ray"], mix.inputs["Factor"])
+    background = nodes.new("ShaderNodeBackground")
+    links.new(mix.outputs["Result"], background.inputs["Color"])
+    output = nodes.new("ShaderNodeOutputWorld")
+    links.new(background.outputs["Background"], output.inputs["Surface"])
+    bscene.world = world
+
+
+def _mesh(entity: Entity) -> Any:
+    """The entity's mesh in its object frame, flat shaded (like pyrender's)."""
+    tri = entity_mesh(entity)
+    vertices = np.asarray(tri.vertices, dtype=np.float32)
+    faces = np.asarray(tri.faces, dtype=np.int32)
+    mesh = bpy.data.meshes.new(entity.name)
+    mesh.vertices.add(len(vertices))
+    mesh.vertices.foreach_set("co", vertices.ravel())
+    mesh.loops.add(faces.size)
+    mesh.loops.foreach_set("vertex_index", faces.ravel())
+    mesh.polygons.add(len(faces))
+    mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    mesh.update()
+    mesh.validate()
+    return mesh
+
+
+def _material(material: Material) -> Any:
+    mat = bpy.data.materials.new("material")
+    mat.use_nodes = True
+    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*material.base_color, 1.0)
+    bsdf.inputs["Roughness"].default_value = material.roughness
+    bsdf.inputs["Metallic"].default_value = material.metallic
+    return mat
+
+
+def _assign_material(obj: Any, material: Any) -> None:
+    if not obj.data.materials:
+        obj.data.materials.append(None)  # one slot on the shared mesh ...
+    obj.material_slots[0].link = "OBJECT"  # ... whose material is per object
+    obj.material_slots[0].material = material
+
+
+def _light(light: Light) -> Any:
+    if light.kind == "directional":
+        data = bpy.data.lights.new(light.name, "SUN")
+        data.energy = light.intensity  # W/m^2, Blender's sun strength
+        pose = light_pose(light.direction)  # a sun shines along its -z axis, like pyrender's
+    elif light.kind == "point":
+        data = bpy.data.lights.new(light.name, "POINT")
+        # Blender's power is radiant flux; 4 pi I gives intensity I per steradian.
+        data.energy = 4.0 * math.pi * light.intensity
+        data.shadow_soft_size = 0.0
+        pose = make_pose(np.eye(3), light.position)
+    else:
+        raise ValueError(f"blender backend: unknown light kind {light.kind!r} for light {light.name!r}")
+    data.color = light.color
+    obj = bpy.data.objects.new(light.name, data)
+    obj.matrix_world = _matrix(pose)
+    return obj
+
+
+def _camera(camera: Camera) -> Any:
+    """A Blender camera with the intrinsics of ``camera.K`` (square pixels) and its clip range."""
+    fx, fy, cx, cy = camera.K[0, 0], camera.K[1, 1], camera.K[0, 2], camera.K[1, 2]
+    if abs(fx - fy) > 1e-9 * fx or abs(camera.K[0, 1]) > 0:
+        raise ValueError(f"blender backend: camera {camera.name!r} needs square pixels and no skew (K={camera.K})")
+    data = bpy.data.cameras.new(camera.name)
+    data.type = "PERSP"
+    data.sensor_fit = "HORIZONTAL"
+    data.sensor_width = _SENSOR_WIDTH_MM
+    data.lens = fx * _SENSOR_WIDTH_MM / camera.width
+    data.shift_x, data.shift_y = shift_from_principal_point(cx, cy, camera.width, camera.height)
+    data.clip_start, data.clip_end = camera.znear, camera.zfar
+    return bpy.data.objects.new(camera.name, data)

@@ -1,0 +1,209 @@
+"""The Blender worker process: the only place ``bpy`` is imported.
+
+The parent (:class:`renderers.blender.backend.BlenderBackend`) starts :func:`serve` in a process of
+the "spawn" context and talks to it over a Pipe. Requests (tuples) and replies:
+
+- ``("render", scene_dict | None, scene_id, t, camera, passes, settings)``: compile the scene when
+  ``scene_dict`` is given (the parent sends it once per scene), pose it at ``t`` seconds and render.
+  Reply ``("ok", buffers)`` with numpy arrays under the Pass names plus ``"timings"`` (seconds).
+- ``("bare_render", scene_dict | None, scene_id, t, camera, settings)``: the same Blender scene rendered
+  by one plain ``bpy.ops.render.render()`` with nothing read back (the benchmark's reference).
+  Reply ``("ok", {"timings": ...})``.
+- ``("close",)``: exit.
+
+Any exception is replied as ``("error", traceback text)``; the worker keeps serving.
+
+Conventions (``renderers.base.Pass``): Cycles' Z pass is planar depth along the optical axis (checked
+by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles takes its ID and
+depth passes from each pixel's first sample, which lies at the pixel centre whatever the pixel filter
+(the half-pixel and tilted-plane tests check it), so one render gives exact labels and an anti-aliased
+rgb at once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+
+# Depth values at or above this are Cycles' "no surface" (it writes 1e10).
+_NO_SURFACE_Z = 1e9
+# The 36 mm film of Blender's default camera; any width works, the lens is scaled to match fx.
+_SENSOR_WIDTH_MM = 36.0
+
+
+def serve(conn: Connection) -> None:
+    """Answer requests on ``conn`` until ``("close",)`` or the parent goes away."""
+    worker = _Worker()
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                return
+            if request[0] == "close":
+                return
+            try:
+                conn.send(("ok", worker.handle(request)))
+            except Exception:  # noqa: BLE001 - every failure goes back to the parent, which raises it
+                conn.send(("error", traceback.format_exc()))
+    finally:
+        worker.cleanup()
+
+
+def shift_from_principal_point(cx: float, cy: float, width: int, height: int) -> tuple[float, float]:
+    """Blender camera ``(shift_x, shift_y)`` (sensor_fit "HORIZONTAL": units of the image width) that
+    puts the principal point at OpenCV pixel coordinates ``(cx, cy)``.
+
+    With no shift Blender's optical axis crosses the image centre, which in OpenCV pixel coordinates
+    (pixel (i, j) centred at (u, v) = (j, i)) is ((width - 1) / 2, (height - 1) / 2). A positive
+    shift_x moves the view right (the principal point left); a positive shift_y moves it up (the
+    principal point down, to larger v).
+    """
+    return ((width - 1) / 2.0 - cx) / width, (cy - (height - 1) / 2.0) / width
+
+
+def linear_to_srgb_bytes(linear: np.ndarray) -> np.ndarray:
+    """Scene-linear RGB (..., 3) float -> uint8 with the sRGB transfer function: Blender's "Standard"
+    view transform at exposure 0 and gamma 1."""
+    c = np.clip(linear, 0.0, 1.0)
+    encoded = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1.0 / 2.4) - 0.055)
+    return np.round(encoded * 255.0).astype(np.uint8)
+
+
+class _Worker:
+    """One Blender scene at a time: compiled on a new scene_id, re-posed per frame."""
+
+    def __init__(self) -> None:
+        import bpy  # noqa: F401 - imported here, in the worker process only
+
+        self.tmpdir = tempfile.mkdtemp(
+            prefix="synthsense-blender-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None
+        )
+        self.scene_id: str | None = None
+        self.source = None  # the scenes.Scene being rendered
+        self.objects: list[tuple[Any, Any]] = []  # (entity, bpy object) in the Scene's order
+        self.cameras: dict[str, Any] = {}  # rig camera name -> bpy camera object
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def handle(self, request: tuple) -> dict[str, Any]:
+        kind = request[0]
+        if kind == "render":
+            _, scene_dict, scene_id, t, camera, passes, settings = request
+            self._ensure_scene(scene_dict, scene_id, settings)
+            return self._render(t, camera, frozenset(passes), settings)
+        if kind == "bare_render":
+            _, scene_dict, scene_id, t, camera, settings = request
+            self._ensure_scene(scene_dict, scene_id, settings)
+            return self._bare_render(t, camera, settings)
+        raise ValueError(f"unknown request {kind!r}")
+
+    def _ensure_scene(self, scene_dict: dict | None, scene_id: str, settings: dict) -> None:
+        from renderers.blender.build import build_scene
+        from scenes.serialization import scene_from_dict
+
+        if scene_dict is not None:
+            self.source = scene_from_dict(scene_dict)
+            self.objects, self.cameras = build_scene(self.source, settings)
+            self.scene_id = scene_id
+        elif self.scene_id != scene_id:
+            raise ValueError(f"worker holds scene {self.scene_id!r}, asked to render {scene_id!r} without it")
+
+    def _pose(self, t: float, camera: str, settings: dict) -> Any:
+        import bpy
+
+        from renderers.blender.build import pose_scene
+
+        pose_scene(self.source, self.objects, self.cameras, camera, t)
+        bscene = bpy.context.scene
+        cam = self.source.rig.camera(camera)
+        bscene.render.resolution_x, bscene.render.resolution_y = cam.width, cam.height
+        bscene.cycles.samples = int(settings["samples"])
+        return bscene
+
+    def _render(self, t: float, camera: str, passes: frozenset[str], settings: dict) -> dict[str, Any]:
+        import bpy
+
+        start = time.perf_counter()
+        bscene = self._pose(t, camera, settings)
+        out: dict[str, Any] = {}
+        path = os.path.join(self.tmpdir, "frame.exr")
+        bscene.render.filepath = path
+        render_s = 0.0
+        if passes & {"rgb", "depth", "instance"}:
+            t0 = time.perf_counter()
+            bpy.ops.render.render(write_still=True)
+            render_s += time.perf_counter() - t0
+            channels = _read_exr(path)
+            if "rgb" in passes:
+                out["rgb"] = linear_to_srgb_bytes(channels["ViewLayer.Combined"][..., :3])
+            if "depth" in passes:
+                z = channels["ViewLayer.Depth.Z"]
+                out["depth"] = np.where(z < _NO_SURFACE_Z, z, 0.0).astype(np.float32)
+            if "instance" in passes:
+                out["instance"] = np.rint(channels["ViewLayer.Object Index.X"]).astype(np.uint16)
+        if "amodal" in passes:
+            t0 = time.perf_counter()
+            out["amodal"], amodal_render_s = self._amodal(bscene, t, camera, path)
+            out["amodal_s"] = time.perf_counter() - t0
+            render_s += amodal_render_s
+        out["timings"] = {"render_s": render_s, "total_s": time.perf_counter() - start}
+        return out
+
+    def _amodal(self, bscene: Any, t: float, camera: str, path: str) -> tuple[dict[int, np.ndarray], float]:
+        """Each labelled object that may be in view rendered alone (1 sample, no bounces): the pixels
+        its object index covers. Cost: one small Cycles render per candidate object."""
+        import bpy
+
+        from renderers.blender.build import amodal_candidates
+
+        candidates = amodal_candidates(self.source, self.objects, camera, t)
+        masks: dict[int, np.ndarray] = {}
+        if not candidates:
+            return masks, 0.0
+        cycles = bscene.cycles
+        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for _, obj in self.objects])
+        cycles.samples, cycles.max_bounces = 1, 0
+        render_s = 0.0
+        try:
+            for _, obj in self.objects:
+                obj.hide_render = True
+            for entity, obj in candidates:
+                obj.hide_render = False
+                t0 = time.perf_counter()
+                bpy.ops.render.render(write_still=True)
+                render_s += time.perf_counter() - t0
+                obj.hide_render = True
+                mask = np.rint(_read_exr(path)["ViewLayer.Object Index.X"]) == entity.instance_id
+                if mask.any():  # an object covering no pixel has no entry, as in pyrender
+                    masks[entity.instance_id] = mask
+        finally:
+            cycles.samples, cycles.max_bounces = saved[0], saved[1]
+            for (_, obj), hidden in zip(self.objects, saved[2], strict=True):
+                obj.hide_render = hidden
+        return masks, render_s
+
+    def _bare_render(self, t: float, camera: str, settings: dict) -> dict[str, Any]:
+        import bpy
+
+        self._pose(t, camera, settings)
+        t0 = time.perf_counter()
+        bpy.ops.render.render()
+        return {"timings": {"render_s": time.perf_counter() - t0}}
+
+
+def _read_exr(path: str) -> dict[str, np.ndarray]:
+    """Every channel of a Blender multilayer EXR by its full name (``ViewLayer.Depth.Z``, ...); rows
+    top to bottom. Blender writes one part per pass; Combined comes as one (H, W, 4) RGBA channel."""
+    import OpenEXR
+
+    with OpenEXR.File(path) as exr:
+        return {name: np.array(ch.pixels) for part in exr.parts for name, ch in part.channels.items()}

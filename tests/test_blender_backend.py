@@ -1,0 +1,187 @@
+"""The Blender backend against the same analytic scenes as pyrender (plane depth, cube mask, the
+half-pixel convention, occlusion and amodal masks), and against pyrender itself on one scene.
+
+Scenes come from tests/test_pyrender_backend.py: the camera frame is the world frame (OpenCV), so a
+point (x, y, z) lands at u = cx + fx * x / z, v = cy + fy * y / z. Few samples keep the file fast:
+labels and depth do not depend on the sample count.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from test_pyrender_backend import ALL_PASSES, HEIGHT, WIDTH, K, analytic_box_mask, at, box, make_scene
+
+from renderers.base import BackendError, Pass, RendererBackend
+from renderers.blender.worker import linear_to_srgb_bytes, shift_from_principal_point
+from scenes import Camera, Trajectory
+from scenes.transforms import rotation_x, rotation_z
+
+pytestmark = [pytest.mark.blender, pytest.mark.filterwarnings("ignore:tostring:DeprecationWarning")]
+
+
+@pytest.fixture(scope="module")
+def backend():
+    from renderers.blender import create_backend
+
+    with create_backend(ALL_PASSES, samples=2) as b:
+        yield b
+
+
+def test_importing_the_blender_package_does_not_import_bpy() -> None:
+    code = (
+        "import sys, generator, renderers.blender, renderers.blender.backend, renderers.blender.worker\n"
+        "assert 'bpy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shift_puts_the_principal_point_at_the_image_centre_convention() -> None:
+    assert shift_from_principal_point(79.5, 59.5, 160, 120) == (0.0, 0.0)
+    shift_x, shift_y = shift_from_principal_point(115.0, 60.0, 160, 120)
+    assert shift_x == pytest.approx(-35.5 / 160) and shift_y == pytest.approx(0.5 / 160)
+
+
+def test_srgb_encoding_matches_the_standard_view_transform() -> None:
+    np.testing.assert_array_equal(linear_to_srgb_bytes(np.array([0.0, 0.5, 1.0, 2.0])), [0, 188, 255, 255])
+
+
+def test_backend_protocol_and_result_types(backend) -> None:
+    assert isinstance(backend, RendererBackend)
+    assert backend.name == "blender" and backend.capabilities == ALL_PASSES
+    result = backend.render(make_scene([box(3, (0.6, 0.6, 0.6), at(0, 0, 3))]), 0.0)
+    assert result.camera == "cam" and result.t == 0.0
+    assert result.rgb.dtype == np.uint8 and result.rgb.shape == (HEIGHT, WIDTH, 3)
+    assert result.depth.dtype == np.float32 and result.depth.shape == (HEIGHT, WIDTH)
+    assert result.instance.dtype == np.uint16 and result.instance.shape == (HEIGHT, WIDTH)
+    # linear background (0, 0.5, 1) through the sRGB curve; the 1.5 px pixel filter blends the colours
+    # of the pixels next to the object's edge
+    background = ~ndimage.binary_dilation(result.instance > 0)
+    assert np.abs(result.rgb[background].astype(int) - [0, 188, 255]).max() <= 1
+    inner = ndimage.binary_erosion(result.instance == 3)
+    assert np.abs(result.rgb[inner].astype(int) - [0, 188, 255]).max(axis=1).min() > 20
+
+
+def test_plane_facing_the_camera_has_its_distance_as_depth(backend) -> None:
+    d = 3.0
+    plane = box(1, (2.0, 1.5, 0.01), at(0.1, -0.2, d + 0.005))  # front face at z = d
+    result = backend.render(make_scene([plane]), 0.0)
+    covered = result.instance == 1
+    assert covered.sum() > 1000 and (~covered).sum() > 1000
+    np.testing.assert_allclose(result.depth[covered], d, rtol=1e-4)
+    assert (result.depth[~covered] == 0.0).all()
+
+
+def test_tilted_plane_depth_is_planar_z_at_pixel_centres(backend) -> None:
+    # Ray distance would be off by up to 14% at the corners; an off-centre sample by ~1e-2 relative.
+    rotation = rotation_z(0.3) @ rotation_x(0.5)
+    centre = np.array([0.0, 0.0, 4.0])
+    depth = backend.render(make_scene([box(1, (30.0, 30.0, 0.01), at(*centre, rotation))]), 0.0).depth
+    normal = rotation[:, 2]
+    offset = normal @ (centre - 0.005 * normal)
+    v, u = np.mgrid[0:HEIGHT, 0:WIDTH]
+    rays = np.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], np.ones_like(u, dtype=float)], axis=-1)
+    np.testing.assert_allclose(depth, offset / (rays @ normal), rtol=1e-4)
+
+
+def test_rotated_cube_mask_matches_its_analytic_projection(backend) -> None:
+    cube = box(5, (1.0, 1.0, 1.0), at(0.2, -0.1, 4.0, rotation_z(0.5) @ rotation_x(0.4)))
+    result = backend.render(make_scene([cube]), 0.0)
+    mask, expected = result.instance == 5, analytic_box_mask(cube)
+    assert (mask & expected).sum() / (mask | expected).sum() >= 0.99
+    np.testing.assert_array_equal(result.amodal[5], mask)
+
+
+@pytest.mark.parametrize("margin", [0.3, 0.05])
+def test_half_pixel_convention_pixel_centres_are_integer_uv(backend, margin: float) -> None:
+    # The face spans u in [100 + m, 131 - m], v in [40 + m, 81 - m] with the principal point off centre:
+    # an edge only ``margin`` px from a pixel centre shows any offset in the camera shift or any
+    # jitter of the sample that the labels come from (the rgb pass keeps its 1.5 px filter).
+    z, cx, cy = 2.0, 115.0, 60.0
+    k = np.array([[100.0, 0.0, cx], [0.0, 100.0, cy], [0.0, 0.0, 1.0]])
+    x0, x1 = (np.array([100.0 + margin, 131.0 - margin]) - cx) * z / 100.0
+    y0, y1 = (np.array([40.0 + margin, 81.0 - margin]) - cy) * z / 100.0
+    face = box(2, (x1 - x0, y1 - y0, 0.4), at((x0 + x1) / 2, (y0 + y1) / 2, z + 0.2))
+    instance = backend.render(make_scene([face], K=k), 0.0).instance
+    expected = np.zeros((HEIGHT, WIDTH), dtype=bool)
+    expected[41:81, 101:131] = True  # rows 41..80, columns 101..130
+    np.testing.assert_array_equal(instance == 2, expected)
+
+
+def test_two_objects_occlusion_and_amodal_masks(backend) -> None:
+    front = box(1, (0.6, 0.6, 0.2), at(0.3, 0.0, 3.0))
+    back = box(2, (2.0, 1.5, 0.2), at(0.0, 0.0, 6.0))
+    wall = box(0, (1.0, 3.0, 0.2), at(-1.0, 0.0, 5.0), color=(0.5, 0.5, 0.5))  # context: occludes, no id
+    far = box(3, (0.5, 0.5, 0.5), at(30, 0, 3))  # out of view: no amodal entry
+    result = backend.render(make_scene([front, back, wall, far]), 0.0)
+    assert set(np.unique(result.instance)) == {0, 1, 2}
+    assert set(result.amodal) == {1, 2}
+    visible_back = result.instance == 2
+    hidden = result.amodal[2] & ~visible_back
+    assert (result.amodal[2] & visible_back).sum() == visible_back.sum() and hidden.sum() > 100
+    assert (result.instance[hidden] == 1).any()
+    assert ((result.instance[hidden] == 0) & (result.depth[hidden] > 0)).any()  # behind the context wall
+    np.testing.assert_array_equal(result.amodal[1], result.instance == 1)
+    np.testing.assert_array_equal(result.amodal[2], analytic_box_mask(back))
+
+
+def test_poses_update_across_frames_without_rebuilding_and_the_worker_recycles() -> None:
+    from renderers.blender import create_backend
+
+    moving = Trajectory(times=[0.0, 1.0], poses=[at(-0.5, 0, 3), at(0.5, 0, 3)])
+    scene = make_scene([box(1, (0.4, 0.4, 0.4), moving), box(2, (0.3, 0.3, 0.3), at(0, 0.6, 4))])
+    with create_backend(frozenset({Pass.INSTANCE}), samples=1, recycle_after=1) as b:
+        frames = [b.render(scene, t) for t in (0.0, 0.5, 1.0)]
+        assert b.compile_count == 1 and b.worker_starts == 1
+        columns = [np.flatnonzero((r.instance == 1).any(axis=0)).mean() for r in frames]
+        np.testing.assert_allclose(np.diff(columns), 100.0 * 0.5 / 3.0, atol=1.0)
+        np.testing.assert_array_equal(frames[0].instance == 2, frames[-1].instance == 2)
+        assert frames[0].rgb is None and frames[0].depth is None and frames[0].amodal is None
+        other = b.render(make_scene(scene.entities, scene_id="other"), 0.0)  # second scene: new worker
+        assert b.compile_count == 2 and b.worker_starts == 2
+        np.testing.assert_array_equal(other.instance, frames[0].instance)
+    b.close()  # twice is fine
+    with pytest.raises(BackendError):
+        b.render(scene, 0.0)
+
+
+def test_worker_errors_are_raised_and_the_worker_keeps_serving(backend) -> None:
+    k = K.copy()
+    k[1, 1] = 120.0  # non-square pixels are not supported
+    with pytest.raises(BackendError, match="square pixels"):
+        backend.render(make_scene([], cameras=[Camera("cam", WIDTH, HEIGHT, k, np.eye(4))]), 0.0)
+    assert backend.render(make_scene([box(1, (0.5, 0.5, 0.5), at(0, 0, 3))]), 0.0).instance.max() == 1
+    with pytest.raises(BackendError):
+        from renderers.blender import create_backend
+
+        create_backend(ALL_PASSES, engine="EEVEE")
+
+
+@pytest.mark.gl
+def test_blender_and_pyrender_agree_on_instances_and_depth(backend) -> None:
+    from renderers.pyrender import create_backend
+
+    rng = np.random.default_rng(3)
+    entities = [box(0, (20.0, 20.0, 0.1), at(0, 0, 9.0), color=(0.4, 0.4, 0.4))]  # context backdrop
+    for i in range(8):
+        pose = at(*rng.uniform([-1.5, -1.0, 3], [1.5, 1.0, 7]), rotation_z(rng.uniform(0, 6)) @ rotation_x(0.3))
+        entities.append(box(i + 1, tuple(rng.uniform(0.3, 1.0, 3)), pose))
+    scene = make_scene(entities)
+    with create_backend(frozenset({Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})) as gl:
+        reference = gl.render(scene, 0.0)
+    ours = backend.render(scene, 0.0)
+    ids = reference.instance.astype(np.int32)
+    band = ndimage.maximum_filter(ids, size=3) != ndimage.minimum_filter(ids, size=3)
+    assert (ours.instance == reference.instance)[~band].mean() >= 0.995
+    both = (ours.depth > 0) & (reference.depth > 0) & ~band
+    assert both.mean() > 0.9
+    np.testing.assert_allclose(ours.depth[both], reference.depth[both], rtol=5e-3)
+    assert set(ours.amodal) == set(reference.amodal)
+    for instance_id, mask in reference.amodal.items():
+        ids_mask = mask.astype(np.int32)
+        edge = ndimage.maximum_filter(ids_mask, size=3) != ndimage.minimum_filter(ids_mask, size=3)
+        assert (ours.amodal[instance_id] == mask)[~edge].all()
