@@ -25,6 +25,7 @@ def kitti_like(tmp_path_factory):
         "sensors.cameras.0.width=621",
         "sensors.cameras.0.height=188",
         "sensors.lidars.0.motion_skew=false",
+        "sensors.lidars.0.noise=false",
     )
     return root
 
@@ -79,3 +80,41 @@ def test_every_sensor_gets_boxes_and_point_counts(kitti_like):
     for iid, obj in lidar_objects.items():
         centre = transform_points(lidar_from_camera, np.array([camera_objects[iid]["box3d_camera"]["center"]]))[0]
         np.testing.assert_allclose(obj["box3d_sensor"]["center"], centre, atol=1e-9)
+
+
+def test_kitti_velodyne_points_fall_inside_their_label_boxes(kitti_like):
+    """The exported velodyne points, moved with Tr_velo_to_cam (R0_rect = I), fall inside the label_2 box
+    of the object that the native points file says they hit (boxes built the devkit's way)."""
+    from formats.exporters import get_exporter
+
+    out = get_exporter("kitti")(kitti_like)
+    ds = NativeDataset(kitti_like)
+    checked = inside_total = 0
+    for index, rec in enumerate(ds.frames()):
+        native = ds.points(rec["scene_id"], rec["frame"], "velodyne")
+        ids = native["instance_id"][native["valid"]]
+        velo = np.fromfile(out / f"velodyne/{index:06d}.bin", dtype="<f4").reshape(-1, 4)[:, :3]
+        assert len(velo) == len(ids)
+        calib = {
+            line.split(":")[0]: np.array(line.split(":")[1].split(), float)
+            for line in (out / f"calib/{index:06d}.txt").read_text().splitlines()
+            if ":" in line
+        }
+        tr = calib["Tr_velo_to_cam"].reshape(3, 4)
+        cam = velo @ tr[:, :3].T + tr[:, 3]
+        labels = ds.labels(rec["scene_id"], rec["frame"])
+        in_image = [o for o in labels["objects"]["front"] if o["bbox_amodal"] is not None]
+        lines = (out / f"label_2/{index:06d}.txt").read_text().splitlines()
+        assert len(lines) == len(in_image)
+        for obj, line in zip(in_image, lines, strict=True):
+            h, w, l, x, y, z, ry = (float(v) for v in line.split()[8:15])
+            mine = cam[ids == obj["instance_id"]]
+            d = mine - [x, y, z]  # KITTI: location is the bottom centre, y points down, ry about y
+            c, s = np.cos(ry), np.sin(ry)
+            along, across = c * d[:, 0] - s * d[:, 2], s * d[:, 0] + c * d[:, 2]
+            inside = (np.abs(along) <= l / 2 + 0.02) & (np.abs(across) <= w / 2 + 0.02)
+            inside &= (d[:, 1] <= 0.02) & (d[:, 1] >= -h - 0.02)
+            checked += len(mine)
+            inside_total += int(inside.sum())
+    assert checked > 1000
+    assert inside_total == checked
