@@ -98,7 +98,10 @@ def compile_scene(scene: Scene) -> CompiledScene:
     """Build the pyrender world of ``scene``: meshes (shared between entities with the same asset,
     scale and material), lights, ambient light, background and one camera node per rig camera.
     Node poses are set by :func:`pose_nodes`."""
-    world = pyrender.Scene(bg_color=(*scene.environment.background, 1.0), ambient_light=scene.environment.ambient)
+    # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
+    # the linear background the same way, so backgrounds match the Blender backend's display encoding
+    background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
+    world = pyrender.Scene(bg_color=(*background, 1.0), ambient_light=scene.environment.ambient)
     meshes: dict[str, pyrender.Mesh] = {}
     entity_nodes = []
     instance_colors = {}
