@@ -17,11 +17,11 @@ from assets.catalog import UserAsset
 from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
 from generator.distributions import sample, weighted_choice
-from generator.motion import Motion
+from generator.motion import Motion, static
 from generator.placement import Placer, SweptFootprint
 from generator.seeding import rng_for
-from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Trajectory
-from scenes.transforms import intrinsics_from_fov, make_pose, rotation_z
+from scenes import AssetRef, Camera, Entity, Environment, Light, Material
+from scenes.transforms import intrinsics_from_fov
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,9 @@ def standing_entity(
     yaw: float,
     material: Material,
 ) -> Entity:
-    """An entity resting on a horizontal support at height ``support_z`` (world metres), static."""
-    centre = [x, y, support_z + choice.size_m[2] / 2.0]
-    return Entity(
-        name=name,
-        instance_id=instance_id,
-        category=category,
-        asset=choice.ref,
-        size_m=choice.size_m,
-        trajectory=Trajectory.static(make_pose(rotation_z(yaw), centre)),
-        material=material,
-        scale=choice.scale,
+    """An entity resting still on a horizontal support at height ``support_z`` (world metres)."""
+    return moving_entity(
+        name, instance_id, category, choice, static("placed", {}, ZERO_TIME, x, y, yaw), support_z, material
     )
 
 
@@ -139,6 +131,7 @@ def make_camera(cfg: Any, ego_from_sensor: np.ndarray) -> Camera:
     )
 
 
+ZERO_TIME = np.array([0.0])  # the time grid of something that never moves
 SLOT_RETRIES = 4  # a slot whose object finds no free spot redraws its category and asset this often
 
 # (category, asset choice, generator) -> (motion, support height in m) for one placement attempt, or
