@@ -113,7 +113,7 @@ class RendererConfig:
     denoise: bool = False  # blender OpenImageDenoise on rgb (labels are never denoised)
     filter_width_px: float = 1.5  # blender pixel filter width of rgb (labels are unfiltered either way)
     max_bounces: int = 4  # blender light path bounces
-    seed: int | None = None  # blender Cycles seed; null = the scene's root seed
+    seed: int | None = None  # blender Cycles seed for every frame; null = drawn per (scene, frame) from the root seed
     threads: int = 0  # blender render threads; 0 = all cores
     recycle_after: int = 0  # blender: restart the worker process after this many scenes; 0 = never
 

@@ -6,6 +6,8 @@ be recycled after N scenes to keep memory bounded. The worker builds one Blender
 Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes (``renderers.base.Pass``):
 
 - rgb: Cycles' combined pass, scene-linear, encoded with the sRGB curve (the "Standard" view transform).
+  Its sampling seed is drawn per frame from the scene (:func:`cycles_seed`): the same scene and frame
+  give the same bytes.
 - depth: Cycles' Z pass (planar z along the optical axis), 0.0 where no surface.
 - instance: the object index pass (each entity's ``pass_index`` is its instance id; context entities 0).
   Cycles takes ID and depth passes from each pixel's first sample, at the pixel centre, so they are
@@ -17,9 +19,12 @@ Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes
 from __future__ import annotations
 
 import multiprocessing
+import zlib
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any
+
+import numpy as np
 
 from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
 from scenes import Scene
@@ -27,6 +32,23 @@ from scenes.serialization import scene_to_dict
 
 ENGINES = ("CYCLES",)
 DEVICES = ("CPU", "GPU")
+# The key of the Cycles seed among a scene's random streams: a CRC-32, far from generator.seeding's small
+# stream numbers, so it never collides with a stream added there.
+_CYCLES_SEED_KEY = zlib.crc32(b"blender.cycles_seed")
+
+
+def cycles_seed(scene: Scene, t: float) -> int:
+    """Cycles' sampling seed for frame time ``t`` of ``scene``: a stable function of the scene's root seed,
+    its index and the frame number (``round(t * fps)``), in [0, 2**31).
+
+    Drawn like every other stream of the scene (``generator.seeding``: a SeedSequence keyed by the scene
+    index), so a frame's rgb noise is the same in any run, shard or resume, and differs between frames
+    and scenes (no frozen noise pattern over a sequence).
+    """
+    root_seed = int(scene.seeds.get("root_seed", 0))
+    frame = int(round(t * scene.fps))
+    sequence = np.random.SeedSequence(root_seed, spawn_key=(int(scene.index), _CYCLES_SEED_KEY, frame))
+    return int(sequence.generate_state(1, dtype=np.uint32)[0]) % 2**31
 
 
 @dataclass(frozen=True)
@@ -36,7 +58,8 @@ class BlenderSettings:
     samples: Cycles samples per pixel. adaptive_threshold: Cycles' noise threshold, 0 = off (every
     pixel gets ``samples``). denoise: OpenImageDenoise on the rgb pass (labels are never denoised).
     filter_width_px: pixel filter width of the rgb pass (labels are unfiltered either way).
-    max_bounces: light path bounces. seed: Cycles' sampling seed; None = the scene's root seed.
+    max_bounces: light path bounces. seed: Cycles' sampling seed for every frame; None = drawn per frame
+    from the scene (:func:`cycles_seed`), the default.
     threads: render threads, 0 = all cores.
     """
 
@@ -132,6 +155,8 @@ class BlenderBackend:
             raise BackendError("blender backend used after close()")
         scene_dict = self._scene_to_send(scene)
         settings = asdict(self.settings)
+        if settings["seed"] is None:
+            settings["seed"] = cycles_seed(scene, t)
         message = (kind, scene_dict, scene.scene_id, float(t), camera, *extra, settings)
         try:
             self._conn.send(message)
@@ -163,10 +188,12 @@ class BlenderBackend:
 
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        self._process = context.Process(target=serve, args=(child,), daemon=True, name="synthsense-blender")
-        self._process.start()
-        child.close()
-        self._conn = parent
+        process = context.Process(target=serve, args=(child,), daemon=True, name="synthsense-blender")
+        try:
+            process.start()
+        finally:
+            child.close()
+        self._process, self._conn = process, parent
         self._scenes_in_worker = 0
         self.worker_starts += 1
 

@@ -16,6 +16,7 @@ import bpy
 import numpy as np
 
 from assets import entity_mesh
+from labels.geometry import near_clipped_box_points
 from renderers.blender.worker import _SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.pyrender.geometry import box_in_view, light_pose
 from scenes import Camera, Entity, Light, Material, Scene
@@ -90,6 +91,39 @@ def amodal_candidates(
     ]
 
 
+def pixel_region(scene: Scene, entity: Entity, camera: str, t: float, pad: int = 2) -> tuple[int, int, int, int]:
+    """Pixel box ``(u0, v0, u1, v1)`` (inclusive, clipped to the image, padded by ``pad`` px) that holds every
+    pixel ``entity``'s 3D box may cover in ``camera`` at ``t`` seconds: the projection of the box's part in
+    front of the near plane. The whole image when nothing of the box is in front of it."""
+    cam = scene.rig.camera(camera)
+    camera_from_object = invert_pose(scene.rig.world_from_sensor(cam, t)) @ entity.trajectory.pose_at(t)
+    points = near_clipped_box_points(camera_from_object, entity.size_m, cam.znear)
+    if len(points) == 0:
+        return 0, 0, cam.width - 1, cam.height - 1
+    uvw = points @ cam.K.T
+    u, v = uvw[:, 0] / uvw[:, 2], uvw[:, 1] / uvw[:, 2]
+    u0 = max(0, int(np.floor(u.min())) - pad)
+    v0 = max(0, int(np.floor(v.min())) - pad)
+    u1 = min(cam.width - 1, int(np.ceil(u.max())) + pad)
+    v1 = min(cam.height - 1, int(np.ceil(v.max())) + pad)
+    return u0, v0, max(u0, u1), max(v0, v1)
+
+
+def set_render_region(bscene: Any, region: tuple[int, int, int, int] | None) -> None:
+    """Make Cycles render only the pixel box ``region`` (inclusive ``(u0, v0, u1, v1)``, rows from the top)
+    of the full-size image, the rest left empty; None renders the whole image."""
+    render = bscene.render
+    if region is None:
+        render.use_border = False
+        return
+    u0, v0, u1, v1 = region
+    width, height = render.resolution_x, render.resolution_y
+    render.use_border, render.use_crop_to_border = True, False
+    # Blender's border is in fractions of the image, y from the bottom
+    render.border_min_x, render.border_max_x = u0 / width, (u1 + 1) / width
+    render.border_min_y, render.border_max_y = 1.0 - (v1 + 1) / height, 1.0 - v0 / height
+
+
 def _matrix(pose: np.ndarray) -> Any:
     from mathutils import Matrix
 
@@ -113,9 +147,7 @@ def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
         cycles.adaptive_threshold = float(settings["adaptive_threshold"])
     cycles.filter_width = float(settings["filter_width_px"])
     cycles.max_bounces = int(settings["max_bounces"])
-    cycles.seed = int(settings["seed"] if settings.get("seed") is not None else scene.seeds.get("root_seed", 0)) % (
-        2**31
-    )
+    cycles.seed = int(settings.get("seed") or 0) % 2**31  # set again per frame (worker._pose)
     threads = int(settings.get("threads") or 0)
     render.threads_mode = "FIXED" if threads else "AUTO"
     if threads:
