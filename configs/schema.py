@@ -137,6 +137,17 @@ class LightingConfig:
     sun_azimuth_deg: Any = field(default_factory=lambda: {"uniform": [0.0, 360.0]})  # from +x towards +y
     sun_intensity: Any = field(default_factory=lambda: {"uniform": [2.0, 5.0]})  # W/m^2 (renderer units)
     ambient: Any = field(default_factory=lambda: {"uniform": [0.15, 0.45]})  # grey level added everywhere
+    # Drawn from their own generator, so changing them leaves the sun and ambient draws as they were.
+    # Area lights (Blender: square AREA lamps; pyrender: point lights at their centre), hanging above a
+    # point within area_light_offset_m of the origin and facing it.
+    area_lights: Any = field(default_factory=lambda: {"randint": [0, 1]})  # how many
+    area_light_intensity: Any = field(default_factory=lambda: {"uniform": [20.0, 80.0]})  # W (on-axis, like point)
+    area_light_size_m: Any = field(default_factory=lambda: {"uniform": [0.5, 2.0]})  # side of the square
+    area_light_height_m: Any = field(default_factory=lambda: {"uniform": [2.0, 6.0]})  # above the ground
+    area_light_offset_m: Any = field(default_factory=lambda: {"uniform": [0.5, 5.0]})  # horizontal, from origin
+    # what camera rays see: color (Environment.background) | sky (Blender's procedural sky, lit from the
+    # sun's direction; pyrender shows the background colour) -> weight
+    sky: dict[str, float] = field(default_factory=lambda: {"color": 1.0, "sky": 1.0})
 
 
 @dataclass
@@ -148,6 +159,15 @@ class MaterialConfig:
     reflectivity: Any = field(default_factory=lambda: {"uniform": [0.1, 0.9]})  # LiDAR reflectance
     value: Any = field(default_factory=lambda: {"uniform": [0.15, 0.95]})  # brightness of base colour
     saturation: Any = field(default_factory=lambda: {"uniform": [0.0, 0.9]})
+    # Procedural textures (shown by the Blender backend, ignored by pyrender); drawn from their own
+    # generator, so changing them leaves every other draw of the scene as it was.
+    # kind -> weight, kinds: none | noise | checker | wave (wood-like rings)
+    texture_kinds: dict[str, float] = field(
+        default_factory=lambda: {"none": 0.5, "noise": 0.2, "checker": 0.15, "wave": 0.15}
+    )
+    texture_scale: Any = field(default_factory=lambda: {"uniform": [2.0, 20.0]})  # pattern frequency, 1/m
+    texture_contrast: Any = field(default_factory=lambda: {"uniform": [0.3, 0.8]})  # color2 = (1 - c) * base
+    texture_roughness_variation: Any = field(default_factory=lambda: {"uniform": [0.0, 0.5]})  # roughness +/- v/2
 
 
 @dataclass

@@ -34,6 +34,7 @@ from generator.motion_models import (
     PEDESTRIAN_MODELS,
     VEHICLE_MODELS,
 )
+from scenes.model import SKY_KINDS, TEXTURE_KINDS
 from scenes.taxonomy import CATEGORIES
 
 RENDERERS = ("pyrender", "blender", "fake")
@@ -179,6 +180,8 @@ def _validate_scene(scene: DictConfig) -> None:
     schema = SCENE_SCHEMAS[scene.kind]
     nodes = [("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig)]
     nodes.append(("scene.lighting", scene.lighting, LightingConfig))
+    _check_weights("scene.materials.texture_kinds", scene.materials.texture_kinds, TEXTURE_KINDS, "texture kind")
+    _check_weights("scene.lighting.sky", scene.lighting.sky, SKY_KINDS, "sky kind")
     if scene.kind == "street":
         nodes.append(("scene.motion", scene.motion, StreetMotionConfig))
         _check_weights("scene.motion.vehicle_models", scene.motion.vehicle_models, VEHICLE_MODELS)
@@ -201,6 +204,11 @@ FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "reflectivity": (0, 1),
     "value": (0, 1),
     "saturation": (0, 1),
+    "texture_scale": (0, np.inf),
+    "texture_contrast": (0, 1),
+    "texture_roughness_variation": (0, 1),
+    "area_lights": (0, 16),
+    "area_light_intensity": (0, np.inf),
     "ambient": (0, np.inf),
     "sun_intensity": (0, np.inf),
     "sun_elevation_deg": (0, 90),
@@ -210,7 +218,7 @@ FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "pedestrian_speed_mps": (0, 4),
     "cyclist_speed_mps": (0, 15),
 }
-INTEGER_FIELDS = ("num_objects", "lanes_per_direction")
+INTEGER_FIELDS = ("num_objects", "lanes_per_direction", "area_lights")
 
 
 def _check_weights(key: str, weights: Any, known: tuple[str, ...], what: str = "model") -> None:

@@ -20,7 +20,7 @@ from generator.distributions import sample, weighted_choice
 from generator.motion import Motion, static
 from generator.placement import Placer, SweptFootprint
 from generator.seeding import rng_for
-from scenes import AssetRef, Camera, Entity, Environment, Light, Material
+from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Texture
 from scenes.transforms import intrinsics_from_fov
 
 
@@ -81,16 +81,45 @@ def standing_entity(
     )
 
 
-def random_material(cfg: Any, rng: np.random.Generator, key: str = "scene.materials") -> Material:
-    """A material with an HSV-sampled base colour and sampled roughness, metallic, reflectivity."""
+def random_material(
+    cfg: Any,
+    rng: np.random.Generator,
+    key: str = "scene.materials",
+    texture_rng: np.random.Generator | None = None,
+) -> Material:
+    """A material with an HSV-sampled base colour and sampled roughness, metallic, reflectivity.
+
+    Its procedural texture is drawn from ``texture_rng`` (its own generator, so the other draws do not
+    depend on the texture config); without one the material has no texture."""
     hue = float(rng.uniform(0.0, 1.0))
     sat = sample(f"{key}.saturation", cfg.saturation, rng)
     val = sample(f"{key}.value", cfg.value, rng)
+    base_color = tuple(float(c) for c in colorsys.hsv_to_rgb(hue, sat, val))
     return Material(
-        base_color=tuple(float(c) for c in colorsys.hsv_to_rgb(hue, sat, val)),
+        base_color=base_color,
         roughness=float(sample(f"{key}.roughness", cfg.roughness, rng)),
         metallic=float(sample(f"{key}.metallic", cfg.metallic, rng)),
         reflectivity=float(sample(f"{key}.reflectivity", cfg.reflectivity, rng)),
+        texture=Texture() if texture_rng is None else random_texture(cfg, base_color, texture_rng, key),
+    )
+
+
+def random_texture(
+    cfg: Any, base_color: tuple[float, float, float], rng: np.random.Generator, key: str = "scene.materials"
+) -> Texture:
+    """A procedural texture: kind from ``cfg.texture_kinds``, a second colour ``(1 - contrast) * base_color``,
+    a scale (1/m) and a roughness variation."""
+    kind = weighted_choice(dict(cfg.texture_kinds), rng)
+    if kind == "none":
+        return Texture()
+    scale = float(sample(f"{key}.texture_scale", cfg.texture_scale, rng))
+    contrast = float(sample(f"{key}.texture_contrast", cfg.texture_contrast, rng))
+    variation = float(sample(f"{key}.texture_roughness_variation", cfg.texture_roughness_variation, rng))
+    return Texture(
+        kind=kind,
+        scale=scale,
+        color2=tuple(float((1.0 - contrast) * c) for c in base_color),
+        roughness_variation=variation,
     )
 
 
@@ -98,8 +127,11 @@ def grey_material(level: float, roughness: float = 0.9, reflectivity: float = 0.
     return Material(base_color=(level, level, level), roughness=roughness, metallic=0.0, reflectivity=reflectivity)
 
 
-def sample_lighting(cfg: Any, rng: np.random.Generator) -> tuple[list[Light], Environment]:
-    """A sun from sampled elevation/azimuth/intensity and a grey ambient level."""
+def sample_lighting(
+    cfg: Any, rng: np.random.Generator, extra_rng: np.random.Generator | None = None
+) -> tuple[list[Light], Environment]:
+    """A sun from sampled elevation/azimuth/intensity and a grey ambient level; with ``extra_rng`` (its own
+    generator, so the sun and ambient draws do not depend on them) also area lights and the sky kind."""
     key = "scene.lighting"
     elevation = np.radians(sample(f"{key}.sun_elevation_deg", cfg.sun_elevation_deg, rng))
     azimuth = np.radians(sample(f"{key}.sun_azimuth_deg", cfg.sun_azimuth_deg, rng))
@@ -109,7 +141,35 @@ def sample_lighting(cfg: Any, rng: np.random.Generator) -> tuple[list[Light], En
         [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
     )
     sun = Light(name="sun", kind="directional", intensity=intensity, direction=tuple(float(v) for v in -towards_sun))
-    return [sun], Environment(ambient=(ambient, ambient, ambient))
+    if extra_rng is None:
+        return [sun], Environment(ambient=(ambient, ambient, ambient))
+    lights = [sun, *area_lights(cfg, extra_rng)]
+    sky = weighted_choice(dict(cfg.sky), extra_rng)
+    return lights, Environment(ambient=(ambient, ambient, ambient), sky=sky)
+
+
+def area_lights(cfg: Any, rng: np.random.Generator) -> list[Light]:
+    """``cfg.area_lights`` square area lights, each hanging ``area_light_height_m`` above a point
+    ``area_light_offset_m`` from the origin and facing the origin."""
+    key = "scene.lighting"
+    lights = []
+    for k in range(int(sample(f"{key}.area_lights", cfg.area_lights, rng))):
+        angle = float(rng.uniform(0.0, 2.0 * np.pi))
+        offset = float(sample(f"{key}.area_light_offset_m", cfg.area_light_offset_m, rng))
+        height = float(sample(f"{key}.area_light_height_m", cfg.area_light_height_m, rng))
+        position = np.array([offset * np.cos(angle), offset * np.sin(angle), height])
+        direction = -position / np.linalg.norm(position)
+        lights.append(
+            Light(
+                name=f"area_{k}",
+                kind="area",
+                intensity=float(sample(f"{key}.area_light_intensity", cfg.area_light_intensity, rng)),
+                direction=tuple(float(v) for v in direction),
+                position=tuple(float(v) for v in position),
+                size_m=float(sample(f"{key}.area_light_size_m", cfg.area_light_size_m, rng)),
+            )
+        )
+    return lights
 
 
 def make_camera(cfg: Any, ego_from_sensor: np.ndarray) -> Camera:
@@ -163,7 +223,11 @@ def place_slots(
             rng_layout = rng_for(root_seed, index, "layout", *keys)
             category = weighted_choice(dict(cfg.categories), rng_layout)
             choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", *keys))
-            material = random_material(cfg.materials, rng_for(root_seed, index, "materials", *keys))
+            material = random_material(
+                cfg.materials,
+                rng_for(root_seed, index, "materials", *keys),
+                texture_rng=rng_for(root_seed, index, "textures", *keys),
+            )
             placed = _first_free_motion(cfg.placement_attempts, category, choice, rng_layout, placer, propose)
             if placed is not None:
                 iid = first_id + len(entities)

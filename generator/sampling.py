@@ -58,7 +58,9 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         )
     else:  # validate_config accepts only the kinds above
         raise ValueError(f"unknown scene kind {scene_cfg.kind!r}")
-    lights, environment = sample_lighting(scene_cfg.lighting, rng_for(seed, index, "lighting"))
+    lights, environment = sample_lighting(
+        scene_cfg.lighting, rng_for(seed, index, "lighting"), rng_for(seed, index, "lighting", 1)
+    )
     scene = Scene(
         scene_id=scene_id_for(index),
         index=index,

@@ -20,6 +20,7 @@ STREAMS: dict[str, int] = {
     "reentry": 7,  # the scripted re-entry car
     "motion": 8,  # camera motion (tabletop)
     "sensor_noise": 9,  # LiDAR / radar noise and dropout, keyed further by (frame, sensor)
+    "textures": 10,  # procedural material textures, keyed like "materials"
 }
 
 

@@ -185,7 +185,9 @@ def place_objects(
     entities: list[Entity] = []
     if layout["reentry"]:
         choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
-        material = random_material(cfg.materials, rng_for(root_seed, index, "reentry", 1))
+        material = random_material(
+            cfg.materials, rng_for(root_seed, index, "reentry", 1), texture_rng=rng_for(root_seed, index, "reentry", 2)
+        )
         motion = reentry_motion(times, layout["ego_speed_mps"], -1.5 * w)
         if not placer.try_place(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1])):
             raise ConfigError(

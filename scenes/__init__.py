@@ -11,6 +11,7 @@ from scenes.model import (
     Material,
     Scene,
     SensorRig,
+    Texture,
     Trajectory,
 )
 from scenes.sensors import DETECTION_DTYPE, POINT_DTYPE, Lidar, Radar
@@ -28,6 +29,7 @@ __all__ = [
     "Environment",
     "Light",
     "Material",
+    "Texture",
     "Scene",
     "SensorRig",
     "Trajectory",

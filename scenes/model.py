@@ -17,18 +17,40 @@ from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from
 FORMAT_VERSION = 1
 
 
+TEXTURE_KINDS = ("checker", "noise", "none", "wave")  # procedural surface patterns (Texture.kind)
+SKY_KINDS = ("color", "sky")  # Environment.sky
+
+
+@dataclass
+class Texture:
+    """A procedural surface pattern in the object frame (renderers that cannot show it ignore it).
+
+    kind: "none" (plain base colour), "noise" (fractal noise), "checker", or "wave" (wood-like rings).
+    scale: pattern frequency in 1/m of the object frame. color2: linear RGB the pattern mixes with the
+    material's base colour. roughness_variation in [0, 1]: the pattern moves the roughness by up to
+    +/- half this amount around the material's roughness.
+    """
+
+    kind: str = "none"
+    scale: float = 5.0
+    color2: tuple[float, float, float] = (0.2, 0.2, 0.2)
+    roughness_variation: float = 0.0
+
+
 @dataclass
 class Material:
     """Surface appearance shared by every renderer.
 
     base_color: linear RGB in [0, 1]. roughness, metallic: PBR parameters in [0, 1].
     reflectivity: diffuse reflectance at the LiDAR wavelength in [0, 1] (drives point intensity).
+    texture: a procedural pattern over the base colour (the Blender backend shows it; pyrender ignores it).
     """
 
     base_color: tuple[float, float, float] = (0.7, 0.7, 0.7)
     roughness: float = 0.5
     metallic: float = 0.0
     reflectivity: float = 0.5
+    texture: Texture = field(default_factory=Texture)
 
 
 @dataclass
@@ -124,9 +146,11 @@ class Camera:
 
 @dataclass
 class Light:
-    """kind: "directional" (sun: ``direction`` is the unit vector light travels along, world frame)
-    or "point" (``position`` in world metres). intensity: W/m^2 for directional, W for point (the
-    renderers' native units). color: linear RGB in [0, 1]."""
+    """kind: "directional" (sun: ``direction`` is the unit vector light travels along, world frame),
+    "point" (``position`` in world metres) or "area" (a square emitter of side ``size_m`` at ``position``,
+    facing along ``direction``). intensity: W/m^2 for directional, W for point and area (the renderers'
+    native units; an area light's on-axis intensity equals a point light's of the same value, and a
+    renderer without area lights draws it as that point light). color: linear RGB in [0, 1]."""
 
     name: str
     kind: str
@@ -134,14 +158,20 @@ class Light:
     intensity: float = 3.0
     direction: tuple[float, float, float] = (0.0, 0.0, -1.0)
     position: tuple[float, float, float] = (0.0, 0.0, 10.0)
+    size_m: float = 0.0  # side of an area light's square; 0 for the other kinds
 
 
 @dataclass
 class Environment:
-    """Ambient light (linear RGB, added to every surface) and background colour (linear RGB)."""
+    """Ambient light (linear RGB, added to every surface) and background colour (linear RGB).
+
+    sky: "color" (camera rays see ``background``) or "sky" (camera rays see a procedural daylight sky
+    lit from the direction of the scene's first directional light; renderers without one show
+    ``background``)."""
 
     ambient: tuple[float, float, float] = (0.3, 0.3, 0.3)
     background: tuple[float, float, float] = (0.55, 0.7, 0.9)
+    sky: str = "color"
 
 
 @dataclass

@@ -23,6 +23,7 @@ from scenes.model import (
     Material,
     Scene,
     SensorRig,
+    Texture,
     Trajectory,
 )
 from scenes.sensors import Lidar, Radar
@@ -91,9 +92,22 @@ def _entity(d: dict) -> Entity:
             roughness=m["roughness"],
             metallic=m["metallic"],
             reflectivity=m["reflectivity"],
+            texture=_texture(m.get("texture")),
         ),
         scale=d["scale"],
         motion=d["motion"],
+    )
+
+
+def _texture(d: dict | None) -> Texture:
+    """Scenes written before textures existed have none."""
+    if d is None:
+        return Texture()
+    return Texture(
+        kind=d["kind"],
+        scale=d["scale"],
+        color2=tuple(d["color2"]),
+        roughness_variation=d["roughness_variation"],
     )
 
 
@@ -105,6 +119,7 @@ def _light(d: dict) -> Light:
         intensity=d["intensity"],
         direction=tuple(d["direction"]),
         position=tuple(d["position"]),
+        size_m=d.get("size_m", 0.0),
     )
 
 
@@ -122,7 +137,9 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         num_frames=int(d["num_frames"]),
         entities=[_entity(e) for e in d["entities"]],
         lights=[_light(x) for x in d["lights"]],
-        environment=Environment(ambient=tuple(env["ambient"]), background=tuple(env["background"])),
+        environment=Environment(
+            ambient=tuple(env["ambient"]), background=tuple(env["background"]), sky=env.get("sky", "color")
+        ),
         rig=SensorRig(
             trajectory=_trajectory(d["rig"]["trajectory"]),
             cameras=[_camera(c) for c in d["rig"]["cameras"]],

@@ -247,3 +247,44 @@ def test_label_records_agree_with_pyrender_on_a_street_scene(backend) -> None:
             np.testing.assert_allclose(mine[i][key], theirs[i][key], atol=1, err_msg=f"{key} of {i}")
     for i in visible[0] & visible[1]:
         assert abs(mine[i]["visibility"] - theirs[i]["visibility"]) <= 0.02, i
+
+
+def test_a_textured_box_varies_in_colour_and_keeps_its_instance_mask() -> None:
+    from renderers.blender import create_backend
+    from scenes import Texture
+
+    plain = box(1, (1.2, 1.2, 0.2), at(0, 0, 3), color=(0.7, 0.5, 0.3))
+    scenes = {"none": make_scene([plain])}
+    for kind in ("noise", "checker", "wave"):
+        texture = Texture(kind=kind, scale=8.0, color2=(0.1, 0.05, 0.02), roughness_variation=0.4)
+        textured = replace(plain, material=replace(plain.material, texture=texture))
+        scenes[kind] = make_scene([textured], scene_id=kind)
+    with create_backend(frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE}), samples=32) as b:  # little noise
+        results = {kind: b.render(scene, 0.0) for kind, scene in scenes.items()}
+    inner = ndimage.binary_erosion(results["none"].instance == 1, iterations=2)
+    # pixel-to-pixel change (the smooth falloff of the lamp's light barely counts)
+    both = inner[:, 1:] & inner[:, :-1]
+    spread = {kind: np.abs(np.diff(r.rgb.astype(float), axis=1))[both].mean() for kind, r in results.items()}
+    for kind in ("noise", "checker", "wave"):
+        np.testing.assert_array_equal(results[kind].instance, results["none"].instance)
+        np.testing.assert_array_equal(results[kind].depth, results["none"].depth)
+        assert spread[kind] > 3 * spread["none"] + 1, spread
+
+
+def test_area_light_and_sky_change_the_rgb_but_not_the_labels(backend) -> None:
+    from scenes import Light
+
+    entities = [box(1, (0.8, 0.8, 0.8), at(0, 0.3, 4)), box(2, (3.0, 0.1, 3.0), at(0, 1.0, 5), color=(0.6, 0.6, 0.6))]
+    scene = make_scene(entities)
+    area = Light("area_0", "area", intensity=40.0, direction=(0.0, 0.6, 0.8), position=(0.0, -1.2, 2.0), size_m=1.0)
+    lit = replace(scene, lights=[*scene.lights, area])
+    sky = replace(scene, environment=replace(scene.environment, sky="sky"))
+    base, with_area, with_sky = (backend.render(s, 0.0) for s in (scene, lit, sky))
+    for result in (with_area, with_sky):
+        np.testing.assert_array_equal(result.instance, base.instance)
+        np.testing.assert_array_equal(result.depth, base.depth)
+        assert set(result.amodal) == set(base.amodal)
+    objects = base.instance > 0
+    assert with_area.rgb[objects].astype(int).mean() > base.rgb[objects].astype(int).mean() + 5
+    background = ~ndimage.binary_dilation(objects, structure=np.ones((3, 3), bool))
+    assert np.abs(with_sky.rgb[background].astype(int) - base.rgb[background].astype(int)).mean() > 10

@@ -7,6 +7,7 @@ mesh, material, light and camera and the render settings; a frame only sets ``ma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -39,7 +40,12 @@ def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]],
             meshes[key] = _mesh(entity)
         obj = bpy.data.objects.new(entity.name, meshes[key])
         material_key = json.dumps(
-            [list(entity.material.base_color), entity.material.roughness, entity.material.metallic]
+            [
+                list(entity.material.base_color),
+                entity.material.roughness,
+                entity.material.metallic,
+                dataclasses.asdict(entity.material.texture),
+            ]
         )
         if material_key not in materials:
             materials[material_key] = _material(entity.material)
@@ -164,7 +170,9 @@ def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
 
 
 def _world(bscene: Any, scene: Scene) -> None:
-    """Camera rays see the background colour; every other ray (lighting) sees the ambient colour."""
+    """Camera rays see the background colour (or, for ``sky == "sky"``, Blender's procedural sky lit from
+    the direction of the scene's first directional light); every other ray (lighting) sees the ambient
+    colour, so the sky changes what the camera sees behind objects but not how they are lit."""
     world = bpy.data.worlds.new("synthsense")
     world.use_nodes = True
     nodes, links = world.node_tree.nodes, world.node_tree.links
@@ -174,12 +182,41 @@ def _world(bscene: Any, scene: Scene) -> None:
     mix.data_type = "RGBA"
     mix.inputs["A"].default_value = (*scene.environment.ambient, 1.0)
     mix.inputs["B"].default_value = (*scene.environment.background, 1.0)
+    if scene.environment.sky == "sky":
+        links.new(_sky(nodes, links, scene), mix.inputs["B"])
+    elif scene.environment.sky != "color":
+        raise ValueError(f"blender backend: unknown sky {scene.environment.sky!r}")
     links.new(path.outputs["Is Camera Ray"], mix.inputs["Factor"])
     background = nodes.new("ShaderNodeBackground")
     links.new(mix.outputs["Result"], background.inputs["Color"])
     output = nodes.new("ShaderNodeOutputWorld")
     links.new(background.outputs["Background"], output.inputs["Surface"])
     bscene.world = world
+
+
+SKY_STRENGTH = 0.08  # scales the physical sky's radiance to the display range of the scene's colours
+
+
+def _sky(nodes: Any, links: Any, scene: Scene) -> Any:
+    """A Sky Texture node (multiple scattering model, no sun disc: the sun lamp lights the scene) whose sun
+    stands where the scene's first directional light comes from (straight up without one), scaled by
+    SKY_STRENGTH. Returns the output socket of the scaled sky colour."""
+    sky = nodes.new("ShaderNodeTexSky")
+    sky.sky_type = "MULTIPLE_SCATTERING"
+    sky.sun_disc = False
+    suns = [light for light in scene.lights if light.kind == "directional"]
+    towards_sun = -np.asarray(suns[0].direction, dtype=np.float64) if suns else np.array([0.0, 0.0, 1.0])
+    towards_sun /= np.linalg.norm(towards_sun)
+    sky.sun_elevation = float(np.arcsin(np.clip(towards_sun[2], -1.0, 1.0)))
+    # Blender 5.0 puts the sun at azimuth sun_rotation + pi/2 (from +x towards +y): rotation 0 is +y
+    sky.sun_rotation = float(np.arctan2(towards_sun[1], towards_sun[0]) - math.pi / 2.0) % (2.0 * math.pi)
+    scaled = nodes.new("ShaderNodeMix")
+    scaled.data_type = "RGBA"
+    scaled.blend_type = "MULTIPLY"
+    scaled.inputs["Factor"].default_value = 1.0
+    scaled.inputs["B"].default_value = (SKY_STRENGTH, SKY_STRENGTH, SKY_STRENGTH, 1.0)
+    links.new(sky.outputs["Color"], scaled.inputs["A"])
+    return scaled.outputs["Result"]
 
 
 def _mesh(entity: Entity) -> Any:
@@ -199,13 +236,58 @@ def _mesh(entity: Entity) -> Any:
     return mesh
 
 
+# Blender texture node per Texture.kind, and the settings that make it look like its name
+_TEXTURE_NODES = {"noise": "ShaderNodeTexNoise", "checker": "ShaderNodeTexChecker", "wave": "ShaderNodeTexWave"}
+
+
 def _material(material: Material) -> Any:
+    """A Principled BSDF material. A textured one mixes ``base_color`` and ``texture.color2`` by the
+    pattern's factor (object-frame coordinates, metres) and moves the roughness by
+    ``roughness_variation * (factor - 0.5)``."""
     mat = bpy.data.materials.new("material")
     mat.use_nodes = True
-    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    tree = mat.node_tree
+    bsdf = tree.nodes["Principled BSDF"]
     bsdf.inputs["Base Color"].default_value = (*material.base_color, 1.0)
     bsdf.inputs["Roughness"].default_value = material.roughness
     bsdf.inputs["Metallic"].default_value = material.metallic
+    texture = material.texture
+    if texture.kind == "none":
+        return mat
+    if texture.kind not in _TEXTURE_NODES:
+        raise ValueError(f"blender backend: unknown texture kind {texture.kind!r}")
+    coords = tree.nodes.new("ShaderNodeTexCoord")
+    pattern = tree.nodes.new(_TEXTURE_NODES[texture.kind])
+    pattern.inputs["Scale"].default_value = texture.scale
+    if texture.kind == "noise":
+        pattern.inputs["Detail"].default_value = 4.0
+    elif texture.kind == "wave":  # wood-like growth rings around the object's z axis, slightly distorted
+        pattern.wave_type = "RINGS"
+        pattern.rings_direction = "Z"
+        pattern.inputs["Distortion"].default_value = 2.0
+        pattern.inputs["Detail"].default_value = 2.0
+    tree.links.new(coords.outputs["Object"], pattern.inputs["Vector"])
+    factor = pattern.outputs["Factor"]
+    if texture.kind == "noise":  # noise stays near 0.5: stretch [0.3, 0.7] to [0, 1] for visible blotches
+        stretch = tree.nodes.new("ShaderNodeMapRange")
+        stretch.clamp = True
+        stretch.inputs["From Min"].default_value, stretch.inputs["From Max"].default_value = 0.3, 0.7
+        tree.links.new(factor, stretch.inputs["Value"])
+        factor = stretch.outputs["Result"]
+    color = tree.nodes.new("ShaderNodeMix")
+    color.data_type = "RGBA"
+    color.inputs["A"].default_value = (*material.base_color, 1.0)
+    color.inputs["B"].default_value = (*texture.color2, 1.0)
+    tree.links.new(factor, color.inputs["Factor"])
+    tree.links.new(color.outputs["Result"], bsdf.inputs["Base Color"])
+    if texture.roughness_variation > 0:
+        rough = tree.nodes.new("ShaderNodeMath")
+        rough.operation = "MULTIPLY_ADD"  # factor * variation + (roughness - variation / 2), clamped
+        rough.use_clamp = True
+        rough.inputs[1].default_value = texture.roughness_variation
+        rough.inputs[2].default_value = material.roughness - texture.roughness_variation / 2.0
+        tree.links.new(factor, rough.inputs[0])
+        tree.links.new(rough.outputs["Value"], bsdf.inputs["Roughness"])
     return mat
 
 
@@ -227,6 +309,14 @@ def _light(light: Light) -> Any:
         data.energy = 4.0 * math.pi * light.intensity
         data.shadow_soft_size = 0.0
         pose = make_pose(np.eye(3), light.position)
+    elif light.kind == "area":
+        data = bpy.data.lights.new(light.name, "AREA")
+        data.shape = "SQUARE"
+        data.size = light.size_m
+        # Blender's power is radiant flux; a Lambertian emitter of flux P has on-axis intensity P / pi
+        data.energy = math.pi * light.intensity
+        pose = light_pose(light.direction)  # an area light emits along its -z axis
+        pose[:3, 3] = light.position
     else:
         raise ValueError(f"blender backend: unknown light kind {light.kind!r} for light {light.name!r}")
     data.color = light.color

@@ -79,7 +79,9 @@ def _light_node(light: Light) -> pyrender.Node:
             light=pyrender.DirectionalLight(color=light.color, intensity=light.intensity),
             matrix=light_pose(light.direction),
         )
-    if light.kind == "point":
+    if light.kind in ("point", "area"):
+        # pyrender has no area lights: an area light is drawn as the point light of the same on-axis
+        # intensity at its centre
         return pyrender.Node(
             name=light.name,
             light=pyrender.PointLight(color=light.color, intensity=light.intensity),
@@ -97,7 +99,10 @@ def _camera_node(camera: Camera) -> pyrender.Node:
 def compile_scene(scene: Scene) -> CompiledScene:
     """Build the pyrender world of ``scene``: meshes (shared between entities with the same asset,
     scale and material), lights, ambient light, background and one camera node per rig camera.
-    Node poses are set by :func:`pose_nodes`."""
+    Node poses are set by :func:`pose_nodes`.
+
+    What pyrender cannot show is left out: procedural textures (plain base colour), area lights (point
+    lights at their centre) and the procedural sky (the background colour)."""
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
