@@ -4,6 +4,7 @@
     <dataset>/manifest.jsonl                     one line per completed frame, appended after its files
     <dataset>/scenes/<scene_id>/scene.json       the complete Scene
     <dataset>/scenes/<scene_id>/<frame:06d>/labels.json, <camera>.rgb.png, .depth.npy, .instance.png
+                                                 (and .normals.npy when the renderer made normals)
 
 Every file is written atomically; a frame counts as done only once its manifest line exists, so a rerun
 of the same config skips finished frames and redoes the rest.
@@ -39,8 +40,8 @@ def frame_dir(scene_id: str, frame: int) -> str:
 
 
 def sensor_file(scene_id: str, frame: int, sensor: str, kind: str) -> str:
-    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png | flow.npy | points.npy |
-    detections.npy."""
+    """Relative path of a sensor file; kind is rgb.png | depth.npy | instance.png | normals.npy | flow.npy |
+    points.npy | detections.npy."""
     return f"{frame_dir(scene_id, frame)}/{sensor}.{kind}"
 
 
@@ -114,6 +115,7 @@ class NativeWriter:
                 ("rgb.png", result.rgb, atomic.write_png),
                 ("depth.npy", result.depth, atomic.write_npy),
                 ("instance.png", result.instance, atomic.write_png),
+                ("normals.npy", result.normals, atomic.write_npy),
             ):
                 if array is not None:
                     rel = sensor_file(scene.scene_id, frame, result.camera, kind)
@@ -203,3 +205,8 @@ class NativeDataset:
 
     def depth(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         return np.load(self.root / sensor_file(scene_id, frame, sensor, "depth.npy"), allow_pickle=False)
+
+    def normals(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
+        """Surface normals, float32 (H, W, 3): unit vectors in the camera's OpenCV frame, (0, 0, 0) where no
+        surface. Only datasets rendered by a backend with the normals pass (blender) have them."""
+        return np.load(self.root / sensor_file(scene_id, frame, sensor, "normals.npy"), allow_pickle=False)

@@ -30,7 +30,14 @@ from renderers.base import Pass, RendererBackend
 from scenes import SensorRig
 from scenes.taxonomy import category_table
 
+# The passes every run requests, from any renderer.
 PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+
+
+def run_passes(renderer: str) -> frozenset[Pass]:
+    """The passes a run requests from the renderer named ``renderer``: :data:`PASSES`, plus surface
+    normals from blender (the one backend that declares ``Pass.NORMALS``)."""
+    return PASSES | {Pass.NORMALS} if renderer == "blender" else PASSES
 
 
 @dataclass
@@ -134,7 +141,7 @@ def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) 
         "root_seed": int(cfg.seed),
         "categories": category_table(),
         "sensors": rig_summary(rig),
-        "passes": sorted(p.value for p in PASSES),
+        "passes": sorted(p.value for p in run_passes(cfg.renderer.name)),
         "renderer": cfg.renderer.name,
         "config": OmegaConf.to_container(cfg, resolve=True),
         "catalog": catalog,
@@ -160,7 +167,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     user_assets = load_user_assets(cfg)
     first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
     own_backend = backend is None
-    backend = backend or create_backend(cfg.renderer.name, PASSES, cfg.renderer)
+    backend = backend or create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
     rendered: list[str] = []
     try:

@@ -23,11 +23,18 @@ class Pass(StrEnum):
     DEPTH = "depth"  # float32 (H, W), metres along the OpenCV optical axis (planar z); 0.0 = no surface
     INSTANCE = "instance"  # uint16 (H, W), instance id of the visible surface; 0 = no labelled object
     AMODAL = "amodal"  # dict id -> bool (H, W): pixels the object would cover with nothing in front
+    # float32 (H, W, 3), unit surface normals in the OpenCV frame of the rendering camera (x right, y down,
+    # z forward; a surface facing the camera has n_z < 0); (0, 0, 0) = no surface
+    NORMALS = "normals"
 
 
 @dataclass
 class RenderResult:
-    """One camera's buffers at one time. Fields not requested are None."""
+    """One camera's buffers at one time. Fields not requested are None.
+
+    ``normals`` (:attr:`Pass.NORMALS`) is float32 (H, W, 3): unit surface normals in the OpenCV camera
+    frame of ``camera``, (0, 0, 0) where no surface; only backends that declare the pass fill it.
+    """
 
     camera: str
     t: float
@@ -35,6 +42,7 @@ class RenderResult:
     depth: np.ndarray | None = None
     instance: np.ndarray | None = None
     amodal: dict[int, np.ndarray] | None = None
+    normals: np.ndarray | None = None
 
 
 class BackendError(RuntimeError):

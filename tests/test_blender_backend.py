@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.blender, pytest.mark.filterwarnings("ignore:tostring:D
 def backend():
     from renderers.blender import create_backend
 
-    with create_backend(ALL_PASSES, samples=2) as b:
+    with create_backend(ALL_PASSES | {Pass.NORMALS}, samples=2) as b:
         yield b
 
 
@@ -61,7 +61,7 @@ def test_srgb_encoding_matches_the_standard_view_transform() -> None:
 
 def test_backend_protocol_and_result_types(backend) -> None:
     assert isinstance(backend, RendererBackend)
-    assert backend.name == "blender" and backend.capabilities == ALL_PASSES
+    assert backend.name == "blender" and backend.capabilities == ALL_PASSES | {Pass.NORMALS}
     result = backend.render(make_scene([box(3, (0.6, 0.6, 0.6), at(0, 0, 3))]), 0.0)
     assert result.camera == "cam" and result.t == 0.0
     assert result.rgb.dtype == np.uint8 and result.rgb.shape == (HEIGHT, WIDTH, 3)
@@ -288,3 +288,51 @@ def test_area_light_and_sky_change_the_rgb_but_not_the_labels(backend) -> None:
     assert with_area.rgb[objects].astype(int).mean() > base.rgb[objects].astype(int).mean() + 5
     background = ~ndimage.binary_dilation(objects, structure=np.ones((3, 3), bool))
     assert np.abs(with_sky.rgb[background].astype(int) - base.rgb[background].astype(int)).mean() > 10
+
+
+def test_normals_of_a_box_facing_the_camera_point_back_at_it_and_background_is_zero(backend) -> None:
+    result = backend.render(make_scene([box(1, (1.0, 1.0, 1.0), at(0.1, -0.1, 3.0))]), 0.0)
+    normals = result.normals
+    assert normals.dtype == np.float32 and normals.shape == (HEIGHT, WIDTH, 3)
+    # the pass is averaged over the pixel filter: pixels along the edge blend in the background
+    front = ndimage.binary_erosion(result.instance == 1, iterations=2)
+    assert front.sum() > 500
+    np.testing.assert_allclose(normals[front], np.broadcast_to([0.0, 0.0, -1.0], (front.sum(), 3)), atol=1e-3)
+    assert (normals[result.depth == 0.0] == 0.0).all() and (result.depth == 0.0).sum() > 1000
+    np.testing.assert_allclose(np.linalg.norm(normals[result.depth > 0.0], axis=-1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("camera_rotation", [np.eye(3), rotation_x(0.2) @ rotation_z(-0.4)])
+def test_normals_of_a_tilted_plane_are_its_analytic_normal_in_the_camera_frame(backend, camera_rotation) -> None:
+    # The camera's OpenCV frame is rotated in the world in the second case: n_cam = R^T n_world.
+    rotation = rotation_z(0.3) @ rotation_x(0.5)
+    centre = camera_rotation @ np.array([0.0, 0.0, 4.0])
+    camera = Camera("cam", WIDTH, HEIGHT, K, at(0.0, 0.0, 0.0, camera_rotation))
+    scene = make_scene([box(1, (30.0, 30.0, 0.01), at(*centre, rotation))], cameras=[camera])
+    normals = backend.render(scene, 0.0).normals
+    expected = camera_rotation.T @ rotation[:, 2]
+    expected = -expected if expected[2] > 0 else expected  # the visible face looks back at the camera
+    np.testing.assert_allclose(normals.reshape(-1, 3), np.broadcast_to(expected, (HEIGHT * WIDTH, 3)), atol=1e-3)
+
+
+def test_a_blender_run_writes_normals_files(tmp_path) -> None:
+    from formats.native import NativeDataset
+    from generator.config import compose_config
+    from generator.run import run_generation
+
+    overrides = ["renderer=blender", "renderer.samples=1", "camera.width=64", "camera.height=48", "num_scenes=1"]
+    cfg = compose_config([*overrides, "output.progress=false", f"output_dir={tmp_path / 'ds'}"])
+    run_generation(cfg)
+    dataset = NativeDataset(tmp_path / "ds")
+    assert "normals" in dataset.meta["passes"]
+    records = dataset.frames()
+    assert records
+    for rec in records:
+        cameras = [name[: -len(".rgb.png")] for name in rec["files"] if name.endswith(".rgb.png")]
+        assert cameras and all(f"{cam}.normals.npy" in rec["files"] for cam in cameras)
+        for cam in cameras:
+            normals = dataset.normals(rec["scene_id"], rec["frame"], cam)
+            depth = dataset.depth(rec["scene_id"], rec["frame"], cam)
+            assert normals.dtype == np.float32 and normals.shape == (48, 64, 3)
+            assert (normals[depth == 0.0] == 0.0).all()
+            np.testing.assert_allclose(np.linalg.norm(normals[depth > 0.0], axis=-1), 1.0, atol=1e-4)

@@ -12,6 +12,8 @@ Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes
 - instance: the object index pass (each entity's ``pass_index`` is its instance id; context entities 0).
   Cycles takes ID and depth passes from each pixel's first sample, at the pixel centre, so they are
   unfiltered and agree with pyrender's pixel-centre rasterization.
+- normals: Cycles' Normal pass (world space, averaged over samples and the pixel filter) rotated into the
+  OpenCV camera frame and renormalised, float32 (H, W, 3), (0, 0, 0) where no surface.
 - amodal: each labelled object that may be in view rendered alone (1 sample, no bounces, same camera);
   costs one small Cycles render per such object.
 """
@@ -87,7 +89,7 @@ class BlenderBackend:
     """
 
     name = "blender"
-    capabilities = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+    capabilities = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL, Pass.NORMALS})
 
     def __init__(self, passes: frozenset[Pass], *, recycle_after: int = 0, **settings: Any) -> None:
         passes = frozenset(passes)
@@ -119,7 +121,8 @@ class BlenderBackend:
         Returns:
             A RenderResult whose requested passes are filled: rgb (H, W, 3) uint8, depth (H, W) float32
             planar metres (0 = no surface), instance (H, W) uint16 (0 = no labelled object), amodal
-            {instance id: bool (H, W)} for labelled objects covering at least one pixel.
+            {instance id: bool (H, W)} for labelled objects covering at least one pixel, normals (H, W, 3)
+            float32 unit normals in the OpenCV camera frame ((0, 0, 0) = no surface).
         """
         cam = select_camera(scene, camera)
         passes = sorted(p.value for p in self.passes)
@@ -129,6 +132,7 @@ class BlenderBackend:
         result.depth = reply.get(Pass.DEPTH.value)
         result.instance = reply.get(Pass.INSTANCE.value)
         result.amodal = reply.get(Pass.AMODAL.value)
+        result.normals = reply.get(Pass.NORMALS.value)
         return result
 
     def bare_render(self, scene: Scene, t: float, camera: str | None = None) -> dict[str, float]:

@@ -162,6 +162,7 @@ def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
     layer.use_pass_combined = True
     layer.use_pass_z = True
     layer.use_pass_object_index = True
+    layer.use_pass_normal = True  # world-space normals; the worker rotates them into the camera frame
     image = render.image_settings
     image.media_type = "MULTI_LAYER_IMAGE"  # Blender 5.0: set before file_format
     image.file_format = "OPEN_EXR_MULTILAYER"
@@ -231,6 +232,7 @@ def _mesh(entity: Entity) -> Any:
     mesh.loops.foreach_set("vertex_index", faces.ravel())
     mesh.polygons.add(len(faces))
     mesh.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    mesh.polygons.foreach_set("use_smooth", np.zeros(len(faces), dtype=bool))  # new faces default to smooth
     mesh.update()
     mesh.validate()
     return mesh

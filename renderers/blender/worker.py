@@ -14,7 +14,9 @@ the "spawn" context and talks to it over a Pipe. Requests (tuples) and replies:
 Any exception is replied as ``("error", traceback text)``; the worker keeps serving.
 
 Conventions (``renderers.base.Pass``): Cycles' Z pass is planar depth along the optical axis (checked
-by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles takes its ID and
+by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles' Normal pass is in
+world space and averaged over samples; it is rotated into the OpenCV camera frame, renormalised and set to
+(0, 0, 0) where the Z pass sees no surface. Cycles takes its ID and
 depth passes from each pixel's first sample, which lies at the pixel centre whatever the pixel filter
 (the half-pixel and tilted-plane tests check it), so one render gives exact labels and an anti-aliased
 rgb at once.
@@ -67,6 +69,18 @@ def shift_from_principal_point(cx: float, cy: float, width: int, height: int) ->
     principal point down, to larger v).
     """
     return ((width - 1) / 2.0 - cx) / width, (cy - (height - 1) / 2.0) / width
+
+
+def camera_normals(world_normals: np.ndarray, world_from_camera: np.ndarray, surface: np.ndarray) -> np.ndarray:
+    """Cycles' world-space Normal pass (H, W, 3) -> float32 unit normals in the OpenCV frame of the camera
+    whose pose is ``world_from_camera`` (4x4, OpenCV axes): ``n_cam = R^T n_world``, renormalised (the
+    pass is averaged over samples and the pixel filter), (0, 0, 0) where ``surface`` (H, W) is False."""
+    rotation = np.asarray(world_from_camera, dtype=np.float64)[:3, :3]
+    normals = np.asarray(world_normals, dtype=np.float64) @ rotation  # row vectors: (R^T n)^T = n^T R
+    length = np.linalg.norm(normals, axis=-1, keepdims=True)
+    valid = surface[..., None] & (length > 1e-12)
+    normals = np.where(valid, normals / np.where(valid, length, 1.0), 0.0)
+    return normals.astype(np.float32)
 
 
 def linear_to_srgb_bytes(linear: np.ndarray) -> np.ndarray:
@@ -139,7 +153,7 @@ class _Worker:
         path = os.path.join(self.tmpdir, "frame.exr")
         bscene.render.filepath = path
         render_s = 0.0
-        if passes & {"rgb", "depth", "instance"}:
+        if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
             render_s += time.perf_counter() - t0
@@ -151,6 +165,12 @@ class _Worker:
                 out["depth"] = np.where(z < _NO_SURFACE_Z, z, 0.0).astype(np.float32)
             if "instance" in passes:
                 out["instance"] = np.rint(channels["ViewLayer.Object Index.X"]).astype(np.uint16)
+            if "normals" in passes:
+                cam = self.source.rig.camera(camera)
+                world_from_camera = self.source.rig.world_from_sensor(cam, t)
+                normal = np.stack([channels[f"ViewLayer.Normal.{axis}"] for axis in "XYZ"], axis=-1)
+                surface = channels["ViewLayer.Depth.Z"] < _NO_SURFACE_Z
+                out["normals"] = camera_normals(normal, world_from_camera, surface)
         if "amodal" in passes:
             t0 = time.perf_counter()
             out["amodal"], amodal_render_s = self._amodal(bscene, t, camera, path)
