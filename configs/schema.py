@@ -106,7 +106,10 @@ class RendererConfig:
 
     name: str = "pyrender"  # pyrender | blender | fake (fake: numpy stand-in for tests, boxes only)
     # The fields below are read by the blender backend only (renderers.blender.BlenderSettings).
-    engine: str = "CYCLES"  # blender render engine (CYCLES)
+    # blender rgb engine: CYCLES | BLENDER_WORKBENCH | BLENDER_EEVEE (EEVEE is slow headless: shader
+    # compilation on llvmpipe). Not Cycles, or motion_blur on: a second 1-sample Cycles render per frame
+    # gives the labels (exact, unblurred).
+    engine: str = "CYCLES"
     device: str = "CPU"  # blender Cycles device: CPU | GPU
     samples: int = 16  # blender Cycles samples per pixel
     adaptive_threshold: float = 0.0  # blender Cycles noise threshold; 0 = off (every pixel gets `samples`)
@@ -115,6 +118,8 @@ class RendererConfig:
     max_bounces: int = 4  # blender light path bounces
     seed: int | None = None  # blender Cycles seed for every frame; null = drawn per (scene, frame) from the root seed
     threads: int = 0  # blender render threads; 0 = all cores
+    motion_blur: bool = False  # blender motion blur on rgb (Cycles, EEVEE); labels stay unblurred
+    shutter: float = 0.5  # blender motion blur shutter, in frames (0, 1], centred on the frame time
     recycle_after: int = 0  # blender: restart the worker process after this many scenes; 0 = never
 
 

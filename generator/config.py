@@ -91,6 +91,11 @@ def validate_config(cfg: DictConfig) -> None:
         cfg.renderer.name in RENDERERS,
         f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})",
     )
+    from renderers.blender.backend import ENGINES  # no bpy: the worker alone imports it
+
+    engine = cfg.renderer.engine
+    _require(engine in ENGINES, f"renderer.engine: unknown engine {engine!r} ({', '.join(ENGINES)})")
+    _require(0 < cfg.renderer.shutter <= 1, f"renderer.shutter must be in (0, 1] frames, got {cfg.renderer.shutter}")
     cam = cfg.camera
     _require(cam.width > 0 and cam.height > 0, f"camera.width/height must be > 0, got {cam.width}x{cam.height}")
     _require(0 < cam.fov_deg < 180, f"camera.fov_deg must be in (0, 180), got {cam.fov_deg}")

@@ -79,7 +79,7 @@ def create_backend(name: str, passes: frozenset[Pass], renderer_cfg: Any = None)
         from renderers.blender import create_backend as create_blender
 
         fields = ("engine", "device", "samples", "adaptive_threshold", "denoise", "filter_width_px")
-        fields += ("max_bounces", "seed", "threads")
+        fields += ("max_bounces", "seed", "threads", "motion_blur", "shutter")
         settings = {} if renderer_cfg is None else {f: renderer_cfg[f] for f in fields if f in renderer_cfg}
         recycle_after = 0 if renderer_cfg is None else int(renderer_cfg.get("recycle_after", 0))
         return create_blender(passes, recycle_after=recycle_after, **settings)

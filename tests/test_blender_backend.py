@@ -336,3 +336,53 @@ def test_a_blender_run_writes_normals_files(tmp_path) -> None:
             assert normals.dtype == np.float32 and normals.shape == (48, 64, 3)
             assert (normals[depth == 0.0] == 0.0).all()
             np.testing.assert_allclose(np.linalg.norm(normals[depth > 0.0], axis=-1), 1.0, atol=1e-4)
+
+
+SMALL_K = np.array([[60.0, 0.0, 47.5], [0.0, 60.0, 35.5], [0.0, 0.0, 1.0]])
+
+
+def small_scene(entities: list) -> object:
+    return make_scene(entities, K=SMALL_K, cameras=[Camera("cam", 96, 72, SMALL_K, np.eye(4))])
+
+
+def test_workbench_rgb_with_labels_identical_to_a_cycles_render() -> None:
+    from renderers.blender import create_backend
+
+    scene = small_scene([box(1, (0.8, 0.8, 0.8), at(0.2, 0, 4, rotation_z(0.4))), box(2, (3, 3, 0.2), at(0, 0, 6))])
+    passes = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.NORMALS})
+    with create_backend(passes, samples=2) as b:
+        cycles = b.render(scene, 0.0)
+    with create_backend(passes, samples=2, engine="BLENDER_WORKBENCH") as b:
+        workbench = b.render(scene, 0.0)
+    assert np.abs(workbench.rgb.astype(int) - cycles.rgb.astype(int)).mean() > 2.0
+    assert set(np.unique(workbench.instance)) == {0, 1, 2}
+    np.testing.assert_array_equal(workbench.instance, cycles.instance)
+    np.testing.assert_array_equal(workbench.depth, cycles.depth)
+    surface = cycles.depth > 0
+    assert (np.einsum("hwc,hwc->hw", workbench.normals, cycles.normals)[surface] > 0.99).all()
+
+
+def test_motion_blur_smears_rgb_along_the_motion_and_leaves_labels_sharp() -> None:
+    from renderers.blender import create_backend
+
+    # 10 m/s along x at 4 m: a 1-frame shutter at 10 fps spans 1 m, 15 px; the box is 9 px wide
+    moving = Trajectory(times=[-1.0, 1.0], poses=[at(-10, 0, 4), at(10, 0, 4)])
+    scene = small_scene([box(1, (0.6, 0.6, 0.6), moving)])
+    passes = frozenset({Pass.RGB, Pass.INSTANCE, Pass.DEPTH})
+    with create_backend(passes, samples=3) as b:
+        sharp = b.render(scene, 0.0)
+    with create_backend(passes, samples=3, motion_blur=True, shutter=1.0) as b:
+        blurred = b.render(scene, 0.0)
+    np.testing.assert_array_equal(blurred.instance, sharp.instance)
+    np.testing.assert_array_equal(blurred.depth, sharp.depth)
+
+    def touched(rgb: np.ndarray) -> np.ndarray:
+        return np.abs(rgb.astype(int) - [0, 188, 255]).max(axis=-1) > 3
+
+    covered = sharp.instance == 1
+    rows = covered.any(axis=1)
+    assert covered.sum() > 50
+    assert touched(blurred.rgb).sum() > 1.5 * touched(sharp.rgb).sum()
+    # the smear runs along x: wider in columns, not taller in rows
+    assert touched(blurred.rgb).any(axis=0).sum() >= touched(sharp.rgb).any(axis=0).sum() + 8
+    assert touched(blurred.rgb)[~rows].sum() <= touched(sharp.rgb)[~rows].sum() + 2 * 96

@@ -5,7 +5,10 @@ so the parent never imports it, Blender's global state never leaks into the pare
 be recycled after N scenes to keep memory bounded. The worker builds one Blender scene per Scene (the
 Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes (``renderers.base.Pass``):
 
-- rgb: Cycles' combined pass, scene-linear, encoded with the sRGB curve (the "Standard" view transform).
+- rgb: the combined pass of ``BlenderSettings.engine`` (Cycles by default; Workbench, EEVEE),
+  optionally motion blurred; with another engine or motion blur the labels below come from a second,
+  1-sample Cycles render of the same pose (:class:`BlenderSettings`). Cycles' combined pass is
+  scene-linear, encoded with the sRGB curve (the "Standard" view transform).
   Its sampling seed is drawn per frame from the scene (:func:`cycles_seed`): the same scene and frame
   give the same bytes.
 - depth: Cycles' Z pass (planar z along the optical axis), 0.0 where no surface.
@@ -32,7 +35,7 @@ from renderers.base import BackendError, Pass, RenderResult, check_passes, selec
 from scenes import Scene
 from scenes.serialization import scene_to_dict
 
-ENGINES = ("CYCLES",)
+ENGINES = ("CYCLES", "BLENDER_WORKBENCH", "BLENDER_EEVEE")  # Blender 5.0 render.engine identifiers
 DEVICES = ("CPU", "GPU")
 # The key of the Cycles seed among a scene's random streams: a CRC-32, far from generator.seeding's small
 # stream numbers, so it never collides with a stream added there.
@@ -63,6 +66,10 @@ class BlenderSettings:
     max_bounces: light path bounces. seed: Cycles' sampling seed for every frame; None = drawn per frame
     from the scene (:func:`cycles_seed`), the default.
     threads: render threads, 0 = all cores.
+    engine: the rgb engine, one of ENGINES. motion_blur: motion blur on the rgb pass (Cycles, EEVEE; Workbench
+    has none), over ``shutter`` frames centred on the frame time. With an engine other than Cycles, or with
+    motion blur, each frame is rendered twice: the rgb ("beauty") pass with these settings, then the labels
+    with Cycles at 1 sample, no motion blur and no denoising (so labels stay exact and unblurred).
     """
 
     engine: str = "CYCLES"
@@ -74,6 +81,8 @@ class BlenderSettings:
     max_bounces: int = 4
     seed: int | None = None
     threads: int = 0
+    motion_blur: bool = False
+    shutter: float = 0.5
 
 
 class BlenderBackend:
@@ -102,6 +111,8 @@ class BlenderBackend:
             raise BackendError(f"blender backend: unknown engine {self.settings.engine!r}; known: {', '.join(ENGINES)}")
         if self.settings.device not in DEVICES:
             raise BackendError(f"blender backend: unknown device {self.settings.device!r}; known: {', '.join(DEVICES)}")
+        if not 0.0 < self.settings.shutter <= 1.0:
+            raise BackendError(f"blender backend: shutter must be in (0, 1] frames, got {self.settings.shutter}")
         if self.settings.samples < 1:
             raise BackendError(f"blender backend: samples must be >= 1, got {self.settings.samples}")
         self.passes = passes

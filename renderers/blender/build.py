@@ -75,6 +75,34 @@ def pose_scene(scene: Scene, objects: list[tuple[Entity, Any]], cameras: dict[st
     bpy.context.scene.camera = obj
 
 
+MOTION_FRAME = 1  # the Blender frame every synthsense frame is rendered at (keys sit around it)
+
+
+def key_motion(
+    scene: Scene, objects: list[tuple[Entity, Any]], cameras: dict[str, Any], camera: str, t: float, shutter: float
+) -> None:
+    """Give Blender the motion around ``t`` for motion blur: every moving entity and ``camera`` gets keys
+    (location, quaternion rotation, scale) at frames MOTION_FRAME - shutter/2, MOTION_FRAME and
+    MOTION_FRAME + shutter/2 holding its poses at t - shutter/2/fps, t and t + shutter/2/fps, and the scene
+    goes to MOTION_FRAME. Cycles and EEVEE sample the motion at exactly those subframes (centred shutter,
+    3 motion steps), so Blender's own fps and key interpolation play no part. Keys are replaced per frame."""
+    half = shutter / 2.0
+    steps = ((-half, t - half / scene.fps), (0.0, t), (half, t + half / scene.fps))
+    cam = scene.rig.camera(camera)
+    movers = [
+        (obj, entity.trajectory.pose_at) for entity, obj in objects if len(entity.trajectory.times) > 1
+    ]  # fmt: skip
+    movers.append((cameras[camera], lambda s: opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, s))))
+    for obj, pose_at in movers:
+        obj.animation_data_clear()
+        obj.rotation_mode = "QUATERNION"
+        for offset, time in steps:
+            obj.matrix_world = _matrix(pose_at(time))
+            for path in ("location", "rotation_quaternion", "scale"):
+                obj.keyframe_insert(path, frame=MOTION_FRAME + offset)
+    bpy.context.scene.frame_set(MOTION_FRAME)
+
+
 def amodal_candidates(
     scene: Scene, objects: list[tuple[Entity, Any]], camera: str, t: float
 ) -> list[tuple[Entity, Any]]:
@@ -138,7 +166,11 @@ def _matrix(pose: np.ndarray) -> Any:
 
 def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
     render = bscene.render
-    render.engine = settings["engine"]
+    render.engine = settings["engine"]  # the rgb engine; the worker switches to Cycles for a label pass
+    render.use_motion_blur = bool(settings.get("motion_blur", False))  # rgb only (worker.beauty_settings)
+    render.motion_blur_shutter = float(settings.get("shutter", 0.5))  # frames, centred on the frame
+    bscene.eevee.taa_render_samples = int(settings["samples"])
+    bscene.display.shading.color_type = "MATERIAL"  # Workbench: each material's diffuse_color
     render.resolution_percentage = 100
     render.use_persistent_data = True  # keep Cycles' scene (BVH, shaders) between frames
     render.film_transparent = False
@@ -192,6 +224,7 @@ def _world(bscene: Any, scene: Scene) -> None:
     links.new(mix.outputs["Result"], background.inputs["Color"])
     output = nodes.new("ShaderNodeOutputWorld")
     links.new(background.outputs["Background"], output.inputs["Surface"])
+    world.color = scene.environment.background  # Workbench's background
     bscene.world = world
 
 
@@ -253,6 +286,7 @@ def _material(material: Material) -> Any:
     bsdf.inputs["Base Color"].default_value = (*material.base_color, 1.0)
     bsdf.inputs["Roughness"].default_value = material.roughness
     bsdf.inputs["Metallic"].default_value = material.metallic
+    mat.diffuse_color = (*material.base_color, 1.0)  # what Workbench shows
     texture = material.texture
     if texture.kind == "none":
         return mat

@@ -13,6 +13,11 @@ the "spawn" context and talks to it over a Pipe. Requests (tuples) and replies:
 
 Any exception is replied as ``("error", traceback text)``; the worker keeps serving.
 
+Engines and motion blur: with an rgb engine other than Cycles, or with motion blur, a frame is two
+renders: the rgb ("beauty") pass (:func:`beauty_settings`), then depth, ids, normals and amodal masks from
+Cycles at 1 sample without motion blur or denoising (:func:`label_settings`). Motion blur reads the
+motion from keys set around the frame (``build.key_motion``).
+
 Conventions (``renderers.base.Pass``): Cycles' Z pass is planar depth along the optical axis (checked
 by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles' Normal pass is in
 world space and averaged over samples; it is rotated into the OpenCV camera frame, renormalised and set to
@@ -137,11 +142,16 @@ class _Worker:
         from renderers.blender.build import pose_scene
 
         pose_scene(self.source, self.objects, self.cameras, camera, t)
+        if settings.get("motion_blur"):
+            from renderers.blender.build import key_motion
+
+            key_motion(self.source, self.objects, self.cameras, camera, t, float(settings["shutter"]))
         bscene = bpy.context.scene
         cam = self.source.rig.camera(camera)
         bscene.render.resolution_x, bscene.render.resolution_y = cam.width, cam.height
         bscene.cycles.samples = int(settings["samples"])
         bscene.cycles.seed = int(settings["seed"]) % 2**31  # the parent sends this frame's seed
+        beauty_settings(bscene, settings)
         return bscene
 
     def _render(self, t: float, camera: str, passes: frozenset[str], settings: dict) -> dict[str, Any]:
@@ -153,6 +163,15 @@ class _Worker:
         path = os.path.join(self.tmpdir, "frame.exr")
         bscene.render.filepath = path
         render_s = 0.0
+        label_passes = passes & {"depth", "instance", "normals"}
+        if two_pass(settings) and "rgb" in passes:  # beauty: the chosen engine, motion blur
+            t0 = time.perf_counter()
+            bpy.ops.render.render(write_still=True)
+            render_s += time.perf_counter() - t0
+            out["rgb"] = linear_to_srgb_bytes(_read_exr(path)["ViewLayer.Combined"][..., :3])
+            passes = passes - {"rgb"}
+        if two_pass(settings) and (label_passes or "amodal" in passes):
+            label_settings(bscene)
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
@@ -228,6 +247,34 @@ class _Worker:
         t0 = time.perf_counter()
         bpy.ops.render.render()
         return {"timings": {"render_s": time.perf_counter() - t0}}
+
+
+def two_pass(settings: dict) -> bool:
+    """Whether a frame needs a separate label render: an rgb engine other than Cycles, or motion blur."""
+    return settings["engine"] != "CYCLES" or bool(settings.get("motion_blur"))
+
+
+def beauty_settings(bscene: Any, settings: dict) -> None:
+    """Set the rgb ("beauty") render: the chosen engine, samples, denoiser and motion blur."""
+    bscene.render.engine = settings["engine"]
+    bscene.render.use_motion_blur = bool(settings.get("motion_blur"))
+    bscene.render.motion_blur_shutter = float(settings.get("shutter", 0.5))
+    bscene.eevee.taa_render_samples = int(settings["samples"])
+    cycles = bscene.cycles
+    cycles.samples = int(settings["samples"])
+    cycles.use_denoising = bool(settings["denoise"])
+    cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
+
+
+def label_settings(bscene: Any) -> None:
+    """Set the label render: Cycles at 1 sample, no motion blur, no denoising (ids and depth come from
+    each pixel's first sample whatever the sample count, so they equal a single Cycles render's)."""
+    bscene.render.engine = "CYCLES"
+    bscene.render.use_motion_blur = False
+    cycles = bscene.cycles
+    cycles.samples = 1
+    cycles.use_denoising = False
+    cycles.use_adaptive_sampling = False
 
 
 def disjoint_batches(regions: list[tuple[int, int, int, int]]) -> list[list[int]]:
