@@ -271,6 +271,8 @@ class RunConfig:
     seed: int = 0  # root seed: every random choice derives from it by key
     num_scenes: int = 8  # scenes to generate
     first_scene: int = 0  # index of the first scene (scene i is the same in any run)
+    num_shards: int = 1  # split the scenes over this many independent runs (processes, machines)
+    shard_index: int = 0  # which shard this run renders: scenes i with i % num_shards == shard_index
     output_dir: str = "datasets/${scene.kind}"  # dataset folder (relative to the working directory)
     scene: Any = MISSING
     renderer: RendererConfig = field(default_factory=RendererConfig)

@@ -72,7 +72,7 @@ class NativeWriter:
                     f"(config_hash {old.get('config_hash')} != {meta['config_hash']}); choose another output_dir"
                 )
             atomic.remove_stray_temporaries(self.root)
-        elif self.root.exists() and any(self.root.iterdir()):
+        elif self.root.exists() and any(not _written_by_a_shard(p.name) for p in self.root.iterdir()):
             raise DatasetError(
                 f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir"
             )
@@ -135,6 +135,11 @@ class NativeWriter:
         }
         atomic.append_line(self.root / MANIFEST_FILE, json.dumps(record))
         return record
+
+
+def _written_by_a_shard(name: str) -> bool:
+    """Names another shard of the same run may have created before its dataset.json is in place."""
+    return name in ("scenes", MANIFEST_FILE) or name.startswith(f".{DATASET_FILE}.")
 
 
 def read_manifest(root: str | Path) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ from scenes.taxonomy import CATEGORIES
 RENDERERS = ("pyrender", "blender", "fake")
 # Keys that say how much or where to generate, not what: a dataset may be extended or resumed with
 # other values of these, so they are left out of the config hash.
-RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "output_dir", "output")
+RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "num_shards", "shard_index", "output_dir", "output")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -86,6 +86,11 @@ def validate_config(cfg: DictConfig) -> None:
     _require(cfg.seed >= 0, f"seed must be >= 0, got {cfg.seed}")
     _require(cfg.num_scenes >= 1, f"num_scenes must be >= 1, got {cfg.num_scenes}")
     _require(cfg.first_scene >= 0, f"first_scene must be >= 0, got {cfg.first_scene}")
+    _require(cfg.num_shards >= 1, f"num_shards must be >= 1, got {cfg.num_shards}")
+    _require(
+        0 <= cfg.shard_index < cfg.num_shards,
+        f"shard_index must be in [0, num_shards), got {cfg.shard_index} with num_shards={cfg.num_shards}",
+    )
     _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
     _require(
         cfg.renderer.name in RENDERERS,

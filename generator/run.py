@@ -149,6 +149,14 @@ def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) 
     }
 
 
+def shard_indices(cfg: DictConfig) -> list[int]:
+    """The scene indices this run renders: of first_scene .. first_scene + num_scenes - 1, those with
+    index % num_shards == shard_index. A scene's shard depends only on its index, so any split of a run
+    into shards renders every scene exactly once."""
+    scenes = range(cfg.first_scene, cfg.first_scene + cfg.num_scenes)
+    return [i for i in scenes if i % cfg.num_shards == cfg.shard_index]
+
+
 def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> RunSummary:
     """Generate ``cfg.num_scenes`` scenes from ``cfg.first_scene`` into ``cfg.output_dir``.
 
@@ -165,7 +173,8 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     from formats.preview import write_preview, write_sequence_previews
 
     user_assets = load_user_assets(cfg)
-    first_scene = sample_scene(cfg, cfg.first_scene, user_assets)
+    indices = shard_indices(cfg)
+    first_scene = sample_scene(cfg, indices[0] if indices else cfg.first_scene, user_assets)
     own_backend = backend is None
     backend = backend or create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
@@ -177,15 +186,15 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
         )  # refuses, writing nothing, another config's folder
         frames = cfg.scene.sequence.num_frames
         flow = wants_flow(cfg)
-        with tqdm(total=cfg.num_scenes * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
-            for index in range(cfg.first_scene, cfg.first_scene + cfg.num_scenes):
+        with tqdm(total=len(indices) * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
+            for index in indices:
                 todo = [f for f in range(frames) if (scene_id_for(index), f) not in done]
                 summary.scenes += 1
                 summary.frames_skipped += frames - len(todo)
                 bar.update(frames - len(todo))
                 if not todo:
                     continue
-                scene = first_scene if index == cfg.first_scene else sample_scene(cfg, index, user_assets)
+                scene = first_scene if index == first_scene.index else sample_scene(cfg, index, user_assets)
                 rendered.append(scene.scene_id)
                 writer.write_scene(scene)
                 for frame in todo:
@@ -194,6 +203,9 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     finally:
         if own_backend:
             backend.close()
+    if cfg.num_shards > 1:
+        # other shards may still be writing: exports and previews are for `synthsense export` afterwards
+        return summary
     for name in cfg.output.export:
         summary.exports[name] = get_exporter(name)(cfg.output_dir)
     if cfg.output.preview and cfg.output.preview_frames > 0:
