@@ -191,10 +191,14 @@ class NativeDataset:
         return load_scene(self.root / "scenes" / scene_id / "scene.json")
 
     def rgb(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
-        return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "rgb.png"))
+        return iio.imread(
+            self.root / sensor_file(scene_id, frame, sensor, "rgb.png"), extension=".png", plugin="pillow"
+        )
 
     def instance(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
-        return iio.imread(self.root / sensor_file(scene_id, frame, sensor, "instance.png")).astype(np.uint16)
+        return iio.imread(
+            self.root / sensor_file(scene_id, frame, sensor, "instance.png"), extension=".png", plugin="pillow"
+        ).astype(np.uint16)
 
     def points(self, scene_id: str, frame: int, sensor: str) -> np.ndarray:
         """A LiDAR sweep: structured array ``scenes.POINT_DTYPE``."""

@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="generate a dataset from the Hydra config (key=value overrides)")
     gen.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. scene=tabletop num_scenes=20 seed=7")
+    val = sub.add_parser("validate", help="check a native dataset: manifest, files, label consistency")
+    val.add_argument("dataset", help="native dataset folder")
     exp = sub.add_parser("export", help="export a native dataset to another format")
+
     exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply")
     exp.add_argument("dataset", help="native dataset folder")
     return parser
@@ -68,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args.overrides)
+        if args.command == "validate":
+            from formats.validate import validate_command
+
+            return validate_command(args.dataset)
         return _export(args.format, args.dataset)
     except _user_errors() as exc:
         print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)
