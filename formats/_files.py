@@ -38,7 +38,7 @@ def place_image(dataset_root: Path, rel: str, dst: Path) -> None:
 def _link_atomically(src: Path, dst: Path) -> None:
     # The temporary name matches atomic.TMP_GLOB, so stray-temporary cleanup also catches a leftover one.
     while True:
-        tmp = dst.parent / f".{dst.name}.{secrets.token_hex(6)}.tmp"
+        tmp = dst.parent / f".{dst.name}.{atomic.OWNER}.{secrets.token_hex(6)}.tmp"
         try:
             os.link(src, tmp)
             break

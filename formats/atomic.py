@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (creating parent folders)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{OWNER}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600 files; datasets are shared like any other file
         with os.fdopen(fd, "wb") as fh:
@@ -41,13 +42,39 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
 
 TMP_GLOB = ".*.tmp"  # names of write_bytes' temporary files
+# Temporary names carry their writer (host and process id), so a shard cleaning up after a crash never
+# deletes a file another live writer is about to rename into place.
+OWNER = f"{socket.gethostname().replace('.', '_')}-{os.getpid()}"
+
+
+def _is_stray(tmp: Path) -> bool:
+    """A temporary left by a writer of this host that is no longer running; temporaries of other hosts
+    (shards on a shared file system) are left alone, as are names this module did not make."""
+    host = socket.gethostname().replace(".", "_")
+    for part in tmp.name.split("."):
+        owner_host, _, pid = part.rpartition("-")
+        if owner_host == host and pid.isdigit():
+            return not _alive(int(pid))
+    return False
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def remove_stray_temporaries(root: str | Path) -> int:
-    """Delete temporary files an interrupted run left under ``root``; returns how many."""
+    """Delete temporary files that interrupted writers left under ``root``; returns how many."""
     count = 0
     for tmp in Path(root).rglob(TMP_GLOB):
-        if tmp.is_file():
+        if tmp.is_file() and _is_stray(tmp):
             tmp.unlink()
             count += 1
     return count

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
+import subprocess
 
 import pytest
 
@@ -32,8 +35,16 @@ def test_interrupted_sequence_resumes_to_the_same_bytes(tmp_path):
     keep = [ln for ln in lines if not (json.loads(ln)["scene_id"] == "000001" and json.loads(ln)["frame"] > 4)]
     manifest.write_text("\n".join(keep) + "\n" + lines[-1][:20])  # plus a torn last line
     (cut / "scenes/000001/000007/labels.json").unlink()
-    (cut / "scenes/000001/000007/.front.rgb.png.abc.tmp").write_bytes(b"partial")
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a writer process that has ended: its temporary file is stray
+    host = socket.gethostname().replace(".", "_")
+    (cut / f"scenes/000001/000007/.front.rgb.png.{host}-{dead.pid}.abc.tmp").write_bytes(b"partial")
+    # a live writer's temporary (this process) must survive the cleanup
+    live = cut / f"scenes/000001/000003/.front.rgb.png.{host}-{os.getpid()}.xyz.tmp"
+    live.write_bytes(b"in flight")
     assert main(["generate", *args, f"output_dir={cut}"]) == 0
+    assert live.exists()
+    live.unlink()
     assert _digests(cut) == _digests(full)
     assert not list(cut.rglob("*.tmp"))
 
