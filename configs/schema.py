@@ -274,6 +274,12 @@ class RunConfig:
     num_shards: int = 1  # split the scenes over this many independent runs (processes, machines)
     shard_index: int = 0  # which shard this run renders: scenes i with i % num_shards == shard_index
     output_dir: str = "datasets/${scene.kind}"  # dataset folder (relative to the working directory)
+    # How the scenes are executed; none of these changes the data (left out of the config hash).
+    workers: int = 1  # worker processes; 1 renders in this process unless a timeout or recycling is set
+    retries: int = 2  # a failing scene is tried 1 + retries times, then recorded in failures.jsonl
+    scene_timeout_s: float = 0.0  # a scene running longer is killed and retried (worker processes); 0 = no limit
+    recycle_scenes: int = 0  # replace a worker process after this many scenes (bounds leaks); 0 = never
+    preload_assets: bool = True  # read every catalog mesh at start (false: on first use, per worker)
     scene: Any = MISSING
     renderer: RendererConfig = field(default_factory=RendererConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)

@@ -106,8 +106,15 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
 
 def append_line(path: str | Path, line: str) -> None:
     """Append one line with a single write followed by fsync, so a reader never sees half a line
-    unless the machine itself dies mid-write (the reader skips a torn last line)."""
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(line.rstrip("\n") + "\n")
+    unless the machine itself dies mid-write (the reader skips a torn last line). After such a torn
+    line the new one starts on a line of its own, so it is never glued to the fragment and lost."""
+    with open(path, "a+b") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        torn = False
+        if end > 0:
+            fh.seek(end - 1)
+            torn = fh.read(1) != b"\n"
+        data = (b"\n" if torn else b"") + line.rstrip("\n").encode("utf-8") + b"\n"
+        fh.write(data)  # append mode: the write goes to the end whatever the read position
         fh.flush()
         os.fsync(fh.fileno())

@@ -79,7 +79,7 @@ class NativeWriter:
         content = json.loads(json.dumps(content))  # compare as JSON values (tuples become lists)
         if not existing.exists() or json.loads(existing.read_text(encoding="utf-8")) != content:
             atomic.write_json(existing, content)  # only when new or changed (e.g. num_scenes grew)
-        return {(r["scene_id"], r["frame"]) for r in read_manifest(self.root)}
+        return complete_frames(self.root)
 
     def write_scene(self, scene: Scene) -> None:
         atomic.write_text(self.root / "scenes" / scene.scene_id / "scene.json", scene_to_json(scene) + "\n")
@@ -130,6 +130,8 @@ class NativeWriter:
             "t": labels["t"],
             "labels": labels_rel,
             "files": files,
+            # sizes let a resume check, with one stat per file, that the frame's files are the ones written
+            "bytes": {rel: (self.root / rel).stat().st_size for rel in [labels_rel, *files.values()]},
             "num_objects": len({o["instance_id"] for o in objects}),
             "num_visible": len({o["instance_id"] for o in objects if o.get("visible")}),  # in some camera
         }
@@ -155,6 +157,46 @@ def read_manifest(root: str | Path) -> list[dict[str, Any]]:
             continue  # a line cut short by a crash: that frame is simply not complete
         records[(rec["scene_id"], rec["frame"])] = rec
     return sorted(records.values(), key=lambda r: (r["scene_id"], r["frame"]))
+
+
+def frame_is_complete(root: str | Path, record: dict[str, Any]) -> bool:
+    """Whether every file of a manifest record exists with the size it was written with (records
+    written before sizes were recorded: exists)."""
+    root = Path(root)
+    sizes: dict[str, int] = dict(record.get("bytes", {}))
+    for rel in [record.get("labels", f"{frame_dir(record['scene_id'], record['frame'])}/labels.json")]:
+        sizes.setdefault(rel, -1)
+    for rel in record["files"].values():
+        sizes.setdefault(rel, -1)
+    for rel, size in sizes.items():
+        try:
+            actual = (root / rel).stat().st_size
+        except OSError:
+            return False
+        if size >= 0 and actual != size:
+            return False
+    return True
+
+
+def complete_frames(root: str | Path) -> set[tuple[str, int]]:
+    """(scene_id, frame) of the manifest's frames whose files are all in place with their written sizes:
+    the frames a resumed run skips (a frame with a missing or truncated file is redone)."""
+    return {(r["scene_id"], r["frame"]) for r in read_manifest(root) if frame_is_complete(root, r)}
+
+
+def compact_manifest(root: str | Path) -> bool:
+    """Rewrite manifest.jsonl sorted by (scene_id, frame), one line per frame, without torn lines, so it
+    is the same file whatever order workers or shards finished frames in. Only safe when no other
+    process appends to it (the caller's run is the only one, or the dataset is complete). Returns
+    whether the file changed."""
+    path = Path(root) / MANIFEST_FILE
+    if not path.exists():
+        return False
+    text = "".join(json.dumps(r) + "\n" for r in read_manifest(root))
+    if text == path.read_text(encoding="utf-8"):
+        return False
+    atomic.write_text(path, text)
+    return True
 
 
 class NativeDataset:

@@ -40,7 +40,18 @@ from scenes.taxonomy import CATEGORIES
 RENDERERS = ("pyrender", "blender", "fake")
 # Keys that say how much or where to generate, not what: a dataset may be extended or resumed with
 # other values of these, so they are left out of the config hash.
-RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "num_shards", "shard_index", "output_dir", "output")
+# How the scenes are executed (processes, retries): never part of the data, so left out of the config
+# hash and of dataset.json, which are then the same whatever the worker or shard layout.
+EXECUTION_KEYS = (
+    "num_shards",
+    "shard_index",
+    "workers",
+    "retries",
+    "scene_timeout_s",
+    "recycle_scenes",
+    "preload_assets",
+)
+RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "output_dir", "output", *EXECUTION_KEYS)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -92,6 +103,10 @@ def validate_config(cfg: DictConfig) -> None:
         f"shard_index must be in [0, num_shards), got {cfg.shard_index} with num_shards={cfg.num_shards}",
     )
     _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
+    _require(cfg.workers >= 1, f"workers must be >= 1, got {cfg.workers}")
+    _require(cfg.retries >= 0, f"retries must be >= 0, got {cfg.retries}")
+    _require(cfg.scene_timeout_s >= 0, f"scene_timeout_s must be >= 0 (0 = no limit), got {cfg.scene_timeout_s}")
+    _require(cfg.recycle_scenes >= 0, f"recycle_scenes must be >= 0 (0 = never), got {cfg.recycle_scenes}")
     _require(
         cfg.renderer.name in RENDERERS,
         f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})",

@@ -1,7 +1,9 @@
 """The run loop: validated config -> scenes -> renders -> labels -> native dataset (+ exports, preview).
 
-Resumable: frames listed in the manifest are skipped, so rerunning the same command after an
-interruption finishes the job; scene i is identical whatever the run it is generated in.
+Resumable: frames listed in the manifest (with their files in place, at their written sizes) are
+skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes the job; scene i
+is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
+recorded in failures.jsonl while the run goes on (``generator.execution``, ``generator.pool``).
 """
 
 from __future__ import annotations
@@ -9,23 +11,21 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
-import zlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from assets.catalog import UserAsset, load_catalog
-from generator.config import config_hash
+from formats.failures import SceneFailure
+from generator.config import EXECUTION_KEYS, config_hash
 from generator.errors import ConfigError
+from generator.execution import SceneTask, Scheduler, WorkerStats
 from generator.sampling import sample_scene, scene_id_for
-from generator.seeding import rng_for
-from labels import annotate
-from labels.flow import geometric_flow
-from labels.ranges import annotate_lidar, annotate_radar
+from generator.scene_job import SceneContext, wants_flow
 from renderers.base import Pass, RendererBackend
 from scenes import SensorRig
 from scenes.taxonomy import category_table
@@ -53,6 +53,10 @@ class RunSummary:
     seconds: float = 0.0
     exports: dict[str, Path] = field(default_factory=dict)
     preview: Path | None = None
+    failures: list[SceneFailure] = field(default_factory=list)
+    retried: int = 0  # attempts that failed and were tried again
+    workers: list[WorkerStats] = field(default_factory=list)
+    stats_file: Path | None = None
 
     @property
     def frames_per_second(self) -> float:
@@ -63,12 +67,18 @@ class RunSummary:
             f"scenes: {self.scenes}  frames written: {self.frames_written}"
             f"  skipped (already done): {self.frames_skipped}",
             f"objects labelled: {self.objects}  visible: {self.visible_objects}",
-            f"time: {self.seconds:.1f} s  ({self.frames_per_second:.2f} frames/s)",
+            f"time: {self.seconds:.1f} s  ({self.frames_per_second:.2f} frames/s)"
+            f"  workers: {len(self.workers)} started  retried attempts: {self.retried}",
             f"dataset: {self.output_dir}",
         ]
+        if self.failures:
+            out.append(f"FAILED scenes: {len(self.failures)} (recorded in {self.output_dir / 'failures.jsonl'})")
+            out += [f"  scene {f.scene_id} after {f.attempts} attempts: {f.error}" for f in self.failures]
         out += [f"export {name}: {path}" for name, path in self.exports.items()]
         if self.preview is not None:
             out.append(f"preview: {self.preview}")
+        if self.stats_file is not None:
+            out.append(f"stats: {self.stats_file}")
         return out
 
 
@@ -95,8 +105,10 @@ def create_backend(name: str, passes: frozenset[Pass], renderer_cfg: Any = None)
 
 
 def load_user_assets(cfg: DictConfig) -> list[UserAsset]:
-    """Load the scene's user catalog; every mesh in it is read now, so a bad file fails before writing."""
-    return load_catalog(cfg.scene.catalog) if cfg.scene.catalog else []
+    """Load the scene's user catalog. With ``preload_assets`` every mesh in it is read now, so a bad file
+    fails before anything is written; without, each is read when a scene first draws it (large
+    catalogs start fast, and a bad mesh fails only the scenes that use it)."""
+    return load_catalog(cfg.scene.catalog, check_meshes=bool(cfg.preload_assets)) if cfg.scene.catalog else []
 
 
 def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
@@ -143,10 +155,25 @@ def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) 
         "sensors": rig_summary(rig),
         "passes": sorted(p.value for p in run_passes(cfg.renderer.name)),
         "renderer": cfg.renderer.name,
-        "config": OmegaConf.to_container(cfg, resolve=True),
+        "config": _data_config(cfg),
         "catalog": catalog,
         "versions": versions,
     }
+
+
+def _data_config(cfg: DictConfig) -> dict[str, Any]:
+    """The resolved config without the execution keys (workers, shards, retries, ...): dataset.json is
+    then the same file whatever processes made the dataset."""
+    data = OmegaConf.to_container(cfg, resolve=True)
+    for key in EXECUTION_KEYS:
+        data.pop(key, None)
+    return data
+
+
+def uses_worker_processes(cfg: DictConfig) -> bool:
+    """Scenes render in worker processes when there are several workers, or when a scene timeout or
+    worker recycling asks for a process that can be killed or replaced."""
+    return cfg.workers > 1 or cfg.scene_timeout_s > 0 or cfg.recycle_scenes > 0
 
 
 def shard_indices(cfg: DictConfig) -> list[int]:
@@ -160,111 +187,151 @@ def shard_indices(cfg: DictConfig) -> list[int]:
 def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> RunSummary:
     """Generate ``cfg.num_scenes`` scenes from ``cfg.first_scene`` into ``cfg.output_dir``.
 
-    Everything that can fail on bad input (the user catalog, the first scene's sampling, the renderer)
-    runs before the first file is written.
+    Everything that can fail on bad input (the user catalog, the first scene's sampling, the renderer,
+    in every worker) runs before the first file is written. After that, a scene that fails is retried
+    and then recorded in failures.jsonl (``summary.failures``); the run goes on.
 
     Args:
         cfg: a config from ``generator.config.compose_config`` (already validated).
-        backend: an open renderer to use (e.g. shared across runs in tests); by default one is created
-            from ``cfg.renderer`` and closed at the end.
+        backend: an open renderer to use in this process (e.g. shared across runs in tests); by default
+            one is created from ``cfg.renderer`` (or one per worker process) and closed at the end.
     """
-    from formats.exporters import get_exporter
-    from formats.native import NativeWriter
-    from formats.preview import write_preview, write_sequence_previews
+    from generator.pool import WorkerPool, WorkerStartupError
 
+    started = time.monotonic()  # the clock measures the run for its stats; it never reaches the data
     user_assets = load_user_assets(cfg)
     indices = shard_indices(cfg)
     first_scene = sample_scene(cfg, indices[0] if indices else cfg.first_scene, user_assets)
+    pool = None
     own_backend = backend is None
-    backend = backend or create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
+    if backend is None and uses_worker_processes(cfg):
+        pool = WorkerPool(
+            OmegaConf.to_container(cfg, resolve=True), cfg.workers, cfg.scene_timeout_s, cfg.recycle_scenes
+        )
+        try:
+            pool.start()
+        except WorkerStartupError as exc:
+            raise ConfigError(f"worker start-up failed: {exc}") from None
+    elif backend is None:
+        backend = create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
-    rendered: list[str] = []
     try:
-        writer = NativeWriter(cfg.output_dir)
-        done = writer.open(
-            dataset_meta(cfg, user_assets, first_scene.rig)
-        )  # refuses, writing nothing, another config's folder
-        frames = cfg.scene.sequence.num_frames
-        flow = wants_flow(cfg)
-        with tqdm(total=len(indices) * frames, desc="frames", unit="frame", disable=not cfg.output.progress) as bar:
-            for index in indices:
-                todo = [f for f in range(frames) if (scene_id_for(index), f) not in done]
-                summary.scenes += 1
-                summary.frames_skipped += frames - len(todo)
-                bar.update(frames - len(todo))
-                if not todo:
-                    continue
-                scene = first_scene if index == first_scene.index else sample_scene(cfg, index, user_assets)
-                rendered.append(scene.scene_id)
-                writer.write_scene(scene)
-                for frame in todo:
-                    _render_frame(scene, frame, backend, writer, summary, flow)
-                    bar.update(1)
+        scheduler = _open_dataset(cfg, user_assets, first_scene.rig, indices, summary)
+        with tqdm(
+            total=summary.frames_skipped + sum(len(scheduler.remaining[i]) for i in scheduler.remaining),
+            initial=summary.frames_skipped,
+            desc="frames",
+            unit="frame",
+            disable=not cfg.output.progress,
+        ) as bar:
+
+            def on_frame(index: int, frame: int, record: dict[str, Any]) -> None:
+                summary.frames_written += 1
+                summary.objects += record["num_objects"]
+                summary.visible_objects += record["num_visible"]
+                bar.update(1)
+                if scheduler.failures:
+                    bar.set_postfix(failed=len(scheduler.failures))
+
+            scheduler.on_frame = on_frame
+            if pool is not None:
+                pool.run(scheduler)
+                summary.workers = pool.stats()
+            else:
+                from generator.execution import run_in_process
+
+                ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg))
+                summary.workers = run_in_process(scheduler, ctx, first_scene)
     finally:
-        if own_backend:
+        if pool is not None:
+            pool.close()
+            summary.workers = pool.stats()
+        elif own_backend and backend is not None:
             backend.close()
+    summary.failures, summary.retried = scheduler.failures, scheduler.retried
+    summary.seconds = time.monotonic() - started
+    _finish(cfg, summary, rendered=[scene_id_for(i) for i in scheduler.attempts if scheduler.attempts[i]])
+    return summary
+
+
+def _writer(cfg: DictConfig):
+    from formats.native import NativeWriter
+
+    return NativeWriter(cfg.output_dir)
+
+
+def _open_dataset(
+    cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig, indices: list[int], summary: RunSummary
+) -> Scheduler:
+    """Create or reopen the dataset (refusing, writing nothing, another config's folder) and make the
+    scheduler of what is left to render."""
+    done = _writer(cfg).open(dataset_meta(cfg, user_assets, rig))
+    frames = cfg.scene.sequence.num_frames
+    tasks = []
+    for index in indices:
+        todo = [f for f in range(frames) if (scene_id_for(index), f) not in done]
+        summary.scenes += 1
+        summary.frames_skipped += frames - len(todo)
+        if todo:
+            tasks.append(SceneTask(index, todo))
+    return Scheduler(tasks, cfg.output_dir, int(cfg.seed), int(cfg.retries), on_frame=lambda *_: None)
+
+
+def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str]) -> None:
+    """Tidy the dataset's shared files when no other writer can be active, write the run's stats, and
+    (unsharded runs) the exports and previews."""
+    from formats.exporters import get_exporter
+    from formats.failures import compact_failures
+    from formats.native import compact_manifest, complete_frames
+    from formats.preview import write_preview, write_sequence_previews
+
+    root = Path(cfg.output_dir)
+    complete = complete_frames(root)
+    frames = cfg.scene.sequence.num_frames
+    extent = range(cfg.first_scene, cfg.first_scene + cfg.num_scenes)
+    whole = all((scene_id_for(i), f) in complete for i in extent for f in range(frames))
+    if cfg.num_shards == 1 or whole:  # alone in the dataset, or every shard is done with it
+        compact_manifest(root)
+        complete_scenes = {s for s, _ in complete} - {s for s, f in _missing(complete, extent, frames)}
+        compact_failures(root, complete_scenes)
+    summary.stats_file = write_run_stats(cfg, summary)
     if cfg.num_shards > 1:
         # other shards may still be writing: exports and previews are for `synthsense export` afterwards
-        return summary
+        return
     for name in cfg.output.export:
         summary.exports[name] = get_exporter(name)(cfg.output_dir)
     if cfg.output.preview and cfg.output.preview_frames > 0:
         summary.preview = write_preview(cfg.output_dir, cfg.output.preview_frames)
-    if cfg.output.preview and cfg.scene.sequence.num_frames > 1:
+    if cfg.output.preview and frames > 1:
         write_sequence_previews(cfg.output_dir, rendered)  # sequences this run (re)wrote frames of
-    return summary
 
 
-def wants_flow(cfg: DictConfig) -> bool:
-    """Whether frames get an optical-flow file: ``output.flow``, or by default only sequences."""
-    return cfg.output.flow if cfg.output.flow is not None else cfg.scene.sequence.num_frames > 1
+def _missing(complete: set[tuple[str, int]], extent: range, frames: int) -> list[tuple[str, int]]:
+    return [(scene_id_for(i), f) for i in extent for f in range(frames) if (scene_id_for(i), f) not in complete]
 
 
-def _render_frame(scene, frame: int, backend: RendererBackend, writer, summary: RunSummary, flow: bool) -> None:
-    t = scene.frame_time(frame)
-    results = [backend.render(scene, t, camera.name) for camera in scene.rig.cameras]
-    labels = None
-    arrays: dict[str, np.ndarray] = {}
-    for camera, result in zip(scene.rig.cameras, results, strict=True):
-        one = annotate(scene, frame, camera, result.instance, result.amodal or {})
-        if labels is None:
-            labels = one
-        else:
-            for key in ("sensors", "objects", "categories_present"):
-                labels[key].update(one[key])
-        if flow:
-            t_next = scene.frame_time(frame + 1)
-            arrays[f"{camera.name}.flow.npy"] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
-    if scene.rig.lidars or scene.rig.radars:
-        _range_sensors(scene, frame, t, labels, arrays)
-    record = writer.write_frame(scene, frame, results, labels, arrays)
-    summary.frames_written += 1
-    summary.objects += record["num_objects"]
-    summary.visible_objects += record["num_visible"]
+def write_run_stats(cfg: DictConfig, summary: RunSummary) -> Path:
+    """run_stats.json (unsharded runs) or run_stats/shard-K-of-N.json: frames, seconds, frames per second,
+    failures and per-worker figures (start-up, busy time, memory after each scene)."""
+    from formats.atomic import write_json
 
-
-def sensor_key(name: str) -> int:
-    """A stable integer key of a sensor name (CRC-32): noise streams follow the sensor, not its position
-    in the rig's lists, so adding a sensor leaves the others' noise unchanged."""
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, np.ndarray]) -> None:
-    """LiDAR sweeps starting at t and radar frames at t, their labels merged into ``labels``. Noise and
-    dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
-    from renderers.raycast import cast_lidar, detect_radar  # Embree lives under renderers/raycast only
-
-    root_seed = int(scene.seeds["root_seed"])
-    for lidar in scene.rig.lidars:
-        # a skewed sweep is centred on the frame time, so straight ahead fires at t, when the cameras
-        # expose (KITTI triggers its cameras that way); an unskewed one sees the world frozen at t
-        start = t - lidar.sweep_duration / 2 if lidar.motion_skew else t
-        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(lidar.name))
-        points = cast_lidar(scene, lidar, start, rng=rng)
-        labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, start, points)
-        arrays[f"{lidar.name}.points.npy"] = points
-    for radar in scene.rig.radars:
-        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(radar.name))
-        detections = detect_radar(scene, radar, t, rng=rng)
-        labels["sensors"][radar.name], labels["objects"][radar.name] = annotate_radar(scene, radar, t, detections)
-        arrays[f"{radar.name}.detections.npy"] = detections
+    root = Path(cfg.output_dir)
+    if cfg.num_shards == 1:
+        path = root / "run_stats.json"
+    else:
+        path = root / "run_stats" / f"shard-{cfg.shard_index:04d}-of-{cfg.num_shards:04d}.json"
+    write_json(
+        path,
+        {
+            "scenes": summary.scenes,
+            "frames_written": summary.frames_written,
+            "frames_skipped": summary.frames_skipped,
+            "seconds": round(summary.seconds, 3),
+            "frames_per_second": round(summary.frames_per_second, 3),
+            "failed_scenes": [f.scene_id for f in summary.failures],
+            "retried_attempts": summary.retried,
+            "workers": [w.as_json() for w in summary.workers],
+            "execution": {k: cfg[k] for k in EXECUTION_KEYS},
+        },
+    )
+    return path

@@ -12,11 +12,19 @@ Rules:
 - rgb is the material base colour * 255 on the background colour * 255; amodal is each rectangle.
 
 Context entities (instance id 0) are ignored.
+
+Fault injection (tests of the run loop's fault isolation only): ``SYNTHSENSE_FAKE_FAULTS`` holds
+comma-separated ``SCENE_INDEX:MODE`` items; rendering that scene then raises (``raise``), kills its
+process with SIGSEGV (``segfault``) or sleeps for an hour (``hang``). A mode ending in ``_once`` fails
+only the first attempt, remembered by a marker file in ``SYNTHSENSE_FAKE_FAULT_DIR``, across processes.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import signal
+import time
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -69,6 +77,44 @@ def fake_rectangles(scene: Scene, camera: Camera, t: float) -> list[FakeRectangl
     return rectangles
 
 
+FAULTS_ENV = "SYNTHSENSE_FAKE_FAULTS"
+FAULT_DIR_ENV = "SYNTHSENSE_FAKE_FAULT_DIR"
+FAULT_MODES = ("raise", "segfault", "hang")
+
+
+class InjectedFault(RuntimeError):
+    """The failure ``SYNTHSENSE_FAKE_FAULTS`` asked for."""
+
+
+def _injected_fault(scene_index: int) -> str | None:
+    """The fault mode to inject now for ``scene_index``, if ``SYNTHSENSE_FAKE_FAULTS`` asks for one."""
+    for item in filter(None, os.environ.get(FAULTS_ENV, "").split(",")):
+        index, _, mode = item.partition(":")
+        if int(index) != scene_index:
+            continue
+        base, once = mode.removesuffix("_once"), mode.endswith("_once")
+        if base not in FAULT_MODES:
+            raise ValueError(f"{FAULTS_ENV}: unknown fault mode {mode!r} ({', '.join(FAULT_MODES)}, +_once)")
+        if once:
+            marker = os.path.join(os.environ[FAULT_DIR_ENV], f"fault-{scene_index}")
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))  # first attempt creates it and fails
+            except FileExistsError:
+                return None
+        return base
+    return None
+
+
+def _inject(scene_index: int) -> None:
+    mode = _injected_fault(scene_index)
+    if mode == "raise":
+        raise InjectedFault(f"injected fault in scene {scene_index}")
+    if mode == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if mode == "hang":
+        time.sleep(3600)
+
+
 class FakeBackend:
     """The fake renderer: same protocol and capabilities as the real backends, numpy only.
 
@@ -86,6 +132,8 @@ class FakeBackend:
 
     def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
         """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds."""
+        if os.environ.get(FAULTS_ENV):
+            _inject(scene.index)
         cam = select_camera(scene, camera)
         shape = (cam.height, cam.width)
         rgb = np.empty((*shape, 3), dtype=np.uint8)
