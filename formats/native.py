@@ -141,7 +141,8 @@ class NativeWriter:
 
 def _written_by_a_shard(name: str) -> bool:
     """Names another shard of the same run may have created before its dataset.json is in place."""
-    return name in ("scenes", MANIFEST_FILE) or name.startswith(f".{DATASET_FILE}.")
+    shared = ("scenes", MANIFEST_FILE, "failures.jsonl", "run_stats")
+    return name in shared or name.startswith((f".{DATASET_FILE}.", f".{MANIFEST_FILE}.", ".failures.jsonl."))
 
 
 def read_manifest(root: str | Path) -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@
 - manifest against files: every file a manifest line names exists and loads;
 - file integrity: images decode with the calibrated size, arrays have their documented dtype and shape;
 - label consistency: the ids in each instance map are exactly the visible objects of its labels, with
-  their pixel counts; boxes lie inside the image.
+  their pixel counts; boxes lie inside the image;
+- completeness: a frame whose files do not have their recorded sizes, and every scene failures.jsonl
+  lists that is still incomplete.
 
 Each problem is one line naming the file; the result is the list of problems (empty = valid).
 """
@@ -15,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from formats.native import DatasetError, NativeDataset, frame_dir, read_manifest
+from formats.failures import read_failures
+from formats.native import DatasetError, NativeDataset, frame_dir, frame_is_complete, read_manifest
 from scenes import DETECTION_DTYPE, POINT_DTYPE
 
 
@@ -23,7 +26,8 @@ def validate_dataset(root: str | Path) -> list[str]:
     """Problems found in the dataset at ``root`` (one line each)."""
     dataset = NativeDataset(root)
     problems: list[str] = []
-    for rec in read_manifest(dataset.root):
+    records = read_manifest(dataset.root)
+    for rec in records:
         where = f"{rec['scene_id']}/{rec['frame']:06d}"
         for rel in [
             rec.get("labels", f"{frame_dir(rec['scene_id'], rec['frame'])}/labels.json"),
@@ -31,6 +35,8 @@ def validate_dataset(root: str | Path) -> list[str]:
         ]:
             if not (dataset.root / rel).is_file():
                 problems.append(f"{where}: missing file {rel}")
+            elif rel in rec.get("bytes", {}) and (dataset.root / rel).stat().st_size != rec["bytes"][rel]:
+                problems.append(f"{where}: {rel} is not the size it was written with (truncated or replaced)")
         try:
             labels = dataset.labels(rec["scene_id"], rec["frame"])
         except (OSError, json.JSONDecodeError) as exc:
@@ -41,6 +47,11 @@ def validate_dataset(root: str | Path) -> list[str]:
                 problems += _check_sensor(dataset, rec, sensor, calib, labels["objects"][sensor])
             except (OSError, ValueError, KeyError) as exc:
                 problems.append(f"{where}/{sensor}: unreadable ({type(exc).__name__}: {exc})")
+    frames_per_scene = dataset.meta.get("config", {}).get("scene", {}).get("sequence", {}).get("num_frames", 1)
+    for failure in read_failures(dataset.root):
+        scene_records = [r for r in records if r["scene_id"] == failure["scene_id"]]
+        if len(scene_records) < frames_per_scene or not all(frame_is_complete(dataset.root, r) for r in scene_records):
+            problems.append(f"{failure['scene_id']}: failed in a run (failures.jsonl): {failure['error']}")
     return problems
 
 

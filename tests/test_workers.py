@@ -138,3 +138,62 @@ def test_pyrender_two_workers_equal_one(tmp_path):
     generate(one, *run)
     generate(two, *run, "workers=2")
     assert digests(two) == digests(one)  # RGB PNGs included: pyrender on llvmpipe is deterministic
+
+
+def _catalog(folder: Path, broken_bytes: bytes | None) -> Path:
+    """A tabletop catalog adding two mugs; 'broken' gets ``broken_bytes`` (or a valid mesh)."""
+    import trimesh
+
+    good = trimesh.creation.box(extents=(0.08, 0.08, 0.1))
+    good.export(folder / "good.obj")
+    if broken_bytes is None:
+        good.export(folder / "broken.obj")
+    else:
+        (folder / "broken.obj").write_bytes(broken_bytes)
+    catalog = folder / "catalog.yaml"
+    catalog.write_text(
+        "assets:\n"
+        "  - {name: good, file: good.obj, category: mug}\n"
+        "  - {name: broken, file: broken.obj, category: mug}\n"
+    )
+    return catalog
+
+
+def test_corrupt_asset_fails_only_the_scenes_that_draw_it(tmp_path):
+    from generator.config import compose_config
+    from generator.run import load_user_assets
+    from generator.sampling import sample_scene
+
+    # which scenes draw 'broken' (sampling is pure: it decides before reading the mesh)
+    valid = tmp_path / "valid"
+    valid.mkdir()
+    run = ["scene=tabletop", "renderer=fake", "num_scenes=6", "output.preview=false", "preload_assets=false"]
+    for seed in range(30):
+        cfg = compose_config([*run, f"seed={seed}", f"scene.catalog={_catalog(valid, None)}"])
+        users = load_user_assets(cfg)
+        draws = [any(e.asset.name == "broken" for e in sample_scene(cfg, i, users).entities) for i in range(6)]
+        if not draws[0] and 0 < sum(draws) < 5:
+            break
+    else:
+        pytest.fail("no seed in 0..29 draws the broken mug in some scenes but not in scene 0")
+    broken = tmp_path / "corrupt"
+    broken.mkdir()
+    catalog = _catalog(broken, b"v 0 0 0\nf 1 2 9\n\x00\xff garbage")
+    root = tmp_path / "ds"
+    result = cli(root, *run, f"seed={seed}", f"scene.catalog={catalog}", "workers=2", "retries=1")
+    assert result.returncode == 1, result.stderr
+    failed = {f["scene_index"]: f for f in read_failures(root)}
+    assert sorted(failed) == [i for i in range(6) if draws[i]]
+    assert all("broken.obj" in f["error"] and f["attempts"] == 2 for f in failed.values())
+    assert {r["scene_id"] for r in read_manifest(root)} == {f"{i:06d}" for i in range(6) if not draws[i]}
+    assert f"FAILED scenes: {len(failed)}" in result.stdout
+
+
+def test_validate_reports_open_failures(tmp_path, capsys):
+    from formats.validate import validate_command
+
+    root = tmp_path / "ds"
+    assert cli(root, *FAKE, "retries=0", faults="2:raise").returncode == 1
+    assert validate_command(str(root)) == 1
+    out = capsys.readouterr().out
+    assert "000002: failed in a run (failures.jsonl): InjectedFault" in out
