@@ -36,10 +36,18 @@ class WorkerStartupError(RuntimeError):
     """A worker could not start (bad catalog, renderer unavailable): the message is the worker's."""
 
 
-def _llvmpipe_threads(workers: int) -> str:
-    """Mesa llvmpipe's rasteriser threads per worker: the cores shared out, so N workers don't each
-    start one thread per core (oversubscription slows every worker down)."""
-    return str(max(1, (os.cpu_count() or 1) // workers))
+def worker_environment(workers: int) -> dict[str, str]:
+    """Thread limits for worker processes, unless the user set them: Mesa llvmpipe's rasteriser threads
+    are the cores shared out between the workers, and OpenBLAS/OpenMP get one thread each. Measured on 2
+    cores: numpy's OpenBLAS threads spin a second core at 60% for no speed-up, which a second worker
+    would rather use."""
+    wanted = {
+        "LP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    return {k: v for k, v in wanted.items() if k not in os.environ}
 
 
 def _die_with_parent() -> None:
@@ -56,10 +64,9 @@ def _die_with_parent() -> None:
         os._exit(1)  # the main process died before prctl took effect
 
 
-def worker_main(conn: Connection, cfg_container: dict[str, Any], llvmpipe_threads: str, recycle: int) -> None:
+def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int) -> None:
     """A worker process: open the renderer, then render the scenes the main process sends."""
     _die_with_parent()
-    os.environ.setdefault("LP_NUM_THREADS", llvmpipe_threads)
     try:
         from omegaconf import OmegaConf
 
@@ -168,11 +175,19 @@ class WorkerPool:
         parent, child = self.context.Pipe()
         process = self.context.Process(
             target=worker_main,
-            args=(child, self.cfg_container, _llvmpipe_threads(self.size), self.recycle),
+            args=(child, self.cfg_container, self.recycle),
             name=f"synthsense-worker-{self._next_id}",
             daemon=True,  # never outlive the main process
         )
-        process.start()
+        # A spawned child inherits the environment at start; the thread limits must be in place before
+        # it imports numpy (while unpickling its target), so they are set around start(), not inside.
+        limits = worker_environment(self.size)
+        os.environ.update(limits)
+        try:
+            process.start()
+        finally:
+            for key in limits:
+                del os.environ[key]
         child.close()  # the worker's end; kept open here it would hide the worker's exit (no EOF)
         stats = WorkerStats(worker=self._next_id, pid=process.pid or 0)
         self.workers.append(_Worker(process, parent, stats, started=time.monotonic()))
