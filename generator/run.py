@@ -250,7 +250,9 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
             backend.close()
     summary.failures, summary.retried = scheduler.failures, scheduler.retried
     summary.seconds = time.monotonic() - started
-    _finish(cfg, summary, rendered=[scene_id_for(i) for i in scheduler.attempts if scheduler.attempts[i]])
+    failed = {f.scene_index for f in scheduler.failures}
+    rendered = [scene_id_for(i) for i, tries in scheduler.attempts.items() if tries and i not in failed]
+    _finish(cfg, summary, rendered)
     return summary
 
 
@@ -292,8 +294,8 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str]) -> None:
     whole = all((scene_id_for(i), f) in complete for i in extent for f in range(frames))
     if cfg.num_shards == 1 or whole:  # alone in the dataset, or every shard is done with it
         compact_manifest(root)
-        complete_scenes = {s for s, _ in complete} - {s for s, f in _missing(complete, extent, frames)}
-        compact_failures(root, complete_scenes)
+        scenes = {s for s, _ in complete}
+        compact_failures(root, {s for s in scenes if all((s, f) in complete for f in range(frames))})
     summary.stats_file = write_run_stats(cfg, summary)
     if cfg.num_shards > 1:
         # other shards may still be writing: exports and previews are for `synthsense export` afterwards
@@ -304,10 +306,6 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str]) -> None:
         summary.preview = write_preview(cfg.output_dir, cfg.output.preview_frames)
     if cfg.output.preview and frames > 1:
         write_sequence_previews(cfg.output_dir, rendered)  # sequences this run (re)wrote frames of
-
-
-def _missing(complete: set[tuple[str, int]], extent: range, frames: int) -> list[tuple[str, int]]:
-    return [(scene_id_for(i), f) for i in extent for f in range(frames) if (scene_id_for(i), f) not in complete]
 
 
 def write_run_stats(cfg: DictConfig, summary: RunSummary) -> Path:
