@@ -131,6 +131,10 @@ class WorkerPool:
         self.size = workers
         self.timeout = scene_timeout_s
         self.recycle = recycle_scenes
+        if multiprocessing.get_start_method(allow_none=True) not in (None, "fork", "spawn", "forkserver"):
+            # Inside a joblib (loky) job the global start method is "loky", which a spawned child would
+            # try to restore and fail on; the children of this process need only the standard spawn.
+            multiprocessing.set_start_method("spawn", force=True)
         self.context = multiprocessing.get_context("spawn")  # no inherited GL/EGL state or threads
         self.workers: list[_Worker] = []
         self.finished: list[WorkerStats] = []

@@ -80,8 +80,10 @@ def test_joblib_shards_equal_one_run(fake_reference, tmp_path):
     assert_same_dataset(root, fake_reference)
 
 
-def test_local_preset_is_found_in_the_configs_package(fake_reference, tmp_path):
-    root = sharded_multirun(tmp_path, FAKE, "hydra/launcher=local", "hydra.launcher.n_jobs=2")
+def test_local_preset_with_worker_processes_in_each_job(fake_reference, tmp_path):
+    # our joblib preset, found in the configs package; each loky job runs its shard on 2 worker processes
+    # (spawned from a process whose start method is loky's own)
+    root = sharded_multirun(tmp_path, [*FAKE, "workers=2"], "hydra/launcher=local", "hydra.launcher.n_jobs=2")
     assert_same_dataset(root, fake_reference)
 
 
