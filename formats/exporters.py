@@ -16,6 +16,7 @@ from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
 from formats.native import DatasetError
 from formats.ply import export_ply
+from formats.yolo import export_yolo, export_yolo_seg
 
 Exporter = Callable[[str | Path], Path]
 
@@ -41,6 +42,8 @@ EXPORTERS: dict[str, Exporter] = {
         ("kitti_tracking", export_kitti_tracking),
         ("kitti", export_kitti),
         ("ply", export_ply),
+        ("yolo", export_yolo),
+        ("yolo_seg", export_yolo_seg),
     )
 }
 

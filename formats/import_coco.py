@@ -1,0 +1,171 @@
+"""COCO importer: one annotations JSON (COCO detection / COCO-video style) and its image folder.
+
+Boxes are COCO's [x, y, w, h] in pixels (continuous coordinates, as ours). Segmentations may be polygons
+(a list of flat [x1, y1, ...] lists), uncompressed RLE (counts a list) or compressed RLE (counts a str);
+all become compressed RLE. Kept per annotation: iscrowd, track_id (else instance_id), visibility,
+truncation, occlusion; other non-standard keys go to ``extra``. Per image: group ``video:<video_id>``
+when the image has a video_id, else ``image:<id>``; meta = the image dict minus id/file_name/width/height.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from formats import _masks
+from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.untrusted import AnnotationError, box, finite, load_json, one_line, positive_int, resolve_inside
+
+_STANDARD_ANN_KEYS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd"}
+_OPTIONAL = ("track_id", "instance_id", "visibility", "truncation", "occlusion")
+
+
+def import_coco(root: Path, *, annotations: str = "annotations.json", images: str = ".") -> SourceDataset:
+    """Read a COCO dataset under ``root``.
+
+    Args:
+        annotations: the JSON file, relative to ``root``.
+        images: the folder ``file_name`` is relative to, relative to ``root``.
+    """
+    ann_path = resolve_inside(root, annotations, f"import coco of {root}: option annotations")
+    data = load_json(ann_path)
+    name = str(ann_path)
+    if not isinstance(data, dict):
+        raise AnnotationError(f"{name}: expected a JSON object with images, annotations, categories")
+    image_dir = "." if images in (".", "") else images
+    resolve_inside(root, image_dir, f"import coco of {root}: option images")  # checks the folder itself
+    categories = _categories(data.get("categories"), name)
+    records, missing = _images(root, data.get("images"), image_dir, name)
+    for i, ann in enumerate(_list(data.get("annotations", []), f"{name}: annotations")):
+        where = f"{name}: annotations[{i}]"
+        if not isinstance(ann, dict):
+            raise AnnotationError(f"{where}: expected an object")
+        image_id = ann.get("image_id")
+        if not isinstance(image_id, (int, str)) or isinstance(image_id, bool) or image_id not in records:
+            raise AnnotationError(f"{where}: image_id {one_line(repr(image_id))[:40]} names no image")
+        record = records[image_id]
+        if record is None:
+            continue  # its image file is missing: listed in missing_images
+        cat = ann.get("category_id")
+        if isinstance(cat, bool) or cat not in categories:
+            raise AnnotationError(f"{where}: category_id {one_line(repr(cat))[:40]} is not in categories")
+        record.objects.append(_object(ann, categories[cat], record.height, record.width, where))
+    return SourceDataset(
+        format="coco",
+        root=root,
+        categories=list(categories.values()),
+        images=[r for r in records.values() if r is not None],
+        missing_images=sorted(missing),
+    )
+
+
+def _list(value: Any, where: str) -> list:
+    if not isinstance(value, list):
+        raise AnnotationError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _categories(value: Any, name: str) -> dict[Any, str]:
+    categories: dict[Any, str] = {}
+    for i, cat in enumerate(_list(value, f"{name}: categories")):
+        where = f"{name}: categories[{i}]"
+        if not isinstance(cat, dict) or not isinstance(cat.get("name"), str):
+            raise AnnotationError(f"{where}: expected an object with an id and a name")
+        cid = cat.get("id")
+        if isinstance(cid, bool) or not isinstance(cid, int):
+            raise AnnotationError(f"{where}: id must be an integer, got {one_line(repr(cid))[:40]}")
+        if cid in categories:
+            raise AnnotationError(f"{where}: duplicate category id {cid}")
+        categories[cid] = cat["name"]
+    return categories
+
+
+def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any, ImageAnnotations | None], list[str]]:
+    """image id -> record (None when the file is missing), in the file's order; and the missing rel paths."""
+    records: dict[Any, ImageAnnotations | None] = {}
+    missing: list[str] = []
+    for i, im in enumerate(_list(value, f"{name}: images")):
+        where = f"{name}: images[{i}]"
+        if not isinstance(im, dict):
+            raise AnnotationError(f"{where}: expected an object")
+        image_id = im.get("id")
+        if isinstance(image_id, bool) or not isinstance(image_id, (int, str)):
+            raise AnnotationError(f"{where}: id must be an integer or a string, got {one_line(repr(image_id))[:40]}")
+        if image_id in records:
+            raise AnnotationError(f"{where}: duplicate image id {image_id!r}")
+        width = positive_int(im.get("width"), f"{where} width")
+        height = positive_int(im.get("height"), f"{where} height")
+        file_name = im.get("file_name")
+        resolve_inside(root, file_name, f"{where} file_name")  # the name's own checks, quoted as written
+        rel = posixpath.normpath(posixpath.join(image_dir, file_name))
+        path = resolve_inside(root, rel, f"{where} file_name")
+        if not path.is_file():
+            records[image_id] = None
+            missing.append(rel)
+            continue
+        video = im.get("video_id")
+        records[image_id] = ImageAnnotations(
+            path=path,
+            rel_path=rel,
+            width=width,
+            height=height,
+            objects=[],
+            original_id=str(image_id),
+            group=f"video:{video}" if video is not None else f"image:{image_id}",
+            meta={k: v for k, v in im.items() if k not in ("id", "file_name", "width", "height")},
+        )
+    return records, missing
+
+
+def _object(ann: dict[str, Any], category: str, height: int, width: int, where: str) -> ObjectAnnotation:
+    bbox = box(ann.get("bbox"), f"{where} bbox")
+    iscrowd = ann.get("iscrowd", 0)
+    if iscrowd not in (0, 1) or (not isinstance(iscrowd, (int, bool))):
+        raise AnnotationError(f"{where}: iscrowd must be 0 or 1, got {one_line(repr(iscrowd))[:40]}")
+    track = ann.get("track_id", ann.get("instance_id"))
+    if track is not None and (isinstance(track, bool) or not isinstance(track, int)):
+        raise AnnotationError(f"{where}: track_id must be an integer, got {one_line(repr(track))[:40]}")
+    occlusion = ann.get("occlusion")
+    if occlusion is not None and (isinstance(occlusion, bool) or not isinstance(occlusion, int)):
+        raise AnnotationError(f"{where}: occlusion must be an integer, got {one_line(repr(occlusion))[:40]}")
+    optional = {k: finite(ann[k], f"{where} {k}") for k in ("visibility", "truncation") if ann.get(k) is not None}
+    return ObjectAnnotation(
+        category=category,
+        bbox=bbox,
+        mask=segmentation(ann.get("segmentation"), height, width, f"{where} segmentation"),
+        visibility=optional.get("visibility"),
+        truncation=optional.get("truncation"),
+        occlusion=occlusion,
+        track_id=track,
+        iscrowd=bool(iscrowd),
+        extra={k: v for k, v in ann.items() if k not in _STANDARD_ANN_KEYS and k not in _OPTIONAL},
+    )
+
+
+def segmentation(seg: Any, height: int, width: int, where: str) -> dict[str, Any] | None:
+    """Compressed RLE of a COCO segmentation (None or [] -> None); the image is ``height`` x ``width``."""
+    if seg is None or seg == []:
+        return None
+    if isinstance(seg, list):
+        polygons = []
+        for k, poly in enumerate(seg):
+            if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
+                raise AnnotationError(f"{where}[{k}]: a polygon is a flat list of >= 3 x, y pairs")
+            polygons.append([finite(v, f"{where}[{k}]") for v in poly])
+        return _masks.rle_from_polygons(polygons, height, width)
+    if not isinstance(seg, dict) or "counts" not in seg or "size" not in seg:
+        raise AnnotationError(f"{where}: expected polygons or an RLE {{size, counts}}")
+    size = seg["size"]
+    if size != [height, width]:
+        raise AnnotationError(f"{where}: RLE size {one_line(repr(size))[:40]} is not the image's [{height}, {width}]")
+    counts = seg["counts"]
+    if isinstance(counts, list):
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
+            raise AnnotationError(f"{where}: uncompressed RLE counts must be integers >= 0")
+        if sum(counts) != height * width:
+            raise AnnotationError(f"{where}: uncompressed RLE counts sum to {sum(counts)}, not {height * width}")
+        return _masks.rle_from_counts(counts, height, width)
+    if not isinstance(counts, str) or not counts.isascii() or not counts.isprintable():
+        raise AnnotationError(f"{where}: compressed RLE counts must be an ASCII string")
+    return {"size": [height, width], "counts": counts}

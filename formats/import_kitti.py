@@ -1,0 +1,85 @@
+"""KITTI object importer (object devkit layout): ``image_2/<stem>.png`` and ``label_2/<stem>.txt``.
+
+Label rows have 15 fields (16 with a detection score):
+``type truncated occluded alpha left top right bottom height width length x y z rotation_y [score]``.
+DontCare rows are skipped. The inverse of ``formats.kitti_object``'s conventions:
+- category = the type as written (Car, Pedestrian, Misc, ...);
+- bbox: left/top/right/bottom are the 0-based indices of the box's first and last pixel column/row, so
+  [x, y, w, h] = [left, top, right - left + 1, bottom - top + 1] (our exporter writes right = x + w - 1);
+- truncation = truncated (float 0..1), occlusion = occluded (int 0..3);
+- extra: alpha (rad), dimensions [height, width, length] (m), location [x, y, z] (bottom centre, camera
+  frame, m), rotation_y (rad), and score when present.
+
+An image without a label file has no objects (KITTI's testing split); a label file without an image is
+listed in missing_images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.untrusted import image_size, parse_float, resolve_inside, row_error, text_rows
+
+IMAGE_DIR, LABEL_DIR = "image_2", "label_2"
+
+
+def import_kitti(root: Path) -> SourceDataset:
+    """Read a KITTI object dataset under ``root`` (the folder holding image_2/ and label_2/)."""
+    stems = {p.stem for p in _listing(root, IMAGE_DIR, ".png")} | {p.stem for p in _listing(root, LABEL_DIR, ".txt")}
+    images: list[ImageAnnotations] = []
+    missing: list[str] = []
+    categories: dict[str, None] = {}
+    for stem in sorted(stems):
+        rel = f"{IMAGE_DIR}/{stem}.png"
+        path = resolve_inside(root, rel, f"{root}: image")
+        if not path.is_file():
+            missing.append(rel)
+            continue
+        width, height = image_size(path)
+        label_path = resolve_inside(root, f"{LABEL_DIR}/{stem}.txt", f"{root}: label of {rel}")
+        objects = _objects(label_path) if label_path.is_file() else []
+        categories.update((o.category, None) for o in objects)
+        images.append(ImageAnnotations(path, rel, width, height, objects, original_id=stem, group=stem))
+    return SourceDataset(format="kitti", root=root, categories=list(categories), images=images, missing_images=missing)
+
+
+def _listing(root: Path, folder: str, suffix: str) -> list[Path]:
+    base = resolve_inside(root, folder, f"{root}: folder")
+    return [p for p in base.iterdir() if p.suffix == suffix] if base.is_dir() else []
+
+
+def _objects(label_path: Path) -> list[ObjectAnnotation]:
+    objects = []
+    for line, fields in text_rows(label_path):
+        if len(fields) not in (15, 16):
+            raise row_error(label_path, line, f"{len(fields)} fields; a KITTI object row has 15 (16 with a score)")
+        if fields[0] == "DontCare":
+            continue
+        names = ["truncated", "occluded", "alpha", "left", "top", "right", "bottom"]
+        names += ["height", "width", "length", "x", "y", "z", "rotation_y", "score"]
+        # zip stops at the row's end: "score" only when the row has 16 fields
+        v = {name: parse_float(f, label_path, line, name) for name, f in zip(names, fields[1:], strict=False)}
+        if v["occluded"] != int(v["occluded"]):
+            raise row_error(label_path, line, f"occluded {fields[2]} is not an integer")
+        w, h = v["right"] - v["left"] + 1, v["bottom"] - v["top"] + 1
+        if w < 0 or h < 0:
+            raise row_error(label_path, line, "right < left or bottom < top")
+        extra = {
+            "alpha": v["alpha"],
+            "dimensions": [v["height"], v["width"], v["length"]],
+            "location": [v["x"], v["y"], v["z"]],
+            "rotation_y": v["rotation_y"],
+        }
+        if "score" in v:
+            extra["score"] = v["score"]
+        objects.append(
+            ObjectAnnotation(
+                category=fields[0],
+                bbox=(v["left"], v["top"], w, h),
+                truncation=v["truncated"],
+                occlusion=int(v["occluded"]),
+                extra=extra,
+            )
+        )
+    return objects

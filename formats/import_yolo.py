@@ -1,0 +1,154 @@
+"""YOLO importer (ultralytics layout): a data.yaml naming classes and split folders of images, and a
+label .txt per image found by swapping the last ``images`` path component for ``labels``.
+
+Label rows, values normalized to [0, 1] by the image's width and height (1e-6 outside is tolerated and
+clipped):
+- detect:  ``cls cx cy w h``; bbox = the box in pixels (clipped to the image), no mask;
+- segment: ``cls x1 y1 x2 y2 ...`` (>= 3 points); bbox = the polygon's bounds, mask = the polygon
+  rasterized by pycocotools (pixel-edge convention, as ``record_writers.write_yolo`` writes it).
+
+Split folders are relative to ``root`` (the yaml's ``path`` key is ignored: a source stays inside its
+root); each image's group is its rel path and meta {"split": split}.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formats import _masks
+from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.untrusted import (
+    AnnotationError,
+    image_size,
+    load_yaml,
+    one_line,
+    parse_float,
+    resolve_inside,
+    row_error,
+    text_rows,
+)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+SPLITS = ("train", "val", "test")
+TOLERANCE = 1e-6
+
+
+def import_yolo(root: Path, *, data: str = "data.yaml") -> SourceDataset:
+    """Read a YOLO dataset under ``root``; ``data``: the yaml file, relative to ``root``."""
+    yaml_path = resolve_inside(root, data, f"import yolo of {root}: option data")
+    config = load_yaml(yaml_path)
+    if not isinstance(config, dict):
+        raise AnnotationError(f"{yaml_path}: expected a mapping with names and train/val/test")
+    names = _names(config.get("names"), yaml_path)
+    images: list[ImageAnnotations] = []
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        for folder in _folders(config.get(split), yaml_path, split):
+            base = resolve_inside(root, folder, f"{yaml_path}: {split}")
+            if not base.is_dir():
+                raise AnnotationError(f"{yaml_path}: {split} folder {folder!r} not found under {root}")
+            for rel in _image_files(root, folder):
+                if rel in seen:
+                    raise AnnotationError(f"{yaml_path}: image {rel!r} is in both {seen[rel]} and {split}")
+                seen[rel] = split
+                images.append(_image(root, rel, split, names))
+    return SourceDataset(format="yolo", root=root, categories=[names[k] for k in sorted(names)], images=images)
+
+
+def _names(value: Any, yaml_path: Path) -> dict[int, str]:
+    if isinstance(value, list):
+        value = dict(enumerate(value))
+    if not isinstance(value, dict) or not value:
+        raise AnnotationError(f"{yaml_path}: names must be a non-empty list or a mapping of class id to name")
+    names: dict[int, str] = {}
+    for key, name in value.items():
+        if isinstance(key, bool) or not isinstance(key, int) or key < 0 or not isinstance(name, (str, int, float)):
+            raise AnnotationError(f"{yaml_path}: names entry {one_line(repr(key))[:40]}: {one_line(repr(name))[:40]}")
+        names[key] = str(name)
+    return names
+
+
+def _folders(value: Any, yaml_path: Path, split: str) -> list[str]:
+    if value is None:
+        return []
+    folders = value if isinstance(value, list) else [value]
+    for folder in folders:
+        if not isinstance(folder, str):
+            raise AnnotationError(f"{yaml_path}: {split} must be a folder or a list of folders")
+        if folder.endswith(".txt"):
+            raise AnnotationError(f"{yaml_path}: {split} {folder!r}: image list files are not supported; name a folder")
+    return folders
+
+
+def _image_files(root: Path, folder: str) -> list[str]:
+    """Rel paths (POSIX, from ``root``) of the images under ``folder``, sorted; symlinked folders are not
+    entered (a link to outside the root would otherwise be walked)."""
+    found: list[str] = []
+    base = root / folder
+    for dirpath, dirs, files in os.walk(base, followlinks=False):
+        dirs.sort()
+        for name in files:
+            if name.lower().endswith(IMAGE_SUFFIXES):
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def label_rel(image_rel: str) -> str:
+    """The label file of an image: the last ``images`` component becomes ``labels``, the suffix .txt."""
+    parts = image_rel.split("/")
+    for k in range(len(parts) - 2, -1, -1):
+        if parts[k] == "images":
+            parts[k] = "labels"
+            break
+    stem, _, _ = parts[-1].rpartition(".")
+    parts[-1] = f"{stem}.txt"
+    return "/".join(parts)
+
+
+def _image(root: Path, rel: str, split: str, names: dict[int, str]) -> ImageAnnotations:
+    path = resolve_inside(root, rel, f"{root}: image")
+    width, height = image_size(path)
+    label_path = resolve_inside(root, label_rel(rel), f"{root}: label of {rel}")
+    objects = _objects(label_path, width, height, names) if label_path.is_file() else []
+    return ImageAnnotations(
+        path=path,
+        rel_path=rel,
+        width=width,
+        height=height,
+        objects=objects,
+        original_id=rel,
+        group=rel,
+        meta={"split": split},
+    )
+
+
+def _objects(label_path: Path, width: int, height: int, names: dict[int, str]) -> list[ObjectAnnotation]:
+    objects = []
+    for line, fields in text_rows(label_path):
+        n = len(fields)
+        if n != 5 and (n < 7 or n % 2 == 0):
+            raise row_error(label_path, line, f"{n} fields; expected 'cls cx cy w h' or 'cls x1 y1 x2 y2 x3 y3 ...'")
+        cls = parse_float(fields[0], label_path, line, "class")
+        if cls != int(cls) or int(cls) not in names:
+            raise row_error(label_path, line, f"class {fields[0]} is not in names (0..{max(names)})")
+        values = np.array([parse_float(f, label_path, line, "coordinate") for f in fields[1:]])
+        bad = np.flatnonzero((values < -TOLERANCE) | (values > 1 + TOLERANCE))
+        if len(bad):
+            raise row_error(label_path, line, f"coordinate {fields[1 + bad[0]]} is outside [0, 1]")
+        values = np.clip(values, 0.0, 1.0)
+        if n == 5:
+            cx, cy, w, h = values * (width, height, width, height)
+            x0, y0 = max(cx - w / 2, 0.0), max(cy - h / 2, 0.0)
+            x1, y1 = min(cx + w / 2, float(width)), min(cy + h / 2, float(height))
+            bbox, mask = (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), None
+        else:
+            points = values.reshape(-1, 2) * (width, height)
+            (x0, y0), (x1, y1) = points.min(0), points.max(0)
+            bbox = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            mask = _masks.rle_from_polygons([points.ravel().tolist()], height, width)
+        objects.append(ObjectAnnotation(category=names[int(cls)], bbox=bbox, mask=mask))
+    return objects

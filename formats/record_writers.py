@@ -1,0 +1,153 @@
+"""Writers of format-neutral records (``formats.records``) to COCO and YOLO label files. They write labels
+only: placing the image files at ``OutputImage.file_name`` is the caller's job (hard links for a native
+export, copies for a mix). Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formats import _masks, atomic
+from formats.import_yolo import label_rel
+from formats.records import ImageAnnotations
+
+YOLO_SPLITS = ("train", "val", "test")
+TASKS = ("detect", "segment")
+
+
+@dataclass
+class OutputImage:
+    """One image of an output dataset.
+
+    Attributes:
+        file_name: the image's path relative to the output root, POSIX, ``images/<split>/...``.
+        split: train, val or test.
+        image: its annotations; ``objects[].category`` are already names in the writer's ``classes``.
+        fields: extra image keys for COCO (provenance, e.g. source, original_id); YOLO ignores them.
+    """
+
+    file_name: str
+    split: str
+    image: ImageAnnotations
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _check(entries: Sequence[OutputImage], classes: Sequence[str]) -> dict[str, int]:
+    index = {name: k for k, name in enumerate(classes)}
+    if len(index) != len(classes):
+        raise ValueError(f"duplicate class names in {list(classes)}")
+    names: set[str] = set()
+    for entry in entries:
+        if not entry.file_name.startswith(f"images/{entry.split}/") or ".." in entry.file_name.split("/"):
+            raise ValueError(f"output file_name {entry.file_name!r} must start with 'images/{entry.split}/'")
+        if entry.file_name in names:
+            raise ValueError(f"output file_name {entry.file_name!r} appears twice")
+        names.add(entry.file_name)
+        for obj in entry.image.objects:
+            if obj.category not in index:
+                raise ValueError(f"{entry.file_name}: category {obj.category!r} is not one of the classes")
+    return index
+
+
+def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequence[str]) -> Path:
+    """One COCO JSON of ``entries``: categories id = index + 1 in ``classes``; images id = 1, 2, ... in
+    order, with file_name, width, height, split and the entry's ``fields`` (which never replace those);
+    annotations with bbox [x, y, w, h] (pixels), RLE segmentation when the object has a mask (else []),
+    area = mask pixel count (else w * h), iscrowd, and visibility/truncation/occlusion/track_id when known.
+    """
+    index = _check(entries, classes)
+    images, annotations = [], []
+    for image_id, entry in enumerate(entries, start=1):
+        im = entry.image
+        record = {"id": image_id, "file_name": entry.file_name, "width": im.width, "height": im.height}
+        record["split"] = entry.split
+        record.update({k: v for k, v in entry.fields.items() if k not in record})
+        images.append(record)
+        for obj in im.objects:
+            ann: dict[str, Any] = {
+                "id": len(annotations) + 1,
+                "image_id": image_id,
+                "category_id": index[obj.category] + 1,
+                "bbox": [float(v) for v in obj.bbox],
+                "segmentation": dict(obj.mask) if obj.mask is not None else [],
+                "area": _masks.area(obj.mask) if obj.mask is not None else float(obj.bbox[2] * obj.bbox[3]),
+                "iscrowd": int(obj.iscrowd),
+            }
+            for key in ("visibility", "truncation", "occlusion", "track_id"):
+                if getattr(obj, key) is not None:
+                    ann[key] = getattr(obj, key)
+            annotations.append(ann)
+    coco = {
+        "info": {"description": "written by synthsense"},
+        "licenses": [],
+        "categories": [{"id": k + 1, "name": name} for k, name in enumerate(classes)],
+        "images": images,
+        "annotations": annotations,
+    }
+    path = Path(path)
+    atomic.write_json(path, coco, indent=None)
+    return path
+
+
+def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
+    """The label text of one image: a row per object, values normalized by the image size, 6 decimals.
+
+    Crowd regions are left out (YOLO has no crowd flag) and so are empty boxes. ``segment`` rows carry
+    the mask's edge-following polygon (``_masks.polygon_from_mask``), or the box's 4 corners when the
+    object has no mask.
+    """
+    scale = np.array([image.width, image.height], dtype=np.float64)
+    lines = []
+    for obj in image.objects:
+        x, y, w, h = obj.bbox
+        if obj.iscrowd or w <= 0 or h <= 0:
+            continue
+        if task == "detect":
+            values = np.array([x + w / 2, y + h / 2, w, h]) / np.tile(scale, 2)
+        else:
+            polygon = _masks.polygon_from_mask(_masks.decode(obj.mask)) if obj.mask is not None else np.zeros((0, 2))
+            if len(polygon) < 3:
+                polygon = _masks.box_polygon(obj.bbox)
+            values = (polygon / scale).ravel()
+        values = np.clip(values, 0.0, 1.0) + 0.0  # + 0.0: no "-0.000000"
+        lines.append(" ".join([str(index[obj.category]), *(f"{v:.6f}" for v in values)]) + "\n")
+    return "".join(lines)
+
+
+def data_yaml(splits: Sequence[str], classes: Sequence[str]) -> str:
+    """data.yaml text: split folders relative to the yaml (no ``path`` key, so ultralytics takes the
+    yaml's folder) and names as {id: name}; names are JSON strings, which YAML reads as they are."""
+    lines = ["# written by synthsense\n"]
+    lines += [f"{split}: images/{split}\n" for split in splits]
+    lines += [f"nc: {len(classes)}\n", "names:\n"]
+    lines += [f"  {k}: {json.dumps(name)}\n" for k, name in enumerate(classes)]
+    return "".join(lines)
+
+
+def write_yolo(
+    root: str | Path, entries: Sequence[OutputImage], classes: Sequence[str], task: str = "detect"
+) -> list[Path]:
+    """Labels of ``entries`` at ``root/labels/<split>/<stem>.txt`` (ultralytics finds them by swapping
+    ``images`` for ``labels``; an image without objects gets an empty file) and ``root/data.yaml``.
+    ``task``: "detect" (cls cx cy w h) or "segment" (cls x1 y1 ...). Returns the written paths.
+    """
+    if task not in TASKS:
+        raise ValueError(f"YOLO task must be one of {TASKS}, got {task!r}")
+    index = _check(entries, classes)
+    root = Path(root)
+    written: list[Path] = []
+    for entry in entries:
+        path = root / label_rel(entry.file_name)
+        atomic.write_text(path, yolo_rows(entry.image, index, task))
+        written.append(path)
+    present = {e.split for e in entries}
+    splits = [s for s in YOLO_SPLITS if s in present] + sorted(present - set(YOLO_SPLITS))
+    atomic.write_text(root / "data.yaml", data_yaml(splits, classes))
+    written.append(root / "data.yaml")
+    return written

@@ -1,0 +1,198 @@
+"""YOLO exports (yolo, yolo_seg) of native datasets and the record writers: boxes agree with the COCO
+export, polygons follow pixel edges and rasterize back to the masks, splits are per scene, reruns give the
+same bytes and remove stale files, and the COCO writer keeps provenance."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import generate
+
+from formats import _masks
+from formats.exporters import get_exporter
+from formats.importers import import_dataset
+from formats.record_writers import OutputImage, write_coco, write_yolo
+from formats.splits import assign_splits
+from formats.yolo import SPLIT_RATIOS, SPLIT_SEED
+
+
+@pytest.fixture(scope="module")
+def fake_dataset(tmp_path_factory) -> Path:
+    """Ten fake-rendered scenes of two frames, exported to COCO, YOLO and YOLO-seg."""
+    root = tmp_path_factory.mktemp("fake") / "ds"
+    overrides = ("num_scenes=10", "seed=4", "scene.sequence.num_frames=2", "output.export=[coco,yolo,yolo_seg]")
+    generate(root, "renderer=fake", *overrides)
+    return root
+
+
+def _native_key(name: str) -> tuple[str, int, str]:
+    """(scene_id, frame, camera) of an exported image name <scene>_<frame:06d>_<camera>.png."""
+    scene_id, frame, camera = Path(name).stem.split("_", 2)
+    return scene_id, int(frame), camera
+
+
+def _coco_objects(root: Path) -> dict[tuple[str, int, str], list[dict]]:
+    coco = json.loads((root / "exports/coco/annotations.json").read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    images = {im["id"]: (im["scene_id"], im["frame"], im["sensor"]) for im in coco["images"]}
+    objects: dict[tuple[str, int, str], list[dict]] = defaultdict(list)
+    for ann in coco["annotations"]:
+        objects[images[ann["image_id"]]].append({**ann, "name": names[ann["category_id"]]})
+    return objects
+
+
+def _check_against_coco(root: Path, subdir: str, min_pixels_for_iou: int) -> int:
+    """Compare a YOLO export's import with the COCO export; returns the number of masks compared."""
+    yolo = import_dataset("yolo", root / subdir)
+    coco = _coco_objects(root)
+    scenes = sorted({_native_key(im.rel_path)[0] for im in yolo.images})
+    sizes = {s: sum(1 for im in yolo.images if _native_key(im.rel_path)[0] == s) for s in scenes}
+    splits = assign_splits(sizes, SPLIT_RATIOS, SPLIT_SEED)
+    compared = 0
+    for im in yolo.images:
+        key = _native_key(im.rel_path)
+        assert im.meta["split"] == splits[key[0]] and im.rel_path.startswith(f"images/{splits[key[0]]}/")
+        expected = coco.get(key, [])
+        assert [o.category for o in im.objects] == [a["name"] for a in expected]
+        for obj, ann in zip(im.objects, expected, strict=True):
+            np.testing.assert_allclose(obj.bbox, ann["bbox"], atol=0.5)
+            if obj.mask is not None and ann["area"] >= min_pixels_for_iou:
+                seg = ann["segmentation"]
+                got, want = _masks.decode(obj.mask), _masks.decode(seg)
+                assert (got & want).sum() / (got | want).sum() >= 0.9
+                compared += 1
+    return compared
+
+
+def test_yolo_boxes_and_classes_equal_the_coco_export(fake_dataset):
+    yolo = import_dataset("yolo", fake_dataset / "exports/yolo")
+    assert len(yolo.images) == 20 and all(o.mask is None for im in yolo.images for o in im.objects)
+    _check_against_coco(fake_dataset, "exports/yolo", min_pixels_for_iou=400)
+    used = {o.category for im in yolo.images for o in im.objects}
+    native = [c["name"] for c in json.loads((fake_dataset / "dataset.json").read_text())["categories"]]
+    assert yolo.categories == [name for name in native if name in used]  # dataset.json order, labelled only
+    assert {im.meta["split"] for im in yolo.images} == {"train", "val", "test"}
+
+
+def test_yolo_seg_polygons_rasterize_back_to_the_masks(fake_dataset):
+    assert _check_against_coco(fake_dataset, "exports/yolo_seg", min_pixels_for_iou=400) > 0
+
+
+def test_exports_are_byte_identical_and_remove_stale_files(fake_dataset):
+    out = fake_dataset / "exports/yolo_seg"
+    before = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    (out / "images/train/zzz_000000_front.png").write_bytes(b"old")
+    (out / "labels/old").mkdir()
+    (out / "labels/old/x.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (out / "notes.md").write_text("mine")
+    assert get_exporter("yolo_seg")(fake_dataset) == out
+    (out / "notes.md").unlink()  # a file outside the layout is kept
+    after = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before
+    image = out / "images/val" / next(p.name for p in (out / "images/val").iterdir())
+    assert image.stat().st_nlink >= 2  # a hard link to the native rgb PNG, no copy
+
+
+@pytest.mark.gl
+def test_yolo_seg_on_rendered_masks(street_dataset):
+    get_exporter("yolo_seg")(street_dataset)
+    get_exporter("yolo")(street_dataset)
+    assert _check_against_coco(street_dataset, "exports/yolo_seg", min_pixels_for_iou=400) > 5
+    _check_against_coco(street_dataset, "exports/yolo", min_pixels_for_iou=400)
+
+
+def _blob(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    mask = np.zeros((height, width), np.uint8)
+    for _ in range(int(rng.integers(1, 4))):
+        centre = (int(rng.integers(10, width - 10)), int(rng.integers(10, height - 10)))
+        axes = (int(rng.integers(10, 30)), int(rng.integers(10, 30)))
+        cv2.ellipse(mask, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    return mask.astype(bool)
+
+
+def test_polygon_follows_pixel_edges_of_random_blobs():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        mask = _blob(rng, 80, 100)
+        cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
+        polygon = _masks.polygon_from_mask(mask)
+        bounds = [*polygon.min(0), *polygon.max(0)]
+        np.testing.assert_allclose(bounds, [cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], atol=0.5)
+        back = _masks.decode(_masks.rle_from_polygons([polygon.ravel().tolist()], 80, 100))
+        assert (back & mask).sum() / (back | mask).sum() >= 0.9
+
+
+def test_polygon_of_parts_and_corner_touching_pixels():
+    mask = np.zeros((6, 8), bool)
+    mask[1, 1] = mask[2, 2] = True  # touching at a corner: one part
+    mask[4:6, 5:8] = True
+    polygon = _masks.polygon_from_mask(mask)
+    back = _masks.decode(_masks.rle_from_polygons([polygon.ravel().tolist()], 6, 8))
+    np.testing.assert_array_equal(back, mask)  # zero-width bridges add no pixel
+    assert _masks.polygon_from_mask(np.zeros((3, 3), bool)).shape == (0, 2)
+
+
+def _entry(file_name: str, split: str, tmp_path: Path, objects: list) -> OutputImage:
+    from formats.records import ImageAnnotations
+
+    image = ImageAnnotations(tmp_path / "x.png", "x.png", 40, 20, objects, original_id="x", group="x")
+    return OutputImage(file_name=file_name, split=split, image=image, fields={"source": "s", "id": 99})
+
+
+def test_record_writers(tmp_path):
+    from formats.records import ObjectAnnotation
+
+    mask = np.zeros((20, 40), bool)
+    mask[2:6, 4:12] = True
+    objects = [
+        ObjectAnnotation("b", (4.0, 2.0, 8.0, 4.0), mask=_masks.encode(mask), track_id=3, visibility=0.5),
+        ObjectAnnotation("a", (0.0, 10.0, 20.0, 10.0)),
+        ObjectAnnotation("a", (0.0, 0.0, 5.0, 5.0), iscrowd=True),
+    ]
+    entries = [
+        _entry("images/val/x.png", "val", tmp_path, objects),
+        _entry("images/train/y.png", "train", tmp_path, []),
+    ]
+    written = write_yolo(tmp_path / "seg", entries, ["a", "b"], task="segment")
+    assert [p.relative_to(tmp_path / "seg").as_posix() for p in written] == [
+        "labels/val/x.txt",
+        "labels/train/y.txt",
+        "data.yaml",
+    ]
+    rows = (tmp_path / "seg/labels/val/x.txt").read_text().splitlines()
+    assert rows == [
+        "1 0.100000 0.100000 0.100000 0.300000 0.300000 0.300000 0.300000 0.100000",
+        "0 0.000000 0.500000 0.500000 0.500000 0.500000 1.000000 0.000000 1.000000",
+    ]
+    assert (tmp_path / "seg/labels/train/y.txt").read_text() == ""
+    yaml_text = (tmp_path / "seg/data.yaml").read_text()
+    assert "train: images/train\nval: images/val\n" in yaml_text and "path" not in yaml_text
+    write_yolo(tmp_path / "det", entries, ["a", "b"])
+    assert (tmp_path / "det/labels/val/x.txt").read_text().splitlines()[1] == "0 0.250000 0.750000 0.500000 0.500000"
+    coco = json.loads(write_coco(tmp_path / "c.json", entries, ["a", "b"]).read_text())
+    assert coco["categories"] == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    assert coco["images"][0] == {
+        "id": 1,
+        "file_name": "images/val/x.png",
+        "width": 40,
+        "height": 20,
+        "split": "val",
+        "source": "s",
+    }
+    first, second, crowd = coco["annotations"]
+    assert first["category_id"] == 2 and first["area"] == 32 and first["track_id"] == 3 and first["visibility"] == 0.5
+    assert second["segmentation"] == [] and second["area"] == 200.0 and "track_id" not in second
+    assert crowd["iscrowd"] == 1
+    with pytest.raises(ValueError, match="category 'c' is not one of the classes"):
+        write_coco(
+            tmp_path / "d.json",
+            [_entry("images/val/x.png", "val", tmp_path, [ObjectAnnotation("c", (0, 0, 1, 1))])],
+            ["a"],
+        )
+    with pytest.raises(ValueError, match="must start with 'images/train/'"):
+        write_yolo(tmp_path / "e", [_entry("images/val/x.png", "train", tmp_path, [])], ["a"])
