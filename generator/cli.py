@@ -3,6 +3,7 @@
     synthsense generate [hydra overrides...]     e.g. scene=street num_scenes=20 seed=7 output_dir=datasets/s
     synthsense generate -m [overrides...]        a sweep through a Hydra launcher (generator/launch.py)
     synthsense export FORMAT DATASET             e.g. synthsense export coco datasets/street
+    synthsense mix MIX.yaml [key=value ...] [--overwrite]   mix synthetic and real datasets (mixing/)
 
 Errors in the user's input are printed as one line on stderr with exit status 2.
 """
@@ -21,10 +22,11 @@ EXIT_SCENES_FAILED = 1  # the run finished, but some scenes failed every attempt
 def _user_errors() -> tuple[type[BaseException], ...]:
     from assets.errors import AssetError
     from formats.native import DatasetError
+    from mixing.errors import MixError
     from renderers.base import BackendError
 
     # OSError: an output_dir that cannot be created or written (permissions, a file in the way, disk full)
-    return (ConfigError, OutputError, AssetError, DatasetError, BackendError, OSError)
+    return (ConfigError, OutputError, AssetError, DatasetError, BackendError, MixError, OSError)
 
 
 def _generate(overrides: list[str]) -> int:
@@ -50,6 +52,14 @@ def _export(fmt: str, dataset: str) -> int:
     return 0
 
 
+def _mix(config: str, overrides: list[str], overwrite: bool) -> int:
+    from mixing import mix
+
+    result = mix(config, overrides, overwrite=overwrite)
+    print("\n".join(["synthsense mix: done", *(f"  {line}" for line in result.lines())]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synthsense", description="Synthetic data engine: scenes, renders, exact labels."
@@ -68,13 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("dataset", help="native dataset folder")
     exp = sub.add_parser("export", help="export a native dataset to another format")
 
-    exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply")
+    exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply, yolo, yolo_seg")
     exp.add_argument("dataset", help="native dataset folder")
+    mix = sub.add_parser("mix", help="mix synthetic and real datasets into one training set")
+    mix.add_argument("config", help="mix YAML (sources, taxonomy, synthetic_share, splits, output)")
+    mix.add_argument("overrides", nargs="*", help="OmegaConf dotlist overrides, e.g. synthetic_share=0.5")
+    mix.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "mix" and all("=" in a and not a.startswith("-") for a in extra):
+        args.overrides += extra  # overrides after --overwrite (argparse ends a nargs="*" positional at an option)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "generate" and args.multirun:
             from generator.launch import multirun
@@ -86,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             from formats.validate import validate_command
 
             return validate_command(args.dataset)
+        if args.command == "mix":
+            return _mix(args.config, args.overrides, args.overwrite)
         return _export(args.format, args.dataset)
     except _user_errors() as exc:
         print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)

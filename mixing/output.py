@@ -1,0 +1,177 @@
+"""Write a mix: a staging folder swapped into place, image files, annotations, provenance.
+
+Everything is written into a temporary sibling ``<path>.tmp-<random>`` and renamed to ``<path>`` only
+once complete, so a failure at any point leaves no output (and no temporary folder: it is removed).
+With ``overwrite`` an existing ``<path>`` is moved aside and deleted only after the new folder is in
+place. Every path written is resolved and checked to lie inside the staging folder.
+
+Layout::
+
+    <path>/images/<split>/<source>__<safe original path>.<ext>   hard link, symlink or copy
+    <path>/annotations/<split>.json                              COCO (when coco in output.formats)
+    <path>/labels/<split>/*.txt, <path>/data.yaml                YOLO (when yolo in output.formats)
+    <path>/provenance.jsonl                                      one line per image
+    <path>/mix.json, report.md, report_counts.png                resolved config, counts, report
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from formats.records import ImageAnnotations
+from mixing.errors import MixError
+from mixing.items import Placed
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# native meta keys that let a synthetic image be rebuilt: the run's root seed and the scene's index
+PROVENANCE_META = ("scene_id", "frame", "sensor", "scene_seed", "root_seed", "scene_index")
+
+
+def check_output(path: Path, source_roots: list[Path], overwrite: bool) -> None:
+    """Refuse an output that exists (without overwrite), is not a folder, or holds or is a source."""
+    resolved = path.resolve()
+    for root in source_roots:
+        root = root.resolve()
+        if root == resolved or root.is_relative_to(resolved):
+            raise MixError(f"output.path: {path} holds or overlaps source {root}; choose another folder")
+    if path.exists() or path.is_symlink():
+        if not overwrite:
+            raise MixError(f"output.path: {path} exists; use --overwrite (overwrite=True) to replace it")
+        if path.is_symlink() or not path.is_dir():
+            raise MixError(f"output.path: {path} exists and is not a folder; refusing to replace it")
+
+
+class Staging:
+    """The temporary sibling folder a mix is written into; ``commit`` swaps it into place.
+
+    Use as a context manager: leaving it by an exception (or without commit) removes the folder.
+    """
+
+    def __init__(self, final: Path):
+        self.final = final.absolute()
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.root = self.final.parent / f"{self.final.name}.tmp-{secrets.token_hex(6)}"
+        self.root.mkdir()
+        self._base = self.root.resolve()
+        self._committed = False
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._committed:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def path(self, rel: str) -> Path:
+        """``root/rel`` with its folder created, after checking it stays inside the staging folder."""
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not (target.parent.resolve() / target.name).is_relative_to(self._base) or target.is_symlink():
+            raise MixError(f"output: {rel!r} would be written outside {self.final}; refusing it")
+        return target
+
+    def commit(self, overwrite: bool) -> None:
+        """Rename the staging folder to the final path (moving an existing one aside when overwriting)."""
+        old = None
+        if self.final.exists():
+            if not overwrite:
+                raise MixError(f"output.path: {self.final} appeared while mixing; use --overwrite to replace it")
+            old = self.final.parent / f"{self.final.name}.old-{secrets.token_hex(6)}"
+            os.replace(self.final, old)
+        try:
+            os.replace(self.root, self.final)
+        except BaseException:
+            if old is not None:
+                os.replace(old, self.final)  # put the previous mix back
+            raise
+        self._committed = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def safe_name(source: str, rel_path: str) -> str:
+    """``<source>__<rel path with '/' as '__' and other unsafe characters as '_'><ext>``."""
+    stem, ext = os.path.splitext(rel_path)
+    parts = [_UNSAFE.sub("_", p).strip(".") or "_" for p in stem.split("/")]
+    return f"{source}__{'__'.join(parts)}{_UNSAFE.sub('_', ext)}"
+
+
+def output_names(placed: list[Placed]) -> list[str]:
+    """The output file name (``images/<split>/...``) of every placed image, in order, all distinct.
+
+    Two original paths that flatten to the same safe name (``a/b.png`` and ``a__b.png``) get a short hash
+    of their original path appended; the order of ``placed`` is deterministic, so the names are too.
+    """
+    names: list[str] = []
+    seen: set[str] = set()
+    for p in placed:
+        c = p.candidate
+        name = f"images/{p.split}/{safe_name(c.source, c.image.rel_path)}"
+        if name.lower() in seen:  # case-insensitive file systems would merge these too
+            stem, ext = os.path.splitext(name)
+            digest = hashlib.sha1(f"{c.source}/{c.image.rel_path}".encode()).hexdigest()[:10]
+            name = f"{stem}__{digest}{ext}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def place_images(staging: Staging, placed: list[Placed], names: list[str], link: str) -> None:
+    """Put every image file at its output name: a hard link (a copy across devices), symlink or copy."""
+    for p, name in zip(tqdm(placed, desc="placing images", unit="img", disable=None), names, strict=True):
+        src = p.candidate.image.path
+        if not src.is_file():
+            raise MixError(f"sources: image {src} of {p.candidate.source!r} vanished while mixing")
+        dst = staging.path(name)
+        if link == "symlink":
+            os.symlink(src.resolve(), dst)
+        elif link == "hardlink":
+            try:
+                os.link(src, dst)
+            except OSError:  # another device, or no hard links on this file system
+                shutil.copyfile(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+
+
+def provenance(p: Placed, name: str) -> dict[str, Any]:
+    """Where an output image came from: enough to find the original file and, if synthetic, rebuild it."""
+    c = p.candidate
+    record: dict[str, Any] = {
+        "file_name": name,
+        "split": p.split,
+        "source": c.source,
+        "role": c.role,
+        "original_id": c.image.original_id,
+        "original_path": c.image.rel_path,
+        "group": c.group,
+    }
+    if c.role == "synthetic":
+        record.update({k: c.image.meta[k] for k in PROVENANCE_META if k in c.image.meta})
+    return record
+
+
+def write_json(staging: Staging, rel: str, obj: Any) -> Path:
+    path = staging.path(rel)
+    path.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write_provenance(staging: Staging, records: list[dict[str, Any]]) -> Path:
+    path = staging.path("provenance.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def output_image(p: Placed, name: str, fields: dict[str, Any]) -> tuple[str, str, ImageAnnotations, dict]:
+    """Arguments of ``formats.record_writers.OutputImage`` for one placed image."""
+    return name, p.split, p.candidate.image, fields
