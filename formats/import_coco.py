@@ -15,7 +15,17 @@ from typing import Any
 
 from formats import _masks
 from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
-from formats.untrusted import AnnotationError, box, finite, load_json, one_line, positive_int, resolve_inside
+from formats.untrusted import (
+    AnnotationError,
+    PathResolver,
+    box,
+    check_relative,
+    finite,
+    load_json,
+    one_line,
+    positive_int,
+    resolve_inside,
+)
 
 _STANDARD_ANN_KEYS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd"}
 _OPTIONAL = ("track_id", "instance_id", "visibility", "truncation", "occlusion")
@@ -85,6 +95,7 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
     """image id -> record (None when the file is missing), in the file's order; and the missing rel paths."""
     records: dict[Any, ImageAnnotations | None] = {}
     missing: list[str] = []
+    resolver = PathResolver(root)
     for i, im in enumerate(_list(value, f"{name}: images")):
         where = f"{name}: images[{i}]"
         if not isinstance(im, dict):
@@ -97,9 +108,9 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
         width = positive_int(im.get("width"), f"{where} width")
         height = positive_int(im.get("height"), f"{where} height")
         file_name = im.get("file_name")
-        resolve_inside(root, file_name, f"{where} file_name")  # the name's own checks, quoted as written
+        check_relative(root, file_name, f"{where} file_name")  # the name's own checks, quoted as written
         rel = posixpath.normpath(posixpath.join(image_dir, file_name))
-        path = resolve_inside(root, rel, f"{where} file_name")
+        path = resolver.resolve(rel, f"{where} file_name")
         if not path.is_file():
             records[image_id] = None
             missing.append(rel)

@@ -131,11 +131,19 @@ def data_yaml(splits: Sequence[str], classes: Sequence[str]) -> str:
 
 
 def write_yolo(
-    root: str | Path, entries: Sequence[OutputImage], classes: Sequence[str], task: str = "detect"
+    root: str | Path,
+    entries: Sequence[OutputImage],
+    classes: Sequence[str],
+    task: str = "detect",
+    durable: bool = True,
 ) -> list[Path]:
     """Labels of ``entries`` at ``root/labels/<split>/<stem>.txt`` (ultralytics finds them by swapping
     ``images`` for ``labels``; an image without objects gets an empty file) and ``root/data.yaml``.
     ``task``: "detect" (cls cx cy w h) or "segment" (cls x1 y1 ...). Returns the written paths.
+
+    ``durable=False`` writes the label files plainly, without a temporary name and fsync each: for a
+    fresh staging folder that the caller syncs once and renames into place (one fsync per small label
+    file was two thirds of a 100k-box mix's time).
     """
     if task not in TASKS:
         raise ValueError(f"YOLO task must be one of {TASKS}, got {task!r}")
@@ -144,7 +152,11 @@ def write_yolo(
     written: list[Path] = []
     for entry in entries:
         path = root / label_rel(entry.file_name)
-        atomic.write_text(path, yolo_rows(entry.image, index, task))
+        if durable:
+            atomic.write_text(path, yolo_rows(entry.image, index, task))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(yolo_rows(entry.image, index, task), encoding="utf-8")
         written.append(path)
     present = {e.split for e in entries}
     splits = [s for s in YOLO_SPLITS if s in present] + sorted(present - set(YOLO_SPLITS))

@@ -174,7 +174,8 @@ def _write(
                 write_coco(staging.path(f"annotations/{split}.json"), entries_of, classes)
     if "yolo" in cfg.output.formats:
         with stage("yolo"):
-            write_yolo(staging.root, entries, classes, task=cfg.output.yolo_task)
+            # the staging folder is synced once before it is renamed into place (Staging.commit)
+            write_yolo(staging.root, entries, classes, task=cfg.output.yolo_task, durable=False)
     with stage("report"):
         output.write_provenance(staging, records)
         resolved = config_to_dict(cfg)

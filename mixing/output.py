@@ -81,6 +81,7 @@ class Staging:
 
     def commit(self, overwrite: bool) -> None:
         """Rename the staging folder to the final path (moving an existing one aside when overwriting)."""
+        os.sync()  # everything written into the staging folder is on disk before it gets its final name
         old = None
         if self.final.exists():
             if not overwrite:

@@ -20,7 +20,7 @@ from formats.exporters import get_exporter
 from formats.importers import IMPORTERS, import_dataset
 from formats.native import NativeDataset
 from formats.splits import assign_splits
-from formats.untrusted import AnnotationError, resolve_inside
+from formats.untrusted import AnnotationError, PathResolver, resolve_inside
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +183,30 @@ def test_symlink_out_of_the_root_is_refused(tmp_path):
     (root / "data.yaml").write_text("names: [thing]\ntrain: images\n")
     with pytest.raises(AnnotationError, match="'images/a.png': resolves outside"):
         import_dataset("yolo", root)
+
+
+def test_folder_symlink_out_of_the_root_is_refused_for_every_image(tmp_path):
+    # the COCO importer resolves each folder once (PathResolver): a linked folder must still be caught,
+    # for the second image in it as for the first
+    outside = tmp_path / "outside"
+    _image(outside / "a.png")
+    _image(outside / "b.png")
+    root = tmp_path / "root"
+    (root / "images").mkdir(parents=True)
+    _image(root / "images/ok.png")
+    os.symlink(outside, root / "images/linked")
+    images = [{"id": 1, "file_name": "images/ok.png", "width": 40, "height": 30}]
+    images += [
+        {"id": k, "file_name": f"images/linked/{n}.png", "width": 40, "height": 30} for k, n in ((2, "a"), (3, "b"))
+    ]
+    _coco(root, images, [])
+    with pytest.raises(AnnotationError, match=r"images\[1\] file_name 'images/linked/a.png': resolves outside"):
+        import_dataset("coco", root)
+    resolver = PathResolver(root)
+    assert resolver.resolve("images/ok.png", "here") == root.resolve() / "images/ok.png"
+    for name in ("a", "b"):
+        with pytest.raises(AnnotationError, match="resolves outside"):
+            resolver.resolve(f"images/linked/{name}.png", "here")
 
 
 def test_yaml_split_folder_outside_the_root_is_refused(tmp_path):
