@@ -63,6 +63,11 @@ def export_dir(dataset_root: Path, subdir: str) -> Path:
     if not path.resolve().is_relative_to(root):
         raise DatasetError(f"{path} resolves outside the dataset; refusing to export there")
     path.mkdir(parents=True, exist_ok=True)
+    # a folder symlink planted inside an earlier export (labels/train -> elsewhere) would be written through
+    for folder, dirs, _ in os.walk(path):
+        for name in dirs:
+            if (Path(folder) / name).is_symlink():
+                raise DatasetError(f"{Path(folder) / name} is a symlink; refusing to export through it")
     return path
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.errors import ConfigError, OutputError
+from generator.errors import ConfigError, OutputError, RunAborted
 
 EXIT_USAGE = 2
 EXIT_SCENES_FAILED = 1  # the run finished, but some scenes failed every attempt (failures.jsonl)
@@ -26,7 +26,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from renderers.base import BackendError
 
     # OSError: an output_dir that cannot be created or written (permissions, a file in the way, disk full)
-    return (ConfigError, OutputError, AssetError, DatasetError, BackendError, MixError, OSError)
+    return (ConfigError, OutputError, AssetError, DatasetError, BackendError, MixError, RunAborted, OSError)
 
 
 def _generate(overrides: list[str]) -> int:

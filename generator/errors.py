@@ -7,3 +7,8 @@ class ConfigError(ValueError):
 
 class OutputError(RuntimeError):
     """The output folder cannot be used (e.g. it holds a dataset made from a different config)."""
+
+
+class RunAborted(RuntimeError):
+    """A run stopped before rendering every scene for a reason no retry can fix (e.g. a replacement
+    worker cannot open its renderer); what was written stays, and rerunning the command resumes."""

@@ -124,7 +124,10 @@ class Scheduler:
         self.on_frame(index, frame, record)
 
     def attempt_failed(self, index: int, kind: str, error: str, detail: str = "") -> None:
-        """Requeue the scene, or record it in failures.jsonl once it has used all its attempts."""
+        """Requeue the scene, or record it in failures.jsonl once it has used all its attempts. A scene
+        whose frames are all written (its worker died or timed out after the last one) is done."""
+        if not self.remaining[index]:
+            return
         if self.attempts[index] <= self.retries:
             self.retried += 1
             self.queue.append(index)

@@ -146,18 +146,20 @@ def _check_shared_outputs(jobs: list[Job], hashes: list[tuple[str, int, int]]) -
     """Jobs may share an output_dir only as distinct shards of one run; anything else would clash on disk
     (the writer refuses a dataset of another config) after hours of rendering, so refuse it up front."""
     seen: dict[Path, tuple[Job, tuple[str, int, int]]] = {}
+    shards: dict[Path, dict[int, Job]] = {}
     for job, key in zip(jobs, hashes, strict=True):
-        if job.output_dir not in seen:
-            seen[job.output_dir] = (job, key)
-            continue
-        other, other_key = seen[job.output_dir]
+        first = seen.setdefault(job.output_dir, (job, key))
+        other, other_key = first
+        taken = shards.setdefault(job.output_dir, {})
         same_run = key[:2] == other_key[:2] and key[1] > 1
-        if not same_run or key[2] == other_key[2]:
+        clash = taken.get(key[2]) if same_run else (other if other is not job else None)
+        if clash is not None:
             raise ConfigError(
-                f"output_dir: sweep jobs #{other.num} ({other.label}) and #{job.num} ({job.label}) both write "
+                f"output_dir: sweep jobs #{clash.num} ({clash.label}) and #{job.num} ({job.label}) both write "
                 f"{job.output_dir}; jobs may share an output_dir only as distinct shard_index values of one "
                 "sharded run (num_shards > 1) - give the others their own output_dir"
             )
+        taken[key[2]] = job
 
 
 def check_sweep_dir(sweep_dir: str, launch_dir: Path, jobs: list[Job]) -> None:

@@ -36,13 +36,22 @@ class WorkerStartupError(RuntimeError):
     """A worker could not start (bad catalog, renderer unavailable): the message is the worker's."""
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (a SLURM task or cgroup gets a few cores of a
+    big node), not the node's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def worker_environment(workers: int) -> dict[str, str]:
     """Thread limits for worker processes, unless the user set them: Mesa llvmpipe's rasteriser threads
     are the cores shared out between the workers, and OpenBLAS/OpenMP get one thread each. Measured on 2
     cores: numpy's OpenBLAS threads spin a second core at 60% for no speed-up, which a second worker
     would rather use."""
     wanted = {
-        "LP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
+        "LP_NUM_THREADS": str(max(1, usable_cores() // workers)),
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
@@ -50,7 +59,7 @@ def worker_environment(workers: int) -> dict[str, str]:
     return {k: v for k, v in wanted.items() if k not in os.environ}
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent_pid: int) -> None:
     """Linux: have the kernel SIGKILL this process when the main process dies (even by SIGKILL), so no
     orphaned worker keeps writing into a dataset that a rerun is already resuming."""
     try:
@@ -60,13 +69,13 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):
         pass  # not Linux: a worker notices the closed pipe at its next message instead
-    if os.getppid() == 1:
-        os._exit(1)  # the main process died before prctl took effect
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the main process died before prctl took effect (we were re-parented)
 
 
-def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int) -> None:
+def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, parent_pid: int) -> None:
     """A worker process: open the renderer, then render the scenes the main process sends."""
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     try:
         from omegaconf import OmegaConf
 
@@ -153,18 +162,23 @@ class WorkerPool:
         while not all(w.ready for w in self.workers):
             self._pump(on_scene_event=None)
 
-    def close(self) -> None:
-        """Stop every worker (politely, then by force)."""
+    def close(self, grace_s: float = 10.0) -> None:
+        """Stop every worker: idle ones at once; busy ones (a scene they would not leave before its end,
+        or a full pipe nobody reads any more) are killed after ``grace_s`` seconds, shared by all."""
         for worker in self.workers:
             try:
                 worker.conn.send(("stop",))
             except (BrokenPipeError, OSError):
                 pass
+        deadline = time.monotonic() + grace_s
+        pending = [w.process for w in self.workers]
+        while pending and time.monotonic() < deadline:
+            wait([p.sentinel for p in pending], timeout=max(0.0, deadline - time.monotonic()))
+            pending = [p for p in pending if p.is_alive()]
         for worker in self.workers:
-            worker.process.join(timeout=30)
             if worker.process.is_alive():
                 worker.process.kill()
-                worker.process.join()
+            worker.process.join()
             if worker.stats.ended == "running":
                 worker.stats.ended = "finished"
             self.finished.append(worker.stats)
@@ -179,7 +193,7 @@ class WorkerPool:
         parent, child = self.context.Pipe()
         process = self.context.Process(
             target=worker_main,
-            args=(child, self.cfg_container, self.recycle),
+            args=(child, self.cfg_container, self.recycle, os.getpid()),
             name=f"synthsense-worker-{self._next_id}",
             daemon=True,  # never outlive the main process
         )
@@ -231,11 +245,11 @@ class WorkerPool:
             self._drain(worker, on_scene_event)
             if not worker.process.is_alive():
                 self._reap(worker, on_scene_event)
-        if on_scene_event is None:  # starting up: a worker that takes forever to start is a failure
-            for worker in self.workers:
-                if not worker.ready and time.monotonic() - worker.started > STARTUP_TIMEOUT_S:
-                    self.close()
-                    raise WorkerStartupError(f"a worker did not start within {STARTUP_TIMEOUT_S:.0f} s")
+        # a worker (first or replacement) that takes forever to open its renderer would stall the run
+        for worker in self.workers:
+            if not worker.ready and time.monotonic() - worker.started > STARTUP_TIMEOUT_S:
+                self.close(grace_s=0)
+                raise WorkerStartupError(f"a worker did not start within {STARTUP_TIMEOUT_S:.0f} s")
 
     def _drain(self, worker: _Worker, scheduler: Scheduler | None) -> None:
         while True:
@@ -304,16 +318,17 @@ class WorkerPool:
                 task = worker.task
                 worker.process.kill()
                 worker.process.join()
-                self._drain(worker, scheduler)  # frames it finished before the kill still count
-                if worker.task is None:
-                    continue  # it finished the scene just before the kill
-                self._task_over(worker)
+                self._drain(worker, scheduler)  # frames (or the whole scene) it finished before the kill count
+                finished_in_time = worker.task is None
+                if not finished_in_time:
+                    self._task_over(worker)
                 worker.stats.ended = "timeout"
                 worker.conn.close()
-                self.workers.remove(worker)
+                self.workers.remove(worker)  # dead either way: never assign it another scene
                 self.finished.append(worker.stats)
-                error = f"scene timed out after {self.timeout:g} s (scene_timeout_s); its worker was killed"
-                scheduler.attempt_failed(task.index, "timeout", error, "")
+                if not finished_in_time:
+                    error = f"scene timed out after {self.timeout:g} s (scene_timeout_s); its worker was killed"
+                    scheduler.attempt_failed(task.index, "timeout", error, "")
 
 
 def _exit_status(code: int | None) -> str:

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from assets.catalog import UserAsset, load_catalog
 from formats.failures import SceneFailure
 from generator.config import EXECUTION_KEYS, config_hash
-from generator.errors import ConfigError
+from generator.errors import ConfigError, RunAborted
 from generator.execution import SceneTask, Scheduler, WorkerStats
 from generator.sampling import sample_scene, scene_id_for
 from generator.scene_job import SceneContext, wants_flow
@@ -215,6 +215,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     elif backend is None:
         backend = create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
+    aborted = ""
     try:
         scheduler = _open_dataset(cfg, user_assets, first_scene.rig, indices, summary)
         with tqdm(
@@ -235,7 +236,10 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
 
             scheduler.on_frame = on_frame
             if pool is not None:
-                pool.run(scheduler)
+                try:
+                    pool.run(scheduler)
+                except WorkerStartupError as exc:
+                    aborted = f"a replacement worker could not start ({exc})"
                 summary.workers = pool.stats()
             else:
                 from generator.execution import run_in_process
@@ -252,7 +256,10 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     summary.seconds = time.monotonic() - started
     failed = {f.scene_index for f in scheduler.failures}
     rendered = [scene_id_for(i) for i, tries in scheduler.attempts.items() if tries and i not in failed]
-    _finish(cfg, summary, rendered)
+    _finish(cfg, summary, rendered, outputs=not aborted)
+    if aborted:
+        left = sum(1 for frames in scheduler.remaining.values() if frames)
+        raise RunAborted(f"{aborted}; {left} scene(s) not rendered, rerun the same command to resume")
     return summary
 
 
@@ -279,9 +286,9 @@ def _open_dataset(
     return Scheduler(tasks, cfg.output_dir, int(cfg.seed), int(cfg.retries), on_frame=lambda *_: None)
 
 
-def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str]) -> None:
+def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str], outputs: bool = True) -> None:
     """Tidy the dataset's shared files when no other writer can be active, write the run's stats, and
-    (unsharded runs) the exports and previews."""
+    (unsharded runs, unless ``outputs`` is false: an aborted run) the exports and previews."""
     from formats.exporters import get_exporter
     from formats.failures import compact_failures
     from formats.native import compact_manifest, complete_frames
@@ -297,7 +304,7 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str]) -> None:
         scenes = {s for s, _ in complete}
         compact_failures(root, {s for s in scenes if all((s, f) in complete for f in range(frames))})
     summary.stats_file = write_run_stats(cfg, summary)
-    if cfg.num_shards > 1:
+    if cfg.num_shards > 1 or not outputs:
         # other shards may still be writing: exports and previews are for `synthsense export` afterwards
         return
     for name in cfg.output.export:

@@ -37,17 +37,21 @@ PROVENANCE_META = ("scene_id", "frame", "sensor", "scene_seed", "root_seed", "sc
 
 
 def check_output(path: Path, source_roots: list[Path], overwrite: bool) -> None:
-    """Refuse an output that exists (without overwrite), is not a folder, or holds or is a source."""
+    """Refuse an output that exists (without overwrite), is not a folder, overlaps a source (holds one or
+    lies inside one), or, with overwrite, is a folder an earlier mix did not write: ``--overwrite``
+    deletes the old folder, so it must be a mix (it has mix.json), never a mistyped $HOME or a source."""
     resolved = path.resolve()
     for root in source_roots:
         root = root.resolve()
-        if root == resolved or root.is_relative_to(resolved):
-            raise MixError(f"output.path: {path} holds or overlaps source {root}; choose another folder")
+        if root == resolved or root.is_relative_to(resolved) or resolved.is_relative_to(root):
+            raise MixError(f"output.path: {path} overlaps source {root}; choose a folder outside every source")
     if path.exists() or path.is_symlink():
         if not overwrite:
             raise MixError(f"output.path: {path} exists; use --overwrite (overwrite=True) to replace it")
         if path.is_symlink() or not path.is_dir():
             raise MixError(f"output.path: {path} exists and is not a folder; refusing to replace it")
+        if not (path / "mix.json").is_file():
+            raise MixError(f"output.path: {path} exists and is not a mix (no mix.json); refusing to replace it")
 
 
 class Staging:
@@ -109,20 +113,25 @@ def safe_name(source: str, rel_path: str) -> str:
 def output_names(placed: list[Placed]) -> list[str]:
     """The output file name (``images/<split>/...``) of every placed image, in order, all distinct.
 
-    Two original paths that flatten to the same safe name (``a/b.png`` and ``a__b.png``) get a short hash
-    of their original path appended; the order of ``placed`` is deterministic, so the names are too.
+    Names must differ without their extension too, since YOLO's label file is the image's stem + .txt
+    (``a.png`` and ``a.jpg`` would share one label file), and without case (case-insensitive file
+    systems). A name taken already gets a short hash of the source and original path appended, then a
+    counter if even that is taken (the same file listed twice); ``placed`` is in a deterministic order,
+    so the names are too.
     """
     names: list[str] = []
     seen: set[str] = set()
     for p in placed:
         c = p.candidate
         name = f"images/{p.split}/{safe_name(c.source, c.image.rel_path)}"
-        if name.lower() in seen:  # case-insensitive file systems would merge these too
-            stem, ext = os.path.splitext(name)
-            digest = hashlib.sha1(f"{c.source}/{c.image.rel_path}".encode()).hexdigest()[:10]
-            name = f"{stem}__{digest}{ext}"
-        seen.add(name.lower())
-        names.append(name)
+        stem, ext = os.path.splitext(name)
+        if stem.lower() in seen:
+            stem = f"{stem}__{hashlib.sha1(f'{c.source}/{c.image.rel_path}'.encode()).hexdigest()[:10]}"
+            base, k = stem, 1
+            while stem.lower() in seen:
+                stem, k = f"{base}_{k}", k + 1
+        seen.add(stem.lower())
+        names.append(stem + ext)
     return names
 
 

@@ -148,6 +148,7 @@ def test_ray_shards_equal_one_run(fake_reference, ray_head, tmp_path):
         (["num_shards=2", "shard_index=range(0,3)"], "shard_index"),
         (["hydra/launcher=nosuch"], "hydra/launcher"),
         (["seed=1,2"], "output_dir"),  # two different runs into one dataset
+        (["num_shards=2", "shard_index=0,1,1"], "shard_index=1"),  # one shard twice: both would write it
     ],
 )
 def test_a_bad_job_stops_the_sweep_before_launch(tmp_path, args, named):

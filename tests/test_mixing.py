@@ -238,21 +238,33 @@ def test_not_enough_synthetic_data_is_an_error(sources, tmp_path):
     assert siblings(tmp_path / "mixed") == []
 
 
-def test_existing_output_needs_overwrite(sources, tmp_path):
+def test_existing_output_needs_overwrite_and_must_be_a_mix(sources, tmp_path):
     out = tmp_path / "mixed"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with pytest.raises(MixError, match="exists; use --overwrite"):
         mix(make_config(sources, out))
+    # --overwrite deletes the old folder: only an earlier mix may be replaced, never any folder
+    with pytest.raises(MixError, match="is not a mix"):
+        mix(make_config(sources, out), overwrite=True)
     assert [p.name for p in out.iterdir()] == ["keep.txt"] and siblings(out) == ["mixed"]
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    first = mix(make_config(sources, out, seed=1))
+    assert first.output == out and (out / "mix.json").is_file()
     mix(make_config(sources, out), overwrite=True)
-    assert not (out / "keep.txt").exists() and (out / "provenance.jsonl").is_file()
-    assert siblings(out) == ["mixed"]
+    assert tree_hashes(out) != {} and siblings(out) == ["mixed"]
+    assert json.loads((out / "mix.json").read_text())["config"]["seed"] == 0
 
 
-def test_output_may_not_hold_a_source(sources, tmp_path):
+@pytest.mark.parametrize("where", ["parent", "inside"])
+def test_output_may_not_overlap_a_source(sources, tmp_path, where):
+    real = sources[0]
+    before = tree_hashes(real)
+    out = real.parent if where == "parent" else real / "frames"  # holds a source / lies inside one
     with pytest.raises(MixError, match="overlaps source"):
-        mix(make_config(sources, sources[0].parent), overwrite=True)
+        mix(make_config(sources, out), overwrite=True)
+    assert tree_hashes(real) == before
 
 
 @pytest.mark.parametrize("bad", ["escape", "malformed"])
@@ -318,6 +330,44 @@ def test_target_units_and_name_collisions():
     names = output_names([placed("a/b.png"), placed("a__b.png"), placed("c d/é.png")])
     assert len(set(names)) == 3
     assert names[0] == "images/train/s__a__b.png" and names[2] == "images/train/s__c_d___.png"
+    # the same stem with another extension would share a YOLO label file; the same file listed three
+    # times needs three names
+    names = output_names([placed("x/a.png"), placed("x/a.jpg"), placed("x/a.png"), placed("x/a.png")])
+    stems = [os.path.splitext(n)[0].lower() for n in names]
+    assert len(set(stems)) == 4 and names[0] == "images/train/s__x__a.png"
+
+
+def test_same_stem_images_keep_their_own_yolo_labels(tmp_path):
+    root = tmp_path / "real"
+    (root / "img").mkdir(parents=True)
+    for ext in ("png", "jpg"):
+        Image.new("RGB", (32, 24)).save(root / f"img/a.{ext}")
+    images = [
+        {"id": 1, "file_name": "img/a.png", "width": 32, "height": 24},
+        {"id": 2, "file_name": "img/a.jpg", "width": 32, "height": 24},
+    ]
+    boxes = {1: [2, 2, 10, 8], 2: [12, 4, 16, 16]}
+    annotations = [
+        {"id": k, "image_id": k, "category_id": 1, "bbox": b, "area": b[2] * b[3], "iscrowd": 0}
+        for k, b in boxes.items()
+    ]
+    data = {"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "car"}]}
+    (root / "annotations.json").write_text(json.dumps(data))
+    cfg = {
+        "sources": [{"name": "r", "path": str(root), "format": "coco", "role": "real"}],
+        "taxonomy": {"classes": ["car"]},
+        "synthetic_share": 0.0,
+        "splits": {"train": 1.0},
+        "output": {"path": str(tmp_path / "out"), "formats": ["coco", "yolo"]},
+    }
+    mix(cfg)
+    coco = json.loads((tmp_path / "out/annotations/train.json").read_text())
+    for image in coco["images"]:
+        (ann,) = [a for a in coco["annotations"] if a["image_id"] == image["id"]]
+        label = tmp_path / "out" / os.path.splitext(image["file_name"].replace("images/", "labels/", 1))[0]
+        _, cx, cy, w, h = (float(v) for v in label.with_suffix(".txt").read_text().split())
+        x, y, bw, bh = ann["bbox"]
+        assert (cx * 32, cy * 24, w * 32, h * 24) == pytest.approx((x + bw / 2, y + bh / 2, bw, bh), abs=1e-3)
 
 
 def test_missing_images_error_or_skip(sources, tmp_path):

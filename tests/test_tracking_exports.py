@@ -413,3 +413,18 @@ def test_exporters_registered_and_cli(dataset, capsys):
     assert main(["export", "mot", str(dataset)]) == 0
     assert "exports/mot" in capsys.readouterr().out
     assert get_exporter("mot").__wrapped__ is export_mot
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "kitti_tracking"])
+def test_symlinked_folder_inside_an_earlier_export_is_refused(dataset, tmp_path, fmt):
+    # an untrusted dataset may carry a planted link deeper in its export folder (labels/train -> elsewhere)
+    out = get_exporter(fmt)(dataset)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep")
+    inner = next(p for p in sorted(out.rglob("*")) if p.is_dir())
+    shutil.rmtree(inner)
+    inner.symlink_to(victim, target_is_directory=True)
+    with pytest.raises(DatasetError, match="symlink"):
+        get_exporter(fmt)(dataset)
+    assert [p.name for p in victim.iterdir()] == ["keep.txt"]
