@@ -9,7 +9,7 @@ Prints and writes to benchmarks/results/workers.json:
 - per-worker start-up cost (process start to renderer ready) and resident memory after each scene
   over a long run (default 500 frames), from the run's own run_stats.json.
 
-Usage: .venv/bin/python benchmarks/bench_workers.py [--frames 40] [--memory-frames 500] [--size 640x480]
+Usage: .venv/bin/python benchmarks/bench_workers.py [--frames 200] [--memory-frames 500] [--size 640x480]
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def bare_scaling(size: tuple[int, int], renders: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=40, help="frames (static scenes) per throughput run")
+    parser.add_argument("--frames", type=int, default=200, help="frames (static scenes) per throughput run")
     parser.add_argument("--memory-frames", type=int, default=500, help="frames of the memory run (2 workers)")
     parser.add_argument("--size", default="640x480", help="image size WIDTHxHEIGHT")
     parser.add_argument("--bare-renders", type=int, default=60, help="renders per process of the bare baseline")
