@@ -83,3 +83,11 @@ def projection(K: Any) -> np.ndarray:
 def rigid_3x4(a_from_b: np.ndarray) -> np.ndarray:
     """The top (3, 4) rows [R | t] of a 4x4 pose, as KITTI writes its Tr_* matrices."""
     return np.asarray(a_from_b, dtype=np.float64)[:3, :4]
+
+
+def velodyne_bytes(points: np.ndarray) -> bytes:
+    """velodyne/<index>.bin of (n,) POINT_DTYPE returns: n x 4 float32 little-endian x, y, z, reflectance."""
+    scan = np.empty((len(points), 4), dtype="<f4")
+    for k, name in enumerate(("x", "y", "z", "intensity")):
+        scan[:, k] = points[name]
+    return scan.tobytes()

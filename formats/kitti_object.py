@@ -48,7 +48,7 @@ import numpy as np
 
 from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
-from formats._kitti import box_fields, calib_line, kitti_type, number, projection, rigid_3x4
+from formats._kitti import box_fields, calib_line, kitti_type, number, projection, rigid_3x4, velodyne_bytes
 from formats.native import DatasetError, NativeDataset, sensor_file
 from formats.ply import pose_between, read_points, sensor_names
 from scenes.transforms import invert_pose
@@ -89,14 +89,6 @@ def calib_text(labels: dict[str, Any], camera: str, lidar: str | None) -> str:
     rows += [("R0_rect:", np.eye(3)), ("Tr_velo_to_cam:", rigid_3x4(velo_to_cam))]
     rows += [("Tr_imu_to_velo:", rigid_3x4(imu_to_velo))]
     return "".join(calib_line(key, matrix) for key, matrix in rows)
-
-
-def velodyne_bytes(points: np.ndarray) -> bytes:
-    """velodyne/<index>.bin of (n,) POINT_DTYPE returns: n x 4 float32 little-endian x, y, z, reflectance."""
-    scan = np.empty((len(points), 4), dtype="<f4")
-    for k, name in enumerate(("x", "y", "z", "intensity")):
-        scan[:, k] = points[name]
-    return scan.tobytes()
 
 
 def export_kitti(dataset_root: str | Path) -> Path:

@@ -3,7 +3,8 @@
     <dataset>/exports/kitti_tracking/image_02/<seq>/%06d.png   frames 0-based; hard links to the rgb PNGs
     <dataset>/exports/kitti_tracking/label_02/<seq>.txt         one line per object and frame
     <dataset>/exports/kitti_tracking/calib/<seq>.txt            P0..P3, R_rect, Tr_velo_cam, Tr_imu_velo
-    <dataset>/exports/kitti_tracking/sequences.txt              "<seq> <scene_id> <camera>" per sequence
+    <dataset>/exports/kitti_tracking/velodyne/<seq>/%06d.bin    the first LiDAR's returns (datasets with one)
+    <dataset>/exports/kitti_tracking/sequences.txt              "<seq> <scene_id> <camera> <lidar or ->" per sequence
 
 ``<seq>`` is the 4-digit index of the sequence (0000, 0001, ...): scenes in id order, and one sequence
 per camera when a scene has several. Our camera plays KITTI's left colour camera (image_02, P2).
@@ -30,8 +31,14 @@ is not null (it reaches the image), sorted by frame then track id:
 - ``rotation_y``: rotation about the camera's y axis in [-pi, pi], 0 when the object's forward axis is
   the camera's +x (our ``box3d_camera.rotation_y``).
 
-Calibration: our images are already undistorted and there is no second camera, LiDAR or IMU in this
-export, so P0..P3 = K [I | 0], R_rect = I and Tr_velo_cam = Tr_imu_velo = [I | 0].
+Calibration (one file per sequence, as in the devkit): our images are already undistorted and there is
+one camera, so P0..P3 = K [I | 0] and R_rect = I. With a LiDAR (the rig's first one plays the Velodyne):
+Tr_velo_cam = camera_from_lidar = inverse(ego_from_camera) @ ego_from_lidar, the rig's fixed extrinsic
+(both are mounted on the ego, so it is the same in every frame; a rig where it changes is refused), and
+Tr_imu_velo = lidar_from_ego (our ego frame plays KITTI's IMU). Without a LiDAR both are [I | 0].
+
+Velodyne files: as in the KITTI object export (float32 x, y, z, reflectance per valid return, in the LiDAR
+frame at the point's own firing time, as KITTI's raw scans).
 """
 
 from __future__ import annotations
@@ -43,9 +50,11 @@ import numpy as np
 
 from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
-from formats._kitti import alpha, box_fields, calib_line, kitti_type, number, projection
+from formats._kitti import alpha, box_fields, calib_line, kitti_type, number, projection, rigid_3x4, velodyne_bytes
 from formats._sequences import Sequence, iter_sequences, track_id
 from formats.native import DatasetError, NativeDataset, sensor_file
+from formats.ply import read_points, sensor_names
+from scenes.transforms import invert_pose
 
 __all__ = ["alpha", "calib_text", "export_kitti_tracking", "kitti_type", "label_line", "truncation_level"]
 
@@ -55,6 +64,7 @@ LAYOUT = (
     "label_02/[0-9][0-9][0-9][0-9].txt",
     "calib/[0-9][0-9][0-9][0-9].txt",
     "image_02/[0-9]*/*.png",
+    "velodyne/[0-9]*/*.bin",
     "sequences.txt",
 )
 
@@ -90,19 +100,29 @@ def label_lines(seq: Sequence) -> list[str]:
     return [line for _, _, line in rows]
 
 
-def calib_text(seq: Sequence) -> str:
-    """calib/<seq>.txt: the tracking devkit's keys ("P0:".."P3:" with a colon, the others without)."""
-    K = np.asarray(seq.labels[0]["sensors"][seq.sensor]["K"], dtype=np.float64)
-    for labels in seq.labels[1:]:
-        if not np.array_equal(np.asarray(labels["sensors"][seq.sensor]["K"], dtype=np.float64), K):
-            raise DatasetError(
-                f"scene {seq.scene_id}, camera {seq.sensor}: K changes over the sequence; "
-                "KITTI calibration holds one per sequence"
-            )
-    identity_3x4 = np.hstack([np.eye(3), np.zeros((3, 1))])
+def calib_text(seq: Sequence, lidar: str | None = None) -> str:
+    """calib/<seq>.txt: the tracking devkit's keys ("P0:".."P3:" with a colon, the others without);
+    ``lidar``: the sensor playing the Velodyne (None: identity Tr_velo_cam and Tr_imu_velo)."""
+    K = constant_over(seq, seq.sensor, "K", "KITTI calibration holds one per sequence")
+    identity = np.eye(4)
+    velo_to_cam = imu_to_velo = identity
+    if lidar is not None:
+        ego_from_camera = constant_over(seq, seq.sensor, "ego_from_sensor", "Tr_velo_cam must be fixed")
+        ego_from_lidar = constant_over(seq, lidar, "ego_from_sensor", "Tr_velo_cam must be fixed")
+        velo_to_cam = invert_pose(ego_from_camera) @ ego_from_lidar
+        imu_to_velo = invert_pose(ego_from_lidar)
     rows = [(f"P{i}:", projection(K)) for i in range(4)]
-    rows += [("R_rect", np.eye(3)), ("Tr_velo_cam", identity_3x4), ("Tr_imu_velo", identity_3x4)]
+    rows += [("R_rect", np.eye(3)), ("Tr_velo_cam", rigid_3x4(velo_to_cam)), ("Tr_imu_velo", rigid_3x4(imu_to_velo))]
     return "".join(calib_line(key, matrix) for key, matrix in rows)
+
+
+def constant_over(seq: Sequence, sensor: str, key: str, why: str) -> np.ndarray:
+    """The sensor's calibration entry ``key`` (K, ego_from_sensor), which must be equal in every frame."""
+    value = np.asarray(seq.labels[0]["sensors"][sensor][key], dtype=np.float64)
+    for labels in seq.labels[1:]:
+        if not np.array_equal(np.asarray(labels["sensors"][sensor][key], dtype=np.float64), value):
+            raise DatasetError(f"scene {seq.scene_id}, sensor {sensor}: {key} changes over the sequence; {why}")
+    return value
 
 
 def export_kitti_tracking(dataset_root: str | Path) -> Path:
@@ -116,13 +136,22 @@ def export_kitti_tracking(dataset_root: str | Path) -> Path:
     index_lines: list[str] = []
     for index, seq in enumerate(iter_sequences(dataset)):
         name = f"{index:04d}"
-        index_lines.append(f"{name} {seq.scene_id} {seq.sensor}\n")
-        files = {
+        lidars = sensor_names(seq.labels[0], "lidar")
+        lidar = lidars[0] if lidars else None
+        index_lines.append(f"{name} {seq.scene_id} {seq.sensor} {lidar or '-'}\n")
+        files: dict[Path, str | bytes] = {
             out / "label_02" / f"{name}.txt": "".join(line + "\n" for line in label_lines(seq)),
-            out / "calib" / f"{name}.txt": calib_text(seq),
+            out / "calib" / f"{name}.txt": calib_text(seq, lidar),
         }
-        for path, text in files.items():
-            atomic.write_text(path, text)
+        if lidar is not None:
+            for labels in seq.labels:
+                points = read_points(dataset, seq.scene_id, labels["frame"], lidar)
+                files[out / "velodyne" / name / f"{labels['frame']:06d}.bin"] = velodyne_bytes(points)
+        for path, content in files.items():
+            if isinstance(content, bytes):
+                atomic.write_bytes(path, content)
+            else:
+                atomic.write_text(path, content)
             written.add(path)
         for labels in seq.labels:
             dst = out / "image_02" / name / f"{labels['frame']:06d}.png"

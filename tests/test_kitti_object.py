@@ -399,3 +399,31 @@ def test_box_records_are_consistent():
         np.testing.assert_allclose(centre, cam["center"], atol=1e-9)
         rotation = camera_from_lidar[:3, :3] @ matrix_from_quaternion(obj["box3d_sensor"]["rotation_wxyz"])
         np.testing.assert_allclose(rotation, matrix_from_quaternion(cam["rotation_wxyz"]), atol=1e-9)
+
+
+def test_tracking_export_carries_the_lidar(dataset):
+    """KITTI tracking on the same dataset: velodyne/<seq>/ holds the object export's scans, and the one
+    calib of the sequence takes its points into its label boxes (Tr_velo_cam = the rig's extrinsic)."""
+    from formats.kitti_tracking import export_kitti_tracking
+
+    out = export_kitti_tracking(dataset)
+    assert (out / "sequences.txt").read_text() == "0000 000000 cam velodyne\n"
+    calib = read_calib(out / "calib/0000.txt")
+    camera_from_lidar = invert_pose(EGO_FROM_CAMERA) @ EGO_FROM_LIDAR
+    np.testing.assert_allclose(calib["Tr_velo_cam"].reshape(3, 4), camera_from_lidar[:3], atol=1e-9)
+    np.testing.assert_allclose(calib["Tr_imu_velo"].reshape(3, 4), invert_pose(EGO_FROM_LIDAR)[:3], atol=1e-9)
+    velo_to_cam = np.vstack([calib["Tr_velo_cam"].reshape(3, 4), [0, 0, 0, 1]])  # R_rect is I
+    object_export = export_kitti(dataset)
+    lines = [line.split(" ") for line in (out / "label_02/0000.txt").read_text().splitlines()]
+    for frame in range(2):
+        scan_bytes = (out / f"velodyne/0000/{frame:06d}.bin").read_bytes()
+        assert scan_bytes == (object_export / f"velodyne/{frame:06d}.bin").read_bytes()
+        scan = np.frombuffer(scan_bytes, dtype="<f4").reshape(-1, 4)
+        ids = native_points(dataset, frame)["instance_id"]
+        points_rect = transform_points(velo_to_cam, scan[:, :3])
+        tracks = [fields for fields in lines if int(fields[0]) == frame]
+        assert sorted(int(f[1]) for f in tracks) == [1, 2]
+        for fields in tracks:
+            track = int(fields[1])
+            assert inside_kitti_box(points_rect[ids == track], fields[2:], tol=1e-3).all()
+            assert not inside_kitti_box(points_rect[ids == 3 - track], fields[2:], tol=1e-3).any()

@@ -227,7 +227,7 @@ def test_kitti_label_lines(dataset):
     assert cyclist_5[2:5] == ("Cyclist", 0, 3)  # fully occluded: occluded 3
     bus = next(p for p in parsed if p[:2] == (0, 4))
     assert bus[2:4] == ("Misc", 1)  # bus has no KITTI type; truncation 0.3 -> level 1
-    assert (out / "sequences.txt").read_text() == "0000 000000 cam\n0001 000001 cam\n"
+    assert (out / "sequences.txt").read_text() == "0000 000000 cam -\n0001 000001 cam -\n"
     assert len((out / "label_02/0001.txt").read_text().splitlines()) == 3
 
 
