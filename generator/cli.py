@@ -16,6 +16,7 @@ import sys
 from generator.errors import ConfigError, OutputError, RunAborted
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_SCENES_FAILED = 1  # the run finished, but some scenes failed every attempt (failures.jsonl)
 
 
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as exc:
         print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # every file is written atomically and frames are recorded last: nothing half-written is left
+        print(f"synthsense {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

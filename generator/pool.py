@@ -76,6 +76,9 @@ def _die_with_parent(parent_pid: int) -> None:
 def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, parent_pid: int) -> None:
     """A worker process: open the renderer, then render the scenes the main process sends."""
     _die_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group; the main process alone reacts (it stops the workers), so
+    # the terminal shows one line, not a traceback per worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from omegaconf import OmegaConf
 

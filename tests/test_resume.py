@@ -109,3 +109,27 @@ def test_validate_names_a_truncated_file(uninterrupted, tmp_path, capsys):
     depth.write_bytes(depth.read_bytes() + b"\0")  # still loads as an array: only the size tells
     assert validate_command(str(root)) == 1
     assert "front.depth.npy is not the size it was written with" in capsys.readouterr().out
+
+
+def test_ctrl_c_is_one_line_and_the_rerun_completes(uninterrupted, tmp_path):
+    root = tmp_path / "ds"
+    # a terminal's Ctrl-C: SIGINT to the whole process group, workers included (default handler, even if
+    # the shell running the tests ignores it)
+    proc = subprocess.Popen(
+        _command(root, "workers=2"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while _manifest_lines(root) < 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["synthsense generate: interrupted; rerun the same command to resume"]
+    result = subprocess.run(_command(root, "workers=2"), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert digests(root) == digests(uninterrupted)
