@@ -56,6 +56,7 @@ class RunSummary:
     failures: list[SceneFailure] = field(default_factory=list)
     retried: int = 0  # attempts that failed and were tried again
     workers: list[WorkerStats] = field(default_factory=list)
+    pooled: bool = False  # scenes ran in worker processes (else in this process)
     stats_file: Path | None = None
 
     @property
@@ -68,7 +69,8 @@ class RunSummary:
             f"  skipped (already done): {self.frames_skipped}",
             f"objects labelled: {self.objects}  visible: {self.visible_objects}",
             f"time: {self.seconds:.1f} s  ({self.frames_per_second:.2f} frames/s)"
-            f"  workers: {len(self.workers)} started  retried attempts: {self.retried}",
+            + (f"  worker processes started: {len(self.workers)}" if self.pooled else "")
+            + (f"  retried attempts: {self.retried}" if self.retried else ""),
             f"dataset: {self.output_dir}",
         ]
         if self.failures:
@@ -236,6 +238,7 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
 
             scheduler.on_frame = on_frame
             if pool is not None:
+                summary.pooled = True
                 try:
                     pool.run(scheduler)
                 except WorkerStartupError as exc:
