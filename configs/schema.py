@@ -79,6 +79,7 @@ class LidarConfig:
     intensity_dropout: float = 0.0  # extra loss of dim returns (see scenes.sensors.Lidar)
     keep_misses: bool = False  # keep rays without a return as points with valid = False
     motion_skew: bool = True  # each firing sees the world at its own time within the sweep
+    deskew: bool = False  # points in the sensor frame at the frame time (ego motion removed), not at firing
 
 
 @dataclass

@@ -83,6 +83,7 @@ def rig_lidars(sensors_cfg: Any) -> list[Lidar]:
                 intensity_dropout=float(cfg.intensity_dropout),
                 keep_misses=bool(cfg.keep_misses),
                 motion_skew=bool(cfg.motion_skew),
+                deskew=bool(cfg.deskew),
                 preset=cfg.preset,
             )
         )

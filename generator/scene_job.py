@@ -92,7 +92,7 @@ def sensor_key(name: str) -> int:
 def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, np.ndarray]) -> None:
     """LiDAR sweeps starting at t and radar frames at t, their labels merged into ``labels``. Noise and
     dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
-    from renderers.raycast import cast_lidar, detect_radar  # Embree lives under renderers/raycast only
+    from renderers.raycast import cast_lidar, deskew_points, detect_radar  # Embree lives in renderers/raycast
 
     root_seed = int(scene.seeds["root_seed"])
     for lidar in scene.rig.lidars:
@@ -101,6 +101,8 @@ def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, 
         start = t - lidar.sweep_duration / 2 if lidar.motion_skew else t
         rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(lidar.name))
         points = cast_lidar(scene, lidar, start, rng=rng)
+        if lidar.deskew:
+            points = deskew_points(scene, lidar, start, t, points)
         labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, start, points)
         arrays[f"{lidar.name}.points.npy"] = points
     for radar in scene.rig.radars:

@@ -31,6 +31,7 @@ def lidar_record(scene: Scene, lidar: Lidar, t: float, sweep_start: float) -> di
         "sweep_start": sweep_start,
         "sweep_duration": lidar.sweep_duration,
         "motion_skew": lidar.motion_skew,
+        "deskew": lidar.deskew,
         "min_range": lidar.min_range,
         "max_range": lidar.max_range,
     }

@@ -63,6 +63,9 @@ class Lidar:
         keep_misses: True keeps rays with no return as points with valid = False.
         motion_skew: True: each firing sees the ego and every object where they are at its own time;
             False: the whole sweep sees the world frozen at the sweep start.
+        deskew: True: points are moved into the sensor frame at the frame time (ego motion removed, as
+            a motion-compensated point cloud; the objects' own motion stays); False: each point is in the
+            sensor frame at its firing time, as a raw scan.
         ego_from_sensor: 4x4 mount pose (sensor frame as in the module docstring).
         preset: the datasheet preset it was made from (for the record).
     """
@@ -80,6 +83,7 @@ class Lidar:
     intensity_dropout: float = 0.0
     keep_misses: bool = False
     motion_skew: bool = True
+    deskew: bool = False
     preset: str = "custom"
 
     @property

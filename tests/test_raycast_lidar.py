@@ -306,3 +306,29 @@ def test_cast_ray_by_ray_agrees_with_the_bundled_sweep(street):
     assert np.array_equal(one_by_one.instance_id, bundled.instance_id[rays])
     assert np.allclose(one_by_one.distance, bundled.distance[rays], atol=1e-4, equal_nan=False)
     assert np.array_equal(one_by_one.reflectivity, bundled.reflectivity[rays])
+
+
+def test_deskewed_points_are_the_firing_points_seen_from_the_frame_pose(street):
+    """deskew_points moves each point from the sensor frame at its firing time into the sensor frame at the
+    reference time: in the world both are the same place (so static geometry stays put), while reading the
+    raw points with the single reference pose misplaces them by the ego's travel during the sweep."""
+    from renderers.raycast import deskew_points
+
+    lidar = street.rig.lidars[0]
+    t0, t_ref = 0.3, 0.3 + lidar.sweep_duration / 2
+    raw = cast_lidar(street, lidar, t0)
+    deskewed = deskew_points(street, lidar, t0, t_ref, raw)
+    world_at_firing, _ = points_in_world(street, lidar, t0, raw)
+    world_from_ref = street.rig.world_from_sensor(lidar, t_ref)
+    np.testing.assert_allclose(transform_points(world_from_ref, xyz(deskewed)), world_at_firing, atol=1e-3)
+    misplaced = np.linalg.norm(transform_points(world_from_ref, xyz(raw)) - world_at_firing, axis=1)
+    speed = np.linalg.norm(street.rig.trajectory.velocity_at(t_ref)[:3])
+    assert speed > 1.0 and misplaced.max() > 0.4 * speed * lidar.sweep_duration  # the ego moved: it matters
+    for field in ("range", "azimuth", "time", "instance_id", "intensity", "ring"):
+        np.testing.assert_array_equal(deskewed[field], raw[field])
+
+
+def test_deskew_from_the_config(tmp_path):
+    cfg = compose_config(["sensors=kitti_like", "sensors.lidars.0.deskew=true"])
+    assert sample_scene(cfg, 0).rig.lidars[0].deskew
+    assert not sample_scene(compose_config(["sensors=kitti_like"]), 0).rig.lidars[0].deskew

@@ -5,9 +5,9 @@ Embree is imported only under this package (DESIGN.md). A Scene is compiled into
 and cached for as long as the Scene object lives (:func:`world_for`).
 """
 
-from renderers.raycast.lidar import cast_lidar, sweep_rays
+from renderers.raycast.lidar import cast_lidar, deskew_points, sweep_rays
 from renderers.raycast.motion import poses_at
 from renderers.raycast.radar import detect_radar
 from renderers.raycast.world import Hits, World, world_for
 
-__all__ = ["Hits", "World", "cast_lidar", "detect_radar", "poses_at", "sweep_rays", "world_for"]
+__all__ = ["Hits", "World", "cast_lidar", "deskew_points", "detect_radar", "poses_at", "sweep_rays", "world_for"]

@@ -189,6 +189,30 @@ def cast_lidar(
     return _points(lidar, pattern, hits, returned, measured, intensity)
 
 
+def deskew_points(scene: Scene, lidar: Lidar, t0: float, t_ref: float, points: np.ndarray) -> np.ndarray:
+    """``points`` of a sweep started at ``t0`` (each in the sensor frame at its firing time t0 + time) moved
+    into the sensor frame at ``t_ref`` seconds: ``inverse(world_from_sensor(t_ref)) @ world_from_sensor(
+    t0 + time)`` per firing column. This removes the ego's motion during the sweep (a deskewed,
+    motion-compensated cloud); an object that moves keeps its own motion. ``range`` and ``azimuth`` stay as
+    measured from the firing pose. Returns a new array."""
+    track = world_for(scene).rig_track
+    mount = np.asarray(lidar.ego_from_sensor, np.float64)
+    times, column = np.unique(t0 + points["time"].astype(np.float64), return_inverse=True)
+    all_times = np.append(times, t_ref)
+    ego_rot = track.rotations_at(all_times)  # (c + 1, 3, 3) world_from_ego
+    rot = ego_rot @ mount[:3, :3]  # world_from_sensor rotations
+    origin = np.einsum("cij,j->ci", ego_rot, mount[:3, 3]) + track.translations_at(all_times)
+    ref_from_world = rot[-1].T
+    # per column: ref_from_fire = ref_from_world @ world_from_fire, as a rotation and a translation
+    rot_rf = np.einsum("ij,cjk->cik", ref_from_world, rot[:-1])
+    trans_rf = (origin[:-1] - origin[-1]) @ ref_from_world.T
+    xyz = np.stack([points["x"], points["y"], points["z"]], axis=1).astype(np.float64)
+    moved = np.einsum("nij,nj->ni", rot_rf[column], xyz) + trans_rf[column]
+    out = points.copy()
+    out["x"], out["y"], out["z"] = moved[:, 0], moved[:, 1], moved[:, 2]
+    return out
+
+
 def _points(
     lidar: Lidar, pattern: _Pattern, hits: Hits, returned: np.ndarray, measured: np.ndarray, intensity: np.ndarray
 ) -> np.ndarray:
