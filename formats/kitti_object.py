@@ -33,8 +33,9 @@ Calibration (the object devkit's keys, each "key: " and the matrix row-major):
 - ``Tr_imu_to_velo:`` = lidar_from_ego (3x4): our ego frame plays KITTI's IMU.
 
 Velodyne files: float32 little-endian x, y, z, reflectance (= our intensity in [0, 1]) per valid return,
-x y z in the LiDAR frame at the point's own firing time (so with motion skew on, a moving object's points
-are where it was when the beam hit it, as in KITTI's own scans).
+x y z as in the dataset's points.npy: in the LiDAR frame at the point's own firing time (so with motion
+skew on, a moving object's points are where it was when the beam hit it, as in KITTI's own scans), or at
+the frame time when the LiDAR deskews (``deskew: true``).
 
 A dataset without LiDAR gets no velodyne/ folder, and Tr_velo_to_cam = Tr_imu_to_velo = [I | 0].
 """

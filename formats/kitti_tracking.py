@@ -38,7 +38,7 @@ Tr_velo_cam = camera_from_lidar = inverse(ego_from_camera) @ ego_from_lidar, the
 Tr_imu_velo = lidar_from_ego (our ego frame plays KITTI's IMU). Without a LiDAR both are [I | 0].
 
 Velodyne files: as in the KITTI object export (float32 x, y, z, reflectance per valid return, in the LiDAR
-frame at the point's own firing time, as KITTI's raw scans).
+frame at the point's own firing time as KITTI's raw scans, or at the frame time with ``deskew: true``).
 """
 
 from __future__ import annotations

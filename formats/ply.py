@@ -7,6 +7,7 @@ One binary little-endian PLY per LiDAR and frame, one vertex per return (misses,
 left out), with these vertex properties in this order:
 
     x y z        float   metres, the LiDAR frame (x forward, y left, z up) at the point's firing time
+                         (at the frame time when the LiDAR deskews)
     intensity    float   [0, 1]
     ring         ushort  channel, 0 = lowest elevation
     instance_id  ushort  0 = static world
