@@ -28,6 +28,7 @@ LINKS = ("hardlink", "symlink", "copy")
 DEFAULT_SPLITS = {"train": 0.8, "val": 0.1, "test": 0.1}
 # Source and split names become parts of output file names: keep them to a portable alphabet.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RESERVED_SPLIT_NAMES = ("images", "labels", "annotations")
 
 
 @dataclass
@@ -87,11 +88,12 @@ def load_config(config: dict[str, Any] | str | Path, overrides: list[str] | tupl
         overrides: OmegaConf dotlist items, e.g. ``synthetic_share=0.5``, ``output.path=/tmp/x``,
             ``sources.0.path=/data/coco``.
     """
-    if isinstance(config, dict):
-        raw, where, base = config, "mix config", Path.cwd()
-    else:
+    if isinstance(config, str | Path):
         path = Path(config)
         raw, where, base = _read_yaml(path), str(path), path.absolute().parent
+    else:
+        raw, where, base = config, "mix config", Path.cwd()
+    _check_shapes(raw, where)
     try:
         cfg = OmegaConf.merge(OmegaConf.structured(MixConfig), OmegaConf.create(raw))
     except OmegaConfBaseException as exc:
@@ -142,6 +144,21 @@ def _absolute(base: Path, path: str) -> Path:
     return p if p.is_absolute() else base / p
 
 
+# top-level keys whose value must be a list or a mapping: OmegaConf's own message for a wrong one
+# ("Cannot merge DictConfig with ListConfig") does not name the key
+_SHAPES: dict[str, type] = {"sources": list, "taxonomy": dict, "class_caps": dict, "filters": dict}
+_SHAPES.update({"splits": dict, "output": dict})
+
+
+def _check_shapes(raw: Any, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise MixError(f"{where}: expected a mapping of mix settings, got {type(raw).__name__}")
+    for key, shape in _SHAPES.items():
+        if key in raw and raw[key] is not None and not isinstance(raw[key], shape):
+            kind = "a list" if shape is list else "a mapping"
+            raise MixError(f"{where}: {key} must be {kind}, got {type(raw[key]).__name__}")
+
+
 def _one_line(exc: OmegaConfBaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     keep = [ln for ln in lines if not ln.startswith(("full_key", "object_type", "reference_type"))]
@@ -176,8 +193,8 @@ def validate(cfg: MixConfig) -> None:
     f = cfg.filters
     if not 0.0 <= f.min_visibility <= 1.0:
         raise MixError(f"filters.min_visibility: {f.min_visibility} is not in [0, 1]")
-    if f.min_box_px < 0:
-        raise MixError(f"filters.min_box_px: {f.min_box_px} is negative")
+    if not f.min_box_px >= 0:  # also refuses NaN, which would filter nothing
+        raise MixError(f"filters.min_box_px: {f.min_box_px} must be a number >= 0")
     _validate_splits(cfg)
     _validate_output(cfg)
 
@@ -223,6 +240,8 @@ def _validate_splits(cfg: MixConfig) -> None:
     for name, ratio in sorted(cfg.splits.items()):
         if not _NAME.match(name):
             raise MixError(f"splits.{name}: split names must be letters, digits, '_', '.', '-'")
+        if name in RESERVED_SPLIT_NAMES:
+            raise MixError(f"splits.{name}: reserved (the output has images/<split>/ and labels/<split>/)")
         if not ratio >= 0:
             raise MixError(f"splits.{name}: {ratio} is negative")
     total = sum(cfg.splits.values())
@@ -230,6 +249,9 @@ def _validate_splits(cfg: MixConfig) -> None:
         raise MixError(f"splits: the ratios add up to {total:g}, not 1")
     if cfg.real_only_eval and "train" not in cfg.splits:
         raise MixError("splits: real_only_eval needs a 'train' split (synthetic images go there)")
+    if cfg.real_only_eval and 0 < cfg.synthetic_share < 1 and not cfg.splits["train"] > 0:
+        # the share is of train, which would hold no real image: the asked share could never be met
+        raise MixError(f"splits.train: 0 leaves synthetic_share {cfg.synthetic_share} nothing to be a share of")
 
 
 def _validate_output(cfg: MixConfig) -> None:

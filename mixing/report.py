@@ -73,7 +73,8 @@ def plot_counts(path: Path, classes: list[str], before: dict[str, dict[str, int]
         s: {c: sum(summary["instances"][s][r][c] for r in summary["instances"][s]) for c in classes}
         for s in summary["instances"]
     }
-    fig, axes = plt.subplots(1, 2, figsize=(max(8.0, 1.2 * len(classes) * 2), 4.5))
+    # wider with more classes, but bounded (hundreds of classes would make a picture nobody can open)
+    fig, axes = plt.subplots(1, 2, figsize=(min(max(8.0, 1.2 * len(classes) * 2), 40.0), 4.5))
     for ax, (title, table) in zip(
         axes, [("before mixing, per source", before), ("after mixing, per split", after)], strict=True
     ):

@@ -140,6 +140,12 @@ def _take_synthetic(
         if cfg.real_only_eval and split != "train":
             continue
         real_units = sum(p.candidate.units(cfg.share_by) for p in real_placed if p.split == split)
+        if cfg.synthetic_share < 1.0 and real_units == 0 and cfg.splits[split] > 0:
+            # a share of nothing is nothing: rather than silently mix no synthetic data, say why
+            raise MixError(
+                f"synthetic_share: split {split!r} holds no real {cfg.share_by} after filters and class caps, "
+                f"so a share of {cfg.synthetic_share} of it is 0 synthetic {cfg.share_by}"
+            )
         targets[split] = None if cfg.synthetic_share == 1.0 else target_units(cfg.synthetic_share, real_units)
     taken: Counter[str] = Counter()
     out = []

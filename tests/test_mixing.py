@@ -306,11 +306,22 @@ def test_cli_exit_codes_and_relative_paths(sources, tmp_path, capsys):
         ({"class_caps": {"bus": 3}}, "class_caps.bus: not a class"),
         ({"output": {"path": "x", "formats": ["voc"]}}, "output.formats: 'voc' is not one of"),
         ({"share_by": "boxes"}, "share_by: 'boxes' is not one of"),
+        ({"splits": [0.5, 0.5]}, "splits must be a mapping, got list"),
+        ({"splits": {"train": 0.5, "images": 0.5}}, "splits.images: reserved"),
+        ({"filters": {"min_box_px": float("nan")}}, "filters.min_box_px: nan must be a number >= 0"),
+        ({"splits": {"train": 0.0, "val": 0.5, "test": 0.5}}, "splits.train: 0 leaves synthetic_share 0.3"),
     ],
 )
 def test_config_errors_name_the_key(sources, tmp_path, change, message):
     with pytest.raises(MixError, match=message):
         mix(make_config(sources, tmp_path / "mixed", **change))
+
+
+def test_config_of_the_wrong_shape_names_the_key():
+    with pytest.raises(MixError, match="mix config: sources must be a list, got dict"):
+        mix({"sources": {"a": 1}, "taxonomy": {"classes": ["car"]}})
+    with pytest.raises(MixError, match="expected a mapping of mix settings, got list"):
+        mix([1, 2])  # type: ignore[arg-type]
 
 
 def test_group_by_key_missing_is_an_error(sources, tmp_path):
