@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_mixing.py [--images 10000] [--boxes 10] [--work DIR]
 
 The sources: a "real" set (70% of the images, grouped by video_id) and a "synthetic" one (30%, grouped by
-scene_id), both COCO. The image files are one 1x1 PNG hard-linked under every name: the widths, heights
-and boxes in the JSON are what the mixer works on. The mix writes COCO and YOLO (hard links) with
+scene_id), both COCO. The image files are one blank 640x480 PNG hard-linked under every name: the
+importer reads each file's header (its size must match the JSON), and the boxes are what the mixer
+works on. The mix writes COCO and YOLO (hard links) with
 synthetic_share 0.3 and a class cap. Prints seconds per stage and peak resident memory
 (``ru_maxrss``), and writes ``benchmarks/results/mixing.json``. Target: under 30 s for the mix.
 """
@@ -35,7 +36,7 @@ def write_source(root: Path, n_images: int, boxes: int, group_key: str, group_si
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True)
     pixel = root / "pixel.png"
-    Image.new("RGB", (1, 1)).save(pixel)
+    Image.new("RGB", (640, 480)).save(pixel)  # the size the JSON claims (the importer checks the header)
     images, annotations = [], []
     xy = rng.uniform(0, 560, size=(n_images, boxes, 2))
     wh = rng.uniform(2, 80, size=(n_images, boxes, 2))

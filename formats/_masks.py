@@ -49,6 +49,65 @@ def rle_from_polygons(polygons: list[list[float]], height: int, width: int) -> d
     return compressed(mask_utils.merge(mask_utils.frPyObjects([list(map(float, p)) for p in polygons], height, width)))
 
 
+def counts_from_string(counts: str) -> np.ndarray:
+    """int64 run lengths of a compressed RLE ``counts`` string, decoded as pycocotools' ``rleFrString``
+    does, without trusting the string: ValueError (with the reason) for a character outside '0'..'o'
+    (48..111), a run whose 5-bit groups never end (a continuation bit on the last character; pycocotools
+    would read past the string) or that has more than 7 groups (more than 35 bits).
+
+    Each run is 5-bit groups, least significant first, char - 48: bit 0x20 says another group follows,
+    bit 0x10 of the last group is the sign; from the fourth run on the value is a delta to the run two
+    before. The caller checks the runs (>= 0, summing to h * w): pycocotools trusts them.
+    """
+    if not isinstance(counts, str) or not counts.isascii():
+        raise ValueError("not an ASCII string")
+    if len(counts) > 1 << 28:  # int64 sums below cannot wrap
+        raise ValueError(f"{len(counts)} characters is too long")
+    c = np.frombuffer(counts.encode("ascii"), np.uint8).astype(np.int64) - 48
+    if len(c) == 0:
+        return np.zeros(0, np.int64)
+    bad = np.flatnonzero((c < 0) | (c > 63))
+    if len(bad):
+        raise ValueError(f"character {counts[bad[0]]!r} at {int(bad[0])} is outside '0'..'o'")
+    more = (c & 0x20) != 0
+    if more[-1]:
+        raise ValueError("the last run is cut off (continuation bit on the last character)")
+    ends = np.flatnonzero(~more)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts + 1
+    if lengths.max() > 7:
+        raise ValueError(f"a run of {int(lengths.max())} characters (at most 7)")
+    k = np.arange(len(c)) - np.repeat(starts, lengths)
+    values = np.add.reduceat((c & 0x1F) << (5 * k), starts)
+    values -= np.where(c[ends] & 0x10, np.int64(1) << (5 * lengths), 0)
+    runs = values.copy()
+    runs[1::2] = np.cumsum(values[1::2])  # run i >= 3 is values[i] + run[i - 2]
+    runs[2::2] = np.cumsum(values[2::2])
+    return runs
+
+
+def check_rle(counts: Any, size: Any) -> str | None:
+    """Why an RLE's ``counts`` (compressed str, or uncompressed list of ints) is not a valid mask of
+    ``size`` [h, w], or None when it is: every run >= 0 and the runs sum to h * w. pycocotools trusts
+    both and reads past its buffers otherwise."""
+    height, width = size
+    if isinstance(counts, list):
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in counts):
+            return "uncompressed RLE counts must be integers >= 0"
+        total = sum(counts)
+    else:
+        try:
+            runs = counts_from_string(counts)
+        except ValueError as exc:
+            return f"compressed RLE counts: {exc}"
+        if len(runs) and runs.min() < 0:
+            return f"compressed RLE counts: run {int(np.argmin(runs))} is negative ({int(runs.min())})"
+        total = int(runs.sum())
+    if total != height * width:
+        return f"RLE counts sum to {total}, not {height} * {width} = {height * width}"
+    return None
+
+
 def rle_from_counts(counts: list[int], height: int, width: int) -> dict[str, Any]:
     """Compressed RLE of an uncompressed (column-major run lengths) RLE."""
     return compressed(mask_utils.frPyObjects({"size": [height, width], "counts": counts}, height, width))

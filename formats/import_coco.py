@@ -5,6 +5,10 @@ Boxes are COCO's [x, y, w, h] in pixels (continuous coordinates, as ours). Segme
 all become compressed RLE. Kept per annotation: iscrowd, track_id (else instance_id), visibility,
 truncation, occlusion; other non-standard keys go to ``extra``. Per image: group ``video:<video_id>``
 when the image has a video_id, else ``image:<id>``; meta = the image dict minus id/file_name/width/height.
+
+Refused with a one-line error naming the record: an image whose width/height are not its file's (masks
+are decoded at that size), a file listed by two image records, and segmentations pycocotools would
+misread or crash on (see :func:`segmentation`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from formats.untrusted import (
     box,
     check_relative,
     finite,
+    image_size,
     load_json,
     one_line,
     positive_int,
@@ -58,7 +63,7 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
         if record is None:
             continue  # its image file is missing: listed in missing_images
         cat = ann.get("category_id")
-        if isinstance(cat, bool) or cat not in categories:
+        if isinstance(cat, bool) or not isinstance(cat, int) or cat not in categories:
             raise AnnotationError(f"{where}: category_id {one_line(repr(cat))[:40]} is not in categories")
         record.objects.append(_object(ann, categories[cat], record.height, record.width, where))
     return SourceDataset(
@@ -96,6 +101,7 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
     records: dict[Any, ImageAnnotations | None] = {}
     missing: list[str] = []
     resolver = PathResolver(root)
+    files: dict[Path, tuple[int, str]] = {}  # resolved path -> (index, file_name) of its image record
     for i, im in enumerate(_list(value, f"{name}: images")):
         where = f"{name}: images[{i}]"
         if not isinstance(im, dict):
@@ -111,10 +117,18 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
         check_relative(root, file_name, f"{where} file_name")  # the name's own checks, quoted as written
         rel = posixpath.normpath(posixpath.join(image_dir, file_name))
         path = resolver.resolve(rel, f"{where} file_name")
+        if path in files:  # one file twice would become two images, possibly in different splits
+            j, first = files[path]
+            raise AnnotationError(
+                f"{where}: file_name {one_line(repr(file_name))} names the same file as images[{j}] "
+                f"({one_line(repr(first))}); list each image once"
+            )
+        files[path] = (i, file_name)
         if not path.is_file():
             records[image_id] = None
             missing.append(rel)
             continue
+        _check_size(path, width, height, where)
         video = im.get("video_id")
         records[image_id] = ImageAnnotations(
             path=path,
@@ -127,6 +141,16 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
             meta={k: v for k, v in im.items() if k not in ("id", "file_name", "width", "height")},
         )
     return records, missing
+
+
+def _check_size(path: Path, width: int, height: int, where: str) -> None:
+    """The record's width and height must be the file's (as displayed, or as stored when EXIF turns it):
+    masks are decoded at that size, so a wrong one misplaces them and a huge one exhausts memory."""
+    actual = image_size(path)
+    if (width, height) != actual and (width, height) != image_size(path, stored=True):
+        raise AnnotationError(
+            f"{where}: width x height {width}x{height} is not the image file's {actual[0]}x{actual[1]} ({path})"
+        )
 
 
 def _object(ann: dict[str, Any], category: str, height: int, width: int, where: str) -> ObjectAnnotation:
@@ -155,7 +179,12 @@ def _object(ann: dict[str, Any], category: str, height: int, width: int, where: 
 
 
 def segmentation(seg: Any, height: int, width: int, where: str) -> dict[str, Any] | None:
-    """Compressed RLE of a COCO segmentation (None or [] -> None); the image is ``height`` x ``width``."""
+    """Compressed RLE of a COCO segmentation (None or [] -> None); the image is ``height`` x ``width``.
+
+    Checked before pycocotools sees them (it trusts its input, and crashes or reads past its buffers):
+    polygons have >= 3 points, all within [-width, 2 * width] x [-height, 2 * height]; an RLE's size is
+    the image's and its runs are >= 0 and sum to height * width (a compressed string is decoded here).
+    """
     if seg is None or seg == []:
         return None
     if isinstance(seg, list):
@@ -163,20 +192,28 @@ def segmentation(seg: Any, height: int, width: int, where: str) -> dict[str, Any
         for k, poly in enumerate(seg):
             if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
                 raise AnnotationError(f"{where}[{k}]: a polygon is a flat list of >= 3 x, y pairs")
-            polygons.append([finite(v, f"{where}[{k}]") for v in poly])
+            values = [finite(v, f"{where}[{k}]") for v in poly]
+            for j, v in enumerate(values):
+                limit = width if j % 2 == 0 else height
+                if not -limit <= v <= 2 * limit:
+                    axis = "x" if j % 2 == 0 else "y"
+                    raise AnnotationError(
+                        f"{where}[{k}][{j}]: {axis} {v:g} is far outside the {width}x{height} image "
+                        f"(allowed: {-limit} .. {2 * limit})"
+                    )
+            polygons.append(values)
         return _masks.rle_from_polygons(polygons, height, width)
     if not isinstance(seg, dict) or "counts" not in seg or "size" not in seg:
         raise AnnotationError(f"{where}: expected polygons or an RLE {{size, counts}}")
     size = seg["size"]
-    if size != [height, width]:
+    if not isinstance(size, list) or any(isinstance(v, bool) for v in size) or size != [height, width]:
         raise AnnotationError(f"{where}: RLE size {one_line(repr(size))[:40]} is not the image's [{height}, {width}]")
     counts = seg["counts"]
+    if not isinstance(counts, (list, str)):
+        raise AnnotationError(f"{where}: RLE counts must be a string (compressed) or a list of integers")
+    problem = _masks.check_rle(counts, [height, width])
+    if problem is not None:
+        raise AnnotationError(f"{where}: {problem}")
     if isinstance(counts, list):
-        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
-            raise AnnotationError(f"{where}: uncompressed RLE counts must be integers >= 0")
-        if sum(counts) != height * width:
-            raise AnnotationError(f"{where}: uncompressed RLE counts sum to {sum(counts)}, not {height * width}")
         return _masks.rle_from_counts(counts, height, width)
-    if not isinstance(counts, str) or not counts.isascii() or not counts.isprintable():
-        raise AnnotationError(f"{where}: compressed RLE counts must be an ASCII string")
     return {"size": [height, width], "counts": counts}

@@ -6,7 +6,8 @@ DontCare rows are skipped. The inverse of ``formats.kitti_object``'s conventions
 - category = the type as written (Car, Pedestrian, Misc, ...);
 - bbox: left/top/right/bottom are the 0-based indices of the box's first and last pixel column/row, so
   [x, y, w, h] = [left, top, right - left + 1, bottom - top + 1] (our exporter writes right = x + w - 1);
-- truncation = truncated (float 0..1), occlusion = occluded (int 0..3);
+- truncation = truncated (float 0..1; 1e-6 outside is clipped, more is an error), occlusion = occluded
+  (an integer 0..3, else an error);
 - extra: alpha (rad), dimensions [height, width, length] (m), location [x, y, z] (bottom centre, camera
   frame, m), rotation_y (rad), and score when present.
 
@@ -18,15 +19,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from formats.import_yolo import IMAGE_SUFFIXES
 from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
-from formats.untrusted import image_size, parse_float, resolve_inside, row_error, text_rows
+from formats.untrusted import AnnotationError, image_size, parse_float, resolve_inside, row_error, text_rows
 
 IMAGE_DIR, LABEL_DIR = "image_2", "label_2"
+TOLERANCE = 1e-6  # truncated this far outside [0, 1] is rounding, and clipped
 
 
 def import_kitti(root: Path) -> SourceDataset:
     """Read a KITTI object dataset under ``root`` (the folder holding image_2/ and label_2/)."""
-    stems = {p.stem for p in _listing(root, IMAGE_DIR, ".png")} | {p.stem for p in _listing(root, LABEL_DIR, ".txt")}
+    image_files = _listing(root, IMAGE_DIR, None)
+    stems = {p.stem for p in image_files if p.suffix == ".png"} | {p.stem for p in _listing(root, LABEL_DIR, ".txt")}
+    # images KITTI's layout does not name (000001.jpg, 000001.PNG): an error, not a "missing" image
+    other_images = {p.stem: p for p in sorted(image_files) if p.suffix != ".png" and p.suffix.lower() in IMAGE_SUFFIXES}
     images: list[ImageAnnotations] = []
     missing: list[str] = []
     categories: dict[str, None] = {}
@@ -34,6 +40,11 @@ def import_kitti(root: Path) -> SourceDataset:
         rel = f"{IMAGE_DIR}/{stem}.png"
         path = resolve_inside(root, rel, f"{root}: image")
         if not path.is_file():
+            if stem in other_images:
+                raise AnnotationError(
+                    f"{other_images[stem]}: KITTI images are read as {IMAGE_DIR}/<stem>.png; "
+                    f"there is no {rel} (convert the images to PNG)"
+                )
             missing.append(rel)
             continue
         width, height = image_size(path)
@@ -44,9 +55,10 @@ def import_kitti(root: Path) -> SourceDataset:
     return SourceDataset(format="kitti", root=root, categories=list(categories), images=images, missing_images=missing)
 
 
-def _listing(root: Path, folder: str, suffix: str) -> list[Path]:
+def _listing(root: Path, folder: str, suffix: str | None) -> list[Path]:
+    """The files in ``root/folder`` ending in ``suffix`` (None: all)."""
     base = resolve_inside(root, folder, f"{root}: folder")
-    return [p for p in base.iterdir() if p.suffix == suffix] if base.is_dir() else []
+    return [p for p in base.iterdir() if suffix is None or p.suffix == suffix] if base.is_dir() else []
 
 
 def _objects(label_path: Path) -> list[ObjectAnnotation]:
@@ -60,8 +72,10 @@ def _objects(label_path: Path) -> list[ObjectAnnotation]:
         names += ["height", "width", "length", "x", "y", "z", "rotation_y", "score"]
         # zip stops at the row's end: "score" only when the row has 16 fields
         v = {name: parse_float(f, label_path, line, name) for name, f in zip(names, fields[1:], strict=False)}
-        if v["occluded"] != int(v["occluded"]):
-            raise row_error(label_path, line, f"occluded {fields[2]} is not an integer")
+        if v["occluded"] not in (0, 1, 2, 3):
+            raise row_error(label_path, line, f"occluded {fields[2]} is not an integer 0..3")
+        if not -TOLERANCE <= v["truncated"] <= 1 + TOLERANCE:
+            raise row_error(label_path, line, f"truncated {fields[1]} is outside [0, 1]")
         w, h = v["right"] - v["left"] + 1, v["bottom"] - v["top"] + 1
         if w < 0 or h < 0:
             raise row_error(label_path, line, "right < left or bottom < top")
@@ -77,7 +91,7 @@ def _objects(label_path: Path) -> list[ObjectAnnotation]:
             ObjectAnnotation(
                 category=fields[0],
                 bbox=(v["left"], v["top"], w, h),
-                truncation=v["truncated"],
+                truncation=min(max(v["truncated"], 0.0), 1.0),
                 occlusion=int(v["occluded"]),
                 extra=extra,
             )

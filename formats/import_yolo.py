@@ -8,7 +8,9 @@ clipped):
   rasterized by pycocotools (pixel-edge convention, as ``record_writers.write_yolo`` writes it).
 
 Split folders are relative to ``root`` (the yaml's ``path`` key is ignored: a source stays inside its
-root); each image's group is its rel path and meta {"split": split}.
+root); each image's group is its rel path and meta {"split": split}. A folder named again by a later
+split (``val: images/train``, validating on train) is read once, for the first; an image reached
+through two different folders is an error. A yaml naming none of train/val/test is an error.
 """
 
 from __future__ import annotations
@@ -44,13 +46,19 @@ def import_yolo(root: Path, *, data: str = "data.yaml") -> SourceDataset:
     if not isinstance(config, dict):
         raise AnnotationError(f"{yaml_path}: expected a mapping with names and train/val/test")
     names = _names(config.get("names"), yaml_path)
+    if all(config.get(split) is None for split in SPLITS):
+        raise AnnotationError(f"{yaml_path}: names no split folder; expected at least one of train, val, test")
     images: list[ImageAnnotations] = []
     seen: dict[str, str] = {}
+    read: set[Path] = set()
     for split in SPLITS:
         for folder in _folders(config.get(split), yaml_path, split):
             base = resolve_inside(root, folder, f"{yaml_path}: {split}")
             if not base.is_dir():
                 raise AnnotationError(f"{yaml_path}: {split} folder {folder!r} not found under {root}")
+            if base in read:
+                continue  # e.g. "val: images/train" (validating on train): the images keep their first split
+            read.add(base)
             for rel in _image_files(root, folder):
                 if rel in seen:
                     raise AnnotationError(f"{yaml_path}: image {rel!r} is in both {seen[rel]} and {split}")

@@ -1,6 +1,11 @@
 """Writers of format-neutral records (``formats.records``) to COCO and YOLO label files. They write labels
 only: placing the image files at ``OutputImage.file_name`` is the caller's job (hard links for a native
 export, copies for a mix). Every file is written atomically.
+
+An object without a mask gets its box as its shape: in COCO a 4-corner polygon segmentation
+``[[x, y, x + w, y, x + w, y + h, x, y + h]]`` (clipped to the image; COCOeval "segm" needs a shape for
+every annotation), in YOLO segment rows the same 4 corners. YOLO rows are clipped to the image: a box's
+corners are clipped first (a box wholly outside is left out), then turned into centre and size.
 """
 
 from __future__ import annotations
@@ -58,8 +63,9 @@ def _check(entries: Sequence[OutputImage], classes: Sequence[str]) -> dict[str, 
 def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequence[str]) -> Path:
     """One COCO JSON of ``entries``: categories id = index + 1 in ``classes``; images id = 1, 2, ... in
     order, with file_name, width, height, split and the entry's ``fields`` (which never replace those);
-    annotations with bbox [x, y, w, h] (pixels), RLE segmentation when the object has a mask (else []),
-    area = mask pixel count (else w * h), iscrowd, and visibility/truncation/occlusion/track_id when known.
+    annotations with bbox [x, y, w, h] (pixels), RLE segmentation when the object has a mask (else the
+    box's 4 corners as a polygon, clipped to the image), area = mask pixel count (else w * h), iscrowd,
+    and visibility/truncation/occlusion/track_id when known.
     """
     index = _check(entries, classes)
     images, annotations = [], []
@@ -75,7 +81,9 @@ def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequen
                 "image_id": image_id,
                 "category_id": index[obj.category] + 1,
                 "bbox": [float(v) for v in obj.bbox],
-                "segmentation": dict(obj.mask) if obj.mask is not None else [],
+                "segmentation": (
+                    dict(obj.mask) if obj.mask is not None else _box_segmentation(obj.bbox, im.width, im.height)
+                ),
                 "area": _masks.area(obj.mask) if obj.mask is not None else float(obj.bbox[2] * obj.bbox[3]),
                 "iscrowd": int(obj.iscrowd),
             }
@@ -98,9 +106,10 @@ def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequen
 def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
     """The label text of one image: a row per object, values normalized by the image size, 6 decimals.
 
-    Crowd regions are left out (YOLO has no crowd flag) and so are empty boxes. ``segment`` rows carry
-    the mask's edge-following polygon (``_masks.polygon_from_mask``), or the box's 4 corners when the
-    object has no mask.
+    Crowd regions are left out (YOLO has no crowd flag) and so are empty boxes. ``detect`` rows are the
+    box clipped to the image (its corners clipped, then centre and size; nothing left: no row).
+    ``segment`` rows carry the mask's edge-following polygon (``_masks.polygon_from_mask``), or the 4
+    corners of the clipped box when the object has no mask (or an empty one).
     """
     scale = np.array([image.width, image.height], dtype=np.float64)
     lines = []
@@ -108,23 +117,55 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
         x, y, w, h = obj.bbox
         if obj.iscrowd or w <= 0 or h <= 0:
             continue
+        clipped = _clip_box(obj.bbox, image.width, image.height)
         if task == "detect":
+            if clipped is None:
+                continue
+            x, y, w, h = clipped
             values = np.array([x + w / 2, y + h / 2, w, h]) / np.tile(scale, 2)
         else:
             polygon = _masks.polygon_from_mask(_masks.decode(obj.mask)) if obj.mask is not None else np.zeros((0, 2))
             if len(polygon) < 3:
-                polygon = _masks.box_polygon(obj.bbox)
+                if clipped is None:
+                    continue
+                polygon = _masks.box_polygon(clipped)
             values = (polygon / scale).ravel()
         values = np.clip(values, 0.0, 1.0) + 0.0  # + 0.0: no "-0.000000"
         lines.append(" ".join([str(index[obj.category]), *(f"{v:.6f}" for v in values)]) + "\n")
     return "".join(lines)
 
 
+def _clip_box(bbox: tuple[float, float, float, float], width: int, height: int) -> tuple[float, ...] | None:
+    """[x, y, w, h] of the box's corners clipped to the image [0, width] x [0, height]; None when empty."""
+    x, y, w, h = bbox
+    x0, y0 = min(max(x, 0.0), width), min(max(y, 0.0), height)
+    x1, y1 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def _box_segmentation(bbox: tuple[float, float, float, float], width: int, height: int) -> list[list[float]]:
+    """The COCO polygon of an object without a mask: its box's 4 corners, clipped to the image."""
+    corners = np.clip(_masks.box_polygon(bbox), 0.0, (width, height)) + 0.0
+    return [[float(v) for v in corners.ravel()]]
+
+
 def data_yaml(splits: Sequence[str], classes: Sequence[str]) -> str:
     """data.yaml text: split folders relative to the yaml (no ``path`` key, so ultralytics takes the
-    yaml's folder) and names as {id: name}; names are JSON strings, which YAML reads as they are."""
+    yaml's folder) and names as {id: name}; names are JSON strings, which YAML reads as they are.
+
+    ``splits``: the splits that have images; train is required (ValueError). train and val are always
+    written (ultralytics requires both): without val images, val is the train folder, with a comment.
+    """
+    if "train" not in splits:
+        raise ValueError(f"a YOLO dataset needs train images; the splits with images are {list(splits)}")
     lines = ["# written by synthsense\n"]
-    lines += [f"{split}: images/{split}\n" for split in splits]
+    for split in ["train", "val", *(s for s in splits if s not in ("train", "val"))]:
+        if split in splits:
+            lines.append(f"{split}: images/{split}\n")
+        else:  # ultralytics requires val
+            lines.append(f"{split}: images/train  # no {split} images in this dataset: validating on train\n")
     lines += [f"nc: {len(classes)}\n", "names:\n"]
     lines += [f"  {k}: {json.dumps(name)}\n" for k, name in enumerate(classes)]
     return "".join(lines)
@@ -148,6 +189,9 @@ def write_yolo(
     if task not in TASKS:
         raise ValueError(f"YOLO task must be one of {TASKS}, got {task!r}")
     index = _check(entries, classes)
+    present = {e.split for e in entries}
+    splits = [s for s in YOLO_SPLITS if s in present] + sorted(present - set(YOLO_SPLITS))
+    yaml_text = data_yaml(splits, classes)  # before any label is written: it refuses a dataset without train
     root = Path(root)
     written: list[Path] = []
     for entry in entries:
@@ -158,8 +202,6 @@ def write_yolo(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(yolo_rows(entry.image, index, task), encoding="utf-8")
         written.append(path)
-    present = {e.split for e in entries}
-    splits = [s for s in YOLO_SPLITS if s in present] + sorted(present - set(YOLO_SPLITS))
-    atomic.write_text(root / "data.yaml", data_yaml(splits, classes))
+    atomic.write_text(root / "data.yaml", yaml_text)
     written.append(root / "data.yaml")
     return written

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -165,16 +166,26 @@ def box(value: Any, where: str) -> tuple[float, float, float, float]:
 _EXIF_ORIENTATION = 0x0112
 
 
-def image_size(path: Path) -> tuple[int, int]:
+def image_size(path: Path, *, stored: bool = False) -> tuple[int, int]:
     """(width, height) in pixels of an image file, read from its header (no pixel decoding), as displayed:
-    an EXIF orientation that turns the image by 90 degrees swaps them (as ultralytics does)."""
+    an EXIF orientation that turns the image by 90 degrees swaps them (as ultralytics does); ``stored``:
+    as stored, ignoring EXIF.
+
+    An image over PIL's ``Image.MAX_IMAGE_PIXELS`` (about 89 megapixels), which PIL would warn about as a
+    possible decompression bomb (a small file claiming a huge size), is refused like an unreadable one.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-            if img.format in ("JPEG", "WEBP", "TIFF") and img.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8):
-                width, height = height, width
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                turned = img.format in ("JPEG", "WEBP", "TIFF") and img.getexif().get(_EXIF_ORIENTATION) in (5, 6, 7, 8)
+                if turned and not stored:
+                    width, height = height, width
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise AnnotationError(f"{path}: image too large, refusing it ({one_line(exc)})") from None
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise AnnotationError(f"{path}: unreadable image ({one_line(exc)})") from None
     return int(width), int(height)

@@ -175,7 +175,10 @@ def _write(
     if "yolo" in cfg.output.formats:
         with stage("yolo"):
             # the staging folder is synced once before it is renamed into place (Staging.commit)
-            write_yolo(staging.root, entries, classes, task=cfg.output.yolo_task, durable=False)
+            try:
+                write_yolo(staging.root, entries, classes, task=cfg.output.yolo_task, durable=False)
+            except ValueError as exc:  # e.g. no train images: ultralytics needs a train split
+                raise MixError(f"output.formats: yolo: {exc}") from None
     with stage("report"):
         output.write_provenance(staging, records)
         resolved = config_to_dict(cfg)

@@ -255,6 +255,104 @@ def test_bad_image_size_names_the_image(tmp_path):
         import_dataset("coco", tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("segmentation", "message"),
+    [
+        ([[0, 0, 1e9, 0, 1e9, 1e9]], r"segmentation\[0\]\[2\]: x 1e\+09 is far outside the 40x30 image"),
+        ([[0, 0, 10, 0, 10, -31]], r"segmentation\[0\]\[5\]: y -31 is far outside"),
+        ([[1, 2, 3, 4]], r"segmentation\[0\]: a polygon is a flat list of >= 3 x, y pairs"),
+        ({"size": [30, 40], "counts": "nnnnnnn"}, "segmentation: compressed RLE counts: the last run is cut off"),
+        ({"size": [30, 40], "counts": "zzzzzzzz"}, "segmentation: compressed RLE counts: character 'z'"),
+        ({"size": [30, 40], "counts": "0"}, r"segmentation: RLE counts sum to 0, not 30 \* 40 = 1200"),
+        ({"size": [30, 40], "counts": "0" + "n" * 5 + "0"}, "segmentation: RLE counts sum to"),
+        ({"size": [30, 40], "counts": "1O"}, "segmentation: compressed RLE counts: run 1 is negative \\(-1\\)"),
+        ({"size": [30, 40], "counts": [1000, 300]}, "segmentation: RLE counts sum to 1300"),
+        ({"size": [30, 40], "counts": [1300, -100]}, "segmentation: uncompressed RLE counts must be integers >= 0"),
+        ({"size": [40, 30], "counts": [1200]}, r"segmentation: RLE size \[40, 30\] is not the image's \[30, 40\]"),
+        ({"size": [30, 40], "counts": 5}, "segmentation: RLE counts must be a string"),
+    ],
+)
+def test_coco_segmentations_pycocotools_would_misread_are_refused(tmp_path, segmentation, message):
+    # pycocotools trusts its input: these crashed it (huge polygon) or read past the RLE (garbage counts)
+    _image(tmp_path / "a.png")
+    ann = {"id": 1, "image_id": 1, "category_id": 3, "bbox": [0, 0, 2, 2], "segmentation": segmentation}
+    _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 40, "height": 30}], [ann])
+    with pytest.raises(AnnotationError, match=f"annotations.json: annotations\\[0\\] {message}") as exc:
+        import_dataset("coco", tmp_path)
+    _one_line(exc)
+
+
+def test_compressed_rle_counts_decode_as_pycocotools_does():
+    rng = np.random.default_rng(3)
+    for k in range(50):
+        height, width = (int(v) for v in rng.integers(1, 40, 2))
+        mask = rng.random((height, width)) < rng.uniform(0.05, 0.95)
+        if k % 2:
+            mask = np.zeros((height, width), bool)
+            mask[rng.integers(0, height) :, rng.integers(0, width) :] = True
+        flat = mask.T.ravel()
+        changes = np.flatnonzero(np.diff(flat.astype(int))) + 1
+        runs = ([0] if flat[0] else []) + np.diff(np.concatenate([[0], changes, [flat.size]])).tolist()
+        counts = _masks.encode(mask)["counts"]
+        assert _masks.counts_from_string(counts).tolist() == runs
+        assert _masks.check_rle(counts, [height, width]) is None
+        assert _masks.check_rle(runs, [height, width]) is None
+
+
+def test_coco_image_size_must_be_the_files(tmp_path):
+    _image(tmp_path / "a.png")  # 40 x 30
+    _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 200000, "height": 200000}], [])
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("coco", tmp_path)
+    assert _one_line(exc).startswith(
+        f"{tmp_path / 'annotations.json'}: images[0]: width x height 200000x200000 is not the image file's 40x30"
+    )
+    # a JPEG turned by its EXIF orientation matches as displayed (30 x 40) or as stored (40 x 30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (40, 30)).save(tmp_path / "b.jpg", exif=exif)
+    for width, height in ((30, 40), (40, 30)):
+        _coco(tmp_path, [{"id": 1, "file_name": "b.jpg", "width": width, "height": height}], [])
+        assert import_dataset("coco", tmp_path).images[0].width == width
+
+
+@pytest.mark.parametrize("limit", [1000, 2000])  # 40 x 30 = 1200 pixels: over 2x the limit (error), over it (warning)
+def test_decompression_bomb_images_are_refused(tmp_path, monkeypatch, limit):
+    _image(tmp_path / "a.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", limit // 2)
+    from formats.untrusted import image_size
+
+    with pytest.raises(AnnotationError) as exc:
+        image_size(tmp_path / "a.png")
+    assert _one_line(exc).startswith(f"{tmp_path / 'a.png'}: image too large, refusing it (Image size (1200 pixels)")
+    _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 40, "height": 30}], [])
+    with pytest.raises(AnnotationError, match="a.png: image too large"):
+        import_dataset("coco", tmp_path)
+
+
+@pytest.mark.parametrize("second", ["a.png", "./a.png", "link/a.png"])
+def test_coco_image_listed_twice_is_refused(tmp_path, second):
+    _image(tmp_path / "a.png")
+    os.symlink(".", tmp_path / "link")  # link/a.png is a.png
+    images = [{"id": k, "file_name": name, "width": 40, "height": 30} for k, name in ((1, "a.png"), (2, second))]
+    _coco(tmp_path, images, [])
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("coco", tmp_path)
+    assert _one_line(exc).startswith(
+        f"{tmp_path / 'annotations.json'}: images[1]: file_name {second!r} names the same file as images[0] ('a.png')"
+    )
+
+
+@pytest.mark.parametrize("category_id", [[3], {"a": 3}, "3", 3.0])
+def test_coco_category_id_of_the_wrong_type_names_the_record(tmp_path, category_id):
+    _image(tmp_path / "a.png")
+    ann = {"id": 1, "image_id": 1, "category_id": category_id, "bbox": [0, 0, 2, 2]}
+    _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 40, "height": 30}], [ann])
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("coco", tmp_path)
+    assert _one_line(exc).startswith(f"{tmp_path / 'annotations.json'}: annotations[0]: category_id")
+
+
 def _yolo(root: Path, rows: str) -> Path:
     _image(root / "images/train/a.png")
     (root / "labels/train").mkdir(parents=True)
@@ -313,6 +411,47 @@ def test_kitti_rows_and_missing_images(tmp_path):
     with pytest.raises(AnnotationError) as exc:
         import_dataset("kitti", tmp_path)
     assert _one_line(exc).startswith(f"{tmp_path / 'label_2/000002.txt'}:1: 7 fields")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("0.00 9", "occluded 9 is not an integer 0..3"),
+        ("0.00 -1", "occluded -1 is not an integer 0..3"),
+        ("0.00 1.5", "occluded 1.5 is not an integer 0..3"),
+        ("5.00 0", "truncated 5.00 is outside [0, 1]"),
+        ("-0.5 0", "truncated -0.5 is outside [0, 1]"),
+    ],
+)
+def test_kitti_truncated_and_occluded_are_range_checked(tmp_path, fields, message):
+    _image(tmp_path / "image_2/000001.png")
+    (tmp_path / "label_2").mkdir()
+    ok = "Car 1.0000001 3 -1.5 1 2 3 4 1.5 1.6 3.9 1.0 1.5 20.0 -1.4\n"  # 1e-6 over 1 is rounding
+    (tmp_path / "label_2/000001.txt").write_text(ok + f"Car {fields} -1.5 1 2 3 4 1.5 1.6 3.9 1.0 1.5 20.0 -1.4\n")
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("kitti", tmp_path)
+    assert _one_line(exc) == f"{tmp_path / 'label_2/000001.txt'}:2: {message}"
+    (tmp_path / "label_2/000001.txt").write_text(ok)
+    (obj,) = import_dataset("kitti", tmp_path).images[0].objects
+    assert (obj.truncation, obj.occlusion) == (1.0, 3)
+
+
+def test_kitti_images_that_are_not_png_are_named(tmp_path):
+    _image(tmp_path / "image_2/000001.jpg")
+    (tmp_path / "label_2").mkdir()
+    (tmp_path / "label_2/000001.txt").write_text("")
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("kitti", tmp_path)
+    assert _one_line(exc).startswith(f"{tmp_path / 'image_2/000001.jpg'}: KITTI images are read as image_2/<stem>.png")
+
+
+def test_yolo_yaml_without_splits_is_refused(tmp_path):
+    (tmp_path / "data.yaml").write_text("names: [a]\nnc: 1\n")
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("yolo", tmp_path)
+    assert (
+        _one_line(exc) == f"{tmp_path / 'data.yaml'}: names no split folder; expected at least one of train, val, test"
+    )
 
 
 def test_unknown_format_option_and_root(tmp_path):

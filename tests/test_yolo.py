@@ -186,7 +186,8 @@ def test_record_writers(tmp_path):
     }
     first, second, crowd = coco["annotations"]
     assert first["category_id"] == 2 and first["area"] == 32 and first["track_id"] == 3 and first["visibility"] == 0.5
-    assert second["segmentation"] == [] and second["area"] == 200.0 and "track_id" not in second
+    assert second["segmentation"] == [[0.0, 10.0, 20.0, 10.0, 20.0, 20.0, 0.0, 20.0]]  # no mask: the box
+    assert second["area"] == 200.0 and "track_id" not in second
     assert crowd["iscrowd"] == 1
     with pytest.raises(ValueError, match="category 'c' is not one of the classes"):
         write_coco(
@@ -196,3 +197,83 @@ def test_record_writers(tmp_path):
         )
     with pytest.raises(ValueError, match="must start with 'images/train/'"):
         write_yolo(tmp_path / "e", [_entry("images/val/x.png", "train", tmp_path, [])], ["a"])
+
+
+def test_yolo_detect_rows_clip_the_box_corners(tmp_path):
+    from formats.records import ObjectAnnotation
+
+    objects = [
+        ObjectAnnotation("a", (-10.0, 2.0, 20.0, 4.0)),  # half outside on the left: x 0..10
+        ObjectAnnotation("a", (30.0, 15.0, 20.0, 10.0)),  # past the bottom right corner: x 30..40, y 15..20
+        ObjectAnnotation("b", (50.0, 5.0, 10.0, 5.0)),  # wholly outside: no row
+        ObjectAnnotation("b", (-30.0, -30.0, 10.0, 10.0)),
+    ]
+    entries = [_entry("images/train/x.png", "train", tmp_path, objects)]
+    write_yolo(tmp_path / "det", entries, ["a", "b"])
+    assert (tmp_path / "det/labels/train/x.txt").read_text().splitlines() == [
+        "0 0.125000 0.200000 0.250000 0.200000",
+        "0 0.875000 0.875000 0.250000 0.250000",
+    ]
+    write_yolo(tmp_path / "seg", entries, ["a", "b"], task="segment")  # no mask: the clipped box's corners
+    assert (tmp_path / "seg/labels/train/x.txt").read_text().splitlines() == [
+        "0 0.000000 0.100000 0.250000 0.100000 0.250000 0.300000 0.000000 0.300000",
+        "0 0.750000 0.750000 1.000000 0.750000 1.000000 1.000000 0.750000 1.000000",
+    ]
+
+
+def test_coco_of_objects_without_masks_evaluates_segm(tmp_path):
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    from formats.records import ObjectAnnotation
+
+    mask = np.zeros((20, 40), bool)
+    mask[2:6, 4:12] = True
+    objects = [
+        ObjectAnnotation("a", (4.0, 2.0, 8.0, 4.0), mask=_masks.encode(mask)),
+        ObjectAnnotation("a", (20.0, 10.0, 10.0, 5.0)),
+        ObjectAnnotation("b", (30.0, -5.0, 20.0, 10.0)),  # partly outside: the polygon is clipped
+    ]
+    path = write_coco(tmp_path / "c.json", [_entry("images/val/x.png", "val", tmp_path, objects)], ["a", "b"])
+    anns = json.loads(path.read_text())["annotations"]
+    assert anns[1]["segmentation"] == [[20.0, 10.0, 30.0, 10.0, 30.0, 15.0, 20.0, 15.0]]
+    assert anns[2]["segmentation"] == [[30.0, 0.0, 40.0, 0.0, 40.0, 5.0, 30.0, 5.0]]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(path))
+        dt = gt.loadRes([dict(a, score=1.0) for a in anns])
+        evaluation = COCOeval(gt, dt, "segm")  # an IndexError on "segmentation": []
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    assert evaluation.stats[0] == pytest.approx(1.0)
+
+
+def test_data_yaml_always_names_train_and_val(tmp_path):
+    import yaml
+
+    entries = [_entry("images/train/x.png", "train", tmp_path, []), _entry("images/test/y.png", "test", tmp_path, [])]
+    write_yolo(tmp_path / "y", entries, ["a"])
+    text = (tmp_path / "y/data.yaml").read_text()
+    assert "val: images/train  # no val images in this dataset: validating on train\n" in text
+    config = yaml.safe_load(text)
+    assert (config["train"], config["val"], config["test"]) == ("images/train", "images/train", "images/test")
+    _image_file(tmp_path / "y/images/train/x.png")
+    _image_file(tmp_path / "y/images/test/y.png")
+    back = import_dataset("yolo", tmp_path / "y")  # the train folder named again for val is read once
+    assert [(im.rel_path, im.meta["split"]) for im in back.images] == [
+        ("images/train/x.png", "train"),
+        ("images/test/y.png", "test"),
+    ]
+    with pytest.raises(ValueError, match="needs train images"):
+        write_yolo(tmp_path / "z", [_entry("images/val/x.png", "val", tmp_path, [])], ["a"])
+    assert not (tmp_path / "z").exists()  # refused before any label was written
+
+
+def _image_file(path: Path, width: int = 40, height: int = 20) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height)).save(path)
