@@ -1,5 +1,5 @@
-"""User assets: a YAML catalog of mesh files with their category, scale range and up axis, and the
-reader that turns one such file into a trimesh in the object frame.
+"""User assets: a YAML catalog of mesh files with their category, scale range and up axis (the files
+themselves are read by ``assets.mesh_files``).
 
 A catalog file looks like::
 
@@ -24,16 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import trimesh
 import yaml
 
 from assets.errors import AssetError
-from assets.procedural import centred
+from assets.loading import load_asset_mesh
+from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES, one_line
 from scenes import AssetRef
 from scenes.taxonomy import CATEGORIES
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".stl")
-UP_AXES: tuple[str, ...] = ("z", "y")
 _ENTRY_KEYS: tuple[str, ...] = ("name", "file", "category", "scale_range", "up_axis")
 _REQUIRED_KEYS: tuple[str, ...] = ("name", "file", "category")
 _LABELLED = tuple(c.name for c in CATEGORIES)
@@ -67,50 +65,6 @@ class UserAsset:
         return float(rng.uniform(low, high)) if high > low else float(low)
 
 
-def _one_line(exc: BaseException) -> str:
-    """An exception as ``Type: message`` on one line (YAML and trimesh errors span several)."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def load_mesh_file(path: str | None, up_axis: str = "z") -> trimesh.Trimesh:
-    """Read a user mesh file into the object frame: z up, centred on its bounding-box centre.
-
-    The file's units are taken as metres and its x axis is kept as the forward axis. A y-up file
-    (glTF's convention, and most DCC exports) is turned z-up by +90 degrees about x, which maps
-    +y to +z and +z to -y.
-
-    Args:
-        path: an OBJ, GLB/GLTF, PLY or STL file; multi-part files are merged into one mesh.
-        up_axis: "z" or "y", the file's up axis.
-
-    Returns:
-        A new trimesh the caller owns.
-
-    Raises:
-        AssetError: the file is missing, of an unsupported type, unreadable, or holds no triangles;
-            the message names the file.
-    """
-    if not path or not os.path.isfile(path):
-        raise AssetError(f"asset file not found: {path}")
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise AssetError(f"unsupported mesh format {suffix!r} for {path}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    if up_axis not in UP_AXES:
-        raise AssetError(f"bad up_axis {up_axis!r} for {path}; expected one of: {', '.join(UP_AXES)}")
-    try:
-        mesh = trimesh.load(path, force="mesh")
-    except Exception as exc:  # trimesh's loaders raise anything from ValueError to struct.error on bad bytes
-        raise AssetError(f"cannot read mesh file {path}: {_one_line(exc)}") from exc
-    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:
-        raise AssetError(f"mesh file {path} contains no triangles")
-    if not np.isfinite(mesh.vertices).all():
-        raise AssetError(f"mesh file {path} has non-finite vertex coordinates")
-    if up_axis == "y":
-        mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1.0, 0.0, 0.0]))
-    return centred(mesh)
-
-
 def _read_yaml(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
@@ -118,7 +72,7 @@ def _read_yaml(path: str) -> Any:
     except FileNotFoundError:
         raise AssetError(f"asset catalog not found: {path}") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AssetError(f"cannot read asset catalog {path}: {_one_line(exc)}") from exc
+        raise AssetError(f"cannot read asset catalog {path}: {one_line(exc)}") from exc
 
 
 def _scale_range(value: Any, where: str) -> tuple[float, float]:
@@ -193,8 +147,6 @@ def load_catalog(path: str | os.PathLike[str], *, check_meshes: bool = True) -> 
             raise AssetError(f"duplicate asset name {asset.name!r} (catalog {catalog})")
         seen.add(asset.name)
     if check_meshes:
-        from assets.loading import load_asset_mesh  # loading imports this module lazily; keep it symmetric
-
         for asset in assets:
             try:
                 load_asset_mesh(asset.asset_ref())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import trimesh
-
+from assets._trimesh import trimesh
 from assets.errors import AssetError
+from assets.mesh_files import load_mesh_file
 from assets.procedural import centred, get_procedural
 from scenes import AssetRef, Entity
 
@@ -24,9 +24,7 @@ def _load_cached(key: str) -> trimesh.Trimesh:
     if source == "procedural":
         return centred(get_procedural(name).build(**params))
     if source == "file":
-        from assets.catalog import load_mesh_file  # user meshes: read, fix the up axis, centre
-
-        return load_mesh_file(path, up_axis)
+        return load_mesh_file(path, up_axis)  # user meshes: read, fix the up axis, centre
     raise AssetError(f"unknown asset source {source!r} for asset {name!r}")
 
 

@@ -24,14 +24,15 @@ import psutil
 from assets.loading import entity_mesh
 from formats.native import NativeWriter
 from generator.config import compose_config
-from generator.run import PASSES, dataset_meta, run_generation
+from generator.resources import PASSES
+from generator.run import dataset_meta, run_generation
 from generator.sampling import sample_scene
 from labels import annotate
 from renderers.base import Pass
 from renderers.pyrender import create_backend
 from renderers.pyrender._gl import pyrender
-from renderers.pyrender.geometry import gl_intrinsics, light_pose
-from scenes.transforms import opengl_from_opencv_pose
+from renderers.pyrender.geometry import gl_intrinsics
+from scenes.transforms import light_pose, opengl_from_opencv_pose
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from generator.config import compose_config
-from generator.run import PASSES, run_generation
+from generator.resources import PASSES
+from generator.run import run_generation
 from generator.sampling import sample_scene
 from renderers.pyrender import create_backend
 from renderers.raycast import cast_lidar, detect_radar

@@ -23,7 +23,8 @@ import psutil
 from bench_pyrender_pipeline import RESULTS, bare_pyrender_world
 
 from generator.config import compose_config
-from generator.run import PASSES, run_generation
+from generator.resources import PASSES
+from generator.run import run_generation
 from generator.sampling import sample_scene
 from renderers.base import Pass
 from renderers.pyrender import create_backend

@@ -48,8 +48,10 @@ def box_fields(obj: dict[str, Any]) -> list[float]:
     """The 12 numeric fields both devkits share, in their order, of an object record whose
     ``bbox_amodal`` is not null: alpha, left, top, right, bottom, height, width, length, x, y, z, rotation_y.
 
-    - left top right bottom: the amodal box as 0-based pixel indices of its first and last column/row
-      (left = x, top = y, right = x + w - 1, bottom = y + h - 1 for our [x, y, w, h]).
+    - left top right bottom: the amodal box's continuous pixel edges: left = x, top = y, right = x + w,
+      bottom = y + h for our [x, y, w, h] (column j covers [j, j + 1)). The KITTI object devkit
+      (``eval_object.cpp``: area (x2 - x1) * (y2 - y1), height bottom - top) and TrackEval's KITTI
+      evaluators read boxes that way, so a one-pixel-wide object has width 1, not 0.
     - height width length: metres (our size_m is [length, width, height]).
     - x y z: bottom centre of the 3D box in the camera frame, metres.
     - rotation_y: radians about the camera's y axis, 0 when the object's forward axis is the camera's +x
@@ -60,7 +62,7 @@ def box_fields(obj: dict[str, Any]) -> list[float]:
     length, width, height = (float(v) for v in box["size_m"])
     x, y, z = bottom_center(box)
     ry = float(box["rotation_y"])
-    return [alpha(ry, x, z), bx, by, bx + bw - 1, by + bh - 1, height, width, length, x, y, z, ry]
+    return [alpha(ry, x, z), bx, by, bx + bw, by + bh, height, width, length, x, y, z, ry]
 
 
 def number(value: float) -> str:

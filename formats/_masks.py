@@ -8,6 +8,7 @@ and rows 10..19), so an edge-following polygon decodes back to exactly its mask 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import cv2
@@ -113,34 +114,109 @@ def rle_from_counts(counts: list[int], height: int, width: int) -> dict[str, Any
     return compressed(mask_utils.frPyObjects({"size": [height, width], "counts": counts}, height, width))
 
 
-def polygon_from_mask(mask: np.ndarray) -> np.ndarray:
-    """(n, 2) float64 polygon (x, y in pixels) around a bool (h, w) mask, following pixel EDGES.
+# How far polygon_from_mask(..., inset_px=INSET_PX) moves each outline inside its pixels, in pixels: the
+# polygon ultralytics reads. int32 truncation (its polygon2mask) of a vertex x in [j + INSET_PX, j + 1 -
+# INSET_PX] gives j whatever the rounding of 6-decimal normalized text and float32 parsing (far below 1/32
+# px for images up to 100k pixels wide at the precision yolo_decimals gives), and its segments2boxes box is
+# the mask's box less 2 * INSET_PX. A power of two: the offsets are exact in binary.
+INSET_PX = 1.0 / 32.0
+# The second vertex of a pinch (two pixels touching at a corner) is set off by INSET_PX times this ratio:
+# the segment between the two still crosses the pinch point, which truncates to a pixel outside the mask,
+# and an irrational ratio keeps ultralytics' resampled points (linspace fractions) from landing on it.
+_PINCH_RATIO = (1.0 + 5.0**0.5) / 2.0
 
-    Method: the mask's pixels become closed squares on a doubled lattice: in a (2h + 1, 2w + 1) grid the
-    point (2i + 1, 2j + 1) is the centre of pixel (i, j), even coordinates are pixel corners and edge
-    midpoints, and a pixel sets the 3x3 points of its closed square. cv2.findContours traces the centres of
-    the grid's boundary points, which are exactly on the squares' edges; halving gives pixel-edge
-    coordinates. So the polygon's bounds equal the mask's box ([x, x + w] by [y, y + h]) and pycocotools
-    rasterizes it back to the mask, holes aside (outer contours only: YOLO has no holes).
 
-    Several parts (8-connected components; pixels touching at a corner are one part) are joined into
-    one polygon by zero-width bridges: each part is spliced in at its closest pair of vertices, going there
-    and back along the same segment, the way ultralytics' merge_multi_segment joins COCO polygons. The
-    bridges add no area. An empty mask gives a (0, 2) array.
+def polygon_from_mask(mask: np.ndarray, inset_px: float = 0.0) -> np.ndarray:
+    """(n, 2) float64 polygon (x, y in pixels, continuous: column j covers [j, j + 1)) around a bool (h, w)
+    mask: its pixel-edge outline, moved ``inset_px`` inside the mask's pixels.
+
+    ``inset_px=0``: the polygon follows pixel EDGES, so its bounds equal the mask's box ([x, x + w] by
+    [y, y + h]) and pycocotools, which samples pixel centres, rasterizes it back to the mask.
+
+    ``inset_px=INSET_PX`` (the YOLO segmentation export): every vertex lies inside a boundary pixel of
+    the mask, INSET_PX from its edges. Ultralytics rasterizes a polygon with int32 truncation and
+    ``cv2.fillPoly`` (``polygon2mask``; boundary included), which turns each vertex into the index of its
+    pixel: that is the polygon through the boundary pixel centres (in fillPoly's integer convention) that
+    ultralytics' own mask-to-polygon conversion traces, so its mask is ours. Pixel-centre samplers
+    (pycocotools) still see the mask, and the polygon's extremes, from which ultralytics derives the
+    segment's box, are the mask's box within INSET_PX on every side.
+
+    Outlines: the mask's pixels become closed squares on a doubled lattice, cv2.findContours traces the
+    outer boundary of each 8-connected part (pixels touching at a corner are one part), and the tracer's
+    diagonal cuts of concave corners are put back, so an outline is rectilinear, its vertices the pixel
+    corners where it turns (holes are filled: YOLO has no holes). Several parts are joined into one
+    polygon by zero-width bridges at their closest vertices, as ultralytics' merge_multi_segment joins
+    COCO polygons. An empty mask gives a (0, 2) array.
     """
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if len(rows) == 0:
         return np.zeros((0, 2))
     y0, x0 = int(rows[0]), int(cols[0])
     crop = mask[y0 : rows[-1] + 1, x0 : cols[-1] + 1]  # work on the box only: the doubled grid is 4x larger
-    h, w = crop.shape
-    grid = np.zeros((2 * h + 1, 2 * w + 1), np.uint8)
-    grid[1::2, 1::2] = crop
-    grid = cv2.dilate(grid, np.ones((3, 3), np.uint8))
-    contours, _ = cv2.findContours(grid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    parts = [c.reshape(-1, 2).astype(np.float64) / 2.0 + (x0, y0) for c in contours]
+    parts = [outline + (x0, y0) for outline in _outlines(crop)]
+    if inset_px > 0:
+        parts = [_inset(outline, mask, inset_px) for outline in parts]
     parts.sort(key=lambda p: (-len(p), p[0, 1], p[0, 0]))  # deterministic: biggest outline first
     return merge_parts(parts)
+
+
+def _outlines(mask: np.ndarray) -> list[np.ndarray]:
+    """The rectilinear outer outline of each 8-connected part of a bool mask: (n, 2) float64 pixel-corner
+    coordinates (x, y) where the outline turns, in the tracer's order."""
+    h, w = mask.shape
+    # point (2i + 1, 2j + 1) is the centre of pixel (i, j); even coordinates are pixel corners and edge
+    # midpoints; a pixel sets the 3x3 points of its closed square
+    grid = np.zeros((2 * h + 1, 2 * w + 1), np.uint8)
+    grid[1::2, 1::2] = mask
+    grid = cv2.dilate(grid, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(grid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outlines = []
+    for contour in contours:
+        p = contour.reshape(-1, 2).astype(np.int64)
+        q = np.roll(p, -1, axis=0)
+        # The tracer steps diagonally across a concave corner (the corner point has no background
+        # 4-neighbour): from an (even, odd) point to an (odd, even) one. Put the corner, the (even, even)
+        # candidate of the two, back between them.
+        diagonal = (p[:, 0] != q[:, 0]) & (p[:, 1] != q[:, 1])
+        corner = np.stack(
+            [np.where(p[:, 0] % 2 == 0, p[:, 0], q[:, 0]), np.where(p[:, 1] % 2 == 0, p[:, 1], q[:, 1])], 1
+        )
+        points = np.insert(p, np.flatnonzero(diagonal) + 1, corner[diagonal], axis=0)
+        before, after = points - np.roll(points, 1, axis=0), np.roll(points, -1, axis=0) - points
+        turns = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0] != 0
+        outlines.append(points[turns].astype(np.float64) / 2.0)
+    return outlines
+
+
+def _inset(outline: np.ndarray, mask: np.ndarray, inset_px: float) -> np.ndarray:
+    """A rectilinear outline (pixel corners, see _outlines) with every vertex moved ``inset_px`` into the
+    mask pixel at its corner: the crossing of its two edges, each moved ``inset_px`` inward.
+
+    At a pinch (the outline passes a corner between two diagonal pixels, twice) that crossing lies in an
+    empty pixel; the vertex becomes two instead, the inset corners of the pixel the outline comes from and
+    of the pixel it goes to.
+    """
+    step = np.roll(outline, -1, axis=0) - outline
+    d_out = step / np.abs(step).sum(1, keepdims=True)  # unit: the edges are axis-aligned
+    d_in = np.roll(d_out, 1, axis=0)
+    x, y = outline[:, 0], outline[:, 1]
+    orientation = np.sign(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))  # the mask is left of +area edges
+    n_out = orientation * np.stack([-d_out[:, 1], d_out[:, 0]], 1)  # inward normals
+    n_in = np.roll(n_out, 1, axis=0)
+    inset = outline + inset_px * (n_in + n_out)
+    col, row = np.floor(inset).astype(np.int64).T
+    inside = (col >= 0) & (col < mask.shape[1]) & (row >= 0) & (row < mask.shape[0])
+    inside[inside] = mask[row[inside], col[inside]]
+    pinch = np.flatnonzero(~inside)
+    inset[pinch] = outline[pinch] + inset_px * (n_in[pinch] - d_in[pinch])
+    after_pinch = outline[pinch] + inset_px * _PINCH_RATIO * (n_out[pinch] + d_out[pinch])
+    return np.insert(inset, pinch + 1, after_pinch, axis=0)
+
+
+def yolo_decimals(width: int, height: int) -> int:
+    """Decimals of normalized YOLO polygon coordinates for an image of ``width`` x ``height`` pixels: 6 (as
+    ultralytics writes) or more, so the rounding stays below INSET_PX / 8 pixels."""
+    return max(6, math.ceil(math.log10(4.0 * max(width, height) / INSET_PX)))
 
 
 def merge_parts(parts: list[np.ndarray]) -> np.ndarray:
@@ -157,7 +233,10 @@ def merge_parts(parts: list[np.ndarray]) -> np.ndarray:
     return poly
 
 
-def box_polygon(bbox: tuple[float, float, float, float]) -> np.ndarray:
-    """(4, 2) polygon of an [x, y, w, h] box (its corners, clockwise in image coordinates)."""
+def box_polygon(bbox: tuple[float, float, float, float], inset_px: float = 0.0) -> np.ndarray:
+    """(4, 2) polygon of an [x, y, w, h] box (its corners, clockwise in image coordinates), moved
+    ``inset_px`` inside it (at most to its middle), as :func:`polygon_from_mask` moves outlines."""
     x, y, w, h = bbox
-    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
+    dx, dy = min(inset_px, w / 2), min(inset_px, h / 2)
+    x0, y0, x1, y1 = x + dx, y + dy, x + w - dx, y + h - dy
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)

@@ -2,8 +2,13 @@
 
 Images: ``file_name`` relative to the dataset root, plus ``scene_id``, ``frame``, ``sensor``.
 Annotations: RLE ``segmentation`` of the visible mask, ``area`` = its pixel count, ``bbox`` = visible
-box [x, y, w, h], ``iscrowd`` 0, plus ``instance_id``, ``bbox_amodal``, ``visibility``, ``truncation``,
-``occlusion``. Objects with no visible pixel are not exported.
+box [x, y, w, h], ``iscrowd`` 0, plus ``track_id`` (our instance id), ``bbox_amodal``, ``visibility``,
+``truncation``, ``occlusion``. Objects with no visible pixel are not exported.
+
+Extra keys stay clear of the names FiftyOne reserves on its ``Detection`` (``instance_id``, ``label``,
+``bounding_box``, ``mask``, ``confidence``, ``index``, ``attributes``, ``tags``, ...): its COCO importer
+turns every extra annotation key into a Detection attribute and refuses a reserved one, so the instance id
+is written once, as ``track_id`` (ids are the track ids, DESIGN.md), not also as ``instance_id``.
 
 Sequences, in the style of COCO-video / TAO: a top-level ``videos`` list with one entry per scene and
 camera (``id``, ``name`` = the scene id, or ``<scene_id>-<camera>`` when a scene has several cameras,
@@ -92,7 +97,6 @@ def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) 
         "area": int(obj["visible_pixels"]),
         "bbox": _box(obj["bbox_visible"]),
         "iscrowd": 0,
-        "instance_id": int(obj["instance_id"]),
         "bbox_amodal": _box(obj["bbox_amodal"]),
         "visibility": float(obj["visibility"]),
         "truncation": float(obj["truncation"]),

@@ -4,8 +4,9 @@ Label rows have 15 fields (16 with a detection score):
 ``type truncated occluded alpha left top right bottom height width length x y z rotation_y [score]``.
 DontCare rows are skipped. The inverse of ``formats.kitti_object``'s conventions:
 - category = the type as written (Car, Pedestrian, Misc, ...);
-- bbox: left/top/right/bottom are the 0-based indices of the box's first and last pixel column/row, so
-  [x, y, w, h] = [left, top, right - left + 1, bottom - top + 1] (our exporter writes right = x + w - 1);
+- bbox: left/top/right/bottom are continuous pixel edges, as the KITTI devkit and TrackEval compute areas
+  ((right - left) * (bottom - top)), so [x, y, w, h] = [left, top, right - left, bottom - top] (our
+  exporter writes right = x + w, bottom = y + h);
 - truncation = truncated (float 0..1; 1e-6 outside is clipped, more is an error), occlusion = occluded
   (an integer 0..3, else an error);
 - extra: alpha (rad), dimensions [height, width, length] (m), location [x, y, z] (bottom centre, camera
@@ -76,7 +77,7 @@ def _objects(label_path: Path) -> list[ObjectAnnotation]:
             raise row_error(label_path, line, f"occluded {fields[2]} is not an integer 0..3")
         if not -TOLERANCE <= v["truncated"] <= 1 + TOLERANCE:
             raise row_error(label_path, line, f"truncated {fields[1]} is outside [0, 1]")
-        w, h = v["right"] - v["left"] + 1, v["bottom"] - v["top"] + 1
+        w, h = v["right"] - v["left"], v["bottom"] - v["top"]
         if w < 0 or h < 0:
             raise row_error(label_path, line, "right < left or bottom < top")
         extra = {

@@ -23,8 +23,9 @@ is not null (it reaches the image), sorted by frame then track id:
 - ``occluded``: our occlusion level: 0 visibility >= 0.9, 1 >= 0.5, 2 > 0, 3 no visible pixel (KITTI's
   "unknown"; the devkit's evaluator ignores such ground truth, as it should for a fully hidden object).
 - ``alpha``: observation angle in [-pi, pi): rotation_y - arctan2(x, z) of the location (see :func:`alpha`).
-- ``left top right bottom``: the amodal box as 0-based pixel indices of its first and last column/row:
-  left = x, top = y, right = x + w - 1, bottom = y + h - 1 for our [x, y, w, h].
+- ``left top right bottom``: the amodal box's continuous pixel edges, as the devkit and TrackEval read
+  them (area (right - left) * (bottom - top)): left = x, top = y, right = x + w, bottom = y + h for our
+  [x, y, w, h].
 - ``height width length``: the 3D box size in metres (our size_m is [length, width, height]).
 - ``x y z``: bottom centre of the 3D box in the camera frame (OpenCV = KITTI camera: x right, y down,
   z forward), metres.

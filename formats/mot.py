@@ -17,18 +17,21 @@ sorted by frame then id:
   known in pixels), in MOT's 1-based pixel coordinates: bb_left = x + 1,
   bb_top = y + 1 for our 0-based [x, y, w, h] (py-motmetrics and the MOT devkit subtract 1 on reading).
 - ``conf``: 1 = consider (the object has visible pixels), 0 = ignore (inside the image but fully occluded).
-- ``class``: MOT17 class of our category:
+- ``class``: a MOTChallenge class, 1..13 only (TrackEval's MOT evaluator refuses any other value with
+  "invalid gt classes"; its names: 1 pedestrian, 2 person_on_vehicle, 3 car, 4 bicycle, 5 motorbike,
+  6 non_mot_vehicle, 7 static_person, 8 distractor, 9 occluder, 10 occluder_on_ground, 11 occluder_full,
+  12 reflection, 13 crowd). Every category of the taxonomy has one (:data:`MOT_CLASSES`):
 
-      ============================  =====  ========================
-      category                      class  MOT17 name
-      ============================  =====  ========================
-      pedestrian                    1      pedestrian
-      cyclist                       2      person on vehicle
-      car, truck, bus               3      car
-      traffic_cone, barrier         10     occluder on the ground
-      everything else (tabletop)    -1     (no MOT class)
-      ============================  =====  ========================
+      pedestrian                          1   pedestrian          (the class TrackEval scores)
+      cyclist                             2   person_on_vehicle   (a rider: a distractor)
+      car, truck, bus                     3   car                 (MOT's motor vehicles)
+      traffic_cone, barrier               10  occluder_on_ground  (static, on the road)
+      box, can, bottle, mug, bowl, book   9   occluder            (static, on a table)
 
+  TrackEval scores pedestrians only: it drops tracker boxes that match a distractor (2, 7, 8, 12) and
+  ignores ground truth of the other classes, so a sequence without pedestrians (tabletop) evaluates to
+  no ground truth rather than an error. A category outside the table (a dataset written by a newer
+  version) is a DatasetError naming it, never a silent class.
 - ``visibility``: our visibility, visible / unoccluded pixels, in [0, 1].
 """
 
@@ -47,21 +50,45 @@ NAME_PREFIX = "synthsense-"
 # what this exporter writes, relative to EXPORT_SUBDIR: only such files are ever removed as stale
 LAYOUT = (f"{NAME_PREFIX}*/seqinfo.ini", f"{NAME_PREFIX}*/gt/gt.txt", f"{NAME_PREFIX}*/img1/*.png")
 
-MOT_CLASSES: dict[str, int] = {
+# MOTChallenge's class ids by TrackEval's names (trackeval/datasets/mot_challenge_2d_box.py)
+MOT_CLASS_IDS: dict[str, int] = {
     "pedestrian": 1,
-    "cyclist": 2,
+    "person_on_vehicle": 2,
     "car": 3,
-    "truck": 3,
-    "bus": 3,
-    "traffic_cone": 10,
-    "barrier": 10,
+    "bicycle": 4,
+    "motorbike": 5,
+    "non_mot_vehicle": 6,
+    "static_person": 7,
+    "distractor": 8,
+    "occluder": 9,
+    "occluder_on_ground": 10,
+    "occluder_full": 11,
+    "reflection": 12,
+    "crowd": 13,
 }
-UNKNOWN_CLASS = -1
+# our category -> MOTChallenge class name; complete over scenes.taxonomy (a test checks it)
+MOT_CLASS_OF_CATEGORY: dict[str, str] = {
+    "pedestrian": "pedestrian",
+    "cyclist": "person_on_vehicle",
+    "car": "car",
+    "truck": "car",
+    "bus": "car",
+    "traffic_cone": "occluder_on_ground",
+    "barrier": "occluder_on_ground",
+    **{name: "occluder" for name in ("box", "can", "bottle", "mug", "bowl", "book")},
+}
+MOT_CLASSES: dict[str, int] = {category: MOT_CLASS_IDS[name] for category, name in MOT_CLASS_OF_CATEGORY.items()}
 
 
 def mot_class(category: str) -> int:
-    """MOT17 class id of one of our category names (see the module docstring)."""
-    return MOT_CLASSES.get(category, UNKNOWN_CLASS)
+    """MOTChallenge class id (1..13) of one of our category names (see the module docstring);
+    DatasetError for a category the table does not know."""
+    try:
+        return MOT_CLASSES[category]
+    except KeyError:
+        raise DatasetError(
+            f"category {category!r} has no MOTChallenge class (known: {', '.join(MOT_CLASSES)})"
+        ) from None
 
 
 def sequence_name(seq: Sequence) -> str:

@@ -4,7 +4,8 @@ export, copies for a mix). Every file is written atomically.
 
 An object without a mask gets its box as its shape: in COCO a 4-corner polygon segmentation
 ``[[x, y, x + w, y, x + w, y + h, x, y + h]]`` (clipped to the image; COCOeval "segm" needs a shape for
-every annotation), in YOLO segment rows the same 4 corners. YOLO rows are clipped to the image: a box's
+every annotation), in YOLO segment rows the same 4 corners moved ``_masks.INSET_PX`` inside (as mask
+polygons are, see ``yolo_rows``). YOLO rows are clipped to the image: a box's
 corners are clipped first (a box wholly outside is left out), then turned into centre and size.
 """
 
@@ -104,14 +105,17 @@ def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequen
 
 
 def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
-    """The label text of one image: a row per object, values normalized by the image size, 6 decimals.
+    """The label text of one image: a row per object, values normalized by the image size.
 
     Crowd regions are left out (YOLO has no crowd flag) and so are empty boxes. ``detect`` rows are the
-    box clipped to the image (its corners clipped, then centre and size; nothing left: no row).
-    ``segment`` rows carry the mask's edge-following polygon (``_masks.polygon_from_mask``), or the 4
-    corners of the clipped box when the object has no mask (or an empty one).
+    box clipped to the image (its corners clipped, then centre and size; nothing left: no row), 6 decimals.
+    ``segment`` rows carry the polygon ultralytics reads back as the mask
+    (``_masks.polygon_from_mask(mask, inset_px=_masks.INSET_PX)``), or the clipped box's 4 corners moved
+    as far inside when the object has no mask (or an empty one), with ``_masks.yolo_decimals`` decimals
+    (6 for images up to 7,812 pixels wide and high).
     """
     scale = np.array([image.width, image.height], dtype=np.float64)
+    decimals = 6 if task == "detect" else _masks.yolo_decimals(image.width, image.height)
     lines = []
     for obj in image.objects:
         x, y, w, h = obj.bbox
@@ -124,14 +128,16 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
             x, y, w, h = clipped
             values = np.array([x + w / 2, y + h / 2, w, h]) / np.tile(scale, 2)
         else:
-            polygon = _masks.polygon_from_mask(_masks.decode(obj.mask)) if obj.mask is not None else np.zeros((0, 2))
+            polygon = np.zeros((0, 2))
+            if obj.mask is not None:
+                polygon = _masks.polygon_from_mask(_masks.decode(obj.mask), inset_px=_masks.INSET_PX)
             if len(polygon) < 3:
                 if clipped is None:
                     continue
-                polygon = _masks.box_polygon(clipped)
+                polygon = _masks.box_polygon(clipped, inset_px=_masks.INSET_PX)
             values = (polygon / scale).ravel()
         values = np.clip(values, 0.0, 1.0) + 0.0  # + 0.0: no "-0.000000"
-        lines.append(" ".join([str(index[obj.category]), *(f"{v:.6f}" for v in values)]) + "\n")
+        lines.append(" ".join([str(index[obj.category]), *(f"{v:.{decimals}f}" for v in values)]) + "\n")
     return "".join(lines)
 
 

@@ -83,7 +83,7 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
         from omegaconf import OmegaConf
 
         from formats.native import NativeWriter
-        from generator.run import create_backend, load_user_assets, run_passes
+        from generator.resources import create_backend, load_user_assets, run_passes
         from generator.scene_job import SceneContext, render_scene, wants_flow
 
         cfg = OmegaConf.create(cfg_container)

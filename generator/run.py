@@ -19,25 +19,18 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from assets.catalog import UserAsset, load_catalog
+from assets.catalog import UserAsset
 from formats.failures import SceneFailure
 from generator.config import EXECUTION_KEYS, config_hash
 from generator.errors import ConfigError, RunAborted
 from generator.execution import SceneTask, Scheduler, WorkerStats
+from generator.pool import WorkerPool, WorkerStartupError
+from generator.resources import create_backend, load_user_assets, run_passes
 from generator.sampling import sample_scene, scene_id_for
 from generator.scene_job import SceneContext, wants_flow
-from renderers.base import Pass, RendererBackend
+from renderers.base import RendererBackend
 from scenes import SensorRig
 from scenes.taxonomy import category_table
-
-# The passes every run requests, from any renderer.
-PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
-
-
-def run_passes(renderer: str) -> frozenset[Pass]:
-    """The passes a run requests from the renderer named ``renderer``: :data:`PASSES`, plus surface
-    normals from blender (the one backend that declares ``Pass.NORMALS``)."""
-    return PASSES | {Pass.NORMALS} if renderer == "blender" else PASSES
 
 
 @dataclass
@@ -82,35 +75,6 @@ class RunSummary:
         if self.stats_file is not None:
             out.append(f"stats: {self.stats_file}")
         return out
-
-
-def create_backend(name: str, passes: frozenset[Pass], renderer_cfg: Any = None) -> RendererBackend:
-    """Instantiate a renderer by config name (explicit factory; never an import path from YAML);
-    ``renderer_cfg`` (a RendererConfig) carries the blender settings."""
-    if name == "blender":
-        from renderers.blender import create_backend as create_blender
-
-        fields = ("engine", "device", "samples", "adaptive_threshold", "denoise", "filter_width_px")
-        fields += ("max_bounces", "seed", "threads", "motion_blur", "shutter")
-        settings = {} if renderer_cfg is None else {f: renderer_cfg[f] for f in fields if f in renderer_cfg}
-        recycle_after = 0 if renderer_cfg is None else int(renderer_cfg.get("recycle_after", 0))
-        return create_blender(passes, recycle_after=recycle_after, **settings)
-    if name == "pyrender":
-        from renderers.pyrender import create_backend as create_pyrender
-
-        return create_pyrender(passes)
-    if name == "fake":
-        from renderers.fake import FakeBackend
-
-        return FakeBackend(passes)
-    raise ConfigError(f"renderer.name: unknown renderer {name!r}")
-
-
-def load_user_assets(cfg: DictConfig) -> list[UserAsset]:
-    """Load the scene's user catalog. With ``preload_assets`` every mesh in it is read now, so a bad file
-    fails before anything is written; without, each is read when a scene first draws it (large
-    catalogs start fast, and a bad mesh fails only the scenes that use it)."""
-    return load_catalog(cfg.scene.catalog, check_meshes=bool(cfg.preload_assets)) if cfg.scene.catalog else []
 
 
 def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
@@ -198,8 +162,6 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
         backend: an open renderer to use in this process (e.g. shared across runs in tests); by default
             one is created from ``cfg.renderer`` (or one per worker process) and closed at the end.
     """
-    from generator.pool import WorkerPool, WorkerStartupError
-
     started = time.monotonic()  # the clock measures the run for its stats; it never reaches the data
     user_assets = load_user_assets(cfg)
     indices = shard_indices(cfg)

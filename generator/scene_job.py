@@ -33,7 +33,7 @@ class SceneContext:
 
     Attributes:
         cfg: the validated run config.
-        user_assets: the catalog's assets (``generator.run.load_user_assets``).
+        user_assets: the catalog's assets (``generator.resources.load_user_assets``).
         backend: an open renderer.
         writer: the dataset writer (``formats.native.NativeWriter``; opened by the run's main process).
         flow: whether frames get optical flow (``wants_flow``).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenes.transforms import BOX_EDGES, box_corners, project_points, quaternion_from_matrix, transform_points
+from scenes.camera_geometry import near_clipped_box_points
+from scenes.transforms import project_points, quaternion_from_matrix
 
 
 def box3d_record(frame_from_object: np.ndarray, size_m: tuple[float, float, float]) -> dict:
@@ -22,19 +23,6 @@ def rotation_y_kitti(camera_from_object: np.ndarray) -> float:
     0 when the object points along the camera's +x, in [-pi, pi]."""
     forward = camera_from_object[:3, 0]
     return float(np.arctan2(-forward[2], forward[0]))
-
-
-def near_clipped_box_points(camera_from_object: np.ndarray, size_m, znear: float) -> np.ndarray:
-    """Points (n, 3) in the camera frame outlining the box's part in front of the near plane: the
-    corners with z >= znear plus the crossings of the box edges with z = znear. Empty if none."""
-    corners = transform_points(camera_from_object, box_corners(size_m))
-    points = [c for c in corners if c[2] >= znear]
-    for a, b in BOX_EDGES:
-        za, zb = corners[a, 2], corners[b, 2]
-        if (za - znear) * (zb - znear) < 0:
-            s = (znear - za) / (zb - za)
-            points.append(corners[a] + s * (corners[b] - corners[a]))
-    return np.array(points).reshape(-1, 3)
 
 
 def convex_hull_2d(points: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from mixing import output, report
 from mixing.config import MixConfig, SourceConfig, config_to_dict, load_config
 from mixing.errors import MixError
 from mixing.items import Candidate, Drops, Placed
-from mixing.selection import select, summarize
+from mixing.selection import empty_split_warnings, select, summarize
 from mixing.taxonomy import candidates
 
 
@@ -31,6 +31,8 @@ class MixResult:
         dropped: {"objects"|"images": source -> reason -> count, "unmapped": source -> category -> objects}.
         missing_images: "<source>: <rel path>" of image files the sources name but lack.
         report: the report.md path.
+        warnings: one line each, e.g. a split the config asks for that holds no image (also in the
+            summary, report.md and mix.json).
         seconds: wall seconds per stage (import, taxonomy, select, place_images, coco, yolo, report,
             commit); kept out of every written file, which stay byte-identical between runs.
     """
@@ -42,11 +44,12 @@ class MixResult:
     dropped: dict[str, dict[str, dict[str, int]]]
     missing_images: list[str]
     report: Path
+    warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A short human summary (the CLI prints it)."""
-        lines = [f"wrote {self.output}"]
+        lines = [f"wrote {self.output}", *self.warnings]
         for split, roles in self.images.items():
             n = sum(roles.values())
             lines.append(
@@ -116,6 +119,7 @@ def mix(
     with stage("select"):
         placed = select(pools["real"], pools["synthetic"], cfg, drops)
         summary = summarize(placed, cfg)
+        summary["warnings"] = empty_split_warnings(placed, cfg)
     drops.missing.sort()
     with output.Staging(out) as staging:
         _write(staging, placed, cfg, summary, drops, before, source_info, stage)
@@ -129,6 +133,7 @@ def mix(
         dropped=drops.as_dict(),
         missing_images=list(drops.missing),
         report=out / report.REPORT_MD,
+        warnings=summary["warnings"],
         seconds=stage.seconds,
     )
 

@@ -34,11 +34,14 @@ def render_markdown(
         classes: the mix's classes, in order.
         before: source -> class -> instances among the source's candidates (after taxonomy and filters,
             before selection).
-        summary: ``selection.summarize`` of the mix.
+        summary: ``selection.summarize`` of the mix, with its ``warnings`` (lines; shown first).
         drops: ``Drops.as_dict()``.
         missing: "<source>: <rel path>" of image files that were not found.
     """
-    out = ["# Mix report", "", "## Instances per class and source, before mixing (after taxonomy and filters)", ""]
+    out = ["# Mix report", ""]
+    if summary["warnings"]:
+        out += ["## Warnings", "", *(f"- {w}" for w in summary["warnings"]), ""]
+    out += ["## Instances per class and source, before mixing (after taxonomy and filters)", ""]
     out += _table(["source", *classes], [[src, *(counts.get(c, 0) for c in classes)] for src, counts in before.items()])
     out += ["", "## Instances per class and split, after mixing", ""]
     rows = []

@@ -190,3 +190,21 @@ def summarize(placed: list[Placed], cfg: MixConfig) -> dict[str, dict]:
         for s, u in units.items()
     }
     return {"instances": instances, "images": images, "synthetic_share": share}
+
+
+def empty_split_warnings(placed: list[Placed], cfg: MixConfig) -> list[str]:
+    """One warning line per split the config gives a share (ratio > 0) that holds no image: groups go
+    whole into one split, so a mix with fewer groups than splits leaves some empty, and a model would
+    then be validated (YOLO: on train) or tested on nothing it had not seen."""
+    groups = {role: {p.candidate.group for p in placed if p.candidate.role == role} for role in ("real", "synthetic")}
+    counts = Counter(p.split for p in placed)
+    warnings = []
+    for split, ratio in cfg.splits.items():
+        if ratio > 0 and counts[split] == 0:
+            eligible = "real " if cfg.real_only_eval and split != "train" else ""
+            n = len(groups["real"]) if eligible else len(groups["real"] | groups["synthetic"])
+            warnings.append(
+                f"WARNING: split {split} is empty (asked {ratio:g} of the images): {n} {eligible}group(s) to "
+                f"share out and a group never spans two splits; give more groups (group_by) or other splits"
+            )
+    return warnings

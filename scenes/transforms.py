@@ -160,3 +160,20 @@ def slerp(q0: np.ndarray, q1: np.ndarray, alpha: float) -> np.ndarray:
 def yaw_from_matrix(rotation: np.ndarray) -> float:
     """Heading in radians of the frame's +x axis, measured about +z of the parent frame."""
     return float(np.arctan2(rotation[1, 0], rotation[0, 0]))
+
+
+def light_pose(direction: tuple[float, float, float]) -> np.ndarray:
+    """World pose (4x4) of a directional light whose -z axis points along ``direction`` (world frame,
+    the way the light travels), as pyrender's DirectionalLight and Blender's sun and area lamps expect.
+    Translation is zero."""
+    z_axis = -np.asarray(direction, dtype=np.float64)
+    norm = np.linalg.norm(z_axis)
+    if norm < 1e-12:
+        raise ValueError("directional light needs a non-zero direction")
+    z_axis /= norm
+    # Any x axis perpendicular to z will do; pick the world axis least aligned with z for stability.
+    helper = np.eye(3)[int(np.argmin(np.abs(z_axis)))]
+    x_axis = np.cross(helper, z_axis)
+    x_axis /= np.linalg.norm(x_axis)
+    y_axis = np.cross(z_axis, x_axis)
+    return make_pose(np.stack([x_axis, y_axis, z_axis], axis=1), np.zeros(3))

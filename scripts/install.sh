@@ -17,4 +17,11 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev,ray]"
-echo "install: done (.venv)"
+
+# The consumers' own code that tests read our exports with (TrackEval, FiftyOne's COCO importer,
+# ultralytics' label rasterization) needs numpy 2: a venv of its own (scripts/consumers.txt).
+[ -x .venv-consumers/bin/python ] || "$PYTHON" -m venv .venv-consumers
+.venv-consumers/bin/python -m pip install -q --upgrade pip
+.venv-consumers/bin/python -m pip install -q -r scripts/consumers.txt
+.venv-consumers/bin/python -m pip install -q --no-deps ultralytics==8.4.190
+echo "install: done (.venv, .venv-consumers)"

@@ -11,7 +11,8 @@ import trimesh
 import yaml
 
 from assets import AssetError, load_asset_mesh
-from assets.catalog import UserAsset, load_catalog, load_mesh_file
+from assets.catalog import UserAsset, load_catalog
+from assets.mesh_files import load_mesh_file
 from assets.procedural import PROCEDURAL_ASSETS, get_procedural
 from scenes import AssetRef
 from scenes.taxonomy import CATEGORIES, CONTEXT_CATEGORIES

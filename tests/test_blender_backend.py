@@ -18,7 +18,8 @@ from scipy import ndimage
 from test_pyrender_backend import ALL_PASSES, HEIGHT, WIDTH, K, analytic_box_mask, at, box, make_scene
 
 from renderers.base import BackendError, Pass, RendererBackend
-from renderers.blender.worker import disjoint_batches, linear_to_srgb_bytes, shift_from_principal_point
+from renderers.blender.camera import shift_from_principal_point
+from renderers.blender.worker import disjoint_batches, linear_to_srgb_bytes
 from scenes import Camera, Trajectory
 from scenes.transforms import rotation_x, rotation_z
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from synthsense.cli import main
 
 FAST = ["renderer=fake", "camera.width=64", "camera.height=48", "output.progress=false"]
 

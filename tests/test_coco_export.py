@@ -34,7 +34,7 @@ def test_every_annotation_mask_equals_instance_pixels(dataset_root):
         instance = ds.instance(im["scene_id"], im["frame"], im["sensor"])
         rle = dict(ann["segmentation"], counts=ann["segmentation"]["counts"].encode())
         mask = mask_utils.decode(rle).astype(bool)
-        np.testing.assert_array_equal(mask, instance == ann["instance_id"])
+        np.testing.assert_array_equal(mask, instance == ann["track_id"])  # track_id is the instance id
         cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
         assert ann["bbox"] == [cols[0], rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1]
         assert ann["area"] == int(mask.sum()) == int(mask_utils.area(rle))
@@ -47,7 +47,7 @@ def test_every_visible_instance_is_annotated_once(dataset_root):
     ds = NativeDataset(dataset_root)
     for im in coco["images"]:
         ids = set(np.unique(ds.instance(im["scene_id"], im["frame"], im["sensor"])).tolist()) - {0}
-        anns = [a["instance_id"] for a in coco["annotations"] if a["image_id"] == im["id"]]
+        anns = [a["track_id"] for a in coco["annotations"] if a["image_id"] == im["id"]]
         assert sorted(anns) == sorted(ids)
 
 

@@ -399,7 +399,8 @@ def test_kitti_rows_and_missing_images(tmp_path):
     ds = import_dataset("kitti", tmp_path)
     assert ds.missing_images == ["image_2/000002.png"] and ds.categories == ["Car"]
     (obj,) = ds.images[0].objects
-    assert obj.bbox == (10.0, 5.0, 10.0, 10.0) and (obj.truncation, obj.occlusion) == (0.25, 1)
+    assert obj.bbox == (10.0, 5.0, 9.0, 9.0)  # continuous edges: w = right - left
+    assert (obj.truncation, obj.occlusion) == (0.25, 1)
     assert obj.extra == {
         "alpha": -1.5,
         "dimensions": [1.5, 1.6, 3.9],

@@ -272,7 +272,7 @@ def test_label_fields_order_and_values(dataset):
             truncated, occluded = float(f[1]), int(f[2])  # the object benchmark's types: float, int
             assert (truncated, occluded) == (0.0, 0)
             x, y, w, h = obj["bbox_amodal"]
-            assert [float(v) for v in f[4:8]] == [x, y, x + w - 1, y + h - 1]
+            assert [float(v) for v in f[4:8]] == [x, y, x + w, y + h]  # continuous edges: the devkit's widths
             length, width, height = obj["box3d_camera"]["size_m"]
             assert [float(v) for v in f[8:11]] == pytest.approx([height, width, length], abs=1e-6)
             # location: bottom centre = centre moved half the height down (camera +y: the camera is level)
@@ -281,6 +281,38 @@ def test_label_fields_order_and_values(dataset):
             ry = float(f[14])
             assert ry == pytest.approx(obj["box3d_camera"]["rotation_y"], abs=1e-6)
             assert float(f[3]) == pytest.approx(ry - math.atan2(centre[0], centre[2]), abs=1e-5)  # alpha
+
+
+def _kitti_devkit_iou(a: list[float], b: list[float]) -> float:
+    """IoU of two (left, top, right, bottom) boxes by the arithmetic the KITTI devkit (eval_object.cpp,
+    boxoverlap) and TrackEval (_BaseDataset._calculate_box_ious, box_format "x0y0x1y1") share: continuous
+    edges, area (right - left) * (bottom - top)."""
+    iw = max(min(a[2], b[2]) - max(a[0], b[0]), 0.0)
+    ih = max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def test_boxes_read_by_the_devkit_rule_have_our_size(dataset):
+    from formats._kitti import box_fields
+
+    # a one-pixel object, the case "right = x + w - 1" got wrong: zero area, matching nothing, not even itself
+    obj = {"bbox_amodal": [10, 20, 1, 1], "box3d_camera": camera_object(1, 0, np.eye(4))["box3d_camera"]}
+    left, top, right, bottom = box_fields(obj)[1:5]
+    assert (right - left, bottom - top) == (1, 1)
+    assert _kitti_devkit_iou([left, top, right, bottom], [left, top, right, bottom]) == 1.0
+    out = export_kitti(dataset)
+    for frame in range(2):
+        labels = json.loads((dataset / frame_dir("000000", frame) / "labels.json").read_text())
+        boxes = [o["bbox_amodal"] for o in labels["objects"][CAMERA] if o["bbox_amodal"] is not None]
+        rows = [
+            [float(v) for v in line.split(" ")[4:8]]
+            for line in (out / f"label_2/{frame:06d}.txt").read_text().splitlines()
+        ]
+        for (_, _, w, h), row in zip(boxes, rows, strict=True):
+            assert (row[2] - row[0]) * (row[3] - row[1]) == w * h  # the devkit's area is our pixel count of the box
+            assert _kitti_devkit_iou(row, row) == 1.0
 
 
 def test_calib_keys_and_matrices(dataset):

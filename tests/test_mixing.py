@@ -17,11 +17,11 @@ from PIL import Image
 
 from formats.native import DatasetError
 from formats.records import ImageAnnotations, ObjectAnnotation
-from generator.cli import main
 from mixing import MixError, mix
 from mixing.items import Candidate, Placed
 from mixing.output import output_names
 from mixing.selection import target_units
+from synthsense.cli import main
 
 REAL_CATEGORIES = ["car", "person", "dog", "truck"]
 
@@ -296,6 +296,26 @@ def test_cli_exit_codes_and_relative_paths(sources, tmp_path, capsys):
     assert main(["mix", str(tmp_path / "mix.yaml"), "no_such_key=1"]) == 2
     assert "no_such_key" in capsys.readouterr().err
     assert main(["mix", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_a_mix_without_validation_images_says_so(sources, tmp_path, capsys):
+    # two real videos are two groups: with real_only_eval, val and test cannot both get one
+    real = write_real_coco(tmp_path / "two_videos", videos=2)
+    cfg = make_config((real, sources[1]), tmp_path / "mixed")
+    cfg["splits"] = {"train": 0.5, "val": 0.5, "test": 0.0}  # the real groups: one to train, one to val
+    assert mix(cfg).warnings == []
+    cfg["splits"] = {"train": 0.4, "val": 0.3, "test": 0.3}
+    cfg["output"]["path"] = str(tmp_path / "mixed2")
+    (tmp_path / "mix.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["mix", str(tmp_path / "mix.yaml")]) == 0
+    summary = capsys.readouterr().out
+    meta = json.loads((tmp_path / "mixed2/mix.json").read_text())
+    empty = [s for s, roles in meta["images"].items() if sum(roles.values()) == 0]
+    assert empty and len(meta["warnings"]) == len(empty)
+    for split, line in zip(empty, meta["warnings"], strict=True):
+        assert line.startswith(f"WARNING: split {split} is empty (asked 0.3 of the images): 2 real group(s)")
+        assert f"  {line}\n" in summary  # the CLI's summary
+        assert f"- {line}\n" in (tmp_path / "mixed2/report.md").read_text()
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,18 @@ import numpy as np
 import pytest
 
 from renderers.base import Pass, RendererBackend
-from renderers.pyrender.geometry import box_in_view, decode_bits, light_pose
+from renderers.pyrender.geometry import decode_bits
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Scene, SensorRig, Trajectory
-from scenes.transforms import box_corners, make_pose, project_points, rotation_x, rotation_z, transform_points
+from scenes.camera_geometry import box_in_view
+from scenes.transforms import (
+    box_corners,
+    light_pose,
+    make_pose,
+    project_points,
+    rotation_x,
+    rotation_z,
+    transform_points,
+)
 
 WIDTH, HEIGHT = 160, 120
 K = np.array([[100.0, 0.0, 79.5], [0.0, 100.0, 59.5], [0.0, 0.0, 1.0]])

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from generator.cli import main
+from synthsense.cli import main
 
 FAST = ["renderer=fake", "camera.width=64", "camera.height=48", "output.progress=false", "seed=4"]
 

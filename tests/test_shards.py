@@ -76,7 +76,7 @@ def test_concurrent_shard_processes_equal_one_run(single, tmp_path):
 
 
 def test_bad_shard_settings_are_config_errors(capsys):
-    from generator.cli import main
+    from synthsense.cli import main
 
     assert main(["generate", "num_shards=2", "shard_index=2", "renderer=fake"]) != 0
     assert "shard_index" in capsys.readouterr().err

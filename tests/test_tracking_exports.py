@@ -29,7 +29,7 @@ from formats.kitti_tracking import alpha, export_kitti_tracking, kitti_type, tru
 from formats.mot import export_mot, mot_class
 from formats.native import DATASET_FILE, MANIFEST_FILE, DatasetError, frame_dir, sensor_file
 from labels.annotate import encode_rle
-from scenes.taxonomy import category_id, category_table
+from scenes.taxonomy import CATEGORIES, category_id, category_table
 
 W, H, FPS = 64, 48, 10.0
 K = [[50.0, 0.0, 31.5], [0.0, 50.0, 23.5], [0.0, 0.0, 1.0]]
@@ -181,7 +181,11 @@ def test_mot_gt_lines_field_order_and_frames(dataset):
 
 def test_mot_class_table():
     assert [mot_class(c) for c in ("pedestrian", "cyclist", "car", "truck", "bus")] == [1, 2, 3, 3, 3]
-    assert [mot_class(c) for c in ("traffic_cone", "barrier", "mug", "book")] == [10, 10, -1, -1]
+    assert [mot_class(c) for c in ("traffic_cone", "barrier", "mug", "book")] == [10, 10, 9, 9]
+    # every category of the taxonomy has a MOTChallenge class, and only 1..13 (TrackEval refuses others)
+    assert {mot_class(c.name) for c in CATEGORIES} <= set(range(1, 14))
+    with pytest.raises(DatasetError, match="'motorcycle' has no MOTChallenge class"):
+        mot_class("motorcycle")
 
 
 def test_motmetrics_loads_gt_and_self_score_is_perfect(dataset):
@@ -211,10 +215,11 @@ def test_kitti_label_lines(dataset):
     lines = (out / "label_02/0000.txt").read_text().splitlines()
     fields = [line.split(" ") for line in lines]
     assert all(len(f) == 17 for f in fields)
-    # frame track type truncated occluded alpha left top right bottom h w l x y z ry: the car, frame 0.
+    # frame track type truncated occluded alpha left top right bottom h w l x y z ry: the car, frame 0
+    # (amodal box [5, 10, 12, 8]: continuous edges, right = 5 + 12, bottom = 10 + 8).
     # Location = bottom centre = centre (1, 1.2, 10) + half its 1.5 m height down (camera +y).
     assert lines[0] == (
-        "0 1 Car 0 0 -0.099669 5.000000 10.000000 16.000000 17.000000 "
+        "0 1 Car 0 0 -0.099669 5.000000 10.000000 17.000000 18.000000 "
         "1.500000 1.800000 4.000000 1.000000 1.950000 10.000000 0.000000"
     )
     parsed = [
@@ -297,7 +302,8 @@ def test_coco_video_fields_and_pycocotools(dataset):
         if a["track_id"] == 2 and a["video_id"] == 1
     ]
     assert pedestrian == [0, 1, 2, 3, 7, 8, 9]
-    assert all(a["track_id"] == a["instance_id"] for a in coco.dataset["annotations"])
+    # the instance id is written once, as track_id: "instance_id" is reserved on FiftyOne's Detection
+    assert not any("instance_id" in a for a in coco.dataset["annotations"])
     frame5 = coco.loadAnns(coco.getAnnIds(imgIds=[6]))  # pedestrian out of the image, cyclist hidden
     assert sorted(a["track_id"] for a in frame5) == [1, 4]
 
@@ -407,7 +413,7 @@ def test_track_id_falls_back_to_instance_id():
 
 
 def test_exporters_registered_and_cli(dataset, capsys):
-    from generator.cli import main
+    from synthsense.cli import main
 
     assert main(["export", "kitti_tracking", str(dataset)]) == 0
     assert main(["export", "mot", str(dataset)]) == 0

@@ -6,8 +6,8 @@ import json
 
 import trimesh
 
-from generator.cli import main
 from scenes import load_scene
+from synthsense.cli import main
 
 
 def test_catalog_meshes_are_placed_and_labelled(tmp_path):

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator.cli import main
+from synthsense.cli import main
 
 FAST = [
     "renderer=fake",

@@ -124,7 +124,7 @@ def test_bad_catalog_with_workers_is_a_one_line_error_and_writes_nothing(tmp_pat
 
 @pytest.mark.parametrize("override", ["workers=0", "retries=-1", "scene_timeout_s=-2", "recycle_scenes=-1"])
 def test_bad_execution_settings(override, capsys):
-    from generator.cli import main
+    from synthsense.cli import main
 
     assert main(["generate", "renderer=fake", override]) == 2
     assert override.split("=")[0] in capsys.readouterr().err
@@ -161,7 +161,7 @@ def _catalog(folder: Path, broken_bytes: bytes | None) -> Path:
 
 def test_corrupt_asset_fails_only_the_scenes_that_draw_it(tmp_path):
     from generator.config import compose_config
-    from generator.run import load_user_assets
+    from generator.resources import load_user_assets
     from generator.sampling import sample_scene
 
     # which scenes draw 'broken' (sampling is pure: it decides before reading the mesh)

@@ -137,6 +137,91 @@ def test_polygon_of_parts_and_corner_touching_pixels():
     assert _masks.polygon_from_mask(np.zeros((3, 3), bool)).shape == (0, 2)
 
 
+def _ultralytics_polygon2mask(text_row: str, width: int, height: int) -> np.ndarray:
+    """The mask ultralytics trains on for one YOLO segment row, by its documented rule
+    (ultralytics/data/utils.py ``verify_image_label`` and ``polygon2mask``; tests/test_consumers.py runs
+    its own code): the points after the class parsed as float32 pairs, denormalized by the image size in
+    float32, cast to int32 (truncation), filled with ``cv2.fillPoly`` (boundary included)."""
+    points = np.array(text_row.split()[1:], dtype=np.float32).reshape(-1, 2) * np.array([width, height], np.float32)
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, np.asarray([points.reshape(-1)], dtype=np.int32).reshape(1, -1, 2), color=1)
+    return mask.astype(bool)
+
+
+def _row_of(polygon: np.ndarray, width: int, height: int) -> str:
+    """A segment row of a polygon in pixels, written as the YOLO writer writes it."""
+    decimals = _masks.yolo_decimals(width, height)
+    return "0 " + " ".join(f"{v:.{decimals}f}" for v in (polygon / (width, height)).ravel())
+
+
+def _noise_parts(rng: np.random.Generator, count: int) -> list[np.ndarray]:
+    """Single 8-connected parts of random noise and blurred noise: staircases, one-pixel spurs, pixels
+    touching at a corner, concave corners everywhere."""
+    parts = []
+    while len(parts) < count:
+        field = rng.random((24, 32))
+        noise = field < 0.5 if len(parts) % 2 else cv2.GaussianBlur(field, (0, 0), 2) > 0.5
+        n, labels = cv2.connectedComponents(noise.astype(np.uint8), connectivity=8)
+        if n > 1:
+            parts.append(labels == 1 + rng.integers(n - 1))
+    return parts
+
+
+def _filled(mask: np.ndarray) -> np.ndarray:
+    """The mask with its holes filled (a YOLO polygon has none)."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    out = np.zeros(mask.shape, np.uint8)
+    cv2.drawContours(out, contours, -1, 1, -1)
+    return out.astype(bool)
+
+
+def test_ultralytics_rasterizes_our_segment_polygon_back_to_the_mask():
+    rng = np.random.default_rng(0)
+    grown = 0
+    for mask in _noise_parts(rng, 600) + [_blob(rng, 80, 100) for _ in range(50)]:
+        height, width = mask.shape
+        if len(cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]) > 1:
+            continue  # blobs of several parts: bridged, tested below
+        polygon = _masks.polygon_from_mask(mask, inset_px=_masks.INSET_PX)
+        np.testing.assert_array_equal(
+            _ultralytics_polygon2mask(_row_of(polygon, width, height), width, height), _filled(mask)
+        )
+        # pycocotools, which samples pixel centres, reads the same mask
+        back = _masks.decode(_masks.rle_from_polygons([polygon.ravel().tolist()], height, width))
+        np.testing.assert_array_equal(back, _filled(mask))
+        # the extremes, from which ultralytics takes the segment's box, are the mask's box
+        cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
+        box = [cols[0], rows[0], cols[-1] + 1, rows[-1] + 1]
+        np.testing.assert_allclose([*polygon.min(0), *polygon.max(0)], box, atol=_masks.INSET_PX + 1e-9)
+        # the pixel-edge polygon (pycocotools' convention) grows under ultralytics' truncation
+        edges = _masks.polygon_from_mask(mask)
+        grown += _ultralytics_polygon2mask(_row_of(edges, width, height), width, height).sum() > _filled(mask).sum()
+    assert grown > 600
+
+
+def test_ultralytics_masks_of_the_yolo_seg_export(fake_dataset):
+    ious = []
+    for im in import_dataset("native", fake_dataset).images:
+        name = f"{im.meta['scene_id']}_{int(im.meta['frame']):06d}_{im.meta['sensor']}.txt"
+        (label,) = (fake_dataset / "exports/yolo_seg/labels").glob(f"*/{name}")
+        rows = label.read_text().splitlines()
+        assert len(rows) == len(im.objects)
+        for row, obj in zip(rows, im.objects, strict=True):
+            ours, theirs = _masks.decode(obj.mask), _ultralytics_polygon2mask(row, im.width, im.height)
+            if ours.sum() >= 100:
+                ious.append((ours & theirs).sum() / (ours | theirs).sum())
+    assert len(ious) > 20 and np.mean(ious) >= 0.97
+
+
+def test_yolo_decimals_keep_the_truncation_exact_on_large_images():
+    mask = np.zeros((9000, 12000), bool)
+    mask[4000:4003, 11990:11997] = True  # a small object far right in a large image
+    polygon = _masks.polygon_from_mask(mask, inset_px=_masks.INSET_PX)
+    assert _masks.yolo_decimals(12000, 9000) == 7 and _masks.yolo_decimals(640, 480) == 6
+    theirs = _ultralytics_polygon2mask(_row_of(polygon, 12000, 9000), 12000, 9000)
+    np.testing.assert_array_equal(theirs[3990:4010, 11980:12000], mask[3990:4010, 11980:12000])
+
+
 def _entry(file_name: str, split: str, tmp_path: Path, objects: list) -> OutputImage:
     from formats.records import ImageAnnotations
 
@@ -165,10 +250,17 @@ def test_record_writers(tmp_path):
         "data.yaml",
     ]
     rows = (tmp_path / "seg/labels/val/x.txt").read_text().splitlines()
-    assert rows == [
-        "1 0.100000 0.100000 0.100000 0.300000 0.300000 0.300000 0.300000 0.100000",
-        "0 0.000000 0.500000 0.500000 0.500000 0.500000 1.000000 0.000000 1.000000",
-    ]
+    # the mask's outline x 4..12, y 2..6 and the box's x 0..20, y 10..20, each 1/32 px inside
+    e = _masks.INSET_PX
+    _check_rows(
+        rows,
+        40,
+        20,
+        [
+            (1, [[4 + e, 2 + e], [4 + e, 6 - e], [12 - e, 6 - e], [12 - e, 2 + e]]),
+            (0, [[0 + e, 10 + e], [20 - e, 10 + e], [20 - e, 20 - e], [0 + e, 20 - e]]),
+        ],
+    )
     assert (tmp_path / "seg/labels/train/y.txt").read_text() == ""
     yaml_text = (tmp_path / "seg/data.yaml").read_text()
     assert "train: images/train\nval: images/val\n" in yaml_text and "path" not in yaml_text
@@ -215,10 +307,27 @@ def test_yolo_detect_rows_clip_the_box_corners(tmp_path):
         "0 0.875000 0.875000 0.250000 0.250000",
     ]
     write_yolo(tmp_path / "seg", entries, ["a", "b"], task="segment")  # no mask: the clipped box's corners
-    assert (tmp_path / "seg/labels/train/x.txt").read_text().splitlines() == [
-        "0 0.000000 0.100000 0.250000 0.100000 0.250000 0.300000 0.000000 0.300000",
-        "0 0.750000 0.750000 1.000000 0.750000 1.000000 1.000000 0.750000 1.000000",
-    ]
+    e = _masks.INSET_PX
+    _check_rows(
+        (tmp_path / "seg/labels/train/x.txt").read_text().splitlines(),
+        40,
+        20,
+        [
+            (0, [[0 + e, 2 + e], [10 - e, 2 + e], [10 - e, 6 - e], [0 + e, 6 - e]]),
+            (0, [[30 + e, 15 + e], [40 - e, 15 + e], [40 - e, 20 - e], [30 + e, 20 - e]]),
+        ],
+    )
+
+
+def _check_rows(rows: list[str], width: int, height: int, expected: list[tuple[int, list]]) -> None:
+    """YOLO segment rows of a width x height image are the expected (class, polygon in pixels)."""
+    assert len(rows) == len(expected)
+    for row, (cls, polygon) in zip(rows, expected, strict=True):
+        head, *values = row.split(" ")
+        assert int(head) == cls
+        assert all(len(v.split(".")[1]) == 6 for v in values)  # ultralytics' own precision at this size
+        got = np.array(values, dtype=np.float64).reshape(-1, 2) * (width, height)
+        np.testing.assert_allclose(got, polygon, atol=2e-5)
 
 
 def test_coco_of_objects_without_masks_evaluates_segm(tmp_path):

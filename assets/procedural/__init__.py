@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import trimesh
 
+from assets._trimesh import trimesh
 from assets.procedural import street, tabletop
 from assets.procedural.base import ProceduralAsset, centred
 

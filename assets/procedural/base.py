@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import trimesh
+
+from assets._trimesh import trimesh
 
 # Circle tessellation for the primitives: enough to read as round at typical camera distances.
 SECTIONS = 16

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import trimesh
 
+from assets._trimesh import trimesh
 from assets.procedural.base import assemble, box_between, limb, prism_x, rod, sphere, uniform, wheel
 
 

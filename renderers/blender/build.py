@@ -17,11 +17,10 @@ import bpy
 import numpy as np
 
 from assets import entity_mesh
-from labels.geometry import near_clipped_box_points
-from renderers.blender.worker import _SENSOR_WIDTH_MM, shift_from_principal_point
-from renderers.pyrender.geometry import box_in_view, light_pose
+from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from scenes import Camera, Entity, Light, Material, Scene
-from scenes.transforms import invert_pose, make_pose, opengl_from_opencv_pose
+from scenes.camera_geometry import box_in_view, near_clipped_box_points
+from scenes.transforms import invert_pose, light_pose, make_pose, opengl_from_opencv_pose
 
 
 def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]], dict[str, Any]]:
@@ -369,8 +368,8 @@ def _camera(camera: Camera) -> Any:
     data = bpy.data.cameras.new(camera.name)
     data.type = "PERSP"
     data.sensor_fit = "HORIZONTAL"
-    data.sensor_width = _SENSOR_WIDTH_MM
-    data.lens = fx * _SENSOR_WIDTH_MM / camera.width
+    data.sensor_width = SENSOR_WIDTH_MM
+    data.lens = fx * SENSOR_WIDTH_MM / camera.width
     data.shift_x, data.shift_y = shift_from_principal_point(cx, cy, camera.width, camera.height)
     data.clip_start, data.clip_end = camera.znear, camera.zfar
     return bpy.data.objects.new(camera.name, data)

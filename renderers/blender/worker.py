@@ -41,8 +41,6 @@ import numpy as np
 
 # Depth values at or above this are Cycles' "no surface" (it writes 1e10).
 _NO_SURFACE_Z = 1e9
-# The 36 mm film of Blender's default camera; any width works, the lens is scaled to match fx.
-_SENSOR_WIDTH_MM = 36.0
 
 
 def serve(conn: Connection) -> None:
@@ -62,18 +60,6 @@ def serve(conn: Connection) -> None:
                 conn.send(("error", traceback.format_exc()))
     finally:
         worker.cleanup()
-
-
-def shift_from_principal_point(cx: float, cy: float, width: int, height: int) -> tuple[float, float]:
-    """Blender camera ``(shift_x, shift_y)`` (sensor_fit "HORIZONTAL": units of the image width) that
-    puts the principal point at OpenCV pixel coordinates ``(cx, cy)``.
-
-    With no shift Blender's optical axis crosses the image centre, which in OpenCV pixel coordinates
-    (pixel (i, j) centred at (u, v) = (j, i)) is ((width - 1) / 2, (height - 1) / 2). A positive
-    shift_x moves the view right (the principal point left); a positive shift_y moves it up (the
-    principal point down, to larger v).
-    """
-    return ((width - 1) / 2.0 - cx) / width, (cy - (height - 1) / 2.0) / width
 
 
 def camera_normals(world_normals: np.ndarray, world_from_camera: np.ndarray, surface: np.ndarray) -> np.ndarray:

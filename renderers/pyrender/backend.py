@@ -24,9 +24,10 @@ import numpy as np
 from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.compile import CompiledScene, compile_scene, pose_nodes
-from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, box_in_view, decode_bits, decode_instance
+from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
 from renderers.pyrender.offscreen import OffscreenRenderer
 from scenes import Camera, Entity, Scene
+from scenes.camera_geometry import box_in_view
 from scenes.transforms import invert_pose
 
 AMODAL_METHODS = ("union", "per_object")

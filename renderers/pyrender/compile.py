@@ -14,9 +14,9 @@ import numpy as np
 from assets import entity_mesh
 from renderers.base import BackendError
 from renderers.pyrender._gl import pyrender
-from renderers.pyrender.geometry import gl_intrinsics, instance_color, light_pose
+from renderers.pyrender.geometry import gl_intrinsics, instance_color
 from scenes import Camera, Entity, Light, Scene
-from scenes.transforms import make_pose, opengl_from_opencv_pose
+from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Numpy-only helpers of the pyrender backend: GL camera conventions, label colour codes, culling.
+"""Numpy-only helpers of the pyrender backend: GL camera conventions and label colour codes (culling and
+light poses, which Blender shares, are in ``scenes.camera_geometry`` and ``scenes.transforms``).
 
 Nothing here imports pyrender or OpenGL, so these conventions can be tested and reused without a GL
 context. Frames: OpenCV camera frame (x right, y down, z forward); poses are 4x4 ``a_from_b``.
@@ -7,8 +8,6 @@ context. Frames: OpenCV camera frame (x right, y down, z forward); poses are 4x4
 from __future__ import annotations
 
 import numpy as np
-
-from scenes.transforms import box_corners, make_pose, transform_points
 
 # One batched amodal pass encodes one object per bit of the 24-bit RGB colour buffer.
 AMODAL_BITS_PER_PASS = 24
@@ -51,56 +50,3 @@ def decode_bits(color: np.ndarray, count: int) -> list[np.ndarray]:
     packed = color[..., 0].astype(np.uint32) | (color[..., 1].astype(np.uint32) << 8)
     packed |= color[..., 2].astype(np.uint32) << 16
     return [(packed >> np.uint32(k)) & np.uint32(1) == 1 for k in range(count)]
-
-
-def box_in_view(
-    K: np.ndarray,
-    width: int,
-    height: int,
-    znear: float,
-    zfar: float,
-    camera_from_object: np.ndarray,
-    size_m: tuple[float, float, float],
-) -> bool:
-    """Whether a 3D box may cover a pixel of the image: False only when it lies entirely outside one
-    plane of the view frustum (conservative, like GL frustum culling).
-
-    Args:
-        K: (3, 3) OpenCV intrinsics in pixels, zero skew.
-        width, height: image size in pixels.
-        znear, zfar: clipping distances in metres along the optical axis.
-        camera_from_object: (4, 4) pose of the box's frame in the OpenCV camera frame.
-        size_m: [length, width, height] of the box in metres, centred on its frame's origin.
-    """
-    x, y, z = transform_points(camera_from_object, box_corners(size_m)).T
-    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
-    # Each row is one half-space the frustum lies in, as "value >= 0"; the image spans pixel edges
-    # u in [-0.5, width - 0.5], v in [-0.5, height - 0.5]. Multiplying through by z keeps the planes
-    # valid for corners behind the camera.
-    inside = np.stack(
-        [
-            z - znear,
-            zfar - z,
-            fx * x + (cx + 0.5) * z,
-            (width - 0.5 - cx) * z - fx * x,
-            fy * y + (cy + 0.5) * z,
-            (height - 0.5 - cy) * z - fy * y,
-        ]
-    )
-    return not bool(np.any(np.all(inside < 0, axis=1)))
-
-
-def light_pose(direction: tuple[float, float, float]) -> np.ndarray:
-    """World pose (4x4) of a directional light whose -z axis points along ``direction`` (world frame,
-    the way the light travels), as pyrender's DirectionalLight expects. Translation is zero."""
-    z_axis = -np.asarray(direction, dtype=np.float64)
-    norm = np.linalg.norm(z_axis)
-    if norm < 1e-12:
-        raise ValueError("directional light needs a non-zero direction")
-    z_axis /= norm
-    # Any x axis perpendicular to z will do; pick the world axis least aligned with z for stability.
-    helper = np.eye(3)[int(np.argmin(np.abs(z_axis)))]
-    x_axis = np.cross(helper, z_axis)
-    x_axis /= np.linalg.norm(x_axis)
-    y_axis = np.cross(z_axis, x_axis)
-    return make_pose(np.stack([x_axis, y_axis, z_axis], axis=1), np.zeros(3))

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from renderers.raycast.motion import Track, TrackBatch
+
 if TYPE_CHECKING:
-    from renderers.raycast.world import Body, World
+    from embreex import rtcore_scene
 
 # Fewer rays than this per thread are not worth a thread (each chunk pays fixed numpy overheads).
 MIN_RAYS_PER_THREAD = 20_000
@@ -36,6 +39,37 @@ _REACH_PAD_M, _REACH_PAD_REL = 1e-3, 1e-5
 _F32_MAX = float(np.finfo(np.float32).max)
 # Relative rounding allowance of float32 squared distances in the per-ray sphere test.
 _F32_SLACK = np.float32(1e-6)
+
+
+@dataclass
+class Body:
+    """One moving entity: its mesh in its object frame and its motion.
+
+    offset: global index of its first triangle. radius: metres, bounding sphere of the mesh about the
+    object-frame origin. normals: (faces, 3) float32 object-frame outward face normals.
+    """
+
+    embree: rtcore_scene.EmbreeScene
+    offset: int
+    normals: np.ndarray
+    radius: float
+    track: Track
+
+
+class World(Protocol):
+    """What the kernels cast against; :class:`renderers.raycast.world.World` builds it from a Scene.
+
+    static: world-frame EmbreeScene of the static entities, or None. bodies: the moving entities.
+    normal_reflectivity: (triangles + 1, 4) float32 per global triangle (the last row: a miss). ids:
+    (triangles + 1, 2) uint16. tracks: the bodies' motion, evaluated together. radii: (bodies,) metres.
+    """
+
+    static: rtcore_scene.EmbreeScene | None
+    bodies: list[Body]
+    normal_reflectivity: np.ndarray
+    ids: np.ndarray
+    tracks: TrackBatch
+    radii: np.ndarray
 
 
 class Casting:

@@ -24,7 +24,7 @@ from embreex import rtcore_scene
 from embreex.mesh_construction import TriangleMesh
 
 from assets import entity_mesh
-from renderers.raycast.casting import Casting, bundle_cones, cast_chunks
+from renderers.raycast.casting import Body, Casting, bundle_cones, cast_chunks
 from renderers.raycast.motion import Track, TrackBatch
 from scenes import Entity, Scene
 from scenes.taxonomy import semantic_id
@@ -68,21 +68,6 @@ class Hits:
         """(n, 3) float64 world-frame hit points at each ray's time (non-finite rows for misses)."""
         with np.errstate(invalid="ignore"):
             return self.origins + self.distance[:, None].astype(np.float64) * self.directions
-
-
-@dataclass
-class Body:
-    """One moving entity: its mesh in its object frame and its motion.
-
-    offset: global index of its first triangle. radius: metres, bounding sphere of the mesh about the
-    object-frame origin. normals: (faces, 3) float32 object-frame outward face normals.
-    """
-
-    embree: rtcore_scene.EmbreeScene
-    offset: int
-    normals: np.ndarray
-    radius: float
-    track: Track
 
 
 def _embree_scene(vertices: np.ndarray, faces: np.ndarray) -> rtcore_scene.EmbreeScene:

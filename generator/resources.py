@@ -1,0 +1,52 @@
+"""What a process needs to render scenes of a run: the passes it asks for, its renderer (an explicit factory
+by config name) and the user assets of the scene catalog. The run loop (``generator.run``) and the worker
+processes (``generator.pool``) both open their renderer here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig
+
+from assets.catalog import UserAsset, load_catalog
+from generator.errors import ConfigError
+from renderers.base import Pass, RendererBackend
+
+# The passes every run requests, from any renderer.
+PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+
+
+def run_passes(renderer: str) -> frozenset[Pass]:
+    """The passes a run requests from the renderer named ``renderer``: :data:`PASSES`, plus surface
+    normals from blender (the one backend that declares ``Pass.NORMALS``)."""
+    return PASSES | {Pass.NORMALS} if renderer == "blender" else PASSES
+
+
+def create_backend(name: str, passes: frozenset[Pass], renderer_cfg: Any = None) -> RendererBackend:
+    """Instantiate a renderer by config name (explicit factory; never an import path from YAML);
+    ``renderer_cfg`` (a RendererConfig) carries the blender settings."""
+    if name == "blender":
+        from renderers.blender import create_backend as create_blender
+
+        fields = ("engine", "device", "samples", "adaptive_threshold", "denoise", "filter_width_px")
+        fields += ("max_bounces", "seed", "threads", "motion_blur", "shutter")
+        settings = {} if renderer_cfg is None else {f: renderer_cfg[f] for f in fields if f in renderer_cfg}
+        recycle_after = 0 if renderer_cfg is None else int(renderer_cfg.get("recycle_after", 0))
+        return create_blender(passes, recycle_after=recycle_after, **settings)
+    if name == "pyrender":
+        from renderers.pyrender import create_backend as create_pyrender
+
+        return create_pyrender(passes)
+    if name == "fake":
+        from renderers.fake import FakeBackend
+
+        return FakeBackend(passes)
+    raise ConfigError(f"renderer.name: unknown renderer {name!r}")
+
+
+def load_user_assets(cfg: DictConfig) -> list[UserAsset]:
+    """Load the scene's user catalog. With ``preload_assets`` every mesh in it is read now, so a bad file
+    fails before anything is written; without, each is read when a scene first draws it (large
+    catalogs start fast, and a bad mesh fails only the scenes that use it)."""
+    return load_catalog(cfg.scene.catalog, check_meshes=bool(cfg.preload_assets)) if cfg.scene.catalog else []

@@ -1,0 +1,7 @@
+"""``python -m synthsense ...``: the same as the ``synthsense`` command."""
+
+import sys
+
+from synthsense.cli import main
+
+sys.exit(main())
