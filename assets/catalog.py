@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-from assets.errors import AssetError
+from assets.errors import AssetError, one_line
 from assets.loading import load_asset_mesh
-from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES, one_line
+from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES
 from scenes import AssetRef
 from scenes.taxonomy import CATEGORIES
 

@@ -7,17 +7,11 @@ import os
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.errors import AssetError
+from assets.errors import AssetError, one_line
 from assets.procedural import centred
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".stl")
 UP_AXES: tuple[str, ...] = ("z", "y")
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as ``Type: message`` on one line (YAML and trimesh errors span several)."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def load_mesh_file(path: str | None, up_axis: str = "z") -> trimesh.Trimesh:

@@ -1,5 +1,6 @@
 """Masks and polygons for importers and record writers: COCO segmentations (polygons, uncompressed and
-compressed RLE) to compressed RLE, and a mask to one polygon that follows the pixel edges.
+compressed RLE) to compressed RLE, and a mask to one polygon: along the pixel edges (pycocotools reads it
+back as the mask) or just inside them (ultralytics does; the YOLO segmentation export).
 
 Coordinates are continuous pixels (``formats.records``): pixel column j covers [j, j + 1). pycocotools
 rasterizes polygons in that convention too (the square with corners (10, 10) and (20, 20) covers columns
@@ -114,11 +115,12 @@ def rle_from_counts(counts: list[int], height: int, width: int) -> dict[str, Any
     return compressed(mask_utils.frPyObjects({"size": [height, width], "counts": counts}, height, width))
 
 
-# How far polygon_from_mask(..., inset_px=INSET_PX) moves each outline inside its pixels, in pixels: the
+# How far polygon_from_mask(..., inset_px=INSET_PX) moves an outline inside its pixels, in pixels: the
 # polygon ultralytics reads. int32 truncation (its polygon2mask) of a vertex x in [j + INSET_PX, j + 1 -
-# INSET_PX] gives j whatever the rounding of 6-decimal normalized text and float32 parsing (far below 1/32
-# px for images up to 100k pixels wide at the precision yolo_decimals gives), and its segments2boxes box is
-# the mask's box less 2 * INSET_PX. A power of two: the offsets are exact in binary.
+# INSET_PX] gives j whatever the rounding of the normalized text (yolo_decimals keeps it below INSET_PX / 8)
+# and of ultralytics' float32 parsing (below INSET_PX / 8 for images up to 30k pixels), and its box from
+# the polygon's extremes (segments2boxes) is the mask's box less INSET_PX on every side. A power of two:
+# the offsets are exact in binary.
 INSET_PX = 1.0 / 32.0
 # The second vertex of a pinch (two pixels touching at a corner) is set off by INSET_PX times this ratio:
 # the segment between the two still crosses the pinch point, which truncates to a pixel outside the mask,

@@ -1,5 +1,6 @@
-"""Blender's camera for an OpenCV one (numpy only, no bpy): film width, lens and sensor shift from K, so
-a Blender render has our intrinsics exactly (DESIGN.md: pixel (row i, column j) centred at (u, v) = (j, i)).
+"""Blender's camera for an OpenCV one (numpy only, no bpy): the film width its lens is scaled to and the
+sensor shift that puts the principal point where K has it, so a Blender render has our intrinsics
+exactly (DESIGN.md: pixel (row i, column j) centred at (u, v) = (j, i)).
 """
 
 from __future__ import annotations
