@@ -122,9 +122,10 @@ def rle_from_counts(counts: list[int], height: int, width: int) -> dict[str, Any
 # the polygon's extremes (segments2boxes) is the mask's box less INSET_PX on every side. A power of two:
 # the offsets are exact in binary.
 INSET_PX = 1.0 / 32.0
-# The second vertex of a pinch (two pixels touching at a corner) is set off by INSET_PX times this ratio:
-# the segment between the two still crosses the pinch point, which truncates to a pixel outside the mask,
-# and an irrational ratio keeps ultralytics' resampled points (linspace fractions) from landing on it.
+# The second vertex of a pinch (two pixels touching at a corner) is set off by INSET_PX times this ratio.
+# Any path between the two pixels crosses the pinch point, which truncates to a pixel outside the mask;
+# with an irrational ratio ultralytics' resampled points (linspace fractions) do not land on it exactly,
+# though float32 rounding can still put one there (a pixel too many, rarely: a few pinches in a thousand).
 _PINCH_RATIO = (1.0 + 5.0**0.5) / 2.0
 
 
@@ -148,7 +149,7 @@ def polygon_from_mask(mask: np.ndarray, inset_px: float = 0.0) -> np.ndarray:
     diagonal cuts of concave corners are put back, so an outline is rectilinear, its vertices the pixel
     corners where it turns (holes are filled: YOLO has no holes). Several parts are joined into one
     polygon by zero-width bridges at their closest vertices, as ultralytics' merge_multi_segment joins
-    COCO polygons. An empty mask gives a (0, 2) array.
+    COCO polygons (pycocotools adds no pixel for them; ultralytics' fillPoly draws each as a line). An empty mask gives a (0, 2) array.
     """
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if len(rows) == 0:

@@ -4,8 +4,8 @@
     <dataset>/exports/yolo/images/<split>/<scene>_<frame:06d>_<camera>.png   hard links to the rgb PNGs
     <dataset>/exports/yolo/labels/<split>/<scene>_<frame:06d>_<camera>.txt   cls cx cy w h (normalized)
 
-``yolo_seg`` writes the same under exports/yolo_seg with rows ``cls x1 y1 ...``: the visible mask's
-edge-following polygon (``formats._masks.polygon_from_mask``).
+``yolo_seg`` writes the same under exports/yolo_seg with rows ``cls x1 y1 ...``: the polygon ultralytics
+rasterizes back to the visible mask (``formats._masks.polygon_from_mask(mask, inset_px=INSET_PX)``).
 
 The records come from the native importer (visible objects, visible boxes and masks) and the label files
 from ``formats.record_writers``: one conversion path for exports and mixes. Splits are per scene

@@ -119,10 +119,10 @@ def mix(
     with stage("select"):
         placed = select(pools["real"], pools["synthetic"], cfg, drops)
         summary = summarize(placed, cfg)
-        summary["warnings"] = empty_split_warnings(placed, cfg)
+        warnings = empty_split_warnings(placed, cfg)
     drops.missing.sort()
     with output.Staging(out) as staging:
-        _write(staging, placed, cfg, summary, drops, before, source_info, stage)
+        _write(staging, placed, cfg, summary, warnings, drops, before, source_info, stage)
         with stage("commit"):
             staging.commit(overwrite)
     return MixResult(
@@ -133,7 +133,7 @@ def mix(
         dropped=drops.as_dict(),
         missing_images=list(drops.missing),
         report=out / report.REPORT_MD,
-        warnings=summary["warnings"],
+        warnings=warnings,
         seconds=stage.seconds,
     )
 
@@ -159,6 +159,7 @@ def _write(
     placed: list[Placed],
     cfg: MixConfig,
     summary: dict[str, Any],
+    warnings: list[str],
     drops: Drops,
     before: dict[str, dict[str, int]],
     source_info: dict[str, dict[str, Any]],
@@ -190,10 +191,11 @@ def _write(
         # the output folder's own location is left out: a mix moved or written elsewhere stays byte-identical
         del resolved["output"]["path"]
         meta = {"config": resolved, "sources": source_info, "instances_before": before, **summary}
+        meta["warnings"] = warnings
         meta.update({"dropped": drops.as_dict(), "missing_images": drops.missing})
         output.write_json(staging, "mix.json", meta)
         text = report.render_markdown(
-            classes, before, summary, drops.as_dict(), drops.missing, cfg.share_by, cfg.synthetic_share
+            classes, before, summary, drops.as_dict(), drops.missing, cfg.share_by, cfg.synthetic_share, warnings
         )
         staging.path(report.REPORT_MD).write_text(text, encoding="utf-8")
         report.plot_counts(staging.path(report.REPORT_PNG), classes, before, summary)

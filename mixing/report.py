@@ -27,6 +27,7 @@ def render_markdown(
     missing: list[str],
     share_by: str,
     target_share: float,
+    warnings: list[str],
 ) -> str:
     """The report's text.
 
@@ -34,13 +35,14 @@ def render_markdown(
         classes: the mix's classes, in order.
         before: source -> class -> instances among the source's candidates (after taxonomy and filters,
             before selection).
-        summary: ``selection.summarize`` of the mix, with its ``warnings`` (lines; shown first).
+        summary: ``selection.summarize`` of the mix.
         drops: ``Drops.as_dict()``.
         missing: "<source>: <rel path>" of image files that were not found.
+        warnings: lines shown first (``selection.empty_split_warnings``).
     """
     out = ["# Mix report", ""]
-    if summary["warnings"]:
-        out += ["## Warnings", "", *(f"- {w}" for w in summary["warnings"]), ""]
+    if warnings:
+        out += ["## Warnings", "", *(f"- {w}" for w in warnings), ""]
     out += ["## Instances per class and source, before mixing (after taxonomy and filters)", ""]
     out += _table(["source", *classes], [[src, *(counts.get(c, 0) for c in classes)] for src, counts in before.items()])
     out += ["", "## Instances per class and split, after mixing", ""]

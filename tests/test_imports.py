@@ -45,7 +45,9 @@ def module_files() -> dict[str, Path]:
 
 def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
     """Our modules that ``path`` imports anywhere (top level, inside functions, under TYPE_CHECKING):
-    ``from a.b import c`` counts as importing a.b.c when that is a module, else a.b."""
+    ``from a.b import c`` counts as importing a.b.c when that is a module, else a.b. Python's implicit
+    import of a package's ``__init__`` before its submodules is not counted: a cycle through an
+    ``__init__`` that re-exports its own modules would not show here."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
