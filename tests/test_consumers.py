@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import generate
 
 from formats import _masks
 from formats.import_native import import_native
-from generator.config import compose_config
-from generator.run import run_generation
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSUMER_PYTHON = ROOT / ".venv-consumers" / "bin" / "python"
@@ -46,9 +46,7 @@ def consumer():
 
 
 def _generate(root: Path, *overrides: str) -> Path:
-    cfg = compose_config([f"output_dir={root}", "output.progress=false", "output.preview=false", *overrides])
-    summary = run_generation(cfg)
-    assert not summary.failures
+    assert not generate(root, "output.preview=false", *overrides).failures  # later overrides win
     return root
 
 
@@ -118,7 +116,7 @@ def test_trackeval_mot_accepts_a_tabletop_sequence(tabletop_sequence, consumer, 
 # --- FiftyOne ----------------------------------------------------------------------------------------
 
 
-def _check_fiftyone(result: dict, coco: dict, images_root: Path) -> int:
+def _check_fiftyone(result: dict, coco: dict) -> int:
     """FiftyOne's reading of a COCO file equals the file: labels, relative boxes, extra attributes, masks."""
     assert "error" not in result, result["error"]
     reserved = set(result["reserved"])
@@ -154,7 +152,7 @@ def test_fiftyone_imports_our_coco_with_every_attribute(street_sequence, consume
     path = street_sequence / "exports/coco/annotations.json"
     coco = json.loads(path.read_text())
     result = consumer("fiftyone_coco.py", path, street_sequence)
-    assert _check_fiftyone(result, coco, street_sequence) > 100
+    assert _check_fiftyone(result, coco) > 100
     assert all("track_id" in a and "visibility" in a for a in coco["annotations"])
 
 
@@ -177,7 +175,7 @@ def test_fiftyone_imports_a_mix(street_sequence, consumer, tmp_path):
         path = tmp_path / "mix/annotations" / f"{split}.json"
         if path.is_file():
             result = consumer("fiftyone_coco.py", path, tmp_path / "mix")
-            compared += _check_fiftyone(result, json.loads(path.read_text()), tmp_path / "mix")
+            compared += _check_fiftyone(result, json.loads(path.read_text()))
     assert compared > 100
 
 
@@ -188,9 +186,7 @@ def _kitti_copy(dataset: Path, tmp_path: Path) -> Path:
     out = tmp_path / "kitti"
     export = export_kitti(dataset)
     for folder in ("image_2", "label_2"):
-        (out / folder).mkdir(parents=True)
-        for p in (export / folder).iterdir():
-            (out / folder / p.name).write_bytes(p.read_bytes())
+        shutil.copytree(export / folder, out / folder)
     return out
 
 

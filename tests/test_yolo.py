@@ -170,9 +170,10 @@ def _has_pinch(mask: np.ndarray) -> bool:
     return bool(np.any((a & d & ~b & ~c) | (b & c & ~a & ~d)))
 
 
-def _row_of(polygon: np.ndarray, width: int, height: int) -> str:
-    """A segment row of a polygon in pixels, written as the YOLO writer writes it."""
-    decimals = _masks.yolo_decimals(width, height)
+def _row_of(polygon: np.ndarray, width: int, height: int, decimals: int | None = None) -> str:
+    """A segment row of a polygon in pixels, written as the YOLO writer writes it (``decimals`` None: with
+    ``_masks.yolo_decimals``)."""
+    decimals = _masks.yolo_decimals(width, height) if decimals is None else decimals
     return "0 " + " ".join(f"{v:.{decimals}f}" for v in (polygon / (width, height)).ravel())
 
 
@@ -205,22 +206,22 @@ def test_ultralytics_rasterizes_our_segment_polygon_back_to_the_mask():
         if len(cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0]) > 1:
             continue  # blobs of several parts: bridged, tested below
         polygon = _masks.polygon_from_mask(mask, inset_px=_masks.INSET_PX)
-        row = _row_of(polygon, width, height)
-        np.testing.assert_array_equal(_ultralytics_polygon2mask(row, width, height), _filled(mask))
+        row, filled = _row_of(polygon, width, height), _filled(mask)
+        np.testing.assert_array_equal(_ultralytics_polygon2mask(row, width, height), filled)
         # after ultralytics' resampling too, but for float32 rounding at a pinch (one pixel, rarely)
-        wrong = int((_ultralytics_resampled(row, width, height) ^ _filled(mask)).sum())
+        wrong = int((_ultralytics_resampled(row, width, height) ^ filled).sum())
         assert wrong == 0 or (wrong == 1 and _has_pinch(mask))
         off_at_pinches += wrong
         # pycocotools, which samples pixel centres, reads the same mask
         back = _masks.decode(_masks.rle_from_polygons([polygon.ravel().tolist()], height, width))
-        np.testing.assert_array_equal(back, _filled(mask))
+        np.testing.assert_array_equal(back, filled)
         # the extremes, from which ultralytics takes the segment's box, are the mask's box
         cols, rows = np.flatnonzero(mask.any(0)), np.flatnonzero(mask.any(1))
         box = [cols[0], rows[0], cols[-1] + 1, rows[-1] + 1]
         np.testing.assert_allclose([*polygon.min(0), *polygon.max(0)], box, atol=_masks.INSET_PX + 1e-9)
         # the pixel-edge polygon (pycocotools' convention) grows under ultralytics' truncation
         edges = _masks.polygon_from_mask(mask)
-        grown += _ultralytics_polygon2mask(_row_of(edges, width, height), width, height).sum() > _filled(mask).sum()
+        grown += _ultralytics_polygon2mask(_row_of(edges, width, height), width, height).sum() > filled.sum()
     assert grown > 600 and off_at_pinches <= 6  # of 600 noise masks, most with pinches
 
 
@@ -250,7 +251,7 @@ def test_yolo_decimals_keep_the_truncation_exact_on_large_images():
     mask = np.zeros((height, width), bool)
     mask[:, column] = True
     polygon = _masks.polygon_from_mask(mask, inset_px=e)
-    six = "0 " + " ".join(f"{v:.6f}" for v in (polygon / (width, height)).ravel())
+    six = _row_of(polygon, width, height, decimals=6)
     assert not np.array_equal(_ultralytics_polygon2mask(six, width, height), mask)  # 6 decimals: off by one
     np.testing.assert_array_equal(_ultralytics_polygon2mask(_row_of(polygon, width, height), width, height), mask)
 

@@ -9,14 +9,13 @@ EXPORT is ``<dataset>/exports/kitti_tracking``; WORK an empty folder for the seq
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 import sys
 from pathlib import Path
 
 import trackeval
+from _trackeval import evaluate, scores
 
 
 def main(export: Path, work: Path) -> dict:
@@ -40,23 +39,9 @@ def main(export: Path, work: Path) -> dict:
         "SPLIT_TO_EVAL": "training",
         "PRINT_CONFIG": False,
     }
-    eval_config = {"USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False, "OUTPUT_SUMMARY": False}
-    eval_config.update({"OUTPUT_DETAILED": False, "PLOT_CURVES": False, "TIME_PROGRESS": False})
-    evaluator = trackeval.Evaluator(eval_config)
-    with contextlib.redirect_stdout(io.StringIO()):  # TrackEval prints its configs and progress
-        metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
-        results, messages = evaluator.evaluate([trackeval.datasets.Kitti2DBox(config)], metrics)
-    combined = results["Kitti2DBox"]["self"]["COMBINED_SEQ"]
-    out = {}
-    for cls in ("car", "pedestrian"):
-        r = combined[cls]
-        out[cls] = {
-            "HOTA": float(r["HOTA"]["HOTA"].mean()),
-            "MOTA": float(r["CLEAR"]["MOTA"]),
-            "IDF1": float(r["Identity"]["IDF1"]),
-            "gt_dets": int(r["CLEAR"]["CLR_TP"] + r["CLEAR"]["CLR_FN"]),
-        }
-    out["messages"] = messages["Kitti2DBox"]["self"]
+    combined, message = evaluate(trackeval.datasets.Kitti2DBox, config)
+    out: dict = {cls: scores(combined[cls]) for cls in combined if cls in ("car", "pedestrian")}
+    out["messages"] = message
     return out
 
 

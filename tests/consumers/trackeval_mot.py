@@ -13,13 +13,12 @@ or {"error": message} when TrackEval refuses the data.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
 from pathlib import Path
 
 import trackeval
+from _trackeval import evaluate, scores
 
 
 def main(export: Path, work: Path, kind: str) -> dict:
@@ -44,22 +43,11 @@ def main(export: Path, work: Path, kind: str) -> dict:
         "SEQ_INFO": {seq: None for seq in sequences},  # lengths from seqinfo.ini
         "PRINT_CONFIG": False,
     }
-    eval_config = {"USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False, "OUTPUT_SUMMARY": False}
-    eval_config.update({"OUTPUT_DETAILED": False, "PLOT_CURVES": False, "TIME_PROGRESS": False})
-    eval_config["BREAK_ON_ERROR"] = False  # report TrackEval's refusal as a message, not a traceback
-    evaluator = trackeval.Evaluator(eval_config)
-    with contextlib.redirect_stdout(io.StringIO()):  # TrackEval prints its configs and progress
-        metrics = [trackeval.metrics.HOTA(), trackeval.metrics.CLEAR(), trackeval.metrics.Identity()]
-        results, messages = evaluator.evaluate([trackeval.datasets.MotChallenge2DBox(config)], metrics)
-    message = messages["MotChallenge2DBox"]["self"]
+    combined, message = evaluate(trackeval.datasets.MotChallenge2DBox, config)
     if message != "Success":
         return {"error": message}
-    r = results["MotChallenge2DBox"]["self"]["COMBINED_SEQ"]["pedestrian"]
     return {
-        "HOTA": float(r["HOTA"]["HOTA"].mean()),
-        "MOTA": float(r["CLEAR"]["MOTA"]),
-        "IDF1": float(r["Identity"]["IDF1"]),
-        "gt_dets": int(r["CLEAR"]["CLR_TP"] + r["CLEAR"]["CLR_FN"]),
+        **scores(combined["pedestrian"]),
         "tracker_rows": given,
         "sequences": len(sequences),
     }
