@@ -21,15 +21,16 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from assets.errors import AssetError, one_line
+from assets.errors import AssetError
 from assets.loading import load_asset_mesh
 from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES
-from scenes import AssetRef
+from scenes import AssetRef, plain_data
+from scenes.plain_data import short_repr
 from scenes.taxonomy import CATEGORIES
 
 _ENTRY_KEYS: tuple[str, ...] = ("name", "file", "category", "scale_range", "up_axis")
@@ -66,13 +67,9 @@ class UserAsset:
 
 
 def _read_yaml(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except FileNotFoundError:
-        raise AssetError(f"asset catalog not found: {path}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AssetError(f"cannot read asset catalog {path}: {one_line(exc)}") from exc
+    if not Path(path).is_file():
+        raise AssetError(f"asset catalog not found: {path}")
+    return plain_data.load_yaml(Path(path), AssetError)
 
 
 def _scale_range(value: Any, where: str) -> tuple[float, float]:
@@ -80,10 +77,10 @@ def _scale_range(value: Any, where: str) -> tuple[float, float]:
         return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
     if not (isinstance(value, list | tuple) and len(value) == 2 and all(number(v) for v in value)):
-        raise AssetError(f"bad scale_range {value!r}: expected [min, max] numbers {where}")
+        raise AssetError(f"bad scale_range {short_repr(value)}: expected [min, max] numbers {where}")
     low, high = float(value[0]), float(value[1])
     if not 0 < low <= high:
-        raise AssetError(f"bad scale_range {value!r}: expected 0 < min <= max {where}")
+        raise AssetError(f"bad scale_range {short_repr(value)}: expected 0 < min <= max {where}")
     return low, high
 
 
@@ -92,21 +89,21 @@ def _parse_entry(entry: Any, index: int, catalog: str) -> UserAsset:
     label = repr(entry.get("name")) if isinstance(entry, Mapping) and "name" in entry else f"#{index}"
     where = f"(catalog {catalog}, entry {label})"
     if not isinstance(entry, Mapping):
-        raise AssetError(f"expected a mapping with keys {', '.join(_ENTRY_KEYS)}, got {entry!r} {where}")
+        raise AssetError(f"expected a mapping with keys {', '.join(_ENTRY_KEYS)}, got {short_repr(entry)} {where}")
     for key in entry:
         if key not in _ENTRY_KEYS:
-            raise AssetError(f"unknown key {key!r}; allowed: {', '.join(_ENTRY_KEYS)} {where}")
+            raise AssetError(f"unknown key {short_repr(key)}; allowed: {', '.join(_ENTRY_KEYS)} {where}")
     for key in _REQUIRED_KEYS:
         if key not in entry:
-            raise AssetError(f"missing key {key!r} {where}")
+            raise AssetError(f"missing key {short_repr(key)} {where}")
         if not isinstance(entry[key], str) or not entry[key].strip():
-            raise AssetError(f"bad {key} {entry[key]!r}: expected a non-empty string {where}")
+            raise AssetError(f"bad {key} {short_repr(entry[key])}: expected a non-empty string {where}")
     category = entry["category"]
     if category not in _LABELLED:
-        raise AssetError(f"unknown category {category!r}; known: {', '.join(_LABELLED)} {where}")
+        raise AssetError(f"unknown category {short_repr(category)}; known: {', '.join(_LABELLED)} {where}")
     up_axis = entry.get("up_axis", "z")
     if up_axis not in UP_AXES:
-        raise AssetError(f"bad up_axis {up_axis!r}: expected one of {', '.join(UP_AXES)} {where}")
+        raise AssetError(f"bad up_axis {short_repr(up_axis)}: expected one of {', '.join(UP_AXES)} {where}")
     scale_range = _scale_range(entry.get("scale_range", [1.0, 1.0]), where)
     # Relative paths are relative to the catalog, so a catalog folder can be moved or shared as a whole.
     path = os.path.expanduser(entry["file"])
@@ -139,17 +136,17 @@ def load_catalog(path: str | os.PathLike[str], *, check_meshes: bool = True) -> 
         raise AssetError(f"asset catalog {catalog}: expected a mapping with an 'assets' list")
     for key in data:
         if key != "assets":
-            raise AssetError(f"asset catalog {catalog}: unknown top-level key {key!r}; allowed: assets")
+            raise AssetError(f"asset catalog {catalog}: unknown top-level key {short_repr(key)}; allowed: assets")
     assets = [_parse_entry(entry, i, catalog) for i, entry in enumerate(data["assets"])]
     seen: set[str] = set()
     for asset in assets:
         if asset.name in seen:
-            raise AssetError(f"duplicate asset name {asset.name!r} (catalog {catalog})")
+            raise AssetError(f"duplicate asset name {short_repr(asset.name)} (catalog {catalog})")
         seen.add(asset.name)
     if check_meshes:
         for asset in assets:
             try:
                 load_asset_mesh(asset.asset_ref())
             except AssetError as exc:
-                raise AssetError(f"{exc} (catalog {catalog}, entry {asset.name!r})") from exc
+                raise AssetError(f"{exc} (catalog {catalog}, entry {short_repr(asset.name)})") from exc
     return assets

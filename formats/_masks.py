@@ -149,7 +149,8 @@ def polygon_from_mask(mask: np.ndarray, inset_px: float = 0.0) -> np.ndarray:
     diagonal cuts of concave corners are put back, so an outline is rectilinear, its vertices the pixel
     corners where it turns (holes are filled: YOLO has no holes). Several parts are joined into one
     polygon by zero-width bridges at their closest vertices, as ultralytics' merge_multi_segment joins
-    COCO polygons (pycocotools adds no pixel for them; ultralytics' fillPoly draws each as a line). An empty mask gives a (0, 2) array.
+    COCO polygons (pycocotools adds no pixel for them; ultralytics' fillPoly draws each as a line). An empty
+    mask gives a (0, 2) array.
     """
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     if len(rows) == 0:

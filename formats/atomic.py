@@ -4,7 +4,6 @@ interrupted run never leaves a half-written file under the final name."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import socket
 import tempfile
@@ -13,6 +12,8 @@ from typing import Any
 
 import imageio.v3 as iio
 import numpy as np
+
+from scenes import plain_data
 
 
 def _file_mode() -> int:
@@ -86,7 +87,7 @@ def write_text(path: str | Path, text: str) -> None:
 
 def write_json(path: str | Path, obj: Any, indent: int | None = 1) -> None:
     """JSON with sorted-free stable key order as given; floats use Python's round-trip repr."""
-    write_text(path, json.dumps(obj, indent=indent) + "\n")
+    write_text(path, plain_data.dumps_json(obj, indent=indent, where=str(path)) + "\n")
 
 
 def write_npy(path: str | Path, array: np.ndarray) -> None:

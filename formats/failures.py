@@ -17,12 +17,12 @@ dataset complete) drops the lines of scenes that are now complete.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from formats import atomic
+from scenes import plain_data
 
 FAILURES_FILE = "failures.jsonl"
 FAILURE_KINDS = ("error", "worker_died", "timeout")
@@ -53,7 +53,7 @@ class SceneFailure:
 
 def record_failure(root: str | Path, failure: SceneFailure) -> None:
     """Append ``failure`` to the dataset's failures.jsonl."""
-    atomic.append_line(Path(root) / FAILURES_FILE, json.dumps(asdict(failure)))
+    atomic.append_line(Path(root) / FAILURES_FILE, plain_data.dumps_json(asdict(failure)))
 
 
 def read_failures(root: str | Path) -> list[dict[str, Any]]:
@@ -64,9 +64,9 @@ def read_failures(root: str | Path) -> list[dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            record = json.loads(line)
+            record = plain_data.loads_json(line, str(path))
             latest[record["scene_id"]] = record
-        except (json.JSONDecodeError, TypeError, KeyError):
+        except (plain_data.PlainDataError, TypeError, KeyError):
             continue  # a line cut short by a crash
     return [latest[k] for k in sorted(latest)]
 
@@ -81,7 +81,7 @@ def compact_failures(root: str | Path, complete_scenes: set[str]) -> list[dict[s
     if not open_failures:
         path.unlink()
         return []
-    text = "".join(json.dumps(f) + "\n" for f in open_failures)
+    text = "".join(plain_data.dumps_json(f) + "\n" for f in open_failures)
     if text != path.read_text(encoding="utf-8"):
         atomic.write_text(path, text)
     return open_failures

@@ -27,10 +27,10 @@ from formats.untrusted import (
     finite,
     image_size,
     load_json,
-    one_line,
     positive_int,
     resolve_inside,
 )
+from scenes.plain_data import short_repr
 
 _STANDARD_ANN_KEYS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd"}
 _OPTIONAL = ("track_id", "instance_id", "visibility", "truncation", "occlusion")
@@ -58,13 +58,13 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
             raise AnnotationError(f"{where}: expected an object")
         image_id = ann.get("image_id")
         if not isinstance(image_id, (int, str)) or isinstance(image_id, bool) or image_id not in records:
-            raise AnnotationError(f"{where}: image_id {one_line(repr(image_id))[:40]} names no image")
+            raise AnnotationError(f"{where}: image_id {short_repr(image_id, 40)} names no image")
         record = records[image_id]
         if record is None:
             continue  # its image file is missing: listed in missing_images
         cat = ann.get("category_id")
         if isinstance(cat, bool) or not isinstance(cat, int) or cat not in categories:
-            raise AnnotationError(f"{where}: category_id {one_line(repr(cat))[:40]} is not in categories")
+            raise AnnotationError(f"{where}: category_id {short_repr(cat, 40)} is not in categories")
         record.objects.append(_object(ann, categories[cat], record.height, record.width, where))
     return SourceDataset(
         format="coco",
@@ -89,7 +89,7 @@ def _categories(value: Any, name: str) -> dict[Any, str]:
             raise AnnotationError(f"{where}: expected an object with an id and a name")
         cid = cat.get("id")
         if isinstance(cid, bool) or not isinstance(cid, int):
-            raise AnnotationError(f"{where}: id must be an integer, got {one_line(repr(cid))[:40]}")
+            raise AnnotationError(f"{where}: id must be an integer, got {short_repr(cid, 40)}")
         if cid in categories:
             raise AnnotationError(f"{where}: duplicate category id {cid}")
         categories[cid] = cat["name"]
@@ -108,9 +108,9 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
             raise AnnotationError(f"{where}: expected an object")
         image_id = im.get("id")
         if isinstance(image_id, bool) or not isinstance(image_id, (int, str)):
-            raise AnnotationError(f"{where}: id must be an integer or a string, got {one_line(repr(image_id))[:40]}")
+            raise AnnotationError(f"{where}: id must be an integer or a string, got {short_repr(image_id, 40)}")
         if image_id in records:
-            raise AnnotationError(f"{where}: duplicate image id {image_id!r}")
+            raise AnnotationError(f"{where}: duplicate image id {short_repr(image_id)}")
         width = positive_int(im.get("width"), f"{where} width")
         height = positive_int(im.get("height"), f"{where} height")
         file_name = im.get("file_name")
@@ -120,8 +120,8 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
         if path in files:  # one file twice would become two images, possibly in different splits
             j, first = files[path]
             raise AnnotationError(
-                f"{where}: file_name {one_line(repr(file_name))} names the same file as images[{j}] "
-                f"({one_line(repr(first))}); list each image once"
+                f"{where}: file_name {short_repr(file_name)} names the same file as images[{j}] "
+                f"({short_repr(first)}); list each image once"
             )
         files[path] = (i, file_name)
         if not path.is_file():
@@ -157,13 +157,13 @@ def _object(ann: dict[str, Any], category: str, height: int, width: int, where: 
     bbox = box(ann.get("bbox"), f"{where} bbox")
     iscrowd = ann.get("iscrowd", 0)
     if iscrowd not in (0, 1) or (not isinstance(iscrowd, (int, bool))):
-        raise AnnotationError(f"{where}: iscrowd must be 0 or 1, got {one_line(repr(iscrowd))[:40]}")
+        raise AnnotationError(f"{where}: iscrowd must be 0 or 1, got {short_repr(iscrowd, 40)}")
     track = ann.get("track_id", ann.get("instance_id"))
     if track is not None and (isinstance(track, bool) or not isinstance(track, int)):
-        raise AnnotationError(f"{where}: track_id must be an integer, got {one_line(repr(track))[:40]}")
+        raise AnnotationError(f"{where}: track_id must be an integer, got {short_repr(track, 40)}")
     occlusion = ann.get("occlusion")
     if occlusion is not None and (isinstance(occlusion, bool) or not isinstance(occlusion, int)):
-        raise AnnotationError(f"{where}: occlusion must be an integer, got {one_line(repr(occlusion))[:40]}")
+        raise AnnotationError(f"{where}: occlusion must be an integer, got {short_repr(occlusion, 40)}")
     optional = {k: finite(ann[k], f"{where} {k}") for k in ("visibility", "truncation") if ann.get(k) is not None}
     return ObjectAnnotation(
         category=category,
@@ -207,7 +207,7 @@ def segmentation(seg: Any, height: int, width: int, where: str) -> dict[str, Any
         raise AnnotationError(f"{where}: expected polygons or an RLE {{size, counts}}")
     size = seg["size"]
     if not isinstance(size, list) or any(isinstance(v, bool) for v in size) or size != [height, width]:
-        raise AnnotationError(f"{where}: RLE size {one_line(repr(size))[:40]} is not the image's [{height}, {width}]")
+        raise AnnotationError(f"{where}: RLE size {short_repr(size, 40)} is not the image's [{height}, {width}]")
     counts = seg["counts"]
     if not isinstance(counts, (list, str)):
         raise AnnotationError(f"{where}: RLE counts must be a string (compressed) or a list of integers")

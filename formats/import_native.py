@@ -14,6 +14,7 @@ from typing import Any
 from formats.native import DatasetError, NativeDataset, frame_dir, sensor_file
 from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
 from formats.untrusted import AnnotationError, box, load_json, positive_int, resolve_inside
+from scenes.plain_data import short_repr
 
 
 def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceDataset:
@@ -34,7 +35,9 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
     for rec in dataset.frames():
         scene_id, frame = str(rec["scene_id"]), rec["frame"]
         if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
-            raise AnnotationError(f"{dataset.root / 'manifest.jsonl'}: scene {scene_id!r} has frame {frame!r}")
+            raise AnnotationError(
+                f"{dataset.root / 'manifest.jsonl'}: scene {short_repr(scene_id)} has frame {short_repr(frame)}"
+            )
         labels_path = resolve_inside(root, f"{frame_dir(scene_id, frame)}/labels.json", "manifest.jsonl: labels")
         if not labels_path.is_file():
             missing.append(f"{frame_dir(scene_id, frame)}/labels.json")
@@ -54,7 +57,7 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                 if not path.is_file():
                     missing.append(rel)
                     continue
-                where = f"{labels_path}: objects[{camera!r}]"
+                where = f"{labels_path}: objects[{short_repr(camera)}]"
                 objects = [
                     _object(o, f"{where}[{k}]") for k, o in enumerate(labels["objects"].get(camera, [])) if o["visible"]
                 ]
@@ -62,8 +65,8 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                     ImageAnnotations(
                         path=path,
                         rel_path=rel,
-                        width=positive_int(calib["width"], f"{labels_path}: sensors[{camera!r}] width"),
-                        height=positive_int(calib["height"], f"{labels_path}: sensors[{camera!r}] height"),
+                        width=positive_int(calib["width"], f"{labels_path}: sensors[{short_repr(camera)}] width"),
+                        height=positive_int(calib["height"], f"{labels_path}: sensors[{short_repr(camera)}] height"),
                         objects=objects,
                         original_id=f"{scene_id}/{frame}/{camera}",
                         group=scene_id,
@@ -81,7 +84,9 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
             raise AnnotationError(f"{labels_path}: malformed labels ({type(exc).__name__}: {exc})") from None
     unknown = sorted(set(sensors or ()) - seen_cameras)
     if unknown and seen_cameras:
-        raise AnnotationError(f"import native of {root}: no camera {unknown[0]!r}; cameras: {sorted(seen_cameras)}")
+        raise AnnotationError(
+            f"import native of {root}: no camera {short_repr(unknown[0])}; cameras: {sorted(seen_cameras)}"
+        )
     return SourceDataset(
         format="native", root=root, categories=categories, images=images, missing_images=sorted(missing)
     )

@@ -27,12 +27,12 @@ from formats.untrusted import (
     AnnotationError,
     image_size,
     load_yaml,
-    one_line,
     parse_float,
     resolve_inside,
     row_error,
     text_rows,
 )
+from scenes.plain_data import short_repr
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 SPLITS = ("train", "val", "test")
@@ -55,13 +55,13 @@ def import_yolo(root: Path, *, data: str = "data.yaml") -> SourceDataset:
         for folder in _folders(config.get(split), yaml_path, split):
             base = resolve_inside(root, folder, f"{yaml_path}: {split}")
             if not base.is_dir():
-                raise AnnotationError(f"{yaml_path}: {split} folder {folder!r} not found under {root}")
+                raise AnnotationError(f"{yaml_path}: {split} folder {short_repr(folder)} not found under {root}")
             if base in read:
                 continue  # e.g. "val: images/train" (validating on train): the images keep their first split
             read.add(base)
             for rel in _image_files(root, folder):
                 if rel in seen:
-                    raise AnnotationError(f"{yaml_path}: image {rel!r} is in both {seen[rel]} and {split}")
+                    raise AnnotationError(f"{yaml_path}: image {short_repr(rel)} is in both {seen[rel]} and {split}")
                 seen[rel] = split
                 images.append(_image(root, rel, split, names))
     return SourceDataset(format="yolo", root=root, categories=[names[k] for k in sorted(names)], images=images)
@@ -75,7 +75,7 @@ def _names(value: Any, yaml_path: Path) -> dict[int, str]:
     names: dict[int, str] = {}
     for key, name in value.items():
         if isinstance(key, bool) or not isinstance(key, int) or key < 0 or not isinstance(name, (str, int, float)):
-            raise AnnotationError(f"{yaml_path}: names entry {one_line(repr(key))[:40]}: {one_line(repr(name))[:40]}")
+            raise AnnotationError(f"{yaml_path}: names entry {short_repr(key, 40)}: {short_repr(name, 40)}")
         names[key] = str(name)
     return names
 
@@ -88,7 +88,9 @@ def _folders(value: Any, yaml_path: Path, split: str) -> list[str]:
         if not isinstance(folder, str):
             raise AnnotationError(f"{yaml_path}: {split} must be a folder or a list of folders")
         if folder.endswith(".txt"):
-            raise AnnotationError(f"{yaml_path}: {split} {folder!r}: image list files are not supported; name a folder")
+            raise AnnotationError(
+                f"{yaml_path}: {split} {short_repr(folder)}: image list files are not supported; name a folder"
+            )
     return folders
 
 

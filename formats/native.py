@@ -21,7 +21,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from formats import atomic
-from scenes import Scene, load_scene, scene_to_json
+from scenes import Scene, load_scene, plain_data, scene_to_json
 
 FORMAT_NAME = "synthsense-native"
 FORMAT_VERSION = 1
@@ -62,10 +62,9 @@ class NativeWriter:
         existing = self.root / DATASET_FILE
         content = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta}
         if existing.exists():
-            try:
-                old = json.loads(existing.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise DatasetError(f"{existing}: unreadable dataset.json ({exc})") from None
+            old = plain_data.load_json(existing, DatasetError)
+            if not isinstance(old, dict):
+                raise DatasetError(f"{existing}: not a dataset.json (expected a JSON object)")
             if old.get("config_hash") != meta["config_hash"]:
                 raise DatasetError(
                     f"output_dir {self.root} holds a dataset made from a different config "
@@ -77,7 +76,7 @@ class NativeWriter:
                 f"output_dir {self.root} is not empty and holds no {DATASET_FILE}; choose another output_dir"
             )
         content = json.loads(json.dumps(content))  # compare as JSON values (tuples become lists)
-        if not existing.exists() or json.loads(existing.read_text(encoding="utf-8")) != content:
+        if not existing.exists() or plain_data.load_json(existing, DatasetError) != content:
             atomic.write_json(existing, content)  # only when new or changed (e.g. num_scenes grew)
         return complete_frames(self.root)
 
@@ -135,7 +134,7 @@ class NativeWriter:
             "num_objects": len({o["instance_id"] for o in objects}),
             "num_visible": len({o["instance_id"] for o in objects if o.get("visible")}),  # in some camera
         }
-        atomic.append_line(self.root / MANIFEST_FILE, json.dumps(record))
+        atomic.append_line(self.root / MANIFEST_FILE, plain_data.dumps_json(record, where=str(MANIFEST_FILE)))
         return record
 
 
@@ -153,8 +152,8 @@ def read_manifest(root: str | Path) -> list[dict[str, Any]]:
     records: dict[tuple[str, int], dict] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
+            rec = plain_data.loads_json(line, str(path))
+        except plain_data.PlainDataError:
             continue  # a line cut short by a crash: that frame is simply not complete
         records[(rec["scene_id"], rec["frame"])] = rec
     return sorted(records.values(), key=lambda r: (r["scene_id"], r["frame"]))
@@ -193,7 +192,7 @@ def compact_manifest(root: str | Path) -> bool:
     path = Path(root) / MANIFEST_FILE
     if not path.exists():
         return False
-    text = "".join(json.dumps(r) + "\n" for r in read_manifest(root))
+    text = "".join(plain_data.dumps_json(r) + "\n" for r in read_manifest(root))
     if text == path.read_text(encoding="utf-8"):
         return False
     atomic.write_text(path, text)
@@ -208,11 +207,8 @@ class NativeDataset:
         path = self.root / DATASET_FILE
         if not path.is_file():
             raise DatasetError(f"{path}: not found; is {self.root} a synthsense dataset?")
-        try:
-            self.meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}: invalid JSON ({exc})") from None
-        if self.meta.get("format") != FORMAT_NAME:
+        self.meta: dict[str, Any] = plain_data.load_json(path, DatasetError)
+        if not isinstance(self.meta, dict) or self.meta.get("format") != FORMAT_NAME:
             raise DatasetError(f"{path}: not a {FORMAT_NAME} dataset")
 
     @property
@@ -228,7 +224,7 @@ class NativeDataset:
             yield rec, self.labels(rec["scene_id"], rec["frame"])
 
     def labels(self, scene_id: str, frame: int) -> dict[str, Any]:
-        return json.loads((self.root / frame_dir(scene_id, frame) / "labels.json").read_text(encoding="utf-8"))
+        return plain_data.load_json(self.root / frame_dir(scene_id, frame) / "labels.json", DatasetError)
 
     def scene(self, scene_id: str) -> Scene:
         return load_scene(self.root / "scenes" / scene_id / "scene.json")

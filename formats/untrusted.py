@@ -8,7 +8,6 @@ there is one, ``:LINE`` or the record, e.g. ``annotations[12]``), so a user can 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import warnings
@@ -16,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from formats.native import DatasetError
+from scenes import plain_data
+from scenes.plain_data import short_repr
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # "C:..." is absolute on Windows; never a sensible relative path here
 
@@ -32,8 +33,8 @@ def one_line(text: object) -> str:
 def check_relative(root: Path, rel: str, where: str) -> PurePosixPath:
     """The lexical checks of :func:`resolve_inside` (no file system access): ``rel`` as a POSIX path."""
     if not isinstance(rel, str) or not rel:
-        raise AnnotationError(f"{where}: expected a relative path, got {one_line(repr(rel))}")
-    shown = one_line(repr(rel))
+        raise AnnotationError(f"{where}: expected a relative path, got {short_repr(rel)}")
+    shown = short_repr(rel)
     if "\x00" in rel:
         raise AnnotationError(f"{where} {shown}: NUL in a path")
     if "\\" in rel:
@@ -78,45 +79,26 @@ class PathResolver:
         if target.is_symlink():
             target = target.resolve()
         if not target.is_relative_to(self.base):
-            shown = one_line(repr(rel))
+            shown = short_repr(rel)
             raise AnnotationError(f"{where} {shown}: resolves outside {self.base} (to {target}); refusing it")
         return target
 
 
 def load_json(path: Path) -> Any:
-    """The JSON value in ``path``; errors: "FILE: cannot read (...)", "FILE:LINE:COL: invalid JSON (msg)"."""
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AnnotationError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg})") from None
+    """The JSON value in ``path``; errors: "FILE: cannot read (...)", "FILE:LINE:COL: invalid JSON (msg)",
+    nesting too deep for the parser (bounded by :mod:`scenes.plain_data`)."""
+    return plain_data.load_json(path, AnnotationError)
 
 
 def load_yaml(path: Path) -> Any:
-    """The YAML value in ``path`` (safe loader: plain data only, never objects); errors name FILE:LINE:COL."""
-    import yaml  # PyYAML comes with Hydra/OmegaConf
-
-    text = read_text(path)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or exc
-        raise AnnotationError(f"{path}{at}: invalid YAML ({one_line(problem)})") from None
+    """The YAML value in ``path`` (safe loader: plain data only, never objects), refused when its aliases
+    expand past :func:`scenes.plain_data.max_nodes` or it nests too deep; errors name FILE:LINE:COL."""
+    return plain_data.load_yaml(path, AnnotationError)
 
 
 def read_text(path: Path) -> str:
     """UTF-8 text of ``path`` (a BOM is dropped); unreadable or not UTF-8: AnnotationError naming it."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise AnnotationError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
+    return plain_data.read_text(path, AnnotationError)
 
 
 def text_rows(path: Path) -> list[tuple[int, list[str]]]:
@@ -132,7 +114,7 @@ def row_error(path: Path, line: int, message: str) -> AnnotationError:
 def finite(value: Any, where: str) -> float:
     """A JSON/YAML value that must be a finite real number (bools are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise AnnotationError(f"{where}: expected a finite number, got {one_line(repr(value))[:80]}")
+        raise AnnotationError(f"{where}: expected a finite number, got {short_repr(value, 80)}")
     return float(value)
 
 
@@ -141,22 +123,22 @@ def parse_float(field: str, path: Path, line: int, name: str) -> float:
     try:
         value = float(field)
     except ValueError:
-        raise row_error(path, line, f"{name} {field!r} is not a number") from None
+        raise row_error(path, line, f"{name} {short_repr(field)} is not a number") from None
     if not math.isfinite(value):
-        raise row_error(path, line, f"{name} {field!r} is not finite")
+        raise row_error(path, line, f"{name} {short_repr(field)} is not finite")
     return value
 
 
 def positive_int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise AnnotationError(f"{where}: expected a positive integer, got {one_line(repr(value))[:80]}")
+        raise AnnotationError(f"{where}: expected a positive integer, got {short_repr(value, 80)}")
     return value
 
 
 def box(value: Any, where: str) -> tuple[float, float, float, float]:
     """A [x, y, w, h] box: four finite numbers, w and h >= 0 (pixels)."""
     if not isinstance(value, (list, tuple)) or len(value) != 4:
-        raise AnnotationError(f"{where}: expected [x, y, w, h], got {one_line(repr(value))[:80]}")
+        raise AnnotationError(f"{where}: expected [x, y, w, h], got {short_repr(value, 80)}")
     x, y, w, h = (finite(v, where) for v in value)
     if w < 0 or h < 0:
         raise AnnotationError(f"{where}: negative width or height in {[x, y, w, h]}")

@@ -17,6 +17,7 @@ from mixing.errors import MixError
 from mixing.items import Candidate, Drops, Placed
 from mixing.selection import empty_split_warnings, select, summarize
 from mixing.taxonomy import candidates
+from scenes.plain_data import short_repr
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _check_missing(dataset: SourceDataset, src: SourceConfig, key: str, cfg: Mix
     if dataset.missing_images and cfg.missing_images == "error":
         raise MixError(
             f"{key} ({src.name}): {len(dataset.missing_images)} image file(s) missing under {dataset.root}, "
-            f"e.g. {dataset.missing_images[0]!r} (set missing_images: skip to leave them out)"
+            f"e.g. {short_repr(dataset.missing_images[0])} (set missing_images: skip to leave them out)"
         )
     drops.missing.extend(f"{src.name}: {rel}" for rel in dataset.missing_images)
 

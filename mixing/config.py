@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf import MISSING, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from mixing.errors import MixError
+from scenes import plain_data
+from scenes.plain_data import short_repr
 
 SOURCE_FORMATS = ("coco", "yolo", "kitti", "native")
 OUTPUT_FORMATS = ("coco", "yolo")
@@ -101,12 +102,12 @@ def load_config(config: dict[str, Any] | str | Path, overrides: list[str] | tupl
     for item in overrides:
         key, sep, _ = item.partition("=")
         if not sep or not key:
-            raise MixError(f"override {item!r}: expected key=value")
+            raise MixError(f"override {short_repr(item)}: expected key=value")
         try:
             value = OmegaConf.select(OmegaConf.from_dotlist([item]), key)
             OmegaConf.update(cfg, key, value, merge=True)
         except OmegaConfBaseException as exc:
-            raise MixError(f"override {item!r}: {_one_line(exc)}") from None
+            raise MixError(f"override {short_repr(item)}: {_one_line(exc)}") from None
     try:
         mix_cfg: MixConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
     except OmegaConfBaseException as exc:  # a required key left out (MISSING)
@@ -128,12 +129,7 @@ def config_to_dict(cfg: MixConfig) -> dict[str, Any]:
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise MixError(f"{path}: mix config not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MixError(f"{path}: invalid YAML ({' '.join(str(exc).split())})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MixError(f"{path}: cannot read ({exc})") from None
+    raw = plain_data.load_yaml(path, MixError)
     if not isinstance(raw, dict):
         raise MixError(f"{path}: a mix config is a mapping (sources, taxonomy, output, ...)")
     return raw
@@ -169,7 +165,7 @@ def _one_line(exc: OmegaConfBaseException) -> str:
 
 def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise MixError(f"{key}: {value!r} is not one of {', '.join(allowed)}")
+        raise MixError(f"{key}: {short_repr(value)} is not one of {', '.join(allowed)}")
 
 
 def validate(cfg: MixConfig) -> None:
@@ -206,9 +202,9 @@ def _validate_sources(cfg: MixConfig) -> None:
     for i, src in enumerate(cfg.sources):
         key = f"sources.{i}"
         if not _NAME.match(src.name):
-            raise MixError(f"{key}.name: {src.name!r} must be letters, digits, '_', '.', '-'")
+            raise MixError(f"{key}.name: {short_repr(src.name)} must be letters, digits, '_', '.', '-'")
         if src.name in seen:
-            raise MixError(f"{key}.name: {src.name!r} is used by two sources")
+            raise MixError(f"{key}.name: {short_repr(src.name)} is used by two sources")
         seen.add(src.name)
         _choice(f"{key}.format", src.format, SOURCE_FORMATS)
         _choice(f"{key}.role", src.role, ROLES)
@@ -222,7 +218,7 @@ def _validate_taxonomy(cfg: MixConfig) -> None:
         raise MixError("taxonomy.classes: no class given")
     for cls in tax.classes:
         if not cls or cls != cls.strip():
-            raise MixError(f"taxonomy.classes: {cls!r} is not a usable class name")
+            raise MixError(f"taxonomy.classes: {short_repr(cls)} is not a usable class name")
     dupes = sorted({c for c in tax.classes if tax.classes.count(c) > 1})
     if dupes:
         raise MixError(f"taxonomy.classes: {', '.join(dupes)} listed twice")
@@ -232,7 +228,7 @@ def _validate_taxonomy(cfg: MixConfig) -> None:
             raise MixError(f"taxonomy.map.{source}: no source of that name")
         for category, target in sorted(mapping.items()):
             if target is not None and target not in tax.classes:
-                raise MixError(f"taxonomy.map.{source}.{category}: {target!r} is not in taxonomy.classes")
+                raise MixError(f"taxonomy.map.{source}.{category}: {short_repr(target)} is not in taxonomy.classes")
     _choice("taxonomy.unmapped", tax.unmapped, ("drop", "error"))
 
 

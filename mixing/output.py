@@ -17,7 +17,6 @@ Layout::
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -30,6 +29,8 @@ from tqdm import tqdm
 from formats.records import ImageAnnotations
 from mixing.errors import MixError
 from mixing.items import Placed
+from scenes import plain_data
+from scenes.plain_data import short_repr
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # native meta keys that let a synthetic image be rebuilt: the run's root seed and the scene's index
@@ -80,7 +81,7 @@ class Staging:
         target = self.root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not (target.parent.resolve() / target.name).is_relative_to(self._base) or target.is_symlink():
-            raise MixError(f"output: {rel!r} would be written outside {self.final}; refusing it")
+            raise MixError(f"output: {short_repr(rel)} would be written outside {self.final}; refusing it")
         return target
 
     def commit(self, overwrite: bool) -> None:
@@ -140,7 +141,7 @@ def place_images(staging: Staging, placed: list[Placed], names: list[str], link:
     for p, name in zip(tqdm(placed, desc="placing images", unit="img", disable=None), names, strict=True):
         src = p.candidate.image.path
         if not src.is_file():
-            raise MixError(f"sources: image {src} of {p.candidate.source!r} vanished while mixing")
+            raise MixError(f"sources: image {src} of {short_repr(p.candidate.source)} vanished while mixing")
         dst = staging.path(name)
         if link == "symlink":
             os.symlink(src.resolve(), dst)
@@ -172,13 +173,13 @@ def provenance(p: Placed, name: str) -> dict[str, Any]:
 
 def write_json(staging: Staging, rel: str, obj: Any) -> Path:
     path = staging.path(rel)
-    path.write_text(json.dumps(obj, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    path.write_text(plain_data.dumps_json(obj, indent=1, where=str(path)) + "\n", encoding="utf-8")
     return path
 
 
 def write_provenance(staging: Staging, records: list[dict[str, Any]]) -> Path:
     path = staging.path("provenance.jsonl")
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    path.write_text("".join(plain_data.dumps_json(r, where=str(path)) + "\n" for r in records), encoding="utf-8")
     return path
 
 

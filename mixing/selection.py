@@ -30,6 +30,7 @@ import numpy as np
 from mixing.config import MixConfig
 from mixing.errors import MixError
 from mixing.items import CAPPED, REAL_UNUSED, Candidate, Drops, Placed
+from scenes.plain_data import short_repr
 
 AssignSplits = Callable[[dict[str, int], dict[str, float], int], dict[str, str]]
 REAL_STREAM, SYNTHETIC_STREAM = 0, 1  # spawn keys of the seeded orders: one stream per purpose
@@ -75,7 +76,7 @@ def split_groups(cands: list[Candidate], ratios: dict[str, float], seed: int, as
     split_of = assign(dict(sorted(sizes.items())), dict(ratios), seed)
     missing = sorted(set(sizes) - set(split_of))
     if missing:
-        raise MixError(f"splits: assign_splits left group {missing[0]!r} without a split")
+        raise MixError(f"splits: assign_splits left group {short_repr(missing[0])} without a split")
     return split_of
 
 
@@ -164,7 +165,7 @@ def _take_synthetic(
         if target is not None and taken[split] < target:
             raise MixError(
                 f"synthetic_share: {cfg.synthetic_share} needs {target} synthetic {cfg.share_by} in split "
-                f"{split!r}, only {taken[split]} available after filters and class caps "
+                f"{short_repr(split)}, only {taken[split]} available after filters and class caps "
                 "(lower synthetic_share or add synthetic data)"
             )
     return out

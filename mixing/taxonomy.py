@@ -29,6 +29,7 @@ from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
 from mixing.config import FiltersConfig, SourceConfig, TaxonomyConfig
 from mixing.errors import MixError
 from mixing.items import EMPTY, LOW_VISIBILITY, MAPPED_TO_NULL, SMALL_BOX, UNMAPPED, Candidate, Drops
+from scenes.plain_data import short_repr
 
 _UNMAPPED = object()  # sentinel: no class and not dropped on purpose
 
@@ -55,7 +56,7 @@ def map_objects(
         if target is _UNMAPPED:
             if taxonomy.unmapped == "error":
                 raise MixError(
-                    f"taxonomy: source {source!r} category {obj.category!r} maps to no class "
+                    f"taxonomy: source {short_repr(source)} category {short_repr(obj.category)} maps to no class "
                     f"(add it to taxonomy.map.{source}, or set taxonomy.unmapped: drop)"
                 )
             drops.unmapped.setdefault(source, Counter())[obj.category] += 1
@@ -91,7 +92,10 @@ def image_group(image: ImageAnnotations, src: SourceConfig, key: str) -> str:
     elif src.group_by in image.meta and image.meta[src.group_by] is not None:
         group = str(image.meta[src.group_by])
     else:
-        raise MixError(f"{key}.group_by: image {image.rel_path!r} of source {src.name!r} has no {src.group_by!r}")
+        raise MixError(
+            f"{key}.group_by: image {short_repr(image.rel_path)} of source {short_repr(src.name)} "
+            f"has no {short_repr(src.group_by)}"
+        )
     return f"{src.name}/{group}"
 
 

@@ -7,12 +7,12 @@ bit-identical arrays.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scenes import plain_data
 from scenes.model import (
     FORMAT_VERSION,
     AssetRef,
@@ -152,10 +152,9 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
 
 
 def scene_to_json(scene: Scene) -> str:
-    return json.dumps(scene_to_dict(scene), indent=1)
+    return plain_data.dumps_json(scene_to_dict(scene), indent=1, where=f"scene {scene.scene_id}")
 
 
 def load_scene(path: str | Path) -> Scene:
     """Read a scene.json file."""
-    with open(path, encoding="utf-8") as fh:
-        return scene_from_dict(json.load(fh))
+    return scene_from_dict(plain_data.load_json(Path(path)))
