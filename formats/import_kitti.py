@@ -34,6 +34,7 @@ from formats.untrusted import (
     row_error,
     text_rows,
 )
+from scenes.plain_data import short_repr
 
 IMAGE_DIR, LABEL_DIR = "image_2", "label_2"
 TOLERANCE = 1e-6  # truncated this far outside [0, 1] is rounding, and clipped
@@ -62,7 +63,7 @@ def import_kitti(root: Path) -> SourceDataset:
             continue
         width, height = image_size(path)
         label_path = resolve_inside(root, f"{LABEL_DIR}/{stem}.txt", f"{root}: label of {rel}")
-        rows = _objects(label_path, width, height) if regular_file(label_path, f"label of {rel}") else []
+        rows = _objects(label_path, width, height) if regular_file(label_path, f"label of {short_repr(rel)}") else []
         objects = [o for o in rows if o is not None]
         outside += len(rows) - len(objects)
         categories.update((o.category, None) for o in objects)

@@ -228,13 +228,14 @@ def check_complete(path: Path, fmt: str | None) -> None:
     The end each format must have, as its decoders define it (libpng and PIL stop at IEND and ignore what
     follows, libjpeg at EOI): PNG the IEND chunk, JPEG an EOI marker (FFD9) after its last scan (SOS,
     FFDA; neither byte pair can occur inside entropy-coded data), both within the last ``TAIL_BYTES``
-    bytes (so a short trailer after the end is allowed); WebP the length its RIFF header states; BMP the
-    file size its header states (when it states one). Other formats (TIFF, GIF, ...) are not checked.
+    bytes (so a short trailer after the end is allowed); BMP the file size its header states (when it
+    states one). PIL's WebP opener reads the whole file, so a cut WebP is unreadable already. Other
+    formats (TIFF, GIF, ...) are not checked.
     """
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
-            head = fh.read(12)
+            head = fh.read(6)
             fh.seek(max(0, size - TAIL_BYTES))
             tail = fh.read()
     except OSError as exc:
@@ -245,7 +246,7 @@ def check_complete(path: Path, fmt: str | None) -> None:
 
 
 def _truncation(fmt: str | None, head: bytes, tail: bytes, size: int) -> str | None:
-    """What shows a file of format ``fmt`` (PIL's name) to be cut short, from its first 12 and last
+    """What shows a file of format ``fmt`` (PIL's name) to be cut short, from its first 6 and last
     ``TAIL_BYTES`` bytes and its size; None when nothing does."""
     if fmt == "PNG" and _PNG_END not in tail:
         return f"a PNG ends with its IEND chunk; none in its last {TAIL_BYTES} bytes"
@@ -254,10 +255,8 @@ def _truncation(fmt: str | None, head: bytes, tail: bytes, size: int) -> str | N
             f"a JPEG ends with an end-of-image marker (FFD9) after its last scan (FFDA); "
             f"none in its last {TAIL_BYTES} bytes"
         )
-    # RIFF (WebP): bytes 4..8 are the length after the first 8; BMP: bytes 2..6 the file size (0: unstated)
-    stated = {"WEBP": (4, 8), "BMP": (2, 0)}.get(fmt or "")
-    if stated is not None and len(head) >= stated[0] + 4:
-        want = stated[1] + struct.unpack("<I", head[stated[0] : stated[0] + 4])[0]
-        if size < want:
-            return f"its header states {want} bytes, the file has {size}"
+    if fmt == "BMP" and len(head) >= 6:  # bytes 2..6: the file size (0 where a writer left it unstated)
+        stated = struct.unpack("<I", head[2:6])[0]
+        if size < stated:
+            return f"its header states {stated} bytes, the file has {size}"
     return None
