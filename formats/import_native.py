@@ -103,7 +103,7 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                         },
                     )
                 )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:  # int(inf): Overflow
             # a labels.json from elsewhere: name the file rather than show a traceback
             raise AnnotationError(f"{labels_path}: malformed labels ({type(exc).__name__}: {exc})") from None
     unknown = sorted(set(sensors or ()) - seen_cameras)
@@ -122,13 +122,22 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
 
 
 def _scene_meta(root: Path, scene_id: str, root_seed: Any) -> dict[str, Any]:
-    """root_seed and scene_index of a scene, from its scene.json (dataset.json's seed if it has none)."""
+    """root_seed and scene_index of a scene, from its scene.json (dataset.json's seed if it has none);
+    each an integer or None: they are copied into the mix's provenance, where a float (an overflowing
+    1e400 reads as infinity) would not be JSON."""
     path = resolve_inside(root, f"scenes/{scene_id}/scene.json", "manifest.jsonl: scene_id")
-    if not regular_file(path, "scene"):
-        return {"root_seed": root_seed, "scene_index": None}
-    scene = load_json(path)
-    seeds = scene.get("seeds") or {}
-    return {"root_seed": seeds.get("root_seed", root_seed), "scene_index": scene.get("index", seeds.get("scene_index"))}
+    meta, where = {"root_seed": root_seed, "scene_index": None}, root / "dataset.json"
+    if regular_file(path, "scene"):
+        scene, where = load_json(path), path
+        seeds = scene.get("seeds") or {}
+        meta = {
+            "root_seed": seeds.get("root_seed", root_seed),
+            "scene_index": scene.get("index", seeds.get("scene_index")),
+        }
+    for key, value in meta.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise AnnotationError(f"{where}: {key} must be an integer, got {short_repr(value)}")
+    return meta
 
 
 def _object(obj: dict[str, Any], width: int, height: int, where: str) -> ObjectAnnotation | None:

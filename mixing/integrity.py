@@ -69,12 +69,14 @@ class ImageFiles:
         """Register every image of ``dataset`` (the source ``key``, e.g. "sources.1 (synth)")."""
         for image in dataset.images:
             here = f"{key} image {short_repr(image.rel_path)}"
-            first = self._seen.setdefault(_file_id(image.path, key), here)
-            if first != here:
+            file_id = _file_id(image.path, key)
+            if file_id in self._seen:
                 raise MixError(
-                    f"{here} is the same file as {first} (one inode: a hard link, a bind mount or a source "
-                    "given twice); an image may enter a mix once, or it could sit in train and in val"
+                    f"{here} is the same file as {self._seen[file_id]} (one inode: a hard link, a bind mount, "
+                    "a source given twice or an image listed twice); an image may enter a mix once, or it "
+                    "could sit in train and in val"
                 )
+            self._seen[file_id] = here
 
 
 def _placed(p: Placed) -> str:
@@ -83,15 +85,18 @@ def _placed(p: Placed) -> str:
 
 def check_placed_once(placed: list[Placed]) -> None:
     """The mix's invariant, checked before its output is written: every placed image is a distinct file,
-    by resolved path and by inode, so no image lies in two splits (or twice in one)."""
+    by resolved path and by inode, so no image lies in two splits (or twice in one). The paths are the
+    importers' (resolved, ``ImageAnnotations.path``); the inodes are read again, so a file linked to
+    another since the import is caught too."""
     by_path: dict[Path, Placed] = {}
     by_file: dict[FileId, Placed] = {}
     for p in placed:
-        path = p.candidate.image.path.resolve()
-        for table, key in ((by_path, path), (by_file, _file_id(path, f"sources: {p.candidate.source}"))):
-            first = table.setdefault(key, p)  # type: ignore[attr-defined]
-            if first is not p:
-                raise MixError(
-                    f"mix invariant broken: image file {path} is placed twice, as {_placed(first)} and as "
-                    f"{_placed(p)}; refusing to write a mix whose evaluation images could be training images"
-                )
+        path = p.candidate.image.path
+        file_id = _file_id(path, f"sources: {p.candidate.source}")
+        first = by_path.get(path) or by_file.get(file_id)
+        if first is not None:
+            raise MixError(
+                f"mix invariant broken: image file {path} is placed twice, as {_placed(first)} and as "
+                f"{_placed(p)}; refusing to write a mix whose evaluation images could be training images"
+            )
+        by_path[path] = by_file[file_id] = p

@@ -270,6 +270,29 @@ def test_a_box_that_overflows_is_refused_naming_file_and_record(tmp_path, fmt, c
     assert siblings(tmp_path / "mixed") == []
 
 
+@pytest.mark.parametrize("field", ["visibility", "root_seed"])
+def test_native_values_that_would_not_be_json_are_refused(native, tmp_path, field):
+    # JSON's 1e400 reads as infinity; a mix would copy it into its COCO file or provenance.jsonl
+    synth = shutil.copytree(native, tmp_path / "synth")
+    if field == "visibility":
+        path = synth / "scenes/000001/000000/labels.json"
+        text = path.read_text()
+        k = next(k for k, o in enumerate(json.loads(text)["objects"]["front"]) if o["visible"])
+        data = json.loads(text)
+        data["objects"]["front"][k]["visibility"] = "INF"
+        path.write_text(json.dumps(data).replace('"INF"', "1e400"))
+        message = f"{path}: objects['front'][{k}] visibility: expected a finite number, got inf"
+    else:
+        path = synth / "scenes/000001/scene.json"
+        data = json.loads(path.read_text())
+        data["seeds"]["root_seed"] = "INF"
+        path.write_text(json.dumps(data).replace('"INF"', "1e400"))
+        message = f"{path}: root_seed must be an integer, got inf"
+    with pytest.raises(AnnotationError) as exc:
+        import_dataset("native", synth)
+    assert str(exc.value) == message
+
+
 # --------------------------------------------------------------------- item 3: image files that lie
 
 
