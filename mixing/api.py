@@ -29,7 +29,9 @@ class MixResult:
         instances: split -> role -> class -> instances.
         images: split -> role -> images.
         synthetic_share: split -> achieved synthetic share (by ``share_by``; 0.0 for an empty split).
-        dropped: {"objects"|"images": source -> reason -> count, "unmapped": source -> category -> objects}.
+        dropped: {"objects"|"images": source -> reason -> count, "unmapped": source -> category -> objects};
+            objects include those the importer left out (``formats.records.OUTSIDE_IMAGE``: boxes wholly
+            outside their image or empty once clipped to it).
         missing_images: "<source>: <rel path>" of image files the sources name but lack.
         report: the report.md path.
         warnings: one line each, e.g. a split the config asks for that holds no image (also in the
