@@ -391,7 +391,10 @@ def test_a_path_that_is_no_file_is_refused_never_opened(tmp_path, fmt, what, kin
     }
     path = paths[(fmt, what)]
     path.unlink(missing_ok=True)
-    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
     errors: list[Exception] = []
 
     def read() -> None:
