@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/bench_mixing.py [--images 10000] [--boxes 10] [--work DIR]
 
 The sources: a "real" set (70% of the images, grouped by video_id) and a "synthetic" one (30%, grouped by
-scene_id), both COCO. The image files are one blank 640x480 PNG hard-linked under every name: the
-importer reads each file's header (its size must match the JSON), and the boxes are what the mixer
-works on. The mix writes COCO and YOLO (hard links) with
-synthetic_share 0.3 and a class cap. Prints seconds per stage and peak resident memory
-(``ru_maxrss``), and writes ``benchmarks/results/mixing.json``. Target: under 30 s for the mix.
+scene_id), both COCO. The image files are copies of one blank 640x480 PNG (distinct files: a mix
+refuses one file reached twice, by inode): the importer reads each file's header (its size must match
+the JSON) and its end (a file cut short is refused), and the boxes are what the mixer works on. The mix
+writes COCO and YOLO (hard links) with synthetic_share 0.3 and a class cap. Prints seconds per stage
+and peak resident memory (``ru_maxrss``), and writes ``benchmarks/results/mixing.json``. Target: under 30 s for the mix.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def write_source(root: Path, n_images: int, boxes: int, group_key: str, group_si
     root.mkdir(parents=True)
     pixel = root / "pixel.png"
     Image.new("RGB", (640, 480)).save(pixel)  # the size the JSON claims (the importer checks the header)
+    data = pixel.read_bytes()
     images, annotations = [], []
     xy = rng.uniform(0, 560, size=(n_images, boxes, 2))
     wh = rng.uniform(2, 80, size=(n_images, boxes, 2))
@@ -45,7 +46,7 @@ def write_source(root: Path, n_images: int, boxes: int, group_key: str, group_si
         group = i // group_size
         file_name = f"images/{group:04d}/{i:06d}.png"
         (root / file_name).parent.mkdir(parents=True, exist_ok=True)
-        os.link(pixel, root / file_name)
+        (root / file_name).write_bytes(data)
         images.append({"id": i + 1, "file_name": file_name, "width": 640, "height": 480, group_key: group})
         for k in range(boxes):
             x, y = xy[i, k]

@@ -51,12 +51,22 @@ OWNER = f"{socket.gethostname().replace('.', '_')}-{os.getpid()}"
 def _is_stray(tmp: Path) -> bool:
     """A temporary left by a writer of this host that is no longer running; temporaries of other hosts
     (shards on a shared file system) are left alone, as are names this module did not make."""
-    host = socket.gethostname().replace(".", "_")
     for part in tmp.name.split("."):
-        owner_host, _, pid = part.rpartition("-")
-        if owner_host == host and pid.isdigit():
-            return not _alive(int(pid))
+        alive = owner_alive(part)
+        if alive is not None:
+            return not alive
     return False
+
+
+def owner_alive(owner: str) -> bool | None:
+    """Whether the writer an ``OWNER`` string (``host-pid``) names is running: None when it is not such a
+    string or names another host (whose processes this one cannot see), so only a writer proven dead
+    has its temporaries removed."""
+    host = socket.gethostname().replace(".", "_")
+    owner_host, _, pid = owner.rpartition("-")
+    if owner_host != host or not pid.isdigit():
+        return None
+    return _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:

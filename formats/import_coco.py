@@ -6,9 +6,11 @@ all become compressed RLE. Kept per annotation: iscrowd, track_id (else instance
 truncation, occlusion; other non-standard keys go to ``extra``. Per image: group ``video:<video_id>``
 when the image has a video_id, else ``image:<id>``; meta = the image dict minus id/file_name/width/height.
 
-Refused with a one-line error naming the record: an image whose width/height are not its file's (masks
-are decoded at that size), a file listed by two image records, and segmentations pycocotools would
-misread or crash on (see :func:`segmentation`).
+Boxes are clipped to their image; a box wholly outside it, or empty once clipped, is left out and
+counted (``SourceDataset.dropped_objects``). Refused with a one-line error naming the record: an image
+whose width/height are not its file's (masks are decoded at that size), an image file cut short
+(``untrusted.check_complete``), a file listed by two image records, a box whose corner or area
+overflows, and segmentations pycocotools would misread or crash on (see :func:`segmentation`).
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from formats import _masks
-from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, SourceDataset
 from formats.untrusted import (
     AnnotationError,
     PathResolver,
-    box,
     check_relative,
+    check_size,
     finite,
-    image_size,
+    image_box,
     load_json,
     positive_int,
+    regular_file,
     resolve_inside,
 )
 from scenes.plain_data import short_repr
@@ -52,6 +55,7 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
     resolve_inside(root, image_dir, f"import coco of {root}: option images")  # checks the folder itself
     categories = _categories(data.get("categories"), name)
     records, missing = _images(root, data.get("images"), image_dir, name)
+    outside = 0
     for i, ann in enumerate(_list(data.get("annotations", []), f"{name}: annotations")):
         where = f"{name}: annotations[{i}]"
         if not isinstance(ann, dict):
@@ -65,13 +69,18 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
         cat = ann.get("category_id")
         if isinstance(cat, bool) or not isinstance(cat, int) or cat not in categories:
             raise AnnotationError(f"{where}: category_id {short_repr(cat, 40)} is not in categories")
-        record.objects.append(_object(ann, categories[cat], record.height, record.width, where))
+        obj = _object(ann, categories[cat], record.height, record.width, where)
+        if obj is None:
+            outside += 1
+        else:
+            record.objects.append(obj)
     return SourceDataset(
         format="coco",
         root=root,
         categories=list(categories.values()),
         images=[r for r in records.values() if r is not None],
         missing_images=sorted(missing),
+        dropped_objects={OUTSIDE_IMAGE: outside} if outside else {},
     )
 
 
@@ -124,11 +133,11 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
                 f"({short_repr(first)}); list each image once"
             )
         files[path] = (i, file_name)
-        if not path.is_file():
+        if not regular_file(path, f"{where} file_name"):
             records[image_id] = None
             missing.append(rel)
             continue
-        _check_size(path, width, height, where)
+        check_size(path, width, height, where)
         video = im.get("video_id")
         records[image_id] = ImageAnnotations(
             path=path,
@@ -143,18 +152,10 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
     return records, missing
 
 
-def _check_size(path: Path, width: int, height: int, where: str) -> None:
-    """The record's width and height must be the file's (as displayed, or as stored when EXIF turns it):
-    masks are decoded at that size, so a wrong one misplaces them and a huge one exhausts memory."""
-    actual = image_size(path)
-    if (width, height) != actual and (width, height) != image_size(path, stored=True):
-        raise AnnotationError(
-            f"{where}: width x height {width}x{height} is not the image file's {actual[0]}x{actual[1]} ({path})"
-        )
-
-
-def _object(ann: dict[str, Any], category: str, height: int, width: int, where: str) -> ObjectAnnotation:
-    bbox = box(ann.get("bbox"), f"{where} bbox")
+def _object(ann: dict[str, Any], category: str, height: int, width: int, where: str) -> ObjectAnnotation | None:
+    """The annotation as an object, its box clipped to the image; None when the box is wholly outside the
+    image or empty (the caller counts it)."""
+    bbox = image_box(ann.get("bbox"), width, height, f"{where} bbox")
     iscrowd = ann.get("iscrowd", 0)
     if iscrowd not in (0, 1) or (not isinstance(iscrowd, (int, bool))):
         raise AnnotationError(f"{where}: iscrowd must be 0 or 1, got {short_repr(iscrowd, 40)}")
@@ -165,10 +166,13 @@ def _object(ann: dict[str, Any], category: str, height: int, width: int, where: 
     if occlusion is not None and (isinstance(occlusion, bool) or not isinstance(occlusion, int)):
         raise AnnotationError(f"{where}: occlusion must be an integer, got {short_repr(occlusion, 40)}")
     optional = {k: finite(ann[k], f"{where} {k}") for k in ("visibility", "truncation") if ann.get(k) is not None}
+    mask = segmentation(ann.get("segmentation"), height, width, f"{where} segmentation")  # checked even if dropped
+    if bbox is None:
+        return None
     return ObjectAnnotation(
         category=category,
         bbox=bbox,
-        mask=segmentation(ann.get("segmentation"), height, width, f"{where} segmentation"),
+        mask=mask,
         visibility=optional.get("visibility"),
         truncation=optional.get("truncation"),
         occlusion=occlusion,

@@ -12,8 +12,10 @@ DontCare rows are skipped. The inverse of ``formats.kitti_object``'s conventions
 - extra: alpha (rad), dimensions [height, width, length] (m), location [x, y, z] (bottom centre, camera
   frame, m), rotation_y (rad), and score when present.
 
-An image without a label file has no objects (KITTI's testing split); a label file without an image is
-listed in missing_images.
+Boxes are clipped to the image; one wholly outside it or empty once clipped is left out and counted
+(``SourceDataset.dropped_objects``); a box whose corner or area overflows is an error. An image without a
+label file has no objects (KITTI's testing split); a label file without an image is listed in
+missing_images; a folder or FIFO in the place of either is an error.
 """
 
 from __future__ import annotations
@@ -21,8 +23,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from formats.import_yolo import IMAGE_SUFFIXES
-from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
-from formats.untrusted import AnnotationError, image_size, parse_float, resolve_inside, row_error, text_rows
+from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.untrusted import (
+    AnnotationError,
+    image_box,
+    image_size,
+    parse_float,
+    regular_file,
+    resolve_inside,
+    row_error,
+    text_rows,
+)
+from scenes.plain_data import short_repr
 
 IMAGE_DIR, LABEL_DIR = "image_2", "label_2"
 TOLERANCE = 1e-6  # truncated this far outside [0, 1] is rounding, and clipped
@@ -37,10 +49,11 @@ def import_kitti(root: Path) -> SourceDataset:
     images: list[ImageAnnotations] = []
     missing: list[str] = []
     categories: dict[str, None] = {}
+    outside = 0
     for stem in sorted(stems):
         rel = f"{IMAGE_DIR}/{stem}.png"
         path = resolve_inside(root, rel, f"{root}: image")
-        if not path.is_file():
+        if not regular_file(path, "image"):
             if stem in other_images:
                 raise AnnotationError(
                     f"{other_images[stem]}: KITTI images are read as {IMAGE_DIR}/<stem>.png; "
@@ -50,10 +63,19 @@ def import_kitti(root: Path) -> SourceDataset:
             continue
         width, height = image_size(path)
         label_path = resolve_inside(root, f"{LABEL_DIR}/{stem}.txt", f"{root}: label of {rel}")
-        objects = _objects(label_path) if label_path.is_file() else []
+        rows = _objects(label_path, width, height) if regular_file(label_path, f"label of {short_repr(rel)}") else []
+        objects = [o for o in rows if o is not None]
+        outside += len(rows) - len(objects)
         categories.update((o.category, None) for o in objects)
         images.append(ImageAnnotations(path, rel, width, height, objects, original_id=stem, group=stem))
-    return SourceDataset(format="kitti", root=root, categories=list(categories), images=images, missing_images=missing)
+    return SourceDataset(
+        format="kitti",
+        root=root,
+        categories=list(categories),
+        images=images,
+        missing_images=missing,
+        dropped_objects={OUTSIDE_IMAGE: outside} if outside else {},
+    )
 
 
 def _listing(root: Path, folder: str, suffix: str | None) -> list[Path]:
@@ -62,8 +84,10 @@ def _listing(root: Path, folder: str, suffix: str | None) -> list[Path]:
     return [p for p in base.iterdir() if suffix is None or p.suffix == suffix] if base.is_dir() else []
 
 
-def _objects(label_path: Path) -> list[ObjectAnnotation]:
-    objects = []
+def _objects(label_path: Path, width: int, height: int) -> list[ObjectAnnotation | None]:
+    """The rows' objects (DontCare skipped), boxes clipped to the image; None for a box wholly outside it
+    or empty once clipped."""
+    objects: list[ObjectAnnotation | None] = []
     for line, fields in text_rows(label_path):
         if len(fields) not in (15, 16):
             raise row_error(label_path, line, f"{len(fields)} fields; a KITTI object row has 15 (16 with a score)")
@@ -80,6 +104,10 @@ def _objects(label_path: Path) -> list[ObjectAnnotation]:
         w, h = v["right"] - v["left"], v["bottom"] - v["top"]
         if w < 0 or h < 0:
             raise row_error(label_path, line, "right < left or bottom < top")
+        bbox = image_box([v["left"], v["top"], w, h], width, height, f"{label_path}:{line}: box [left, top, w, h]")
+        if bbox is None:
+            objects.append(None)
+            continue
         extra = {
             "alpha": v["alpha"],
             "dimensions": [v["height"], v["width"], v["length"]],
@@ -91,7 +119,7 @@ def _objects(label_path: Path) -> list[ObjectAnnotation]:
         objects.append(
             ObjectAnnotation(
                 category=fields[0],
-                bbox=(v["left"], v["top"], w, h),
+                bbox=bbox,
                 truncation=min(max(v["truncated"], 0.0), 1.0),
                 occlusion=int(v["occluded"]),
                 extra=extra,

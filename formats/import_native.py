@@ -4,6 +4,11 @@ Objects: the visible ones only (a YOLO/COCO consumer has nothing to learn from a
 with bbox = bbox_visible, mask = mask_rle, and visibility, truncation, occlusion, track_id from the labels;
 ``extra`` keeps instance_id and bbox_amodal. Images are grouped by scene (a sequence never crosses splits);
 meta holds scene_id, frame, sensor, root_seed, scene_index and t (seconds).
+
+A native set from elsewhere is checked like a COCO one: each camera image's header must give the size
+its labels.json records for the sensor (``untrusted.check_size``: also the pixel limit and a file cut
+short), boxes are clipped to the image (one wholly outside or empty is left out and counted), masks are
+checked before pycocotools reads them, and visibility and truncation must be finite numbers.
 """
 
 from __future__ import annotations
@@ -11,9 +16,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from formats.import_coco import segmentation
 from formats.native import DatasetError, NativeDataset, frame_dir, sensor_file
-from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
-from formats.untrusted import AnnotationError, box, load_json, positive_int, resolve_inside
+from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.untrusted import (
+    AnnotationError,
+    check_size,
+    finite,
+    image_box,
+    load_json,
+    positive_int,
+    regular_file,
+    resolve_inside,
+)
 from scenes.plain_data import short_repr
 
 
@@ -32,6 +47,7 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
     missing: list[str] = []
     seen_cameras: set[str] = set()
     scene_meta: dict[str, dict[str, Any]] = {}
+    outside = 0
     for rec in dataset.frames():
         scene_id, frame = str(rec["scene_id"]), rec["frame"]
         if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
@@ -39,7 +55,7 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                 f"{dataset.root / 'manifest.jsonl'}: scene {short_repr(scene_id)} has frame {short_repr(frame)}"
             )
         labels_path = resolve_inside(root, f"{frame_dir(scene_id, frame)}/labels.json", "manifest.jsonl: labels")
-        if not labels_path.is_file():
+        if not regular_file(labels_path, "labels"):
             missing.append(f"{frame_dir(scene_id, frame)}/labels.json")
             continue
         labels = load_json(labels_path)
@@ -54,19 +70,27 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                     continue
                 rel = sensor_file(scene_id, frame, camera, "rgb.png")
                 path = resolve_inside(root, rel, f"{labels_path}: sensor {camera}")
-                if not path.is_file():
+                if not regular_file(path, f"image of sensor {short_repr(camera)}"):
                     missing.append(rel)
                     continue
+                sensor = f"{labels_path}: sensors[{short_repr(camera)}]"
+                width = positive_int(calib["width"], f"{sensor} width")
+                height = positive_int(calib["height"], f"{sensor} height")
+                check_size(path, width, height, sensor)
                 where = f"{labels_path}: objects[{short_repr(camera)}]"
-                objects = [
-                    _object(o, f"{where}[{k}]") for k, o in enumerate(labels["objects"].get(camera, [])) if o["visible"]
+                found = [
+                    _object(o, width, height, f"{where}[{k}]")
+                    for k, o in enumerate(labels["objects"].get(camera, []))
+                    if o["visible"]
                 ]
+                objects = [o for o in found if o is not None]
+                outside += len(found) - len(objects)
                 images.append(
                     ImageAnnotations(
                         path=path,
                         rel_path=rel,
-                        width=positive_int(calib["width"], f"{labels_path}: sensors[{short_repr(camera)}] width"),
-                        height=positive_int(calib["height"], f"{labels_path}: sensors[{short_repr(camera)}] height"),
+                        width=width,
+                        height=height,
                         objects=objects,
                         original_id=f"{scene_id}/{frame}/{camera}",
                         group=scene_id,
@@ -79,7 +103,7 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
                         },
                     )
                 )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:  # int(inf): Overflow
             # a labels.json from elsewhere: name the file rather than show a traceback
             raise AnnotationError(f"{labels_path}: malformed labels ({type(exc).__name__}: {exc})") from None
     unknown = sorted(set(sensors or ()) - seen_cameras)
@@ -88,28 +112,47 @@ def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceData
             f"import native of {root}: no camera {short_repr(unknown[0])}; cameras: {sorted(seen_cameras)}"
         )
     return SourceDataset(
-        format="native", root=root, categories=categories, images=images, missing_images=sorted(missing)
+        format="native",
+        root=root,
+        categories=categories,
+        images=images,
+        missing_images=sorted(missing),
+        dropped_objects={OUTSIDE_IMAGE: outside} if outside else {},
     )
 
 
 def _scene_meta(root: Path, scene_id: str, root_seed: Any) -> dict[str, Any]:
-    """root_seed and scene_index of a scene, from its scene.json (dataset.json's seed if it has none)."""
+    """root_seed and scene_index of a scene, from its scene.json (dataset.json's seed if it has none);
+    each an integer or None: they are copied into the mix's provenance, where a float (an overflowing
+    1e400 reads as infinity) would not be JSON."""
     path = resolve_inside(root, f"scenes/{scene_id}/scene.json", "manifest.jsonl: scene_id")
-    if not path.is_file():
-        return {"root_seed": root_seed, "scene_index": None}
-    scene = load_json(path)
-    seeds = scene.get("seeds") or {}
-    return {"root_seed": seeds.get("root_seed", root_seed), "scene_index": scene.get("index", seeds.get("scene_index"))}
+    meta, where = {"root_seed": root_seed, "scene_index": None}, root / "dataset.json"
+    if regular_file(path, "scene"):
+        scene, where = load_json(path), path
+        seeds = scene.get("seeds") or {}
+        meta = {
+            "root_seed": seeds.get("root_seed", root_seed),
+            "scene_index": scene.get("index", seeds.get("scene_index")),
+        }
+    for key, value in meta.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise AnnotationError(f"{where}: {key} must be an integer, got {short_repr(value)}")
+    return meta
 
 
-def _object(obj: dict[str, Any], where: str) -> ObjectAnnotation:
-    rle = obj["mask_rle"]
+def _object(obj: dict[str, Any], width: int, height: int, where: str) -> ObjectAnnotation | None:
+    """A visible object of the ``width`` x ``height`` image; None when its box is wholly outside the image
+    or empty (the caller counts it)."""
+    bbox = image_box(obj["bbox_visible"], width, height, f"{where} bbox_visible")
+    mask = segmentation(obj["mask_rle"], height, width, f"{where} mask_rle")  # None stays None
+    if bbox is None:
+        return None
     return ObjectAnnotation(
         category=str(obj["category"]),
-        bbox=box(obj["bbox_visible"], f"{where} bbox_visible"),
-        mask={"size": [int(v) for v in rle["size"]], "counts": str(rle["counts"])} if rle is not None else None,
-        visibility=float(obj["visibility"]),
-        truncation=float(obj["truncation"]),
+        bbox=bbox,
+        mask=mask,
+        visibility=finite(obj["visibility"], f"{where} visibility"),
+        truncation=finite(obj["truncation"], f"{where} truncation"),
         occlusion=int(obj["occlusion"]),
         track_id=int(obj.get("track_id", obj["instance_id"])),
         extra={"instance_id": int(obj["instance_id"]), "bbox_amodal": obj.get("bbox_amodal")},

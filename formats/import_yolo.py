@@ -2,13 +2,17 @@
 label .txt per image found by swapping the last ``images`` path component for ``labels``.
 
 Label rows, values normalized to [0, 1] by the image's width and height (1e-6 outside is tolerated and
-clipped):
+clipped); a row whose box is empty once clipped (``0 .5 .5 0 0``: zero width or height) is left out and
+counted (``SourceDataset.dropped_objects``), as ultralytics drops degenerate boxes when it trains rather
+than refusing the dataset:
 - detect:  ``cls cx cy w h``; bbox = the box in pixels (clipped to the image), no mask;
 - segment: ``cls x1 y1 x2 y2 ...`` (>= 3 points); bbox = the polygon's bounds, mask = the polygon
   rasterized by pycocotools (pixel-edge convention, as ``record_writers.write_yolo`` writes it).
 
 Split folders are relative to ``root`` (the yaml's ``path`` key is ignored: a source stays inside its
-root); each image's group is its rel path and meta {"split": split}. A folder named again by a later
+root); each image's group is its rel path and meta {"split": split}. An image without a label file has no
+objects; a folder, FIFO or other non-file in the label file's (or an image's) place is an error (a FIFO
+is never opened: reading it would block). A folder named again by a later
 split (``val: images/train``, validating on train) is read once, for the first; an image reached
 through two different folders is an error. A yaml naming none of train/val/test is an error.
 """
@@ -22,12 +26,13 @@ from typing import Any
 import numpy as np
 
 from formats import _masks
-from formats.records import ImageAnnotations, ObjectAnnotation, SourceDataset
+from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, SourceDataset, clip_box
 from formats.untrusted import (
     AnnotationError,
     image_size,
     load_yaml,
     parse_float,
+    regular_file,
     resolve_inside,
     row_error,
     text_rows,
@@ -51,6 +56,7 @@ def import_yolo(root: Path, *, data: str = "data.yaml") -> SourceDataset:
     images: list[ImageAnnotations] = []
     seen: dict[str, str] = {}
     read: set[Path] = set()
+    dropped = 0  # empty boxes left out, over every label file
     for split in SPLITS:
         for folder in _folders(config.get(split), yaml_path, split):
             base = resolve_inside(root, folder, f"{yaml_path}: {split}")
@@ -63,8 +69,16 @@ def import_yolo(root: Path, *, data: str = "data.yaml") -> SourceDataset:
                 if rel in seen:
                     raise AnnotationError(f"{yaml_path}: image {short_repr(rel)} is in both {seen[rel]} and {split}")
                 seen[rel] = split
-                images.append(_image(root, rel, split, names))
-    return SourceDataset(format="yolo", root=root, categories=[names[k] for k in sorted(names)], images=images)
+                image, empty = _image(root, rel, split, names)
+                images.append(image)
+                dropped += empty
+    return SourceDataset(
+        format="yolo",
+        root=root,
+        categories=[names[k] for k in sorted(names)],
+        images=images,
+        dropped_objects={OUTSIDE_IMAGE: dropped} if dropped else {},
+    )
 
 
 def _names(value: Any, yaml_path: Path) -> dict[int, str]:
@@ -119,12 +133,15 @@ def label_rel(image_rel: str) -> str:
     return "/".join(parts)
 
 
-def _image(root: Path, rel: str, split: str, names: dict[int, str]) -> ImageAnnotations:
+def _image(root: Path, rel: str, split: str, names: dict[int, str]) -> tuple[ImageAnnotations, int]:
+    """One image with its labels, and how many of its rows were left out (empty boxes)."""
     path = resolve_inside(root, rel, f"{root}: image")
+    regular_file(path, "image")  # listed by os.walk, so it exists: a FIFO named a.png is refused, not opened
     width, height = image_size(path)
     label_path = resolve_inside(root, label_rel(rel), f"{root}: label of {rel}")
-    objects = _objects(label_path, width, height, names) if label_path.is_file() else []
-    return ImageAnnotations(
+    rows = _objects(label_path, width, height, names) if regular_file(label_path, f"label of {short_repr(rel)}") else []
+    objects = [obj for obj in rows if obj is not None]
+    image = ImageAnnotations(
         path=path,
         rel_path=rel,
         width=width,
@@ -134,10 +151,12 @@ def _image(root: Path, rel: str, split: str, names: dict[int, str]) -> ImageAnno
         group=rel,
         meta={"split": split},
     )
+    return image, len(rows) - len(objects)
 
 
-def _objects(label_path: Path, width: int, height: int, names: dict[int, str]) -> list[ObjectAnnotation]:
-    objects = []
+def _objects(label_path: Path, width: int, height: int, names: dict[int, str]) -> list[ObjectAnnotation | None]:
+    """The rows' objects, None for a row whose box is empty (zero width or height once clipped)."""
+    objects: list[ObjectAnnotation | None] = []
     for line, fields in text_rows(label_path):
         n = len(fields)
         if n != 5 and (n < 7 or n % 2 == 0):
@@ -152,13 +171,12 @@ def _objects(label_path: Path, width: int, height: int, names: dict[int, str]) -
         values = np.clip(values, 0.0, 1.0)
         if n == 5:
             cx, cy, w, h = values * (width, height, width, height)
-            x0, y0 = max(cx - w / 2, 0.0), max(cy - h / 2, 0.0)
-            x1, y1 = min(cx + w / 2, float(width)), min(cy + h / 2, float(height))
-            bbox, mask = (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), None
+            bbox = clip_box((cx - w / 2, cy - h / 2, w, h), width, height)
+            mask = None
         else:
             points = values.reshape(-1, 2) * (width, height)
             (x0, y0), (x1, y1) = points.min(0), points.max(0)
-            bbox = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
-            mask = _masks.rle_from_polygons([points.ravel().tolist()], height, width)
-        objects.append(ObjectAnnotation(category=names[int(cls)], bbox=bbox, mask=mask))
+            bbox = clip_box((x0, y0, x1 - x0, y1 - y0), width, height)
+            mask = _masks.rle_from_polygons([points.ravel().tolist()], height, width) if bbox else None
+        objects.append(ObjectAnnotation(category=names[int(cls)], bbox=bbox, mask=mask) if bbox else None)
     return objects

@@ -58,7 +58,7 @@ def import_dataset(format: str, root: str | Path, **options: object) -> SourceDa
         raise AnnotationError(f"import {format}: {root_path} is not a folder")
     try:
         return importer(root_path, **options)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         # a safety net for a shape the checks did not foresee: still one line, never a traceback
         raise AnnotationError(
             f"{format} import of {root_path}: malformed dataset ({type(exc).__name__}: {one_line(exc)})"

@@ -21,7 +21,7 @@ import numpy as np
 
 from formats import _masks, atomic
 from formats.import_yolo import label_rel
-from formats.records import ImageAnnotations
+from formats.records import ImageAnnotations, clip_box
 
 YOLO_SPLITS = ("train", "val", "test")
 TASKS = ("detect", "segment")
@@ -121,7 +121,7 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
         x, y, w, h = obj.bbox
         if obj.iscrowd or w <= 0 or h <= 0:
             continue
-        clipped = _clip_box(obj.bbox, image.width, image.height)
+        clipped = clip_box(obj.bbox, image.width, image.height)
         if task == "detect":
             if clipped is None:
                 continue
@@ -139,16 +139,6 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
         values = np.clip(values, 0.0, 1.0) + 0.0  # + 0.0: no "-0.000000"
         lines.append(" ".join([str(index[obj.category]), *(f"{v:.{decimals}f}" for v in values)]) + "\n")
     return "".join(lines)
-
-
-def _clip_box(bbox: tuple[float, float, float, float], width: int, height: int) -> tuple[float, ...] | None:
-    """[x, y, w, h] of the box's corners clipped to the image [0, width] x [0, height]; None when empty."""
-    x, y, w, h = bbox
-    x0, y0 = min(max(x, 0.0), width), min(max(y, 0.0), height)
-    x1, y1 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
 
 def _box_segmentation(bbox: tuple[float, float, float, float], width: int, height: int) -> list[list[float]]:

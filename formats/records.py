@@ -16,6 +16,21 @@ from pathlib import Path
 from typing import Any
 
 ROLES = ("real", "synthetic")
+# Why an importer left an object out (``SourceDataset.dropped_objects``; the mix report shows it).
+OUTSIDE_IMAGE = "box empty or outside the image"
+
+
+def clip_box(
+    bbox: tuple[float, float, float, float], width: int, height: int
+) -> tuple[float, float, float, float] | None:
+    """[x, y, w, h] of the box's corners clipped to the image [0, width] x [0, height]; None when nothing
+    is left (a box wholly outside the image, or of zero width or height)."""
+    x, y, w, h = bbox
+    x0, y0 = min(max(x, 0.0), width), min(max(y, 0.0), height)
+    x1, y1 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
 
 
 @dataclass
@@ -83,6 +98,8 @@ class SourceDataset:
         images: every image whose file exists, in a deterministic order (sorted by rel_path unless the
             format has its own order, e.g. COCO's image list).
         missing_images: rel paths of images the annotations name but which do not exist.
+        dropped_objects: reason -> objects the importer left out, e.g. ``OUTSIDE_IMAGE``: boxes wholly
+            outside their image or empty once clipped to it (boxes partly outside are clipped and kept).
     """
 
     format: str
@@ -90,3 +107,4 @@ class SourceDataset:
     categories: list[str]
     images: list[ImageAnnotations]
     missing_images: list[str] = field(default_factory=list)
+    dropped_objects: dict[str, int] = field(default_factory=dict)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+import stat
+import struct
 import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from formats.native import DatasetError
+from formats.records import clip_box
 from scenes import plain_data
 from scenes.plain_data import short_repr
 
@@ -136,13 +139,42 @@ def positive_int(value: Any, where: str) -> int:
 
 
 def box(value: Any, where: str) -> tuple[float, float, float, float]:
-    """A [x, y, w, h] box: four finite numbers, w and h >= 0 (pixels)."""
+    """A [x, y, w, h] box: four finite numbers, w and h >= 0 (pixels), whose far corner (x + w, y + h)
+    and area (w * h) are finite too: [1e300, 1e300, 1e300, 1e300] would otherwise reach a COCO file as
+    ``"area": Infinity``, which is not JSON."""
     if not isinstance(value, (list, tuple)) or len(value) != 4:
         raise AnnotationError(f"{where}: expected [x, y, w, h], got {short_repr(value, 80)}")
     x, y, w, h = (finite(v, where) for v in value)
     if w < 0 or h < 0:
         raise AnnotationError(f"{where}: negative width or height in {[x, y, w, h]}")
+    if not all(math.isfinite(v) for v in (x + w, y + h, w * h)):
+        raise AnnotationError(f"{where}: {[x, y, w, h]} overflows (x + w, y + h or w * h is not a finite number)")
     return (x, y, w, h)
+
+
+def image_box(value: Any, width: int, height: int, where: str) -> tuple[float, float, float, float] | None:
+    """:func:`box` clipped to the ``width`` x ``height`` image (:func:`formats.records.clip_box`); None for a
+    box wholly outside the image or empty, which the importer leaves out and counts
+    (``SourceDataset.dropped_objects``): a consumer has nothing to learn from it, and COCO tools would
+    give it an area no pixel has."""
+    return clip_box(box(value, where), width, height)
+
+
+def regular_file(path: Path, what: str) -> bool:
+    """Whether a file an importer is about to read exists: False when nothing is there (a missing image,
+    an image without labels); a folder, FIFO, socket or device in its place is an AnnotationError naming
+    it. Checked with ``stat``, never by opening: opening a FIFO blocks until something writes to it."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise AnnotationError(f"{path}: {what}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return True
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a device or other special file")
+    raise AnnotationError(f"{path}: {what} is {kind}, not a regular file; refusing it")
 
 
 _EXIF_ORIENTATION = 0x0112
@@ -170,4 +202,61 @@ def image_size(path: Path, *, stored: bool = False) -> tuple[int, int]:
         raise AnnotationError(f"{path}: image too large, refusing it ({one_line(exc)})") from None
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise AnnotationError(f"{path}: unreadable image ({one_line(exc)})") from None
+    check_complete(path, img.format)
     return int(width), int(height)
+
+
+def check_size(path: Path, width: int, height: int, where: str) -> None:
+    """The width and height a label file records for an image must be the file's (as displayed, or as
+    stored when EXIF turns it): masks are decoded at that size, so a wrong one misplaces them and a huge
+    one exhausts memory. ``where`` names the record ("FILE: images[3]")."""
+    actual = image_size(path)
+    if (width, height) != actual and (width, height) != image_size(path, stored=True):
+        raise AnnotationError(
+            f"{where}: width x height {width}x{height} is not the image file's {actual[0]}x{actual[1]} ({path})"
+        )
+
+
+TAIL_BYTES = 4096  # how much of an image file's end check_complete reads
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, its (fixed) CRC
+
+
+def check_complete(path: Path, fmt: str | None) -> None:
+    """Refuse an image file cut short (an interrupted copy or download), from its end alone: decoding
+    every image of a dataset to find the few broken ones would cost more than the whole import.
+
+    The end each format must have, as its decoders define it (libpng and PIL stop at IEND and ignore what
+    follows, libjpeg at EOI): PNG the IEND chunk, JPEG an EOI marker (FFD9) after its last scan (SOS,
+    FFDA; neither byte pair can occur inside entropy-coded data), both within the last ``TAIL_BYTES``
+    bytes (so a short trailer after the end is allowed); BMP the file size its header states (when it
+    states one). PIL's WebP opener reads the whole file, so a cut WebP is unreadable already. Other
+    formats (TIFF, GIF, ...) are not checked.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+            fh.seek(max(0, size - TAIL_BYTES))
+            tail = fh.read()
+    except OSError as exc:
+        raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    problem = _truncation(fmt, head, tail, size)
+    if problem is not None:
+        raise AnnotationError(f"{path}: truncated image file ({problem}); refusing it")
+
+
+def _truncation(fmt: str | None, head: bytes, tail: bytes, size: int) -> str | None:
+    """What shows a file of format ``fmt`` (PIL's name) to be cut short, from its first 6 and last
+    ``TAIL_BYTES`` bytes and its size; None when nothing does."""
+    if fmt == "PNG" and _PNG_END not in tail:
+        return f"a PNG ends with its IEND chunk; none in its last {TAIL_BYTES} bytes"
+    if fmt == "JPEG" and tail.rfind(b"\xff\xd9") <= max(tail.rfind(b"\xff\xda"), -1):
+        return (
+            f"a JPEG ends with an end-of-image marker (FFD9) after its last scan (FFDA); "
+            f"none in its last {TAIL_BYTES} bytes"
+        )
+    if fmt == "BMP" and len(head) >= 6:  # bytes 2..6: the file size (0 where a writer left it unstated)
+        stated = struct.unpack("<I", head[2:6])[0]
+        if size < stated:
+            return f"its header states {stated} bytes, the file has {size}"
+    return None

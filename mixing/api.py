@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formats.records import SourceDataset
-from mixing import output, report
+from formats.records import OUTSIDE_IMAGE, SourceDataset
+from mixing import integrity, output, report
 from mixing.config import MixConfig, SourceConfig, config_to_dict, load_config
 from mixing.errors import MixError
 from mixing.items import Candidate, Drops, Placed
@@ -29,7 +29,9 @@ class MixResult:
         instances: split -> role -> class -> instances.
         images: split -> role -> images.
         synthetic_share: split -> achieved synthetic share (by ``share_by``; 0.0 for an empty split).
-        dropped: {"objects"|"images": source -> reason -> count, "unmapped": source -> category -> objects}.
+        dropped: {"objects"|"images": source -> reason -> count, "unmapped": source -> category -> objects};
+            objects include those the importer left out (``formats.records.OUTSIDE_IMAGE``: boxes wholly
+            outside their image or empty once clipped to it).
         missing_images: "<source>: <rel path>" of image files the sources name but lack.
         report: the report.md path.
         warnings: one line each, e.g. a split the config asks for that holds no image (also in the
@@ -61,6 +63,9 @@ class MixResult:
         objects, images = (sum(n for r in self.dropped[t].values() for n in r.values()) for t in ("objects", "images"))
         if objects or images:
             lines.append(f"left out: {objects} objects, {images} images (reasons in the report)")
+        outside = sum(r.get(OUTSIDE_IMAGE, 0) for r in self.dropped["objects"].values())
+        if outside:
+            lines.append(f"boxes empty or outside their image, left out on import: {outside}")
         if self.missing_images:
             lines.append(f"missing image files: {len(self.missing_images)} (see report)")
         lines.append(f"report: {self.report}")
@@ -94,13 +99,16 @@ def mix(
         overwrite: replace an existing output folder (only once the new one is complete).
 
     Raises:
-        MixError: a config, taxonomy, selection or output problem (one line naming the key or file).
+        MixError: a config, taxonomy, selection or output problem, or an image that would enter the mix
+            twice (one line naming the key or file).
         formats.native.DatasetError: a source that cannot be imported (one line naming the file).
     """
     stage = _Stages()
     cfg = load_config(config, overrides)
     out = Path(cfg.output.path)
+    integrity.check_disjoint_roots(cfg.sources)
     output.check_output(out, [Path(s.path) for s in cfg.sources], overwrite)
+    files = integrity.ImageFiles()
     drops = Drops()
     pools: dict[str, list[Candidate]] = {"real": [], "synthetic": []}
     before: dict[str, dict[str, int]] = {}
@@ -108,6 +116,9 @@ def mix(
     for i, src in enumerate(cfg.sources):
         with stage("import"):
             dataset = _import(src)
+            files.add(dataset, integrity.source_key(i, src))
+        for reason, n in sorted(dataset.dropped_objects.items()):  # e.g. boxes wholly outside their image
+            drops.object(src.name, reason, n)
         _check_missing(dataset, src, f"sources.{i}", cfg, drops)
         with stage("taxonomy"):
             cands = candidates(dataset, src, f"sources.{i}", cfg.taxonomy, cfg.filters, drops)
@@ -121,9 +132,15 @@ def mix(
         placed = select(pools["real"], pools["synthetic"], cfg, drops)
         summary = summarize(placed, cfg)
         warnings = empty_split_warnings(placed, cfg)
+        integrity.check_placed_once(placed)  # before anything is written
     drops.missing.sort()
     with output.Staging(out) as staging:
-        _write(staging, placed, cfg, summary, warnings, drops, before, source_info, stage)
+        try:
+            _write(staging, placed, cfg, summary, warnings, drops, before, source_info, stage)
+        except MixError:
+            raise
+        except ValueError as exc:  # dumps_json refusing a NaN or infinity that a check let through
+            raise MixError(f"output: {exc}") from None
         with stage("commit"):
             staging.commit(overwrite)
     return MixResult(

@@ -189,8 +189,10 @@ def validate(cfg: MixConfig) -> None:
     f = cfg.filters
     if not 0.0 <= f.min_visibility <= 1.0:
         raise MixError(f"filters.min_visibility: {f.min_visibility} is not in [0, 1]")
-    if not f.min_box_px >= 0:  # also refuses NaN, which would filter nothing
-        raise MixError(f"filters.min_box_px: {f.min_box_px} must be a number >= 0")
+    if not 0 <= f.min_box_px < math.inf:  # also refuses NaN, which would filter nothing, and infinity
+        raise MixError(f"filters.min_box_px: {f.min_box_px} must be a finite number >= 0")
+    if cfg.seed < 0:  # numpy's seeding refuses it deep inside the selection
+        raise MixError(f"seed: {cfg.seed} must be an integer >= 0")
     _validate_splits(cfg)
     _validate_output(cfg)
 

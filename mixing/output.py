@@ -1,9 +1,11 @@
 """Write a mix: a staging folder swapped into place, image files, annotations, provenance.
 
-Everything is written into a temporary sibling ``<path>.tmp-<random>`` and renamed to ``<path>`` only
-once complete, so a failure at any point leaves no output (and no temporary folder: it is removed).
-With ``overwrite`` an existing ``<path>`` is moved aside and deleted only after the new folder is in
-place. Every path written is resolved and checked to lie inside the staging folder.
+Everything is written into a temporary sibling ``<path>.tmp-<random>.<host>-<pid>`` and renamed to
+``<path>`` only once complete, so a failure at any point leaves no output (and no temporary folder: it is
+removed). With ``overwrite`` an existing ``<path>`` is moved aside (``<path>.old-<random>.<host>-<pid>``)
+and deleted only after the new folder is in place. A mix killed outright (SIGKILL, power loss) cannot
+clean up: the next mix to the same path removes what it left, once its owner is proven dead
+(``remove_stale``). Every path written is resolved and checked to lie inside the staging folder.
 
 Layout::
 
@@ -26,6 +28,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from formats import atomic
 from formats.records import ImageAnnotations
 from mixing.errors import MixError
 from mixing.items import Placed
@@ -40,12 +43,14 @@ PROVENANCE_META = ("scene_id", "frame", "sensor", "scene_seed", "root_seed", "sc
 def check_output(path: Path, source_roots: list[Path], overwrite: bool) -> None:
     """Refuse an output that exists (without overwrite), is not a folder, overlaps a source (holds one or
     lies inside one), or, with overwrite, is a folder an earlier mix did not write: ``--overwrite``
-    deletes the old folder, so it must be a mix (it has mix.json), never a mistyped $HOME or a source."""
+    deletes the old folder, so it must be a mix (it has mix.json), never a mistyped $HOME or a source.
+    Before looking at the output itself, removes what killed mixes to it left (``remove_stale``)."""
     resolved = path.resolve()
     for root in source_roots:
         root = root.resolve()
         if root == resolved or root.is_relative_to(resolved) or resolved.is_relative_to(root):
             raise MixError(f"output.path: {path} overlaps source {root}; choose a folder outside every source")
+    remove_stale(path)  # first: it may put back a previous mix that a killed overwrite had moved aside
     if path.exists() or path.is_symlink():
         if not overwrite:
             raise MixError(f"output.path: {path} exists; use --overwrite (overwrite=True) to replace it")
@@ -64,7 +69,7 @@ class Staging:
     def __init__(self, final: Path):
         self.final = final.absolute()
         self.final.parent.mkdir(parents=True, exist_ok=True)
-        self.root = self.final.parent / f"{self.final.name}.tmp-{secrets.token_hex(6)}"
+        self.root = _sibling(self.final, "tmp")
         self.root.mkdir()
         self._base = self.root.resolve()
         self._committed = False
@@ -91,7 +96,7 @@ class Staging:
         if self.final.exists():
             if not overwrite:
                 raise MixError(f"output.path: {self.final} appeared while mixing; use --overwrite to replace it")
-            old = self.final.parent / f"{self.final.name}.old-{secrets.token_hex(6)}"
+            old = _sibling(self.final, "old")
             os.replace(self.final, old)
         try:
             os.replace(self.root, self.final)
@@ -102,6 +107,38 @@ class Staging:
         self._committed = True
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _sibling(final: Path, kind: str) -> Path:
+    """``<final>.<kind>-<random>.<host>-<pid>``: the owner in the name lets a later mix tell a dead run's
+    leftovers from a live run's folder (``remove_stale``)."""
+    return final.parent / f"{final.name}.{kind}-{secrets.token_hex(6)}.{atomic.OWNER}"
+
+
+def remove_stale(final: Path) -> list[Path]:
+    """Remove the staging folders (``.tmp-``) and moved-aside old mixes (``.old-``) that mixes to ``final``
+    killed before they finished left next to it; returns the folders removed.
+
+    Only folders whose owner (``<host>-<pid>`` in the name, ``atomic.owner_alive``) is proven dead are
+    touched: never a running mix's, never another host's (its processes cannot be seen from here), never
+    a name ``Staging`` did not make. A dead run's ``.old-`` folder is the previous mix; it is deleted only
+    when ``final`` exists (the swap had finished), else it is put back at ``final``: nothing a user had
+    is lost.
+    """
+    pattern = re.compile(rf"{re.escape(final.name)}\.(tmp|old)-[0-9a-f]{{12}}\.([^./]+)")
+    removed: list[Path] = []
+    if not final.parent.is_dir():
+        return removed
+    for entry in sorted(final.parent.iterdir()):
+        match = pattern.fullmatch(entry.name)
+        if match is None or entry.is_symlink() or not entry.is_dir() or atomic.owner_alive(match[2]) is not False:
+            continue
+        if match[1] == "old" and not (final.exists() or final.is_symlink()):
+            os.replace(entry, final)  # killed between moving the previous mix aside and the new one in
+            continue
+        shutil.rmtree(entry)
+        removed.append(entry)
+    return removed
 
 
 def safe_name(source: str, rel_path: str) -> str:

@@ -328,7 +328,7 @@ def test_a_mix_without_validation_images_says_so(sources, tmp_path, capsys):
         ({"share_by": "boxes"}, "share_by: 'boxes' is not one of"),
         ({"splits": [0.5, 0.5]}, "splits must be a mapping, got list"),
         ({"splits": {"train": 0.5, "images": 0.5}}, "splits.images: reserved"),
-        ({"filters": {"min_box_px": float("nan")}}, "filters.min_box_px: nan must be a number >= 0"),
+        ({"filters": {"min_box_px": float("nan")}}, "filters.min_box_px: nan must be a finite number >= 0"),
         ({"splits": {"train": 0.0, "val": 0.5, "test": 0.5}}, "splits.train: 0 leaves synthetic_share 0.3"),
     ],
 )
