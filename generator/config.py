@@ -35,6 +35,7 @@ from generator.motion_models import (
     PEDESTRIAN_MODELS,
     VEHICLE_MODELS,
 )
+from generator.street import NEAREST_VEHICLE_X_M
 from scenes.model import SKY_KINDS, TEXTURE_KINDS
 from scenes.plain_data import short_repr
 from scenes.taxonomy import CATEGORIES
@@ -67,6 +68,7 @@ MAX_LENGTH_M = 10_000.0  # any length in metres (road, view range, widths, heigh
 MAX_PLACEMENT_ATTEMPTS = 10_000  # tries per object; each try checks the footprints already placed
 MAX_SCENES = 1_000_000  # scene folders are named with 6 digits (000000 .. 999999)
 MAX_AZIMUTH_STEPS = 100_000  # LiDAR firings per turn (datasheets: a few thousand); rays = channels x steps
+MAX_RETRIES = 100  # attempts per failing scene beyond the first
 FOV_RANGE_DEG = (0.01, 179.0)  # a pinhole's field of view; at 180 degrees the projection degenerates
 
 
@@ -197,6 +199,7 @@ def validate_config(cfg: DictConfig) -> None:
     _require(str(cfg.output_dir).strip() != "", "output_dir must not be empty")
     _require(cfg.workers >= 1, f"workers must be >= 1, got {cfg.workers}")
     _require(cfg.retries >= 0, f"retries must be >= 0, got {cfg.retries}")
+    _between("retries", cfg.retries, 0, MAX_RETRIES)
     _require(cfg.scene_timeout_s >= 0, f"scene_timeout_s must be >= 0 (0 = no limit), got {cfg.scene_timeout_s}")
     _require(cfg.recycle_scenes >= 0, f"recycle_scenes must be >= 0 (0 = never), got {cfg.recycle_scenes}")
     _require(cfg.max_mesh_file_mb > 0, f"max_mesh_file_mb must be > 0 MB, got {cfg.max_mesh_file_mb}")
@@ -210,6 +213,7 @@ def validate_config(cfg: DictConfig) -> None:
     engine = cfg.renderer.engine
     _require(engine in ENGINES, f"renderer.engine: unknown engine {engine!r} ({', '.join(ENGINES)})")
     _require(0 < cfg.renderer.shutter <= 1, f"renderer.shutter must be in (0, 1] frames, got {cfg.renderer.shutter}")
+    _validate_renderer(cfg.renderer)
     _validate_camera(cfg.camera)
     _require(cfg.output.preview_frames >= 0, f"output.preview_frames must be >= 0, got {cfg.output.preview_frames}")
     from formats.exporters import EXPORTERS  # local: formats is only needed for this check
@@ -218,6 +222,17 @@ def validate_config(cfg: DictConfig) -> None:
         _require(name in EXPORTERS, f"output.export: unknown format {name!r} ({', '.join(sorted(EXPORTERS))})")
     _validate_scene(cfg.scene)
     _validate_sensors(cfg.sensors, cfg.scene.kind)
+
+
+def _validate_renderer(renderer: DictConfig) -> None:
+    """Blender's numbers: a typo (samples=1e9) would render one frame for days."""
+    _between("renderer.samples", renderer.samples, 1, 65536, " samples per pixel")
+    _between("renderer.max_bounces", renderer.max_bounces, 0, 1024)
+    _between("renderer.threads", renderer.threads, 0, 1024, " (0 = all cores)")
+    _between("renderer.adaptive_threshold", renderer.adaptive_threshold, 0.0, 1.0, " (0 = off)")
+    _between("renderer.filter_width_px", renderer.filter_width_px, 0.0, 100.0, " pixels")
+    recycle = renderer.recycle_after
+    _require(recycle >= 0, f"renderer.recycle_after must be >= 0 (0 = never), got {recycle}")
 
 
 def _check_image_size(key: str, width: int, height: int) -> None:
@@ -233,7 +248,6 @@ def _validate_camera(cam: DictConfig) -> None:
     """Image size, field of view or intrinsics, clipping range: an out-of-range value renders empty
     frames (fx = 1e-300, zfar = inf) that nothing downstream would flag."""
     _check_image_size("camera", cam.width, cam.height)
-    _require(0 < cam.fov_deg < 180, f"camera.fov_deg must be in (0, 180), got {cam.fov_deg}")
     _between("camera.fov_deg", cam.fov_deg, *FOV_RANGE_DEG, " degrees")
     if cam.intrinsics is not None:
         values = list(cam.intrinsics)
@@ -312,15 +326,12 @@ def _validate_sensors(sensors: DictConfig, kind: str) -> None:
         )
         if cam.width is not None:
             _check_image_size(f"sensors.cameras.{cam.name}", cam.width, cam.height)
-        _require(
-            cam.fov_deg is None or 0 < cam.fov_deg < 180, f"sensors.cameras.{cam.name}.fov_deg must be in (0, 180)"
-        )
         if cam.fov_deg is not None:
             _between(f"sensors.cameras.{cam.name}.fov_deg", cam.fov_deg, *FOV_RANGE_DEG, " degrees")
-    for group in (sensors.cameras, sensors.lidars, sensors.radars):
-        for sensor in group:
+    for group in ("cameras", "lidars", "radars"):
+        for sensor in sensors[group]:
             if sensor.get("mount") is not None:
-                _check_mount(f"sensors.{sensor.name}.mount", sensor.mount)
+                _check_mount(f"sensors.{group}.{sensor.name}.mount", sensor.mount)
     if kind != "street":
         _require(not sensors.lidars and not sensors.radars, f"sensors: LiDARs and radars need scene=street, not {kind}")
         _require(all(c.mount is None for c in sensors.cameras), f"sensors: camera mounts need scene=street, not {kind}")
@@ -383,6 +394,9 @@ def _validate_scene(scene: DictConfig) -> None:
 FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "num_objects": (0, MAX_OBJECTS_PER_SCENE),
     "lanes_per_direction": (1, 8),
+    # objects stand from NEAREST_VEHICLE_X_M ahead of the ego camera out to the view range: a shorter
+    # range leaves no road to place them on ('high - low < 0' in the sampler)
+    "view_range_m": (NEAREST_VEHICLE_X_M, MAX_LENGTH_M),
     "roughness": (0, 1),
     "metallic": (0, 1),
     "reflectivity": (0, 1),
@@ -411,9 +425,6 @@ UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "_deg": (-360, 360),
     "_deg_s": (-360, 360),
 }
-# Objects stand from NEAREST_VEHICLE_X_M ahead of the ego camera out to the view range: a shorter view
-# range leaves no road to place them on.
-FIELD_BOUNDS["view_range_m"] = (7.0, MAX_LENGTH_M)
 INTEGER_FIELDS = ("num_objects", "lanes_per_direction", "area_lights")
 
 

@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,8 @@ def test_non_finite_numbers_are_named(capsys, tmp_path, override, key):
         ("scene.lane_width_m=1e300", "scene.lane_width_m"),
         ("scene.placement_attempts=1000000000", "scene.placement_attempts"),
         ("first_scene=1000000", "first_scene + num_scenes"),
+        ("retries=1000000000", "retries"),
+        ("renderer.samples=1000000000", "renderer.samples"),  # one Blender frame for days
     ],
 )
 def test_out_of_range_numbers_are_named(capsys, tmp_path, override, key):
@@ -200,6 +203,19 @@ def test_every_float_of_the_config_is_checked_for_finiteness():
     # lists and nested sensor groups too: one generic pass over the composed config
     with pytest.raises(ConfigError, match=r"sensors\.lidars\[0\]\.mount\.x_m: must be a finite number"):
         compose_config(["sensors=kitti_like", "sensors.lidars.0.mount.x_m=nan"])
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("sensors.lidars.0.rotation_hz=0.001", "sensors.lidars.velodyne: 20830000 firings per turn"),  # 1.3e9 rays
+        ("sensors.lidars.0.azimuth_steps=100000000", "exceed the limit of 100000"),
+        ("sensors.lidars.0.mount.z_m=1e30", "sensors.lidars.velodyne.mount.z_m must be in [-100, 100] metres"),
+    ],
+)
+def test_sensor_numbers_have_physical_ranges(override, expected):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        compose_config(["sensors=kitti_like", override])
 
 
 def test_error_messages_quoting_values_are_bounded():

@@ -150,20 +150,20 @@ class PyrenderBackend:
         return compiled
 
     def _open(self, width: int, height: int) -> OffscreenRenderer:
+        """The GL context and renderer, created at ``width`` x ``height`` pixels if not open yet."""
         if self._renderer is None:
             self._renderer = OffscreenRenderer(width, height)
         return self._renderer
 
     def _renderer_for(self, camera: Camera) -> OffscreenRenderer:
+        renderer = self._open(camera.width, camera.height)  # framebuffers come later, at the first render
         self.check_image_size(camera.width, camera.height)
-        if self._renderer is None:
-            self._renderer = self._open(camera.width, camera.height)
-        elif (self._renderer.viewport_width, self._renderer.viewport_height) != (camera.width, camera.height):
+        if (renderer.viewport_width, renderer.viewport_height) != (camera.width, camera.height):
             # EGL renders into framebuffer objects, so a new size only needs new framebuffers (pyrender
             # reallocates them on the next render), not a new context: uploaded meshes stay valid.
-            self._renderer.viewport_width = camera.width
-            self._renderer.viewport_height = camera.height
-        return self._renderer
+            renderer.viewport_width = camera.width
+            renderer.viewport_height = camera.height
+        return renderer
 
     def _amodal(
         self, renderer: OffscreenRenderer, compiled: CompiledScene, camera: Camera, t: float
