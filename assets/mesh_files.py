@@ -45,8 +45,9 @@ def set_mesh_limits(limits: MeshLimits) -> None:
     _limits = limits
 
 
-def _check_file_size(path: str) -> None:
-    """Refuse, by ``stat`` and before reading, a file over the size limit (sparse files included)."""
+def check_file_size(path: str) -> None:
+    """Refuse (AssetError), by ``stat`` and before reading, a file over the size limit (sparse files
+    included: their size is what a reader would have to hold)."""
     limit = _limits.max_file_mb
     size = os.stat(path).st_size
     if size > limit * 2**20:
@@ -97,7 +98,7 @@ def load_mesh_file(path: str | None, up_axis: str = "z") -> trimesh.Trimesh:
         raise AssetError(f"unsupported mesh format {suffix!r} for {path}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     if up_axis not in UP_AXES:
         raise AssetError(f"bad up_axis {up_axis!r} for {path}; expected one of: {', '.join(UP_AXES)}")
-    _check_file_size(path)
+    check_file_size(path)
     try:
         mesh = trimesh.load(path, force="mesh")
     except Exception as exc:  # trimesh's loaders raise anything from ValueError to struct.error on bad bytes

@@ -206,12 +206,12 @@ def validate_config(cfg: DictConfig) -> None:
     _require(cfg.max_mesh_triangles >= 1, f"max_mesh_triangles must be >= 1, got {cfg.max_mesh_triangles}")
     _require(
         cfg.renderer.name in RENDERERS,
-        f"renderer.name: unknown renderer {cfg.renderer.name!r} ({', '.join(RENDERERS)})",
+        f"renderer.name: unknown renderer {short_repr(cfg.renderer.name)} ({', '.join(RENDERERS)})",
     )
     from renderers.blender.backend import ENGINES  # no bpy: the worker alone imports it
 
     engine = cfg.renderer.engine
-    _require(engine in ENGINES, f"renderer.engine: unknown engine {engine!r} ({', '.join(ENGINES)})")
+    _require(engine in ENGINES, f"renderer.engine: unknown engine {short_repr(engine)} ({', '.join(ENGINES)})")
     _require(0 < cfg.renderer.shutter <= 1, f"renderer.shutter must be in (0, 1] frames, got {cfg.renderer.shutter}")
     _validate_renderer(cfg.renderer)
     _validate_camera(cfg.camera)
@@ -219,7 +219,8 @@ def validate_config(cfg: DictConfig) -> None:
     from formats.exporters import EXPORTERS  # local: formats is only needed for this check
 
     for name in cfg.output.export:
-        _require(name in EXPORTERS, f"output.export: unknown format {name!r} ({', '.join(sorted(EXPORTERS))})")
+        known = ", ".join(sorted(EXPORTERS))
+        _require(name in EXPORTERS, f"output.export: unknown format {short_repr(name)} ({known})")
     _validate_scene(cfg.scene)
     _validate_sensors(cfg.sensors, cfg.scene.kind)
 
@@ -285,12 +286,13 @@ def _validate_sensors(sensors: DictConfig, kind: str) -> None:
     names = [s.name for group in (sensors.cameras, sensors.lidars, sensors.radars) for s in group]
     _require(len(sensors.cameras) >= 1, "sensors.cameras: the rig needs at least one camera")
     for name in names:
-        _require(str(name).replace("_", "").isalnum(), f"sensors: sensor name {name!r} must be letters, digits, _")
-    _require(len(set(names)) == len(names), f"sensors: sensor names must be unique, got {names}")
+        word = str(name).replace("_", "").isalnum()
+        _require(word, f"sensors: sensor name {short_repr(name)} must be letters, digits, _")
+    _require(len(set(names)) == len(names), f"sensors: sensor names must be unique, got {short_repr(names)}")
     for lidar in sensors.lidars:
         _require(
             lidar.preset in LIDAR_PRESETS,
-            f"sensors.lidars.{lidar.name}.preset: unknown {lidar.preset!r} ({', '.join(LIDAR_PRESETS)})",
+            f"sensors.lidars.{lidar.name}.preset: unknown {short_repr(lidar.preset)} ({', '.join(LIDAR_PRESETS)})",
         )
         _require(0 < lidar.rotation_hz <= 50, f"sensors.lidars.{lidar.name}.rotation_hz must be in (0, 50] Hz")
         _require(
@@ -315,7 +317,7 @@ def _validate_sensors(sensors: DictConfig, kind: str) -> None:
     for radar in sensors.radars:
         _require(
             radar.preset in RADAR_PRESETS,
-            f"sensors.radars.{radar.name}.preset: unknown {radar.preset!r} ({', '.join(RADAR_PRESETS)})",
+            f"sensors.radars.{radar.name}.preset: unknown {short_repr(radar.preset)} ({', '.join(RADAR_PRESETS)})",
         )
     for cam in sensors.cameras:
         _require(
@@ -466,11 +468,13 @@ def _check_known_keys(cfg: DictConfig) -> None:
     """Reject keys added with Hydra's ``+`` that no schema declares (struct mode lets ``+`` through),
     and a ``scene.kind`` that does not match the scene group's keys."""
     kind = cfg.scene.kind
-    _require(kind in SCENE_SCHEMAS, f"scene.kind: unknown scene kind {kind!r} ({', '.join(SCENE_SCHEMAS)})")
+    _require(kind in SCENE_SCHEMAS, f"scene.kind: unknown scene kind {short_repr(kind)} ({', '.join(SCENE_SCHEMAS)})")
     declared = {f.name for f in dataclasses.fields(SCENE_SCHEMAS[kind])}
     extra = sorted(set(cfg.scene.keys()) - declared)
     if extra and all(k in {f.name for s in SCENE_SCHEMAS.values() for f in dataclasses.fields(s)} for k in extra):
-        raise ConfigError(f"scene.kind: {kind!r} does not match the scene group's keys {extra}; use scene={kind}")
+        raise ConfigError(
+            f"scene.kind: {short_repr(kind)} does not match the scene group's keys {extra}; use scene={kind}"
+        )
     try:
         schema = OmegaConf.structured(RunConfig)
         schema.scene = OmegaConf.structured(SCENE_SCHEMAS[kind])

@@ -81,10 +81,13 @@ class RunSummary:
 def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
     """Name, path and SHA-256 of every user mesh: part of the config hash, so an edited mesh file is a
     different config."""
-    return [
-        {"name": a.name, "path": a.path, "sha256": hashlib.sha256(Path(a.path).read_bytes()).hexdigest()}
-        for a in user_assets
-    ]
+    return [{"name": a.name, "path": a.path, "sha256": _sha256(a.path)} for a in user_assets]
+
+
+def _sha256(path: str) -> str:
+    """SHA-256 of a file, read in chunks (a mesh may be hundreds of MB)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
