@@ -256,6 +256,10 @@ def test_search_path_is_honoured_and_read_bounded(tmp_path):
     with within(30), pytest.raises(ConfigError) as info:
         compose_config([f"hydra.searchpath=[file://{tmp_path}]", "scene=mine"])
     assert "bomb.yaml" in str(info.value) and "SYNTHSENSE_MAX_YAML_NODES" in str(info.value)
+    from generator.launch import hydra_settings  # synthsense generate -m composes the hydra node itself
+
+    with within(30), pytest.raises(ConfigError, match="bomb.yaml"):
+        hydra_settings([f"hydra.searchpath=[file://{tmp_path}]"], [])
 
 
 # -- item 9: catalog meshes without bounds -----------------------------------------------------------------
