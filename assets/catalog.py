@@ -28,7 +28,7 @@ import numpy as np
 
 from assets.errors import AssetError
 from assets.loading import load_asset_mesh
-from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES
+from assets.mesh_files import SUPPORTED_SUFFIXES, UP_AXES, check_file_size
 from scenes import AssetRef, plain_data
 from scenes.plain_data import short_repr
 from scenes.taxonomy import CATEGORIES
@@ -112,6 +112,10 @@ def _parse_entry(entry: Any, index: int, catalog: str) -> UserAsset:
         raise AssetError(f"asset file not found: {path} {where}")
     if os.path.splitext(path)[1].lower() not in SUPPORTED_SUFFIXES:
         raise AssetError(f"unsupported mesh format for {path}; supported: {', '.join(SUPPORTED_SUFFIXES)} {where}")
+    try:
+        check_file_size(path)  # by stat, also without check_meshes: the run hashes every file it lists
+    except AssetError as exc:
+        raise AssetError(f"{exc} {where}") from None
     return UserAsset(entry["name"], path, category, scale_range, up_axis)
 
 

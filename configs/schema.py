@@ -281,6 +281,12 @@ class RunConfig:
     scene_timeout_s: float = 0.0  # a scene running longer is killed and retried (worker processes); 0 = no limit
     recycle_scenes: int = 0  # replace a worker process after this many scenes (bounds leaks); 0 = never
     preload_assets: bool = True  # read every catalog mesh at start (false: on first use, per worker)
+    # Limits on user mesh files (assets.mesh_files): a bigger file is refused with one line before it is
+    # read. 256 MB holds a 1M-triangle mesh in any format (binary PLY ~20 MB, OBJ text ~60 MB, GLB with
+    # textures); 1M triangles render at a few frames per second on llvmpipe, 2M took 3.3 GB and 26 s for
+    # 2 frames. Raise them for big scans; they never change the data (left out of the config hash).
+    max_mesh_file_mb: float = 256.0  # megabytes (2**20 bytes)
+    max_mesh_triangles: int = 1_000_000
     scene: Any = MISSING
     renderer: RendererConfig = field(default_factory=RendererConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)

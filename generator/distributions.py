@@ -6,6 +6,7 @@ See ``configs/schema.py`` for the YAML forms. Parsing errors raise ConfigError n
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from generator.errors import ConfigError
+from scenes.plain_data import short_repr
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,12 @@ class Distribution:
 
 
 def _number(key: str, value: Any) -> float:
+    """A finite number of a distribution spec: NaN or an infinity (``1e400`` parses as inf) would reach
+    numpy's samplers (an OverflowError) or scene.json (a bare NaN), so it is refused here, naming the key."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key}: expected a number, got {value!r}")
+        raise ConfigError(f"{key}: expected a number, got {short_repr(value)}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
     return float(value)
 
 
@@ -69,7 +75,7 @@ def _number_or_int(key: str, value: Any) -> int | float:
 
 def _pair(key: str, value: Any, kind: str) -> tuple[float, float]:
     if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-        raise ConfigError(f"{key}: '{kind}' takes a list of two numbers, got {value!r}")
+        raise ConfigError(f"{key}: '{kind}' takes a list of two numbers, got {short_repr(value)}")
     return _number(key, value[0]), _number(key, value[1])
 
 
@@ -89,7 +95,7 @@ def _from_shorthand(key: str, text: str) -> dict[str, Any] | None:
     try:
         args = [ast.literal_eval(part.strip()) for part in rest.split(":")]
     except (ValueError, SyntaxError):
-        raise ConfigError(f"{key}: cannot parse {text!r}; write e.g. uniform:1.0:3.0") from None
+        raise ConfigError(f"{key}: cannot parse {short_repr(text)}; write e.g. uniform:1.0:3.0") from None
     if kind == "constant":
         return {"constant": args[0] if len(args) == 1 else args}
     if kind == "normal" and len(args) == 4:
@@ -104,7 +110,7 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
     if isinstance(spec, (int, float, str)) and not isinstance(spec, bool):
         return Distribution(key, "constant", (_number_or_int(key, spec),))
     if not isinstance(spec, Mapping):
-        raise ConfigError(f"{key}: expected a number or a distribution mapping, got {spec!r}")
+        raise ConfigError(f"{key}: expected a number or a distribution mapping, got {short_repr(spec)}")
     spec = dict(spec)
     kinds = [k for k in ("constant", "uniform", "normal", "randint", "choice") if k in spec]
     allowed_extra = {"choice": {"weights"}, "normal": {"clip"}}
@@ -129,6 +135,9 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
         if std < 0:
             raise ConfigError(f"{key}: normal needs std >= 0, got {std}")
         clip = _pair(key, spec["clip"], "clip") if "clip" in spec else None
+        if clip is not None and clip[1] < clip[0]:
+            # np.clip with low > high returns high for every draw: a constant, not the normal asked for
+            raise ConfigError(f"{key}: normal clip needs low <= high, got {list(clip)}")
         return Distribution(key, kind, (mean, std), clip=clip)
     if kind == "randint":
         low, high = _pair(key, value, kind)
@@ -140,7 +149,7 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
 
 def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:
     if not isinstance(options, Sequence) or isinstance(options, str) or len(options) == 0:
-        raise ConfigError(f"{key}: choice takes a non-empty list, got {options!r}")
+        raise ConfigError(f"{key}: choice takes a non-empty list, got {short_repr(options)}")
     if weights is None:
         probs = tuple([1.0 / len(options)] * len(options))
     else:
@@ -148,7 +157,8 @@ def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:
             raise ConfigError(f"{key}: choice weights must be a list as long as the options ({len(options)})")
         w = np.array([_number(key, x) for x in weights])
         if (w < 0).any() or w.sum() <= 0:
-            raise ConfigError(f"{key}: choice weights must be >= 0 with a positive sum, got {list(weights)}")
+            shown = short_repr(list(weights))
+            raise ConfigError(f"{key}: choice weights must be >= 0 with a positive sum, got {shown}")
         probs = tuple((w / w.sum()).tolist())
     return Distribution(key, "choice", tuple(_number_or_int(key, o) for o in options), weights=probs)
 

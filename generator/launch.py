@@ -98,6 +98,9 @@ def expand_sweep(task_overrides: list[str]) -> list[list[str]]:
 
 def hydra_settings(hydra_overrides: list[str], first_job: list[str]) -> DictConfig:
     """Compose the ``hydra`` node (launcher, sweep dir) so a misspelt launcher fails here, in one line."""
+    from generator.config import check_search_path_yaml
+
+    check_search_path_yaml(hydra_overrides)  # user folders on the search path: read bounded first
     with _config_module():
         try:
             cfg = compose(CONFIG_NAME, overrides=[*hydra_overrides, *first_job], return_hydra_config=True)

@@ -45,6 +45,21 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def capped_workers(requested: int, scenes: int) -> tuple[int, str | None]:
+    """The worker processes worth starting: ``min(requested, usable cores, scenes)`` (at least 1). More
+    processes than cores only share the same cores (each starts a renderer, ~1 s and ~100 MB), and more
+    than scenes sit idle; ``workers=1000000`` would fork until the machine stalls.
+
+    Returns:
+        The count, and a one-line note when it is below ``requested`` (None otherwise).
+    """
+    cores = usable_cores()
+    count = max(1, min(requested, cores, scenes))
+    if count >= requested:
+        return requested, None
+    return count, (f"workers={requested} capped to {count} ({cores} usable core(s), {scenes} scene(s) in this run)")
+
+
 def worker_environment(workers: int) -> dict[str, str]:
     """Thread limits for worker processes, unless the user set them: Mesa llvmpipe's rasteriser threads
     are the cores shared out between the workers, and OpenBLAS/OpenMP get one thread each. Measured on 2
@@ -83,12 +98,12 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
         from omegaconf import OmegaConf
 
         from formats.native import NativeWriter
-        from generator.resources import create_backend, load_user_assets, run_passes
+        from generator.resources import load_user_assets, open_backend
         from generator.scene_job import SceneContext, render_scene, wants_flow
 
         cfg = OmegaConf.create(cfg_container)
         user_assets = load_user_assets(cfg)
-        backend = create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
+        backend = open_backend(cfg)
         ctx = SceneContext(cfg, user_assets, backend, NativeWriter(cfg.output_dir), wants_flow(cfg))
     except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops the run
         conn.send(("startup_failed", one_line(exc)))

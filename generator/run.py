@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,8 @@ from formats.failures import SceneFailure
 from generator.config import EXECUTION_KEYS, config_hash
 from generator.errors import ConfigError, RunAborted
 from generator.execution import SceneTask, Scheduler, WorkerStats
-from generator.pool import WorkerPool, WorkerStartupError
-from generator.resources import create_backend, load_user_assets, run_passes
+from generator.pool import WorkerPool, WorkerStartupError, capped_workers
+from generator.resources import load_user_assets, open_backend, run_passes
 from generator.sampling import sample_scene, scene_id_for
 from generator.scene_job import SceneContext, wants_flow
 from renderers.base import RendererBackend
@@ -80,10 +81,13 @@ class RunSummary:
 def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
     """Name, path and SHA-256 of every user mesh: part of the config hash, so an edited mesh file is a
     different config."""
-    return [
-        {"name": a.name, "path": a.path, "sha256": hashlib.sha256(Path(a.path).read_bytes()).hexdigest()}
-        for a in user_assets
-    ]
+    return [{"name": a.name, "path": a.path, "sha256": _sha256(a.path)} for a in user_assets]
+
+
+def _sha256(path: str) -> str:
+    """SHA-256 of a file, read in chunks (a mesh may be hundreds of MB)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
@@ -136,10 +140,11 @@ def _data_config(cfg: DictConfig) -> dict[str, Any]:
     return data
 
 
-def uses_worker_processes(cfg: DictConfig) -> bool:
-    """Scenes render in worker processes when there are several workers, or when a scene timeout or
-    worker recycling asks for a process that can be killed or replaced."""
-    return cfg.workers > 1 or cfg.scene_timeout_s > 0 or cfg.recycle_scenes > 0
+def uses_worker_processes(cfg: DictConfig, workers: int | None = None) -> bool:
+    """Scenes render in worker processes when there are several workers (``workers``, default
+    ``cfg.workers``), or when a scene timeout or worker recycling asks for a process that can be killed
+    or replaced."""
+    return (cfg.workers if workers is None else workers) > 1 or cfg.scene_timeout_s > 0 or cfg.recycle_scenes > 0
 
 
 def shard_indices(cfg: DictConfig) -> list[int]:
@@ -165,19 +170,20 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     started = time.monotonic()  # the clock measures the run for its stats; it never reaches the data
     user_assets = load_user_assets(cfg)
     indices = shard_indices(cfg)
+    workers, note = capped_workers(int(cfg.workers), len(indices))
+    if note:
+        print(f"synthsense: {note}", file=sys.stderr)
     first_scene = sample_scene(cfg, indices[0] if indices else cfg.first_scene, user_assets)
     pool = None
     own_backend = backend is None
-    if backend is None and uses_worker_processes(cfg):
-        pool = WorkerPool(
-            OmegaConf.to_container(cfg, resolve=True), cfg.workers, cfg.scene_timeout_s, cfg.recycle_scenes
-        )
+    if backend is None and uses_worker_processes(cfg, workers):
+        pool = WorkerPool(OmegaConf.to_container(cfg, resolve=True), workers, cfg.scene_timeout_s, cfg.recycle_scenes)
         try:
             pool.start()
         except WorkerStartupError as exc:
             raise ConfigError(f"worker start-up failed: {exc}") from None
     elif backend is None:
-        backend = create_backend(cfg.renderer.name, run_passes(cfg.renderer.name), cfg.renderer)
+        backend = open_backend(cfg)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
     aborted = ""
     try:

@@ -9,18 +9,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from renderers.base import Pass
     from renderers.pyrender.backend import PyrenderBackend
 
 __all__ = ["PyrenderBackend", "create_backend"]
 
 
-def create_backend(passes: frozenset[Pass], *, amodal_method: str = "union") -> PyrenderBackend:
+def create_backend(
+    passes: frozenset[Pass], *, amodal_method: str = "union", image_sizes: Iterable[tuple[int, int]] = ()
+) -> PyrenderBackend:
     """A :class:`~renderers.pyrender.backend.PyrenderBackend` producing ``passes``; imports pyrender
-    (and selects the EGL platform unless ``PYOPENGL_PLATFORM`` is set) on first call."""
+    (and selects the EGL platform unless ``PYOPENGL_PLATFORM`` is set) on first call. ``image_sizes``
+    ((width, height) pixels) are checked against the GL context's limits now (BackendError)."""
     from renderers.pyrender.backend import PyrenderBackend
 
-    return PyrenderBackend(passes, amodal_method=amodal_method)
+    return PyrenderBackend(passes, amodal_method=amodal_method, image_sizes=image_sizes)
 
 
 def __getattr__(name: str) -> Any:

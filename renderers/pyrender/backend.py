@@ -17,6 +17,7 @@ A GL context belongs to the thread that uses it: use one backend per process, no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import TracebackType
 
 import numpy as np
@@ -41,15 +42,25 @@ class PyrenderBackend:
         passes: the passes every ``render`` call produces; others come back as None.
         amodal_method: "union" (up to 24 objects per GL pass) or "per_object" (one pass per object);
             both give identical masks.
+        image_sizes: (width, height) in pixels of every camera the backend will render; when given, the
+            GL context opens now and each size is checked against its limits, so a run fails before it
+            writes anything rather than on its first frame.
 
     Raises:
-        BackendError: a requested pass is not in ``capabilities``.
+        BackendError: a requested pass is not in ``capabilities``, or an image size exceeds the GL
+            context's maximum.
     """
 
     name = "pyrender"
     capabilities = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
 
-    def __init__(self, passes: frozenset[Pass], *, amodal_method: str = "union") -> None:
+    def __init__(
+        self,
+        passes: frozenset[Pass],
+        *,
+        amodal_method: str = "union",
+        image_sizes: Iterable[tuple[int, int]] = (),
+    ) -> None:
         passes = frozenset(passes)
         check_passes(self.name, self.capabilities, passes)
         if amodal_method not in AMODAL_METHODS:
@@ -60,6 +71,25 @@ class PyrenderBackend:
         self._renderer: OffscreenRenderer | None = None
         self._compiled: CompiledScene | None = None
         self._closed = False
+        self._max_size: tuple[int, int] | None = None
+        for width, height in image_sizes:
+            self.check_image_size(width, height)
+
+    def max_image_size(self) -> tuple[int, int]:
+        """The largest (width, height) in pixels the GL context renders (opens the context if needed)."""
+        if self._max_size is None:
+            self._max_size = self._open(1, 1).max_image_size()
+        return self._max_size
+
+    def check_image_size(self, width: int, height: int) -> None:
+        """Raise BackendError (one line) when a ``width`` x ``height`` pixel image exceeds the GL limits:
+        past them pyrender fails with an opaque PyOpenGL TypeError on the first frame."""
+        max_w, max_h = self.max_image_size()
+        if width > max_w or height > max_h:
+            raise BackendError(
+                f"camera image {width}x{height} px exceeds this GL context's maximum of {max_w}x{max_h} px "
+                "(GL_MAX_RENDERBUFFER_SIZE, GL_MAX_VIEWPORT_DIMS); lower camera.width/height"
+            )
 
     @property
     def pyrender_scene(self) -> pyrender.Scene | None:
@@ -119,15 +149,21 @@ class PyrenderBackend:
             self.compile_count += 1
         return compiled
 
-    def _renderer_for(self, camera: Camera) -> OffscreenRenderer:
+    def _open(self, width: int, height: int) -> OffscreenRenderer:
+        """The GL context and renderer, created at ``width`` x ``height`` pixels if not open yet."""
         if self._renderer is None:
-            self._renderer = OffscreenRenderer(camera.width, camera.height)
-        elif (self._renderer.viewport_width, self._renderer.viewport_height) != (camera.width, camera.height):
+            self._renderer = OffscreenRenderer(width, height)
+        return self._renderer
+
+    def _renderer_for(self, camera: Camera) -> OffscreenRenderer:
+        renderer = self._open(camera.width, camera.height)  # framebuffers come later, at the first render
+        self.check_image_size(camera.width, camera.height)
+        if (renderer.viewport_width, renderer.viewport_height) != (camera.width, camera.height):
             # EGL renders into framebuffer objects, so a new size only needs new framebuffers (pyrender
             # reallocates them on the next render), not a new context: uploaded meshes stay valid.
-            self._renderer.viewport_width = camera.width
-            self._renderer.viewport_height = camera.height
-        return self._renderer
+            renderer.viewport_width = camera.width
+            renderer.viewport_height = camera.height
+        return renderer
 
     def _amodal(
         self, renderer: OffscreenRenderer, compiled: CompiledScene, camera: Camera, t: float

@@ -30,6 +30,21 @@ class _UnionRenderer(pyrender.Renderer):
         else:
             GL.glDisable(GL.GL_COLOR_LOGIC_OP)
 
+    def _delete_main_framebuffer(self) -> None:
+        # pyrender's own deletes the framebuffers in pairs (plain, multisampled); when creating them
+        # failed half-way (an image over the GL limit) one of a pair is None and PyOpenGL raises a
+        # TypeError from close(). Delete what exists.
+        for delete, names in (
+            (GL.glDeleteFramebuffers, ("_main_fb", "_main_fb_ms")),
+            (GL.glDeleteRenderbuffers, ("_main_cb", "_main_cb_ms", "_main_db", "_main_db_ms")),
+        ):
+            handles = [getattr(self, n, None) for n in names]
+            handles = [h for h in handles if h is not None]
+            if handles:
+                delete(len(handles), handles)
+            for name in names:
+                setattr(self, name, None)
+
 
 class OffscreenRenderer(pyrender.OffscreenRenderer):
     """One headless GL context (EGL by default) and its renderer, able to render union passes."""
@@ -39,6 +54,14 @@ class OffscreenRenderer(pyrender.OffscreenRenderer):
         # pyrender.Renderer.__init__ makes no GL calls and the fresh one owns no GL objects yet, so
         # swapping it for the subclass right after context creation is safe.
         self._renderer = _UnionRenderer(self.viewport_width, self.viewport_height)
+
+    def max_image_size(self) -> tuple[int, int]:
+        """The largest (width, height) in pixels this GL context renders: the smaller of
+        GL_MAX_RENDERBUFFER_SIZE (every pass renders into renderbuffers) and GL_MAX_VIEWPORT_DIMS."""
+        self._platform.make_current()
+        renderbuffer = int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE))
+        viewport = [int(v) for v in np.ravel(GL.glGetIntegerv(GL.GL_MAX_VIEWPORT_DIMS))]
+        return min(renderbuffer, viewport[0]), min(renderbuffer, viewport[1])
 
     def delete(self) -> None:
         """Free this renderer's GL objects and its context. Safe to call twice.
