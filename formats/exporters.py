@@ -18,7 +18,7 @@ from formats.coco import export_coco
 from formats.kitti_object import export_kitti
 from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
-from formats.native import DatasetError, FrameKey, NativeDataset, damaged_frames
+from formats.native import DatasetError, FrameKey, NativeDataset, damaged_frames, scan_manifest
 from formats.ply import export_ply
 from formats.yolo import export_yolo, export_yolo_seg
 
@@ -62,29 +62,36 @@ def get_exporter(name: str) -> Exporter:
 
 @dataclass
 class ExportResult:
-    """What :func:`export` wrote, and the damaged frames it left out (with ``skip_damaged``)."""
+    """What :func:`export` wrote, and what it left out with ``skip_damaged``: the damaged frames (with the
+    first problem of each) and the malformed manifest lines (a frame each, unknown which)."""
 
     path: Path
-    skipped: list[tuple[FrameKey, str]] = field(default_factory=list)  # (scene_id, frame), first problem
+    skipped: list[tuple[FrameKey, str]] = field(default_factory=list)
+    malformed_lines: list[str] = field(default_factory=list)
+
+    def left_out(self) -> list[str]:
+        """One line per malformed manifest line, then per damaged frame."""
+        frames = [f"frame {scene_id}/{frame:06d} is damaged: {problem}" for (scene_id, frame), problem in self.skipped]
+        return [*self.malformed_lines, *frames]
 
 
 def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> ExportResult:
-    """Export the dataset to format ``name`` after checking every frame's files against the manifest
-    (sizes, checksums, missing files).
+    """Export the dataset to format ``name`` after checking the manifest (every line a frame record) and
+    every frame's files against it (missing files, sizes, checksums).
 
-    A damaged frame raises DatasetError naming the first one, before anything is written, unless
-    ``skip_damaged``: then the other frames are exported (tracking formats leave a sequence with a
-    damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists the skipped.
+    A malformed line or a damaged frame raises DatasetError naming the first, before anything is written,
+    unless ``skip_damaged``: then the other frames are exported (tracking formats leave a sequence with a
+    damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists what was left out.
     """
     exporter = get_exporter(name)
     NativeDataset(dataset_root)  # not a dataset: that error, before the frames are read
-    damaged = damaged_frames(dataset_root)
-    if damaged and not skip_damaged:
-        (scene_id, frame), problem = damaged[0]
-        more = f" (and {len(damaged) - 1} more damaged frame(s))" if len(damaged) > 1 else ""
+    checked = ExportResult(Path(dataset_root), damaged_frames(dataset_root), scan_manifest(dataset_root).problems)
+    problems = checked.left_out()
+    if problems and not skip_damaged:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise DatasetError(
-            f"{name} export of {dataset_root}: frame {scene_id}/{frame:06d} is damaged: {problem}{more}; "
-            f"`synthsense validate {dataset_root}` lists every problem, rerunning the generate command redoes "
-            "damaged frames, --skip-damaged exports the rest"
+            f"{name} export of {dataset_root}: {problems[0]}{more}; `synthsense validate {dataset_root}` lists "
+            "every problem, rerunning the generate command redoes damaged frames, --skip-damaged exports the rest"
         )
-    return ExportResult(exporter(dataset_root, [key for key, _ in damaged]), damaged)
+    checked.path = exporter(dataset_root, [key for key, _ in checked.skipped])
+    return checked

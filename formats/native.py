@@ -304,11 +304,10 @@ def record_problem(rec: Any) -> str | None:
         value = rec.get(key, {})
         if not isinstance(value, dict) or not all(type(v) is kind for v in value.values()):
             return f"{key} {short_repr(value)} is not an object of {kind.__name__} values"
-    if not isinstance(rec.get("labels", ""), str):
+    if not isinstance(rec.get("labels", ""), str):  # informative: readers read the frame's labels.json
         return f"labels {short_repr(rec['labels'])} is not a file path"
     prefix = f"scenes/{scene_id}/"
-    labels = [rec["labels"]] if "labels" in rec else []
-    for rel in [*labels, *files.values(), *rec.get("bytes", {}), *rec.get(CHECKSUM, {})]:
+    for rel in [*files.values(), *rec.get("bytes", {}), *rec.get(CHECKSUM, {})]:
         parts = rel.split("/")
         if not rel.startswith(prefix) or any(p in ("", ".", "..") for p in parts[2:]) or "\\" in rel:
             return f"path {short_repr(rel)} is not a file under {prefix}"
@@ -316,11 +315,11 @@ def record_problem(rec: Any) -> str | None:
 
 
 def frame_files(record: dict[str, Any]) -> dict[str, int]:
-    """Every file of a (valid) manifest record, relative path -> size written (-1: not recorded):
-    labels.json, the sensor files and the scene's scene.json."""
+    """Every file of a (valid) manifest record, relative path -> size written (-1: not recorded): the
+    frame's labels.json (where readers read it), its sensor files, and whatever else ``bytes`` lists (the
+    scene's scene.json, in records written since it is recorded)."""
     sizes: dict[str, int] = dict(record.get("bytes", {}))
-    labels = record.get("labels", f"{frame_dir(record['scene_id'], record['frame'])}/labels.json")
-    for rel in [labels, *record["files"].values(), scene_file(record["scene_id"])]:
+    for rel in [f"{frame_dir(record['scene_id'], record['frame'])}/labels.json", *record["files"].values()]:
         sizes.setdefault(rel, -1)
     return sizes
 

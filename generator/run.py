@@ -1,8 +1,8 @@
 """The run loop: validated config -> scenes -> renders -> labels -> native dataset (+ exports, preview).
 
 Resumable: frames listed in the manifest (with their files in place, at their written sizes and
-checksums) are skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes the job; scene i
-is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
+checksums) are skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes
+the job; scene i is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
 recorded in failures.jsonl while the run goes on (``generator.execution``, ``generator.pool``).
 """
 
@@ -161,8 +161,8 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     The output folder is checked first (``NativeWriter.check``) and locked for this shard
     (``formats.locks``; a second run of the same shard stops at once), before any scene is sampled; then
     everything else that can fail on bad input (the user catalog, the first scene's sampling, the
-    renderer, in every worker) runs before the first dataset file is written. After that, a scene that fails is retried
-    and then recorded in failures.jsonl (``summary.failures``); the run goes on.
+    renderer, in every worker) runs before the first dataset file is written. After that, a scene that
+    fails is retried and then recorded in failures.jsonl (``summary.failures``); the run goes on.
 
     Args:
         cfg: a config from ``generator.config.compose_config`` (already validated).

@@ -49,11 +49,11 @@ def _export(fmt: str, dataset: str, skip_damaged: bool) -> int:
     except KeyError as exc:
         raise ConfigError(exc.args[0]) from None
     result = export(fmt, dataset, skip_damaged=skip_damaged)
-    if result.skipped:
-        (scene_id, frame), problem = result.skipped[0]
+    if left_out := result.left_out():
+        lines = f" and {len(result.malformed_lines)} malformed manifest line(s)" if result.malformed_lines else ""
         print(
-            f"synthsense export {fmt}: warning: skipped {len(result.skipped)} damaged frame(s) "
-            f"(first {scene_id}/{frame:06d}: {problem}); `synthsense validate {dataset}` lists them",
+            f"synthsense export {fmt}: warning: skipped {len(result.skipped)} damaged frame(s){lines} "
+            f"(first: {left_out[0]}); `synthsense validate {dataset}` lists them",
             file=sys.stderr,
         )
     print(f"synthsense export {fmt}: wrote {result.path}")

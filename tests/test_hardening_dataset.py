@@ -124,6 +124,17 @@ def test_export_skip_damaged_exports_the_rest_and_says_how_many(copy, capsys):
     assert sorted(p.name for p in (copy / "exports/mot").iterdir()) == ["synthsense-000000", "synthsense-000002"]
 
 
+def test_export_refuses_a_malformed_manifest_line_and_skip_damaged_counts_it(copy, capsys):
+    manifest = copy / MANIFEST_FILE
+    lines = manifest.read_text().splitlines(keepends=True)
+    manifest.write_text("".join([*lines[:2], "{}\n", *lines[3:]]))  # frame 000001/000000's line replaced
+    code, _, err = _cli(capsys, "export", "coco", str(copy))
+    assert code == 2 and "manifest.jsonl line 3: " in err and not (copy / "exports").exists()
+    code, _, err = _cli(capsys, "export", "coco", str(copy), "--skip-damaged")
+    assert code == 0 and "skipped 0 damaged frame(s) and 1 malformed manifest line(s)" in err
+    assert len(json.loads((copy / "exports/coco/annotations.json").read_text())["images"]) == FRAMES - 1
+
+
 # ------------------------------------------------------------------------------------ item 6: validate, resume
 
 
@@ -179,7 +190,8 @@ def test_deeply_nested_labels_is_one_problem_and_redone(original, copy, capsys):
 
 
 def test_manifest_without_checksums_is_checked_by_size(copy, capsys):
-    """An older manifest (sizes of the frame files, no checksums, no scene.json) still validates and resumes."""
+    """An older manifest (sizes of the frame files, no checksums, no scene.json) still validates and resumes,
+    checking what it records."""
     manifest = copy / MANIFEST_FILE
     old = []
     for rec in read_manifest(copy):
@@ -190,10 +202,10 @@ def test_manifest_without_checksums_is_checked_by_size(copy, capsys):
     assert _cli(capsys, "validate", str(copy))[0] == 0
     _garble(copy / "scenes/000001/000000/front.depth.npy")  # same size, still loads: an old manifest cannot tell
     assert _cli(capsys, "validate", str(copy))[0] == 0
-    (copy / "scenes/000002/scene.json").unlink()  # but a missing scene.json it can
+    (copy / "scenes/000002/000001/labels.json").unlink()  # but a missing file it can
     code, out, _ = _cli(capsys, "validate", str(copy))
-    assert code == 1 and "missing file scenes/000002/scene.json" in out
-    assert _resume(copy).frames_written == 2
+    assert code == 1 and "missing file scenes/000002/000001/labels.json" in out
+    assert _resume(copy).frames_written == 1
 
 
 # -------------------------------------------------------------------------- items 7, 8, 10: the output folder
