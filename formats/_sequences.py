@@ -67,13 +67,17 @@ def track_id(obj: dict[str, Any]) -> int:
 def iter_sequences(dataset: NativeDataset, contiguous: bool = True) -> Iterator[Sequence]:
     """Every sequence of the dataset, scenes in id order, then cameras in the labels' order.
 
-    Labels are read one scene at a time. With ``contiguous`` (MOT, KITTI: their frame numbers are file
-    names and line keys), a scene whose completed frames are not exactly 0..N-1 raises DatasetError;
-    without it (COCO), the completed frames are taken as they are.
+    Labels are read one scene at a time; frames in ``dataset.skip`` are left out. With ``contiguous``
+    (MOT, KITTI: their frame numbers are file names and line keys), a scene whose completed frames are
+    not exactly 0..N-1 raises DatasetError, and a scene with a skipped frame is left out whole; without
+    it (COCO), the completed frames are taken as they are.
     """
     records = dataset.frames()  # sorted by (scene_id, frame)
+    skipped_scenes = {scene_id for scene_id, _ in dataset.skip}
     for scene_id, group in itertools.groupby(records, key=lambda r: r["scene_id"]):
         plain_name(scene_id, "scene id")
+        if contiguous and scene_id in skipped_scenes:
+            continue  # a sequence with a frame left out (damaged) cannot be numbered 0..N-1: leave it out
         frames = [r["frame"] for r in group]
         if contiguous:
             expected = expected_frames(dataset, scene_id, frames)

@@ -37,6 +37,11 @@ def write_bytes(path: str | Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())  # data on disk before the rename makes it visible under its name
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write or fsync (ENOSPC, EDQUOT, EIO) names no file: name it
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -95,15 +100,24 @@ def write_text(path: str | Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_json(path: str | Path, obj: Any, indent: int | None = 1) -> None:
+def encode_json(obj: Any, indent: int | None = 1, where: str = "JSON output") -> bytes:
     """JSON with sorted-free stable key order as given; floats use Python's round-trip repr."""
-    write_text(path, plain_data.dumps_json(obj, indent=indent, where=str(path)) + "\n")
+    return (plain_data.dumps_json(obj, indent=indent, where=where) + "\n").encode("utf-8")
+
+
+def write_json(path: str | Path, obj: Any, indent: int | None = 1) -> None:
+    write_bytes(path, encode_json(obj, indent, where=str(path)))
+
+
+def encode_npy(array: np.ndarray) -> bytes:
+    """The .npy bytes of ``array`` (no pickled objects)."""
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
 
 
 def write_npy(path: str | Path, array: np.ndarray) -> None:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    write_bytes(path, buf.getvalue())
+    write_bytes(path, encode_npy(array))
 
 
 def encode_png(image: np.ndarray) -> bytes:

@@ -19,13 +19,14 @@ image adds ``video_id`` and ``frame_index`` (0-based, = ``frame``); each annotat
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from formats import atomic
 from formats._files import export_dir
 from formats._sequences import iter_sequences, track_id
-from formats.native import NativeDataset, sensor_file
+from formats.native import FrameKey, NativeDataset, sensor_file
 
 EXPORT_SUBDIR = "exports/coco"
 
@@ -111,9 +112,9 @@ def _box(box: Any) -> list[int]:
     return [int(v) for v in box]
 
 
-def export_coco(dataset_root: str | Path) -> Path:
+def export_coco(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/coco/annotations.json`` and return its path."""
-    dataset = NativeDataset(dataset_root)
+    dataset = NativeDataset(dataset_root, skip)
     out = export_dir(dataset.root, EXPORT_SUBDIR) / "annotations.json"
     atomic.write_json(out, build_coco(dataset), indent=None)
     return out

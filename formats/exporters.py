@@ -1,31 +1,35 @@
-"""Registry of exporters: name -> function(dataset_root) -> written path.
+"""Registry of exporters: name -> function(dataset_root, skip=()) -> written path, and :func:`export`, which
+checks the dataset's frames first.
 
 Exporters read datasets that may come from elsewhere: a malformed record (a missing key, a wrong type,
 invalid JSON) becomes a one-line DatasetError naming the exporter and the problem, not a traceback.
+A damaged frame (a file missing, truncated or changed since the manifest recorded it) is refused by
+:func:`export` before anything is written, unless the caller asks to skip damaged frames.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from formats.coco import export_coco
 from formats.kitti_object import export_kitti
 from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
-from formats.native import DatasetError
+from formats.native import DatasetError, FrameKey, NativeDataset, damaged_frames, scan_manifest
 from formats.ply import export_ply
 from formats.yolo import export_yolo, export_yolo_seg
 
-Exporter = Callable[[str | Path], Path]
+Exporter = Callable[..., Path]  # (dataset_root, skip: Collection[FrameKey] = ()) -> Path
 
 
 def _one_line_errors(name: str, export: Exporter) -> Exporter:
     @functools.wraps(export)
-    def wrapped(dataset_root: str | Path) -> Path:
+    def wrapped(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
         try:
-            return export(dataset_root)
+            return export(dataset_root, skip)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise DatasetError(
                 f"{name} export of {dataset_root}: malformed dataset ({type(exc).__name__}: {exc})"
@@ -54,3 +58,40 @@ def get_exporter(name: str) -> Exporter:
         return EXPORTERS[name]
     except KeyError:
         raise KeyError(f"unknown export format {name!r}; known: {', '.join(sorted(EXPORTERS))}") from None
+
+
+@dataclass
+class ExportResult:
+    """What :func:`export` wrote, and what it left out with ``skip_damaged``: the damaged frames (with the
+    first problem of each) and the malformed manifest lines (a frame each, unknown which)."""
+
+    path: Path
+    skipped: list[tuple[FrameKey, str]] = field(default_factory=list)
+    malformed_lines: list[str] = field(default_factory=list)
+
+    def left_out(self) -> list[str]:
+        """One line per malformed manifest line, then per damaged frame."""
+        frames = [f"frame {scene_id}/{frame:06d} is damaged: {problem}" for (scene_id, frame), problem in self.skipped]
+        return [*self.malformed_lines, *frames]
+
+
+def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> ExportResult:
+    """Export the dataset to format ``name`` after checking the manifest (every line a frame record) and
+    every frame's files against it (missing files, sizes, checksums).
+
+    A malformed line or a damaged frame raises DatasetError naming the first, before anything is written,
+    unless ``skip_damaged``: then the other frames are exported (tracking formats leave a sequence with a
+    damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists what was left out.
+    """
+    exporter = get_exporter(name)
+    NativeDataset(dataset_root)  # not a dataset: that error, before the frames are read
+    checked = ExportResult(Path(dataset_root), damaged_frames(dataset_root), scan_manifest(dataset_root).problems)
+    problems = checked.left_out()
+    if problems and not skip_damaged:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise DatasetError(
+            f"{name} export of {dataset_root}: {problems[0]}{more}; `synthsense validate {dataset_root}` lists "
+            "every problem, rerunning the generate command redoes damaged frames, --skip-damaged exports the rest"
+        )
+    checked.path = exporter(dataset_root, [key for key, _ in checked.skipped])
+    return checked

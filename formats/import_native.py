@@ -13,11 +13,12 @@ checked before pycocotools reads them, and visibility and truncation must be fin
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from formats.import_coco import segmentation
-from formats.native import DatasetError, NativeDataset, frame_dir, sensor_file
+from formats.native import DatasetError, FrameKey, NativeDataset, frame_dir, sensor_file
 from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, SourceDataset
 from formats.untrusted import (
     AnnotationError,
@@ -32,12 +33,13 @@ from formats.untrusted import (
 from scenes.plain_data import short_repr
 
 
-def import_native(root: Path, *, sensors: list[str] | None = None) -> SourceDataset:
-    """Read a native dataset under ``root``; ``sensors``: the cameras to take (None: every camera)."""
+def import_native(root: Path, *, sensors: list[str] | None = None, skip: Collection[FrameKey] = ()) -> SourceDataset:
+    """Read a native dataset under ``root``; ``sensors``: the cameras to take (None: every camera);
+    ``skip``: frames (scene_id, frame) to leave out."""
     if sensors is not None and (not isinstance(sensors, (list, tuple)) or not all(isinstance(s, str) for s in sensors)):
         raise AnnotationError(f"import native of {root}: option sensors must be a list of camera names")
     try:
-        dataset = NativeDataset(root)
+        dataset = NativeDataset(root, skip)
     except AnnotationError:
         raise
     except DatasetError as exc:

@@ -42,6 +42,7 @@ A dataset without LiDAR gets no velodyne/ folder, and Tr_velo_to_cam = Tr_imu_to
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ import numpy as np
 from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
 from formats._kitti import box_fields, calib_line, kitti_type, number, projection, rigid_3x4, velodyne_bytes
-from formats.native import DatasetError, NativeDataset, sensor_file
+from formats.native import DatasetError, FrameKey, NativeDataset, sensor_file
 from formats.ply import pose_between, read_points, sensor_names
 from scenes.transforms import invert_pose
 
@@ -92,13 +93,13 @@ def calib_text(labels: dict[str, Any], camera: str, lidar: str | None) -> str:
     return "".join(calib_line(key, matrix) for key, matrix in rows)
 
 
-def export_kitti(dataset_root: str | Path) -> Path:
+def export_kitti(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/kitti/`` (see the module docstring) and return that folder.
 
     Every frame needs a camera; a frame without one raises DatasetError. Reruns give the same bytes;
     files of an earlier export that this one does not write are removed.
     """
-    dataset = NativeDataset(dataset_root)
+    dataset = NativeDataset(dataset_root, skip)
     out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     index_lines: list[str] = []

@@ -44,6 +44,7 @@ frame at the point's own firing time as KITTI's raw scans, or at the frame time 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
 from formats._kitti import alpha, box_fields, calib_line, kitti_type, number, projection, rigid_3x4, velodyne_bytes
 from formats._sequences import Sequence, iter_sequences, track_id
-from formats.native import DatasetError, NativeDataset, sensor_file
+from formats.native import DatasetError, FrameKey, NativeDataset, sensor_file
 from formats.ply import read_points, sensor_names
 from scenes.transforms import invert_pose
 
@@ -126,12 +127,12 @@ def constant_over(seq: Sequence, sensor: str, key: str, why: str) -> np.ndarray:
     return value
 
 
-def export_kitti_tracking(dataset_root: str | Path) -> Path:
+def export_kitti_tracking(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/kitti_tracking/`` (see the module docstring) and return that folder.
 
     Reruns give the same bytes; files of an earlier export that this one does not write are removed.
     """
-    dataset = NativeDataset(dataset_root)
+    dataset = NativeDataset(dataset_root, skip)
     out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     index_lines: list[str] = []

@@ -37,13 +37,14 @@ sorted by frame then id:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from formats import atomic
 from formats._files import export_dir, place_image, remove_stale
 from formats._sequences import Sequence, iter_sequences, track_id
-from formats.native import DatasetError, NativeDataset, sensor_file
+from formats.native import DatasetError, FrameKey, NativeDataset, sensor_file
 
 EXPORT_SUBDIR = "exports/mot"
 NAME_PREFIX = "synthsense-"
@@ -139,12 +140,12 @@ def seqinfo(seq: Sequence) -> str:
     )
 
 
-def export_mot(dataset_root: str | Path) -> Path:
+def export_mot(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/mot/`` (see the module docstring) and return that folder.
 
     Reruns give the same bytes; files of an earlier export that this one does not write are removed.
     """
-    dataset = NativeDataset(dataset_root)
+    dataset = NativeDataset(dataset_root, skip)
     out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     for seq in iter_sequences(dataset):

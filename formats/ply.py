@@ -18,6 +18,7 @@ left out), with these vertex properties in this order:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from formats import atomic
 from formats._files import export_dir, remove_stale
 from formats._sequences import plain_name
 from formats.bev import point_colours
-from formats.native import DatasetError, NativeDataset, frame_dir, sensor_file
+from formats.native import DatasetError, FrameKey, NativeDataset, frame_dir, sensor_file
 from scenes.transforms import invert_pose
 
 EXPORT_SUBDIR = "exports/ply"
@@ -110,13 +111,13 @@ def encode_ply(points: np.ndarray, comment: str = "") -> bytes:
     return ("\n".join(header) + "\n").encode("ascii") + vertices.tobytes()
 
 
-def export_ply(dataset_root: str | Path) -> Path:
+def export_ply(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/ply/`` (see the module docstring) for every LiDAR of every completed
     frame, and return that folder. A dataset without LiDAR gets an empty folder.
 
     Reruns give the same bytes; files of an earlier export that this one does not write are removed.
     """
-    dataset = NativeDataset(dataset_root)
+    dataset = NativeDataset(dataset_root, skip)
     out = export_dir(dataset.root, EXPORT_SUBDIR)
     written: set[Path] = set()
     for rec in dataset.frames():

@@ -46,8 +46,9 @@ def draw_frame(rgb: np.ndarray, objects: list[dict]) -> Image.Image:
     return image
 
 
-def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
-    """Write ``<dataset>/preview.png`` from the first ``max_frames`` camera images; returns its path."""
+def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path | None:
+    """Write ``<dataset>/preview.png`` from the first ``max_frames`` camera images; returns its path, or
+    None when the dataset has no camera image (every scene failed): nothing is written then."""
     dataset = NativeDataset(dataset_root)
     tiles: list[Image.Image] = []
     for rec in dataset.frames():
@@ -59,9 +60,9 @@ def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path:
                 tiles.append(_tile(dataset, rec, labels, camera, lidars[0] if lidars else None, points))
         if len(tiles) >= max_frames:
             break
-    out = dataset.root / "preview.png"
     if not tiles:
-        return out
+        return None
+    out = dataset.root / "preview.png"
     cols = min(COLUMNS, len(tiles))
     rows = -(-len(tiles) // cols)
     tile_w, tile_h = max(t.width for t in tiles), max(t.height for t in tiles)

@@ -17,11 +17,12 @@ at least one exported object.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 from formats._files import export_dir, place_image, remove_stale
 from formats.import_native import import_native
-from formats.native import NativeDataset
+from formats.native import FrameKey, NativeDataset
 from formats.record_writers import OutputImage, write_yolo
 from formats.splits import assign_splits
 
@@ -30,9 +31,9 @@ SPLIT_SEED = 0
 LAYOUT = ("data.yaml", "images/*/*.png", "labels/*/*.txt")
 
 
-def _export(dataset_root: str | Path, subdir: str, task: str) -> Path:
-    dataset = NativeDataset(dataset_root)
-    source = import_native(dataset.root)
+def _export(dataset_root: str | Path, subdir: str, task: str, skip: Collection[FrameKey]) -> Path:
+    dataset = NativeDataset(dataset_root, skip)
+    source = import_native(dataset.root, skip=dataset.skip)
     out = export_dir(dataset.root, subdir)
     splits = assign_splits(Counter(im.group for im in source.images), SPLIT_RATIOS, SPLIT_SEED)
     used = {obj.category for im in source.images for obj in im.objects}
@@ -50,11 +51,11 @@ def _export(dataset_root: str | Path, subdir: str, task: str) -> Path:
     return out
 
 
-def export_yolo(dataset_root: str | Path) -> Path:
+def export_yolo(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/yolo/`` (detection labels) and return that folder."""
-    return _export(dataset_root, "exports/yolo", "detect")
+    return _export(dataset_root, "exports/yolo", "detect", skip)
 
 
-def export_yolo_seg(dataset_root: str | Path) -> Path:
+def export_yolo_seg(dataset_root: str | Path, skip: Collection[FrameKey] = ()) -> Path:
     """Write ``<dataset>/exports/yolo_seg/`` (segmentation polygons) and return that folder."""
-    return _export(dataset_root, "exports/yolo_seg", "segment")
+    return _export(dataset_root, "exports/yolo_seg", "segment", skip)

@@ -39,6 +39,7 @@ CONFIG_NAME = "config"
 VERSION_BASE = "1.3"  # job chdir stays off (the 1.2+ default): relative paths mean the launch directory
 EXIT_JOB_FAILED = 1
 EXIT_USAGE = 2
+SINGLE_JOB = "(single job)"  # the label of a job no override tells apart from the others
 _HYDRA_ERRORS = (HydraException, OmegaConfBaseException, ValueError, AttributeError, AssertionError, TypeError)
 
 
@@ -110,7 +111,7 @@ def hydra_settings(hydra_overrides: list[str], first_job: list[str]) -> DictConf
 
 
 def _job_label(overrides: list[str], varying: set[str]) -> str:
-    return " ".join(o for o in overrides if o.split("=", 1)[0] in varying) or "(single job)"
+    return " ".join(o for o in overrides if o.split("=", 1)[0] in varying) or SINGLE_JOB
 
 
 def absolute(path: str, base: str | Path) -> Path:
@@ -158,11 +159,16 @@ def _check_shared_outputs(jobs: list[Job], hashes: list[tuple[str, int, int]]) -
         clash = taken.get(key[2]) if same_run else (other if other is not job else None)
         if clash is not None:
             raise ConfigError(
-                f"output_dir: sweep jobs #{clash.num} ({clash.label}) and #{job.num} ({job.label}) both write "
+                f"output_dir: sweep jobs {_job_name(clash)} and {_job_name(job)} both write "
                 f"{job.output_dir}; jobs may share an output_dir only as distinct shard_index values of one "
                 "sharded run (num_shards > 1) - give the others their own output_dir"
             )
         taken[key[2]] = job
+
+
+def _job_name(job: Job) -> str:
+    """``#3 (seed=7)``, or ``#3`` for a job with no varying override (no "((single job))")."""
+    return f"#{job.num}" if job.label == SINGLE_JOB else f"#{job.num} ({job.label})"
 
 
 def check_sweep_dir(sweep_dir: str, launch_dir: Path, jobs: list[Job]) -> None:

@@ -1,8 +1,8 @@
 """The run loop: validated config -> scenes -> renders -> labels -> native dataset (+ exports, preview).
 
-Resumable: frames listed in the manifest (with their files in place, at their written sizes) are
-skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes the job; scene i
-is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
+Resumable: frames listed in the manifest (with their files in place, at their written sizes and
+checksums) are skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes
+the job; scene i is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
 recorded in failures.jsonl while the run goes on (``generator.execution``, ``generator.pool``).
 """
 
@@ -119,7 +119,7 @@ def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) 
             versions[pkg] = None
     catalog = catalog_record(user_assets)
     return {
-        "config_hash": config_hash(cfg, extra={"catalog": catalog}),
+        "config_hash": _config_hash(cfg, catalog),
         "root_seed": int(cfg.seed),
         "categories": category_table(),
         "sensors": rig_summary(rig),
@@ -129,6 +129,11 @@ def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) 
         "catalog": catalog,
         "versions": versions,
     }
+
+
+def _config_hash(cfg: DictConfig, catalog: list[dict[str, str]]) -> str:
+    """The dataset's config_hash: the config and the user meshes' contents (``catalog_record``)."""
+    return config_hash(cfg, extra={"catalog": catalog})
 
 
 def _data_config(cfg: DictConfig) -> dict[str, Any]:
@@ -158,17 +163,32 @@ def shard_indices(cfg: DictConfig) -> list[int]:
 def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> RunSummary:
     """Generate ``cfg.num_scenes`` scenes from ``cfg.first_scene`` into ``cfg.output_dir``.
 
-    Everything that can fail on bad input (the user catalog, the first scene's sampling, the renderer,
-    in every worker) runs before the first file is written. After that, a scene that fails is retried
-    and then recorded in failures.jsonl (``summary.failures``); the run goes on.
+    The output folder is checked first (``NativeWriter.check``) and locked for this shard
+    (``formats.locks``; a second run of the same shard stops at once), before any scene is sampled; then
+    everything else that can fail on bad input (the user catalog, the first scene's sampling, the
+    renderer, in every worker) runs before the first dataset file is written. After that, a scene that
+    fails is retried and then recorded in failures.jsonl (``summary.failures``); the run goes on.
 
     Args:
         cfg: a config from ``generator.config.compose_config`` (already validated).
         backend: an open renderer to use in this process (e.g. shared across runs in tests); by default
             one is created from ``cfg.renderer`` (or one per worker process) and closed at the end.
     """
+    from formats.locks import output_lock
+
     started = time.monotonic()  # the clock measures the run for its stats; it never reaches the data
     user_assets = load_user_assets(cfg)
+    # the output folder is checked (a file, another config's dataset, foreign content) and locked for this
+    # shard before any scene is sampled: a refusal must not come after minutes of sampling
+    _writer(cfg).check(_config_hash(cfg, catalog_record(user_assets)))
+    with output_lock(cfg.output_dir, int(cfg.shard_index), int(cfg.num_shards)):
+        return _generate(cfg, backend, user_assets, started)
+
+
+def _generate(
+    cfg: DictConfig, backend: RendererBackend | None, user_assets: list[UserAsset], started: float
+) -> RunSummary:
+    """The body of :func:`run_generation`, once the output folder is checked and locked."""
     indices = shard_indices(cfg)
     workers, note = capped_workers(int(cfg.workers), len(indices))
     if note:
@@ -266,7 +286,8 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str], outputs: 
     from formats.preview import write_preview, write_sequence_previews
 
     root = Path(cfg.output_dir)
-    complete = complete_frames(root)
+    # sizes only: the frames were checksummed when this run opened the dataset, or written by a run since
+    complete = complete_frames(root, verify=False)
     frames = cfg.scene.sequence.num_frames
     extent = range(cfg.first_scene, cfg.first_scene + cfg.num_scenes)
     whole = all((scene_id_for(i), f) in complete for i in extent for f in range(frames))

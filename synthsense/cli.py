@@ -2,7 +2,7 @@
 
     synthsense generate [hydra overrides...]     e.g. scene=street num_scenes=20 seed=7 output_dir=datasets/s
     synthsense generate -m [overrides...]        a sweep through a Hydra launcher (generator/launch.py)
-    synthsense export FORMAT DATASET             e.g. synthsense export coco datasets/street
+    synthsense export FORMAT DATASET [--skip-damaged]   e.g. synthsense export coco datasets/street
     synthsense mix MIX.yaml [key=value ...] [--overwrite]   mix synthetic and real datasets (mixing/)
 
 Errors in the user's input are printed as one line on stderr with exit status 2.
@@ -41,15 +41,22 @@ def _generate(overrides: list[str]) -> int:
     return EXIT_SCENES_FAILED if summary.failures else 0
 
 
-def _export(fmt: str, dataset: str) -> int:
-    from formats.exporters import get_exporter
+def _export(fmt: str, dataset: str, skip_damaged: bool) -> int:
+    from formats.exporters import export, get_exporter
 
     try:
-        exporter = get_exporter(fmt)
+        get_exporter(fmt)
     except KeyError as exc:
         raise ConfigError(exc.args[0]) from None
-    path = exporter(dataset)
-    print(f"synthsense export {fmt}: wrote {path}")
+    result = export(fmt, dataset, skip_damaged=skip_damaged)
+    if left_out := result.left_out():
+        lines = f" and {len(result.malformed_lines)} malformed manifest line(s)" if result.malformed_lines else ""
+        print(
+            f"synthsense export {fmt}: warning: skipped {len(result.skipped)} damaged frame(s){lines} "
+            f"(first: {left_out[0]}); `synthsense validate {dataset}` lists them",
+            file=sys.stderr,
+        )
+    print(f"synthsense export {fmt}: wrote {result.path}")
     return 0
 
 
@@ -81,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply, yolo, yolo_seg")
     exp.add_argument("dataset", help="native dataset folder")
+    exp.add_argument(
+        "--skip-damaged",
+        action="store_true",
+        help="export the frames whose files check against the manifest, leaving out damaged ones "
+        "(by default a damaged frame stops the export)",
+    )
     mix = sub.add_parser("mix", help="mix synthetic and real datasets into one training set")
     mix.add_argument("config", help="mix YAML (sources, taxonomy, synthetic_share, splits, output)")
     mix.add_argument("overrides", nargs="*", help="OmegaConf dotlist overrides, e.g. synthetic_share=0.5")
@@ -108,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args.dataset)
         if args.command == "mix":
             return _mix(args.config, args.overrides, args.overwrite)
-        return _export(args.format, args.dataset)
+        return _export(args.format, args.dataset, args.skip_damaged)
     except _user_errors() as exc:
         print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

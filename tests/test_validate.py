@@ -58,4 +58,5 @@ def test_labels_that_disagree_with_the_instance_map(dataset, capsys):
 def test_not_a_dataset(tmp_path, capsys):
     shutil.rmtree(tmp_path, ignore_errors=True)
     assert main(["validate", str(tmp_path / "nothing")]) == 2
-    assert "dataset.json" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "dataset.json" in err and not out  # errors go to stderr
