@@ -14,7 +14,7 @@ import stat
 import struct
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from formats.native import DatasetError
 from formats.records import clip_box
@@ -217,20 +217,30 @@ def check_size(path: Path, width: int, height: int, where: str) -> None:
         )
 
 
-TAIL_BYTES = 4096  # how much of an image file's end check_complete reads
+TAIL_BYTES = 4096  # how much of an image file's end check_complete reads first
+SCAN_BYTES = 1 << 20  # the block size of the exact JPEG check's scan
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, its (fixed) CRC
+_JPEG_SOS, _JPEG_EOI = b"\xff\xda", b"\xff\xd9"
+# JPEG markers without a length field: TEM, RST0..7, SOI, EOI
+_JPEG_BARE = {0x01, *range(0xD0, 0xD8), 0xD8, 0xD9}
 
 
 def check_complete(path: Path, fmt: str | None) -> None:
-    """Refuse an image file cut short (an interrupted copy or download), from its end alone: decoding
+    """Refuse an image file cut short (an interrupted copy or download) without decoding it: decoding
     every image of a dataset to find the few broken ones would cost more than the whole import.
 
     The end each format must have, as its decoders define it (libpng and PIL stop at IEND and ignore what
-    follows, libjpeg at EOI): PNG the IEND chunk, JPEG an EOI marker (FFD9) after its last scan (SOS,
-    FFDA; neither byte pair can occur inside entropy-coded data), both within the last ``TAIL_BYTES``
-    bytes (so a short trailer after the end is allowed); BMP the file size its header states (when it
-    states one). PIL's WebP opener reads the whole file, so a cut WebP is unreadable already. Other
-    formats (TIFF, GIF, ...) are not checked.
+    follows, libjpeg at EOI): PNG the IEND chunk, JPEG an end-of-image marker (EOI, FFD9) after its first
+    scan (SOS, FFDA; neither byte pair can occur inside entropy-coded data); BMP the file size its header
+    states (when it states one). PIL's WebP opener reads the whole file, so a cut WebP is unreadable
+    already. Other formats (TIFF, GIF, ...) are not checked.
+
+    Fast path: the end is looked for in the last ``TAIL_BYTES`` bytes alone. Where it is not there (a cut
+    file, or a complete one with a longer trailer after its end: a phone's "motion photo" JPEG carries a
+    whole MP4 after its EOI), the exact check decides: a PNG's chunk structure is walked from the signature
+    (chunk headers only) to IEND, a file cut short ends before it; a JPEG's segments are walked to its
+    first scan, and from there the file is scanned for EOI. Whatever follows a found end is accepted.
     """
     try:
         size = path.stat().st_size
@@ -238,25 +248,94 @@ def check_complete(path: Path, fmt: str | None) -> None:
             head = fh.read(6)
             fh.seek(max(0, size - TAIL_BYTES))
             tail = fh.read()
+            problem = _bmp_cut(head, size) if fmt == "BMP" else None
+            if fmt == "PNG" and _PNG_END not in tail:
+                problem = _png_cut(fh, size)
+            elif fmt == "JPEG" and tail.rfind(_JPEG_EOI) <= max(tail.rfind(_JPEG_SOS), -1):
+                problem = _jpeg_cut(fh, size)
     except OSError as exc:
         raise AnnotationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    problem = _truncation(fmt, head, tail, size)
     if problem is not None:
         raise AnnotationError(f"{path}: truncated image file ({problem}); refusing it")
 
 
-def _truncation(fmt: str | None, head: bytes, tail: bytes, size: int) -> str | None:
-    """What shows a file of format ``fmt`` (PIL's name) to be cut short, from its first 6 and last
-    ``TAIL_BYTES`` bytes and its size; None when nothing does."""
-    if fmt == "PNG" and _PNG_END not in tail:
-        return f"a PNG ends with its IEND chunk; none in its last {TAIL_BYTES} bytes"
-    if fmt == "JPEG" and tail.rfind(b"\xff\xd9") <= max(tail.rfind(b"\xff\xda"), -1):
-        return (
-            f"a JPEG ends with an end-of-image marker (FFD9) after its last scan (FFDA); "
-            f"none in its last {TAIL_BYTES} bytes"
-        )
-    if fmt == "BMP" and len(head) >= 6:  # bytes 2..6: the file size (0 where a writer left it unstated)
+def _bmp_cut(head: bytes, size: int) -> str | None:
+    """What shows a BMP of ``size`` bytes to be cut short, from its first 6 bytes; None when nothing does."""
+    if len(head) >= 6:  # bytes 2..6: the file size (0 where a writer left it unstated)
         stated = struct.unpack("<I", head[2:6])[0]
         if size < stated:
             return f"its header states {stated} bytes, the file has {size}"
+    return None
+
+
+def _png_cut(fh: BinaryIO, size: int) -> str | None:
+    """Where a PNG of ``size`` bytes ends before its IEND chunk, walking its chunk headers from the
+    signature (each: 4-byte length, 4-byte type, then length data bytes and a 4-byte CRC); None when the
+    whole IEND chunk is there."""
+    fh.seek(0)
+    if fh.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+        return "a PNG starts with its signature; this one does not"
+    pos = len(_PNG_SIGNATURE)
+    while True:
+        header = fh.read(8)
+        if len(header) < 8:
+            return f"a PNG ends with its IEND chunk; the file ends at byte {size}, after its last whole chunk"
+        length, kind = struct.unpack(">I4s", header)
+        if not kind.isalpha():
+            return f"a PNG ends with its IEND chunk; byte {pos} holds no chunk header (a damaged file)"
+        end = pos + 12 + length
+        if end > size:
+            name = kind.decode("ascii")
+            return f"a PNG ends with its IEND chunk; the file ends inside its {name} chunk (byte {size} of {end})"
+        if kind == b"IEND":
+            return None
+        pos = end
+        fh.seek(pos)
+
+
+def _jpeg_cut(fh: BinaryIO, size: int) -> str | None:
+    """Whether a JPEG of ``size`` bytes has an EOI after its first scan: its marker segments are walked
+    from SOI by their lengths (so an EXIF thumbnail, a whole JPEG inside APP1, is skipped), then the file
+    is read in ``SCAN_BYTES`` blocks from that scan on for FFD9; None when one is found."""
+    missing = "a JPEG ends with an end-of-image marker (FFD9) after its first scan (FFDA)"
+    pos = 2  # after SOI
+    while True:
+        fh.seek(pos)
+        marker = fh.read(4)
+        if len(marker) < 2:
+            return f"{missing}; the file ends at byte {size}, before its first scan"
+        if marker[0] != 0xFF:  # not a segment where one must be: look for the scan byte by byte
+            scan = _find(fh, pos, _JPEG_SOS)
+            if scan is None:
+                return f"{missing}; it has no scan"
+            pos = scan
+            break
+        if marker[1] == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker[1] in _JPEG_BARE:
+            pos += 2
+            continue
+        if len(marker) < 4:
+            return f"{missing}; the file ends at byte {size}, before its first scan"
+        if marker[1] == 0xDA:
+            break
+        pos += 2 + struct.unpack(">H", marker[2:4])[0]
+    if _find(fh, pos + 2, _JPEG_EOI) is None:
+        return f"{missing}; the file ends at byte {size} without one"
+    return None
+
+
+def _find(fh: BinaryIO, start: int, pattern: bytes) -> int | None:
+    """The offset of the first ``pattern`` (2 bytes) at or after ``start``, reading ``SCAN_BYTES`` blocks."""
+    fh.seek(start)
+    carry = b""
+    offset = start
+    while block := fh.read(SCAN_BYTES):
+        data = carry + block
+        found = data.find(pattern)
+        if found >= 0:
+            return offset - len(carry) + found
+        carry = data[-1:]
+        offset += len(block)
     return None

@@ -183,7 +183,7 @@ def _write(
     source_info: dict[str, dict[str, Any]],
     stage: _Stages,
 ) -> None:
-    from formats.record_writers import OutputImage, write_coco, write_yolo
+    from formats.record_writers import OutputImage, naming, write_coco, write_yolo
 
     with stage("place_images"):
         names = output.output_names(placed)
@@ -215,5 +215,7 @@ def _write(
         text = report.render_markdown(
             classes, before, summary, drops.as_dict(), drops.missing, cfg.share_by, cfg.synthetic_share, warnings
         )
-        staging.path(report.REPORT_MD).write_text(text, encoding="utf-8")
-        report.plot_counts(staging.path(report.REPORT_PNG), classes, before, summary)
+        output.write_text(staging, report.REPORT_MD, text)
+        png = staging.path(report.REPORT_PNG)
+        with naming(png):
+            report.plot_counts(png, classes, before, summary)

@@ -29,6 +29,7 @@ from typing import Any
 from tqdm import tqdm
 
 from formats import atomic
+from formats.record_writers import naming
 from formats.records import ImageAnnotations
 from mixing.errors import MixError
 from mixing.items import Placed
@@ -133,12 +134,23 @@ def remove_stale(final: Path) -> list[Path]:
         match = pattern.fullmatch(entry.name)
         if match is None or entry.is_symlink() or not entry.is_dir() or atomic.owner_alive(match[2]) is not False:
             continue
-        if match[1] == "old" and not (final.exists() or final.is_symlink()):
-            os.replace(entry, final)  # killed between moving the previous mix aside and the new one in
+        # another mix to the same path may be cleaning up at the same time: a folder (or a file in it) that
+        # vanishes under us was removed or put back by it, which is what we were about to do
+        try:
+            if match[1] == "old" and not (final.exists() or final.is_symlink()):
+                os.replace(entry, final)  # killed between moving the previous mix aside and the new one in
+                continue
+            shutil.rmtree(entry, onerror=_vanished_ok)
+        except FileNotFoundError:
             continue
-        shutil.rmtree(entry)
         removed.append(entry)
     return removed
+
+
+def _vanished_ok(function: Any, path: str, exc_info: Any) -> None:
+    """``shutil.rmtree``'s error handler: a file or folder already gone is fine, anything else is raised."""
+    if not isinstance(exc_info[1], FileNotFoundError):
+        raise exc_info[1]
 
 
 def safe_name(source: str, rel_path: str) -> str:
@@ -182,12 +194,14 @@ def place_images(staging: Staging, placed: list[Placed], names: list[str], link:
         dst = staging.path(name)
         if link == "symlink":
             os.symlink(src.resolve(), dst)
-        elif link == "hardlink":
+            continue
+        if link == "hardlink":
             try:
                 os.link(src, dst)
-            except OSError:  # another device, or no hard links on this file system
-                shutil.copyfile(src, dst)
-        else:
+                continue
+            except OSError:  # another device, or no hard links on this file system: copy
+                pass
+        with naming(dst):  # a copy failing for want of space names no file
             shutil.copyfile(src, dst)
 
 
@@ -208,16 +222,23 @@ def provenance(p: Placed, name: str) -> dict[str, Any]:
     return record
 
 
-def write_json(staging: Staging, rel: str, obj: Any) -> Path:
+def write_text(staging: Staging, rel: str, text: str) -> Path:
+    """``text`` at ``rel`` in the staging folder; an error writing it (disk full) names the file."""
     path = staging.path(rel)
-    path.write_text(plain_data.dumps_json(obj, indent=1, where=str(path)) + "\n", encoding="utf-8")
+    with naming(path):
+        path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_json(staging: Staging, rel: str, obj: Any) -> Path:
+    return write_text(staging, rel, plain_data.dumps_json(obj, indent=1, where=str(staging.root / rel)) + "\n")
 
 
 def write_provenance(staging: Staging, records: list[dict[str, Any]]) -> Path:
-    path = staging.path("provenance.jsonl")
-    path.write_text("".join(plain_data.dumps_json(r, where=str(path)) + "\n" for r in records), encoding="utf-8")
-    return path
+    where = str(staging.root / "provenance.jsonl")
+    return write_text(
+        staging, "provenance.jsonl", "".join(plain_data.dumps_json(r, where=where) + "\n" for r in records)
+    )
 
 
 def output_image(p: Placed, name: str, fields: dict[str, Any]) -> tuple[str, str, ImageAnnotations, dict]:

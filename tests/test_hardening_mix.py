@@ -5,6 +5,8 @@ reproduces one case of the issue. Fast: tiny PNGs, one fake-rendered native set 
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import re
@@ -29,7 +31,7 @@ from formats.importers import import_dataset
 from formats.native import DatasetError
 from formats.records import OUTSIDE_IMAGE, ImageAnnotations
 from formats.untrusted import AnnotationError, image_size
-from mixing import MixError, mix
+from mixing import MixError, mix, output
 from mixing.integrity import check_placed_once
 from mixing.items import Candidate, Placed
 from mixing.output import remove_stale
@@ -340,9 +342,11 @@ def test_a_truncated_image_is_refused_for_every_source_type(tmp_path, fmt):
     assert Image.open(image).size == (64, 48)  # the header alone still looks fine
     with pytest.raises(AnnotationError) as exc:
         import_dataset(fmt, root)
-    assert str(exc.value) == (
-        f"{image.resolve()}: truncated image file (a PNG ends with its IEND chunk; none in its last 4096 bytes); "
-        "refusing it"
+    size = image.stat().st_size
+    assert re.fullmatch(
+        re.escape(f"{image.resolve()}: truncated image file (a PNG ends with its IEND chunk; the file ends inside ")
+        + rf"its IDAT chunk \(byte {size} of \d+\)\); refusing it",
+        str(exc.value),
     )
 
 
@@ -371,6 +375,51 @@ def test_truncation_check_reads_the_end_as_decoders_do(tmp_path):
     webp.write_bytes(webp.read_bytes()[:-4])
     with pytest.raises(AnnotationError, match="d.webp: unreadable image"):
         image_size(webp)
+
+
+def jpeg_bytes(width: int = 64, height: int = 48, seed: int = 1) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 255, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def test_a_long_trailer_after_the_end_is_accepted_by_the_exact_check(tmp_path):
+    # the review: the end was looked for in the last 4 KiB only, so a complete image with a longer trailer
+    # (a phone's motion photo: a JPEG with an MP4 after its EOI) was refused as truncated
+    image = png(tmp_path / "a.png")
+    image.write_bytes(image.read_bytes() + b"\x89PNG" * 1250)  # 5 kB after IEND
+    assert Image.open(image).size == (64, 48)
+    assert image_size(image) == (64, 48)
+    # an MP4 after EOI, in whose last 4 KiB a scan marker (FFDA) follows the last FFD9
+    trailer = b"\x00\x00\x00\x18ftypmp42" + (b"\xff\xd9" + bytes(998) + b"\xff\xda" + bytes(998)) * 50
+    jpeg = tmp_path / "motion.jpg"
+    jpeg.write_bytes(jpeg_bytes() + trailer)
+    assert len(trailer) >= 100_000 and Image.open(jpeg).size == (64, 48)
+    assert image_size(jpeg) == (64, 48)
+
+
+def test_the_exact_check_refuses_a_png_cut_inside_a_chunk_and_skips_jpeg_thumbnails(tmp_path):
+    image = png(tmp_path / "a.png", 256, 256)  # 192 kB of noise: PIL writes several IDAT chunks
+    data = image.read_bytes()
+    image.write_bytes(data[: len(data) - 70_000])  # inside an IDAT chunk, far from the end
+    with pytest.raises(AnnotationError) as exc:
+        image_size(image)
+    assert re.search(r"the file ends inside its IDAT chunk \(byte \d+ of \d+\)\); refusing it$", str(exc.value))
+    image.write_bytes(data[: data.rindex(b"IEND") - 4])  # every chunk whole, IEND missing
+    with pytest.raises(AnnotationError, match=r"the file ends at byte \d+, after its last whole chunk"):
+        image_size(image)
+    # a JPEG whose EXIF block holds a thumbnail (a whole JPEG: scan and EOI), cut short: the segment walk
+    # skips the thumbnail, so its EOI is not taken for the image's
+    thumbnail = jpeg_bytes(16, 12, seed=2)
+    app1 = b"\xff\xe1" + struct.pack(">H", len(thumbnail) + 8) + b"Exif\x00\x00" + thumbnail
+    full = jpeg_bytes()
+    jpeg = tmp_path / "thumb.jpg"
+    jpeg.write_bytes(full[:2] + app1 + full[2:])
+    assert image_size(jpeg) == (64, 48)
+    cut(jpeg)
+    with pytest.raises(AnnotationError, match=r"after its first scan \(FFDA\); the file ends at byte \d+ without one"):
+        image_size(jpeg)
 
 
 # --------------------------------------------------------------------- item 4: smaller mix/YOLO faults
@@ -469,3 +518,94 @@ def test_bad_numbers_on_the_command_line_are_one_line(tmp_path, capsys, override
     assert main(["mix", str(tmp_path / "mix.yaml"), override]) == 2
     assert capsys.readouterr().err == f"synthsense mix: error: {message}\n"
     assert siblings(tmp_path / "mixed") == []
+
+
+# ----------------------------------------------------------------- review: full disk, concurrent cleanup
+
+
+def _no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a failing write raises it: no file name
+
+
+@pytest.mark.parametrize(
+    ("what", "rel"),
+    [
+        ("image copy", r"images/train/r__[^/']+\.png"),
+        ("mix.json", "mix.json"),
+        ("provenance.jsonl", "provenance.jsonl"),
+        ("report.md", "report.md"),
+        ("yolo label", r"labels/train/r__[^/']+\.txt"),
+        ("report png", "report_counts.png"),
+    ],
+)
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing(tmp_path, capsys, monkeypatch, what, rel):
+    # the review: a write failing with ENOSPC raises an OSError without a file name, so the one-line error
+    # said "No space left on device" without saying where
+    real = write_real_coco(tmp_path / "real", videos=2, frames=2)
+    out = tmp_path / "mixed"
+    (tmp_path / "mix.yaml").write_text(
+        yaml.safe_dump(
+            config(out, source("r", real), output={"path": str(out), "formats": ["coco", "yolo"], "link": "copy"})
+        )
+    )
+    if what == "image copy":
+        monkeypatch.setattr(shutil, "copyfile", _no_space)
+    elif what == "report png":
+        monkeypatch.setattr("mixing.report.plot_counts", _no_space)
+    else:
+        write_text = Path.write_text
+
+        def failing(self, *args, **kwargs):
+            if self.name == what or (what == "yolo label" and self.parent.parent.name == "labels"):
+                _no_space()
+            return write_text(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "write_text", failing)
+    assert main(["mix", str(tmp_path / "mix.yaml")]) == 2
+    staging = re.escape(str(tmp_path / "mixed.tmp-")) + r"[0-9a-f]{12}\.[^/']+"
+    assert re.fullmatch(
+        rf"synthsense mix: error: \[Errno 28\] No space left on device: '{staging}/{rel}'\n", capsys.readouterr().err
+    )
+    assert siblings(out) == []  # no output, no staging folder
+
+
+@pytest.mark.parametrize("race", ["tmp removed", "old put back", "old put back meanwhile", "file removed"])
+def test_a_stale_folder_another_mix_cleans_up_first_is_no_error(tmp_path, monkeypatch, race):
+    # the review: two mixes to one path could both find a dead run's folder; the second to remove (or put
+    # back) it failed with FileNotFoundError
+    out = tmp_path / "mixed"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname().replace(".", "_")
+    kind = "old" if race.startswith("old") else "tmp"
+    stale = tmp_path / f"mixed.{kind}-{'d' * 12}.{host}-{int(dead.stdout)}"
+    (stale / "images/train").mkdir(parents=True)
+    (stale / "mix.json").write_text("{}")
+    owner_alive, replace, unlink = output.atomic.owner_alive, os.replace, os.unlink
+
+    def other_mix_first(owner: str) -> bool | None:  # between our listing and our removal
+        if race == "tmp removed":
+            shutil.rmtree(stale)
+        else:
+            os.replace(stale, out)
+        return owner_alive(owner)
+
+    def both_put_back(src, dst, **kwargs):  # both found mixed missing; the other mix renamed first
+        replace(src, dst, **kwargs)
+        replace(src, dst, **kwargs)
+
+    def both_unlink(path, *args, **kwargs):  # both walk the folder; the other mix unlinked first
+        unlink(path, *args, **kwargs)
+        unlink(path, *args, **kwargs)
+
+    if race == "old put back meanwhile":
+        monkeypatch.setattr(os, "replace", both_put_back)
+    elif race == "file removed":
+        monkeypatch.setattr(os, "unlink", both_unlink)
+    else:
+        monkeypatch.setattr(output.atomic, "owner_alive", other_mix_first)
+    remove_stale(out)
+    monkeypatch.undo()
+    if kind == "old":  # the previous mix, put back by the other mix, is kept
+        assert siblings(out) == ["mixed"] and (out / "mix.json").read_text() == "{}"
+    else:
+        assert siblings(out) == []
