@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from formats.native import DatasetError, NativeDataset
+from formats.native import DatasetError, FrameKey, NativeDataset
 
 # Scene ids and camera names are our own (zero-padded indices, validated camera names); anything else
 # in a dataset would be a corrupt or hostile file, and it must never become a path such as "../x".
@@ -107,6 +107,15 @@ def iter_sequences(dataset: NativeDataset, contiguous: bool = True) -> Iterator[
                 height=int(calib["height"]),
                 labels=labels,
             )
+
+
+def sequence_mates(records: list[dict[str, Any]], skip: Collection[FrameKey]) -> list[FrameKey]:
+    """The frames of ``records`` not in ``skip`` whose scene has a frame in ``skip``: what
+    ``iter_sequences(contiguous=True)`` leaves out besides the skipped frames themselves."""
+    skipped = set(skip)
+    scenes = {scene_id for scene_id, _ in skipped}
+    keys = [(r["scene_id"], r["frame"]) for r in records]
+    return [key for key in keys if key[0] in scenes and key not in skipped]
 
 
 def expected_frames(dataset: NativeDataset, scene_id: str, present: list[int]) -> int:

@@ -7,6 +7,8 @@ import io
 import os
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +27,31 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Re-raise an OSError without a file name with ``path`` as its file name: a failed write or fsync
+    (ENOSPC, EDQUOT, EIO) names no file, and "[Errno 28] No space left on device" alone says not where."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
+
+
 def write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (creating parent folders)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{OWNER}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600 files; datasets are shared like any other file
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())  # data on disk before the rename makes it visible under its name
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if exc.filename is None:  # a failed write or fsync (ENOSPC, EDQUOT, EIO) names no file: name it
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-        raise
+        with _naming(path):
+            os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600 files; datasets are shared like any other file
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())  # data on disk before the rename makes it visible under its name
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -132,8 +142,9 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
 def append_line(path: str | Path, line: str) -> None:
     """Append one line with a single write followed by fsync, so a reader never sees half a line
     unless the machine itself dies mid-write (the reader skips a torn last line). After such a torn
-    line the new one starts on a line of its own, so it is never glued to the fragment and lost."""
-    with open(path, "a+b") as fh:
+    line the new one starts on a line of its own, so it is never glued to the fragment and lost. An
+    error names ``path`` (ENOSPC from the write or fsync names none)."""
+    with _naming(Path(path)), open(path, "a+b") as fh:
         end = fh.seek(0, os.SEEK_END)
         torn = False
         if end > 0:

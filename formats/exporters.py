@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formats._sequences import sequence_mates
 from formats.coco import export_coco
 from formats.kitti_object import export_kitti
 from formats.kitti_tracking import export_kitti_tracking
@@ -52,6 +53,11 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 
+# exporters of whole sequences only (frames numbered 0..N-1, ``iter_sequences(contiguous=True)``): a damaged
+# frame leaves its sequence's other frames out too
+WHOLE_SEQUENCES = frozenset({"mot", "kitti_tracking"})
+
+
 def get_exporter(name: str) -> Exporter:
     """The exporter called ``name``; KeyError names the unknown format."""
     try:
@@ -63,16 +69,30 @@ def get_exporter(name: str) -> Exporter:
 @dataclass
 class ExportResult:
     """What :func:`export` wrote, and what it left out with ``skip_damaged``: the damaged frames (with the
-    first problem of each) and the malformed manifest lines (a frame each, unknown which)."""
+    first problem of each), the malformed manifest lines (a frame each, unknown which) and, for formats of
+    whole sequences, the sound frames left out with a damaged frame's sequence (``with_sequence``)."""
 
     path: Path
     skipped: list[tuple[FrameKey, str]] = field(default_factory=list)
     malformed_lines: list[str] = field(default_factory=list)
+    with_sequence: list[FrameKey] = field(default_factory=list)
 
     def left_out(self) -> list[str]:
-        """One line per malformed manifest line, then per damaged frame."""
+        """One line per malformed manifest line, then per damaged frame, then per frame left out with it."""
         frames = [f"frame {scene_id}/{frame:06d} is damaged: {problem}" for (scene_id, frame), problem in self.skipped]
-        return [*self.malformed_lines, *frames]
+        mates = [f"frame {s}/{f:06d} left out with its damaged sequence" for s, f in self.with_sequence]
+        return [*self.malformed_lines, *frames, *mates]
+
+    def skipped_text(self) -> str:
+        """How many frames were left out, e.g. "2 frame(s): 1 damaged, 1 more of the same sequence"."""
+        damaged = len(self.skipped)
+        text = f"{damaged} damaged frame(s)"
+        if self.with_sequence:
+            more = len(self.with_sequence)
+            text = f"{damaged + more} frame(s): {damaged} damaged, {more} more of the same sequence"
+        if self.malformed_lines:
+            text += f" and {len(self.malformed_lines)} malformed manifest line(s)"
+        return text
 
 
 def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> ExportResult:
@@ -81,11 +101,13 @@ def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> E
 
     A malformed line or a damaged frame raises DatasetError naming the first, before anything is written,
     unless ``skip_damaged``: then the other frames are exported (tracking formats leave a sequence with a
-    damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists what was left out.
+    damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists what was left out,
+    those frames included.
     """
     exporter = get_exporter(name)
     NativeDataset(dataset_root)  # not a dataset: that error, before the frames are read
-    checked = ExportResult(Path(dataset_root), damaged_frames(dataset_root), scan_manifest(dataset_root).problems)
+    manifest = scan_manifest(dataset_root)
+    checked = ExportResult(Path(dataset_root), damaged_frames(dataset_root), manifest.problems)
     problems = checked.left_out()
     if problems and not skip_damaged:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -93,5 +115,8 @@ def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> E
             f"{name} export of {dataset_root}: {problems[0]}{more}; `synthsense validate {dataset_root}` lists "
             "every problem, rerunning the generate command redoes damaged frames, --skip-damaged exports the rest"
         )
-    checked.path = exporter(dataset_root, [key for key, _ in checked.skipped])
+    skip = [key for key, _ in checked.skipped]
+    if name in WHOLE_SEQUENCES:
+        checked.with_sequence = sequence_mates(manifest.records, skip)
+    checked.path = exporter(dataset_root, skip)
     return checked

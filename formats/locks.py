@@ -12,6 +12,7 @@ support (some FUSE mounts) taking the lock fails with that file system's error.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import socket
@@ -19,34 +20,53 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from formats.native import DatasetError, is_lock_file
+from formats.native import DatasetError, lock_name  # the names (native.py: the writer must know them)
 
-
-def lock_name(shard_index: int, num_shards: int) -> str:
-    """The lock file's name of one shard of a run (``num_shards`` 1: the unsharded run)."""
-    name = ".synthsense.lock" if num_shards == 1 else f".synthsense.shard-{shard_index:04d}-of-{num_shards:04d}.lock"
-    assert is_lock_file(name)  # the writer must not take it for foreign content
-    return name
+__all__ = ["lock_name", "output_lock"]
+_ATTEMPTS = 5  # tries to create the folder and open the lock file while another run removes the folder
 
 
 @contextmanager
 def output_lock(root: str | Path, shard_index: int = 0, num_shards: int = 1) -> Iterator[Path]:
     """Hold the lock of ``root`` for one shard while the block runs; DatasetError naming the holder (pid,
     host) if another live process holds it. Creates ``root`` if needed, and removes it again on the way
-    out if the run left it empty (it failed before writing anything)."""
+    out if the run left it empty (it failed before writing anything).
+
+    Shards starting side by side race benignly: a run that finds the folder removed between its mkdir
+    and opening the lock file (another shard's run that created it, failed and tidied it up) makes it
+    again; a folder another run has written into by the time this one removes it is left in place."""
     root = Path(root)
-    created = not root.exists()
-    root.mkdir(parents=True, exist_ok=True)
     path = root / lock_name(shard_index, num_shards)
     what = "" if num_shards == 1 else f" of shard {shard_index} of {num_shards}"
-    fd = _acquire(path, f"output_dir {root} is in use by another run{what}")
+    created = False
+    for attempt in range(_ATTEMPTS):
+        try:
+            root.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            pass
+        try:
+            fd = _acquire(path, f"output_dir {root} is in use by another run{what}")
+            break
+        except FileNotFoundError:  # the folder went between the mkdir and the open
+            if attempt == _ATTEMPTS - 1:
+                raise
     try:
         yield path
     finally:
         path.unlink(missing_ok=True)  # before the close: a run that opens it now will find it gone, retry
         os.close(fd)
-        if created and not any(root.iterdir()):
-            root.rmdir()
+        if created:
+            _remove_if_empty(root)
+
+
+def _remove_if_empty(root: Path) -> None:
+    """Remove ``root`` if it is empty; another run writing into it (or removing it) meanwhile is fine."""
+    try:
+        root.rmdir()  # removes only an empty folder
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+            raise
 
 
 def _acquire(path: Path, busy: str) -> int:

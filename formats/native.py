@@ -21,6 +21,7 @@ import json
 import os
 import re
 import stat
+import threading
 from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ ARRAY_KINDS = ("flow.npy", "points.npy", "detections.npy")
 # sha1, faster than md5 or blake2 there), i.e. about 17 ms for a 1080p frame's ~28 MB of files.
 CHECKSUM = "sha256"
 FrameKey = tuple[str, int]  # (scene_id, frame)
+# a run's lock files at the dataset root (``formats.locks``): named here, where the writer must know them
+LOCK_PREFIX = ".synthsense"
+LOCK_SUFFIX = ".lock"
+_CHECK_CHUNK = 1024  # manifest records handed to the checking threads at a time (bounded memory)
 _SCENE_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -65,8 +70,8 @@ def digest(data: bytes) -> str:
     return hashlib.new(CHECKSUM, data).hexdigest()
 
 
-def _file_sums(path: Path) -> tuple[int, str]:
-    """(size, digest) of a file on disk."""
+def file_sums(path: str | Path) -> tuple[int, str]:
+    """(size, digest) of a file on disk, read in chunks (a file may be hundreds of MB)."""
     with open(path, "rb") as fh:
         return os.fstat(fh.fileno()).st_size, hashlib.file_digest(fh, CHECKSUM).hexdigest()
 
@@ -106,11 +111,12 @@ class NativeWriter:
                 f"output_dir {self.root} is not empty and holds no {DATASET_FILE} ({why}); choose another output_dir"
             )
 
-    def open(self, meta: dict[str, Any]) -> set[FrameKey]:
+    def open(self, meta: dict[str, Any], scenes: Collection[str] | None = None) -> set[FrameKey]:
         """Create or reopen the dataset and return the (scene_id, frame) pairs already complete.
 
         ``meta`` must hold ``config_hash``; a folder :meth:`check` refuses raises DatasetError and nothing
-        is written.
+        is written. ``scenes``: the scene ids this run renders; only their frames are checked (and
+        returned), so a shard does not read the other shards' files; None: every frame.
         """
         self.check(meta["config_hash"])
         existing = self.root / DATASET_FILE
@@ -120,7 +126,7 @@ class NativeWriter:
         # compared as JSON values (tuples become lists); written only when new or changed (num_scenes grew)
         if not existing.exists() or plain_data.load_json(existing, DatasetError) != content:
             atomic.write_json(existing, content)
-        return complete_frames(self.root)
+        return complete_frames(self.root, scenes=scenes)
 
     def write_scene(self, scene: Scene) -> None:
         data = (scene_to_json(scene) + "\n").encode("utf-8")
@@ -173,7 +179,7 @@ class NativeWriter:
         labels_rel = f"{frame_dir(scene.scene_id, frame)}/labels.json"
         put(labels_rel, atomic.encode_json(labels, where=str(self.root / labels_rel)))
         scene_rel = scene_file(scene.scene_id)
-        sums[scene_rel] = self._scene_sums.get(scene.scene_id) or _file_sums(self.root / scene_rel)
+        sums[scene_rel] = self._scene_sums.get(scene.scene_id) or file_sums(self.root / scene_rel)
         order = [labels_rel, *files.values(), scene_rel]
         objects = [o for objs in labels["objects"].values() for o in objs]  # every sensor's records
         record = {
@@ -200,9 +206,15 @@ def _written_by_a_shard(name: str) -> bool:
     return name in shared or name.startswith(temporaries) or is_lock_file(name)
 
 
+def lock_name(shard_index: int, num_shards: int) -> str:
+    """The lock file's name of one shard of a run (``num_shards`` 1: the unsharded run), ``formats.locks``."""
+    shard = "" if num_shards == 1 else f".shard-{shard_index:04d}-of-{num_shards:04d}"
+    return f"{LOCK_PREFIX}{shard}{LOCK_SUFFIX}"
+
+
 def is_lock_file(name: str) -> bool:
-    """A run's lock file at the dataset root (``formats.locks``): a shard's, never foreign content."""
-    return name.startswith(".synthsense") and name.endswith(".lock")
+    """A run's lock file at the dataset root (:func:`lock_name`): a shard's, never foreign content."""
+    return name.startswith(LOCK_PREFIX) and name.endswith(LOCK_SUFFIX)
 
 
 def foreign_content(root: Path) -> str | None:
@@ -324,16 +336,23 @@ def frame_files(record: dict[str, Any]) -> dict[str, int]:
     return sizes
 
 
-def file_problems(root: str | Path, record: dict[str, Any], first_only: bool = False, verify: bool = True) -> list[str]:
+def file_problems(
+    root: str | Path,
+    record: dict[str, Any],
+    first_only: bool = False,
+    verify: bool = True,
+    memo: DigestMemo | None = None,
+) -> list[str]:
     """What is wrong with the files of a (valid) manifest record: missing, not the size written, or not
     the checksum written (a file changed at the same size). Records without checksums or sizes are
     checked as far as they go. ``first_only`` stops at the first problem (a resume needs no more);
-    ``verify=False`` checks sizes only (one stat per file, no file read)."""
+    ``verify=False`` checks sizes only (one stat per file, no file read); ``memo``: digests of scene.json
+    files shared by the records of one check, so each is read once per scene, not once per frame."""
     root = Path(root)
     sums: dict[str, str] = record.get(CHECKSUM, {}) if verify else {}
     problems = []
     for rel, size in frame_files(record).items():
-        problem = _file_problem(root / rel, rel, size, sums.get(rel))
+        problem = _file_problem(root / rel, rel, size, sums.get(rel), memo)
         if problem is not None:
             problems.append(problem)
             if first_only:
@@ -341,7 +360,31 @@ def file_problems(root: str | Path, record: dict[str, Any], first_only: bool = F
     return problems
 
 
-def _file_problem(path: Path, rel: str, size: int, checksum: str | None) -> str | None:
+class DigestMemo:
+    """Digests of the scene.json files of one check (every frame record lists its scene's), each file read
+    once however many frames and threads ask; other files belong to one frame and are not kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[Path, tuple[threading.Lock, list[str | OSError]]] = {}
+
+    def digest(self, path: Path) -> str:
+        if path.name != "scene.json":
+            return file_sums(path)[1]
+        with self._lock:
+            entry = self._entries.setdefault(path, (threading.Lock(), []))
+        with entry[0]:  # a second thread asking for the same file waits for the first one's digest
+            if not entry[1]:
+                try:
+                    entry[1].append(file_sums(path)[1])
+                except OSError as exc:
+                    entry[1].append(exc)
+        if isinstance(found := entry[1][0], OSError):
+            raise found
+        return found
+
+
+def _file_problem(path: Path, rel: str, size: int, checksum: str | None, memo: DigestMemo | None) -> str | None:
     try:
         info = path.stat()
     except OSError:
@@ -352,7 +395,7 @@ def _file_problem(path: Path, rel: str, size: int, checksum: str | None) -> str 
         return f"{rel} is not the size it was written with (truncated or replaced)"
     if checksum is not None:
         try:
-            if _file_sums(path)[1] != checksum:
+            if (memo.digest(path) if memo is not None else file_sums(path)[1]) != checksum:
                 return f"{rel} does not match its {CHECKSUM} in the manifest (changed after it was written)"
         except OSError as exc:
             return f"{rel} is unreadable ({exc.strerror or exc})"
@@ -365,23 +408,43 @@ def frame_is_complete(root: str | Path, record: dict[str, Any], verify: bool = T
     return not file_problems(root, record, first_only=True, verify=verify)
 
 
-def complete_frames(root: str | Path, verify: bool = True) -> set[FrameKey]:
+def complete_frames(root: str | Path, verify: bool = True, scenes: Collection[str] | None = None) -> set[FrameKey]:
     """(scene_id, frame) of the manifest's frames whose files all check (``frame_is_complete``): the
-    frames a resumed run skips (a frame with a missing, truncated or changed file is redone)."""
+    frames a resumed run skips (a frame with a missing, truncated or changed file is redone). ``scenes``:
+    check (and return) only the frames of these scene ids, leaving the other records unread; None: all."""
+    records = _records_of(root, scenes)
     if not verify:
-        return {(r["scene_id"], r["frame"]) for r in read_manifest(root) if frame_is_complete(root, r, False)}
-    damaged = {key for key, _ in damaged_frames(root)}
-    return {(r["scene_id"], r["frame"]) for r in read_manifest(root)} - damaged
+        return {(r["scene_id"], r["frame"]) for r in records if frame_is_complete(root, r, False)}
+    damaged = {key for key, _ in _damaged(root, records)}
+    return {(r["scene_id"], r["frame"]) for r in records} - damaged
 
 
-def damaged_frames(root: str | Path) -> list[tuple[FrameKey, str]]:
-    """The manifest's frames whose files do not check (checksums included), with the first problem of
-    each, in (scene_id, frame) order. Frames are checked on a few threads: hashlib and file reads release
-    the GIL, so checking scales with the cores until the disk is the limit."""
+def damaged_frames(root: str | Path, scenes: Collection[str] | None = None) -> list[tuple[FrameKey, str]]:
+    """The manifest's frames (of ``scenes`` only, if given) whose files do not check (checksums
+    included), with the first problem of each, in (scene_id, frame) order. Frames are checked on a few
+    threads, in chunks of records (so the pending work stays small whatever the dataset's size): hashlib
+    and file reads release the GIL, so checking scales with the cores until the disk is the limit. Each
+    scene.json is read once per check (``DigestMemo``)."""
+    return _damaged(root, _records_of(root, scenes))
+
+
+def _records_of(root: str | Path, scenes: Collection[str] | None) -> list[dict[str, Any]]:
     records = read_manifest(root)
+    if scenes is None:
+        return records
+    wanted = frozenset(scenes)
+    return [r for r in records if r["scene_id"] in wanted]
+
+
+def _damaged(root: str | Path, records: list[dict[str, Any]]) -> list[tuple[FrameKey, str]]:
+    memo = DigestMemo()
+    damaged = []
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        found = pool.map(lambda rec: file_problems(root, rec, first_only=True), records)
-        return [((r["scene_id"], r["frame"]), p[0]) for r, p in zip(records, found, strict=True) if p]
+        for start in range(0, len(records), _CHECK_CHUNK):
+            chunk = records[start : start + _CHECK_CHUNK]
+            found = pool.map(lambda rec: file_problems(root, rec, first_only=True, memo=memo), chunk)
+            damaged += [((r["scene_id"], r["frame"]), p[0]) for r, p in zip(chunk, found, strict=True) if p]
+    return damaged
 
 
 def compact_manifest(root: str | Path) -> bool:

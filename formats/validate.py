@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from formats.failures import read_failures
-from formats.native import DatasetError, FrameKey, NativeDataset, file_problems, scan_manifest
+from formats.native import DatasetError, DigestMemo, FrameKey, NativeDataset, file_problems, scan_manifest
+from formats.untrusted import one_line
 from scenes import DETECTION_DTYPE, POINT_DTYPE
 
 # what a damaged file or a dataset from elsewhere can raise while it is read and checked
@@ -33,8 +34,9 @@ def validate_dataset(root: str | Path) -> list[str]:
     manifest = scan_manifest(dataset.root)
     problems: list[str] = list(manifest.problems)  # malformed lines, by line number
     complete: set[FrameKey] = set()
+    memo = DigestMemo()  # each scene.json is hashed once, not once per frame
     for rec in manifest.records:
-        frame_problems = _check_frame(dataset, rec)
+        frame_problems = _check_frame(dataset, rec, memo)
         problems += frame_problems
         if not frame_problems:
             complete.add((rec["scene_id"], rec["frame"]))
@@ -46,11 +48,11 @@ def validate_dataset(root: str | Path) -> list[str]:
     return problems
 
 
-def _check_frame(dataset: NativeDataset, rec: dict) -> list[str]:
+def _check_frame(dataset: NativeDataset, rec: dict, memo: DigestMemo | None = None) -> list[str]:
     """The problems of one frame: its files against the manifest (existence, size, checksum, scene.json
     included), then its labels against its sensor files."""
     where = f"{rec['scene_id']}/{rec['frame']:06d}"
-    problems = [f"{where}: {p}" for p in file_problems(dataset.root, rec)]
+    problems = [f"{where}: {p}" for p in file_problems(dataset.root, rec, memo=memo)]
     try:
         labels = dataset.labels(rec["scene_id"], rec["frame"])
         sensors, objects = labels["sensors"], labels["objects"]
@@ -67,8 +69,8 @@ def _check_frame(dataset: NativeDataset, rec: dict) -> list[str]:
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text if isinstance(exc, DatasetError) else f"{type(exc).__name__}: {text}"
+    """A DatasetError's message (it names the file), other errors as ``Type: message``, on one line."""
+    return one_line(exc) if isinstance(exc, DatasetError) else f"{type(exc).__name__}: {one_line(exc)}"
 
 
 def _frames_per_scene(meta: dict) -> int:

@@ -8,7 +8,6 @@ recorded in failures.jsonl while the run goes on (``generator.execution``, ``gen
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import platform
 import sys
@@ -81,13 +80,9 @@ class RunSummary:
 def catalog_record(user_assets: list[UserAsset]) -> list[dict[str, str]]:
     """Name, path and SHA-256 of every user mesh: part of the config hash, so an edited mesh file is a
     different config."""
-    return [{"name": a.name, "path": a.path, "sha256": _sha256(a.path)} for a in user_assets]
+    from formats.native import file_sums
 
-
-def _sha256(path: str) -> str:
-    """SHA-256 of a file, read in chunks (a mesh may be hundreds of MB)."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    return [{"name": a.name, "path": a.path, "sha256": file_sums(a.path)[1]} for a in user_assets]
 
 
 def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
@@ -108,16 +103,15 @@ def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
     return sensors
 
 
-def dataset_meta(cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig) -> dict[str, Any]:
-    """dataset.json content (besides the format header written by the writer); ``rig`` is the first
-    scene's (the layout of every scene's rig is the same)."""
+def dataset_meta(cfg: DictConfig, catalog: list[dict[str, str]], rig: SensorRig) -> dict[str, Any]:
+    """dataset.json content (besides the format header written by the writer); ``catalog``: the user
+    meshes' ``catalog_record``; ``rig`` is the first scene's (the layout of every scene's rig is the same)."""
     versions = {"python": platform.python_version()}
     for pkg in ("synthsense", "numpy", "trimesh", "pyrender", "hydra-core", "pycocotools"):
         try:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
-    catalog = catalog_record(user_assets)
     return {
         "config_hash": _config_hash(cfg, catalog),
         "root_seed": int(cfg.seed),
@@ -180,13 +174,18 @@ def run_generation(cfg: DictConfig, backend: RendererBackend | None = None) -> R
     user_assets = load_user_assets(cfg)
     # the output folder is checked (a file, another config's dataset, foreign content) and locked for this
     # shard before any scene is sampled: a refusal must not come after minutes of sampling
-    _writer(cfg).check(_config_hash(cfg, catalog_record(user_assets)))
+    catalog = catalog_record(user_assets)  # hashes every user mesh: once per run
+    _writer(cfg).check(_config_hash(cfg, catalog))
     with output_lock(cfg.output_dir, int(cfg.shard_index), int(cfg.num_shards)):
-        return _generate(cfg, backend, user_assets, started)
+        return _generate(cfg, backend, user_assets, catalog, started)
 
 
 def _generate(
-    cfg: DictConfig, backend: RendererBackend | None, user_assets: list[UserAsset], started: float
+    cfg: DictConfig,
+    backend: RendererBackend | None,
+    user_assets: list[UserAsset],
+    catalog: list[dict[str, str]],
+    started: float,
 ) -> RunSummary:
     """The body of :func:`run_generation`, once the output folder is checked and locked."""
     indices = shard_indices(cfg)
@@ -207,7 +206,7 @@ def _generate(
     summary = RunSummary(output_dir=Path(cfg.output_dir))
     aborted = ""
     try:
-        scheduler = _open_dataset(cfg, user_assets, first_scene.rig, indices, summary)
+        scheduler = _open_dataset(cfg, catalog, first_scene.rig, indices, summary)
         with tqdm(
             total=summary.frames_skipped + sum(len(scheduler.remaining[i]) for i in scheduler.remaining),
             initial=summary.frames_skipped,
@@ -261,11 +260,12 @@ def _writer(cfg: DictConfig):
 
 
 def _open_dataset(
-    cfg: DictConfig, user_assets: list[UserAsset], rig: SensorRig, indices: list[int], summary: RunSummary
+    cfg: DictConfig, catalog: list[dict[str, str]], rig: SensorRig, indices: list[int], summary: RunSummary
 ) -> Scheduler:
     """Create or reopen the dataset (refusing, writing nothing, another config's folder) and make the
-    scheduler of what is left to render."""
-    done = _writer(cfg).open(dataset_meta(cfg, user_assets, rig))
+    scheduler of what is left to render. Only this run's scenes are checked: the other shards' frames
+    are not read."""
+    done = _writer(cfg).open(dataset_meta(cfg, catalog, rig), scenes={scene_id_for(i) for i in indices})
     frames = cfg.scene.sequence.num_frames
     tasks = []
     for index in indices:

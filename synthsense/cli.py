@@ -50,9 +50,8 @@ def _export(fmt: str, dataset: str, skip_damaged: bool) -> int:
         raise ConfigError(exc.args[0]) from None
     result = export(fmt, dataset, skip_damaged=skip_damaged)
     if left_out := result.left_out():
-        lines = f" and {len(result.malformed_lines)} malformed manifest line(s)" if result.malformed_lines else ""
         print(
-            f"synthsense export {fmt}: warning: skipped {len(result.skipped)} damaged frame(s){lines} "
+            f"synthsense export {fmt}: warning: skipped {result.skipped_text()} "
             f"(first: {left_out[0]}); `synthsense validate {dataset}` lists them",
             file=sys.stderr,
         )

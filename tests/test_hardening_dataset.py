@@ -119,9 +119,22 @@ def test_export_skip_damaged_exports_the_rest_and_says_how_many(copy, capsys):
     assert "skipped 1 damaged frame(s)" in err and "000001/000000" in err
     assert len(list((copy / "exports/yolo/images").rglob("*.png"))) == FRAMES - 1
     # tracking formats number a sequence's frames 0..N-1: the damaged frame's sequence is left out whole
+    # and the message counts the frames left out with it
     code, _, err = _cli(capsys, "export", "mot", str(copy), "--skip-damaged")
-    assert code == 0 and "skipped 1 damaged frame(s)" in err
+    assert code == 0 and "skipped 2 frame(s): 1 damaged, 1 more of the same sequence" in err
     assert sorted(p.name for p in (copy / "exports/mot").iterdir()) == ["synthsense-000000", "synthsense-000002"]
+    code, _, err = _cli(capsys, "export", "kitti_tracking", str(copy), "--skip-damaged")
+    assert code == 0 and "skipped 2 frame(s): 1 damaged, 1 more of the same sequence" in err
+
+
+def test_export_result_lists_the_frames_left_out_with_a_damaged_sequence(copy):
+    from formats.exporters import export
+
+    _damage(copy, "deleted")
+    result = export("mot", copy, skip_damaged=True)
+    assert [key for key, _ in result.skipped] == [("000001", 0)] and result.with_sequence == [("000001", 1)]
+    assert result.left_out()[-1] == "frame 000001/000001 left out with its damaged sequence"
+    assert export("coco", copy, skip_damaged=True).with_sequence == []  # COCO keeps the sequence's other frames
 
 
 def test_export_refuses_a_malformed_manifest_line_and_skip_damaged_counts_it(copy, capsys):
@@ -136,6 +149,72 @@ def test_export_refuses_a_malformed_manifest_line_and_skip_damaged_counts_it(cop
 
 
 # ------------------------------------------------------------------------------------ item 6: validate, resume
+
+
+def _record_hashing(monkeypatch) -> list[str]:
+    """Paths (relative to the dataset root's parent) that ``formats.native`` hashes from now on."""
+    import formats.native as native
+
+    hashed: list[str] = []
+    real = native.file_sums
+
+    def recording(path):
+        hashed.append("/".join(Path(path).parts[-4:]))
+        return real(path)
+
+    monkeypatch.setattr(native, "file_sums", recording)
+    return hashed
+
+
+def test_resume_of_a_shard_checks_only_its_scenes_and_each_scene_json_once(copy, monkeypatch):
+    hashed = _record_hashing(monkeypatch)
+    summary = generate(copy, *RUN, "num_shards=2", "shard_index=0")  # scenes 0 and 2; scene 1 is shard 1's
+    assert (summary.frames_written, summary.frames_skipped) == (0, 4)
+    assert hashed and not [p for p in hashed if "scenes/000001/" in p]  # no file of shard 1's scene read
+    scene_files = [p for p in hashed if p.endswith("scene.json")]
+    assert sorted(scene_files) == ["ds/scenes/000000/scene.json", "ds/scenes/000002/scene.json"]  # once each
+    assert len(hashed) == len(set(hashed))  # and no other file twice
+
+
+def test_full_checks_hash_each_scene_json_once_and_in_bounded_chunks(copy, monkeypatch):
+    import formats.native as native
+    from formats.native import damaged_frames
+
+    batches: list[int] = []
+
+    class Pool(native.ThreadPoolExecutor):
+        def map(self, fn, *iterables, **kwargs):
+            items = list(iterables[0])
+            batches.append(len(items))
+            return super().map(fn, items, **kwargs)
+
+    monkeypatch.setattr(native, "ThreadPoolExecutor", Pool)
+    monkeypatch.setattr(native, "_CHECK_CHUNK", 4)
+    _garble(copy / "scenes/000002/000001/labels.json")  # in the last chunk
+    hashed = _record_hashing(monkeypatch)
+    assert [key for key, _ in damaged_frames(copy)] == [("000002", 1)]
+    assert batches == [4, 2]  # FRAMES records, at most 4 at a time in the pool
+    assert sorted(p for p in hashed if p.endswith("scene.json")) == [f"ds/scenes/00000{i}/scene.json" for i in range(3)]
+    hashed.clear()
+    assert _check(copy) and sorted(p for p in hashed if p.endswith("scene.json")) == [
+        f"ds/scenes/00000{i}/scene.json" for i in range(3)
+    ]  # validate: the same
+
+
+def _check(root: Path) -> list[str]:
+    from formats.validate import validate_dataset
+
+    return validate_dataset(root)
+
+
+def test_a_run_hashes_the_user_catalog_once(tmp_path, monkeypatch):
+    import generator.run as run
+
+    calls = []
+    real = run.catalog_record
+    monkeypatch.setattr(run, "catalog_record", lambda assets: calls.append(assets) or real(assets))
+    generate(tmp_path / "ds", *RUN[:2], "num_scenes=1")
+    assert len(calls) == 1
 
 
 def test_deleted_scene_json_is_named_and_restored(original, copy, capsys):
@@ -287,6 +366,47 @@ def test_shards_lock_separately_and_a_dead_holders_file_is_harmless(tmp_path):
     assert not path.exists()
 
 
+def test_lock_names_are_the_writers(tmp_path):
+    import formats.native as native
+
+    assert lock_name is native.lock_name  # one naming rule, where the writer recognizes the files
+    assert native.is_lock_file(lock_name(0, 1)) and native.is_lock_file(lock_name(3, 8))
+
+
+def test_a_folder_removed_between_mkdir_and_lock_is_made_again(tmp_path, monkeypatch):
+    import formats.locks as locks
+
+    root = tmp_path / "ds"
+    real_open, opened = locks.os.open, []
+
+    def open_after_removal(path, *args):
+        if not opened:  # another shard's run created the folder, failed and removed it just now
+            opened.append(path)
+            os.rmdir(root)
+        return real_open(path, *args)
+
+    monkeypatch.setattr(locks.os, "open", open_after_removal)
+    with output_lock(root, 0, 2) as path:
+        assert path.exists() and opened
+    assert not root.exists()  # made (again) by this run and left empty: removed
+
+
+@pytest.mark.parametrize("race", ["written into", "removed"])
+def test_a_folder_changed_while_it_is_removed_is_no_error(tmp_path, monkeypatch, race):
+    root = tmp_path / "ds"
+    real_rmdir = Path.rmdir
+
+    def rmdir(self):
+        if self == root:  # another shard's run took the folder over just now (or removed it)
+            (root / "scenes").mkdir() if race == "written into" else real_rmdir(self)
+        return real_rmdir(self)
+
+    monkeypatch.setattr(Path, "rmdir", rmdir)
+    with output_lock(root):
+        pass
+    assert root.exists() == (race == "written into")
+
+
 def test_a_failed_first_scene_leaves_no_folder(tmp_path, monkeypatch):
     def sample_scene(*args, **kwargs):
         raise ConfigError("scene: cannot place 1000 objects")
@@ -311,6 +431,30 @@ def test_out_of_space_names_the_path_and_leaves_no_temporary(tmp_path, monkeypat
         atomic.write_bytes(target, b"data")
     assert info.value.errno == errno.ENOSPC and str(target) in str(info.value)
     assert list((tmp_path / "sub").iterdir()) == []
+
+
+@pytest.mark.parametrize("call", ["write", "fsync"])
+def test_out_of_space_appending_a_line_names_the_path(tmp_path, monkeypatch, call):
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / MANIFEST_FILE
+    target.write_text("{}\n")
+    if call == "fsync":
+        monkeypatch.setattr(atomic.os, "fsync", full)
+    else:
+        real_open = open
+
+        def opening(path, mode="r", *args, **kwargs):
+            fh = real_open(path, mode, *args, **kwargs)
+            if "a" in mode:
+                fh.write = full
+            return fh
+
+        monkeypatch.setattr("builtins.open", opening)
+    with pytest.raises(OSError) as info:
+        atomic.append_line(target, "{}")
+    assert info.value.errno == errno.ENOSPC and str(target) in str(info.value)
 
 
 def test_out_of_space_in_a_run_is_one_line_naming_the_file(tmp_path, capsys, monkeypatch):
