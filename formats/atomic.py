@@ -28,7 +28,7 @@ _FILE_MODE = _file_mode()
 
 
 @contextmanager
-def _naming(path: Path) -> Iterator[None]:
+def naming(path: str | Path) -> Iterator[None]:
     """Re-raise an OSError without a file name with ``path`` as its file name: a failed write or fsync
     (ENOSPC, EDQUOT, EIO) names no file, and "[Errno 28] No space left on device" alone says not where."""
     try:
@@ -45,7 +45,7 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{OWNER}.", suffix=".tmp", dir=path.parent)
     try:
-        with _naming(path):
+        with naming(path):
             os.fchmod(fd, _FILE_MODE)  # mkstemp makes 0600 files; datasets are shared like any other file
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -144,7 +144,7 @@ def append_line(path: str | Path, line: str) -> None:
     unless the machine itself dies mid-write (the reader skips a torn last line). After such a torn
     line the new one starts on a line of its own, so it is never glued to the fragment and lost. An
     error names ``path`` (ENOSPC from the write or fsync names none)."""
-    with _naming(Path(path)), open(path, "a+b") as fh:
+    with naming(Path(path)), open(path, "a+b") as fh:
         end = fh.seek(0, os.SEEK_END)
         torn = False
         if end > 0:

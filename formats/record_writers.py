@@ -12,8 +12,7 @@ corners are clipped first (a box wholly outside is left out), then turned into c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,6 @@ from formats.records import ImageAnnotations, clip_box
 
 YOLO_SPLITS = ("train", "val", "test")
 TASKS = ("detect", "segment")
-
-
-@contextmanager
-def naming(path: str | Path) -> Iterator[None]:
-    """An OSError raised inside without a file name (a write failing with ENOSPC, EDQUOT or EIO names
-    none) is raised again naming ``path``, so its one-line message says which file could not be written."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is not None:
-            raise
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
 
 
 @dataclass
@@ -209,7 +196,7 @@ def write_yolo(
             atomic.write_text(path, yolo_rows(entry.image, index, task))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with naming(path):
+            with atomic.naming(path):
                 path.write_text(yolo_rows(entry.image, index, task), encoding="utf-8")
         written.append(path)
     atomic.write_text(root / "data.yaml", yaml_text)

@@ -183,7 +183,8 @@ def _write(
     source_info: dict[str, dict[str, Any]],
     stage: _Stages,
 ) -> None:
-    from formats.record_writers import OutputImage, naming, write_coco, write_yolo
+    from formats import atomic
+    from formats.record_writers import OutputImage, write_coco, write_yolo
 
     with stage("place_images"):
         names = output.output_names(placed)
@@ -217,5 +218,5 @@ def _write(
         )
         output.write_text(staging, report.REPORT_MD, text)
         png = staging.path(report.REPORT_PNG)
-        with naming(png):
+        with atomic.naming(png):
             report.plot_counts(png, classes, before, summary)

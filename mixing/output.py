@@ -29,7 +29,6 @@ from typing import Any
 from tqdm import tqdm
 
 from formats import atomic
-from formats.record_writers import naming
 from formats.records import ImageAnnotations
 from mixing.errors import MixError
 from mixing.items import Placed
@@ -201,7 +200,7 @@ def place_images(staging: Staging, placed: list[Placed], names: list[str], link:
                 continue
             except OSError:  # another device, or no hard links on this file system: copy
                 pass
-        with naming(dst):  # a copy failing for want of space names no file
+        with atomic.naming(dst):  # a copy failing for want of space names no file
             shutil.copyfile(src, dst)
 
 
@@ -225,7 +224,7 @@ def provenance(p: Placed, name: str) -> dict[str, Any]:
 def write_text(staging: Staging, rel: str, text: str) -> Path:
     """``text`` at ``rel`` in the staging folder; an error writing it (disk full) names the file."""
     path = staging.path(rel)
-    with naming(path):
+    with atomic.naming(path):
         path.write_text(text, encoding="utf-8")
     return path
 
