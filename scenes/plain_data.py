@@ -12,7 +12,8 @@ memory. Deeply nested brackets make recursive parsers raise ``RecursionError``. 
   levels;
 - JSON has no aliases (its size is the file's), and nesting deeper than Python's parser allows becomes a
   one-line error instead of a traceback;
-- :func:`short_repr` quotes a value in a message from bounded pieces, whatever the value.
+- :func:`short_repr` quotes a value in a message from bounded pieces, whatever the value, and
+  :func:`clip_text` cuts a message another library built (which may quote a whole value).
 
 Every error is one line that starts with the file (and ``:LINE:COL`` where the parser gives one), raised
 as the caller's error type. Limits are raised with the environment variables ``SYNTHSENSE_MAX_YAML_NODES``
@@ -74,6 +75,15 @@ def short_repr(value: Any, limit: int = 80) -> str:
     per string) and cut to ``limit`` characters, on one line: safe for a value a hostile file built."""
     text = " ".join(_REPR.repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+MESSAGE_LIMIT = 600  # characters of a library's message (OmegaConf, Hydra) quoted in one of ours
+
+
+def clip_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (the last three then ``...``): for a message another library
+    built, which may quote a whole hostile value (OmegaConf puts a 400 KB list in one line)."""
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def read_text(path: Path, error: type[Exception] = PlainDataError) -> str:

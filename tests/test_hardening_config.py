@@ -356,3 +356,38 @@ def test_pyrender_run_over_the_gl_maximum_writes_nothing(capsys, tmp_path, monke
     monkeypatch.setattr(OffscreenRenderer, "max_image_size", lambda self: (32, 32))  # a small GL context
     line = refused(capsys, tmp_path, "scene=tabletop", "scene.num_objects=1", seconds=60, base=PYRENDER)
     assert "camera image 64x48 px exceeds this GL context's maximum of 32x32 px" in line
+
+
+def _nested_yaml(levels: int) -> str:
+    return "x: " + "[" * levels + "1" + "]" * levels + "\n"
+
+
+@pytest.mark.parametrize("group", ["a", "a/b", "a/b/c", "a/b/c/d/e"])
+def test_search_path_yaml_is_read_bounded_at_any_group_depth(tmp_path, group):
+    # Hydra's config groups nest without limit (+a/b/c=d): a file four folders down was not checked, and
+    # OmegaConf's recursion on 150 levels ended in a raw RecursionError
+    folder = tmp_path / "sp" / group
+    folder.mkdir(parents=True)
+    (folder / "d.yaml").write_text(_nested_yaml(150))
+    with within(30), pytest.raises(ConfigError) as info:
+        compose_config([f"hydra.searchpath=[file://{tmp_path / 'sp'}]", f"+{group}=d"])
+    assert str(info.value).startswith(f"{folder / 'd.yaml'}: YAML nested over 100 levels deep")
+
+
+def test_search_path_yaml_in_a_symlinked_folder_is_read_bounded(tmp_path):
+    (tmp_path / "elsewhere" / "c").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "c" / "d.yaml").write_text(_nested_yaml(150))
+    (tmp_path / "sp" / "a").mkdir(parents=True)
+    (tmp_path / "sp" / "a" / "b").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "sp" / "a" / "loop").symlink_to(tmp_path / "sp")  # a cycle: walked once, not forever
+    with within(30), pytest.raises(ConfigError, match="YAML nested over 100 levels deep"):
+        compose_config([f"hydra.searchpath=[file://{tmp_path / 'sp'}]", "+a/b/c=d"])
+
+
+def test_recursion_in_omegaconf_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNTHSENSE_MAX_YAML_DEPTH", "10000")  # the bounded read lets it through
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c" / "d.yaml").write_text(_nested_yaml(150))
+    with within(30), pytest.raises(ConfigError) as info:
+        compose_config([f"hydra.searchpath=[file://{tmp_path}]", "+a/b/c=d"])
+    assert str(info.value).startswith("config error: the config is nested too deeply") and "\n" not in str(info.value)
