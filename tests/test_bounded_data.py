@@ -43,7 +43,7 @@ def alias_bomb(key: str = "names", levels: int = 10, width: int = 9) -> str:
 
 def test_alias_bomb_is_refused_before_anything_is_built():
     start = time.perf_counter()
-    with pytest.raises(PlainDataError, match=r"^bomb.yaml: YAML expands to over 1000000 nodes"):
+    with pytest.raises(PlainDataError, match=r"^bomb.yaml: YAML expands to over 100000 nodes"):
         loads_yaml(alias_bomb(), "bomb.yaml")
     assert time.perf_counter() - start < 2.0  # measured on the node graph, never expanded
 
@@ -255,3 +255,26 @@ def test_hydra_messages_in_the_launcher_are_clipped():
     with pytest.raises(ConfigError) as info:
         hydra_settings([f"hydra.job.name=[{','.join(['123456'] * 50000)}]"], [])
     assert str(info.value).startswith("config error: ") and len(str(info.value)) < 1000
+
+
+def test_mix_yaml_under_the_old_node_limit_is_refused_fast(tmp_path):
+    """1 KB expanding to ~830k nodes passed the old limit (1M); OmegaConf then took 41 s and 590 MB on it."""
+    text = alias_bomb(key="seed", levels=4, width=25)
+    assert len(text) < 1500
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SYNTHSENSE_MAX_YAML_NODES", "1000000")
+        loads_yaml(text, "mix.yaml")  # within the old limit
+    assert plain_data.max_nodes() == plain_data.DEFAULT_MAX_YAML_NODES == 100_000
+    config = tmp_path / "mix.yaml"
+    config.write_text(text)
+    start = time.perf_counter()
+    with pytest.raises(MixError, match=f"^{config}: YAML expands to over 100000 nodes"):
+        mix(config)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_catalog_of_8000_assets_is_within_the_node_limit(tmp_path):
+    lines = ["assets:"]
+    for i in range(8000):
+        lines += [f"  - name: thing{i}", f"    file: meshes/thing{i}.obj", "    category: box", "    up_axis: z"]
+    assert isinstance(loads_yaml("\n".join(lines) + "\n", "catalog.yaml")["assets"], list)
