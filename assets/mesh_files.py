@@ -10,13 +10,17 @@ frames). The run sets both from its config keys ``max_mesh_file_mb`` and ``max_m
 from __future__ import annotations
 
 import os
+import re
+import struct
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from assets._trimesh import trimesh
 from assets.errors import AssetError, one_line
 from assets.procedural import centred
+from scenes.plain_data import load_json, loads_json, short_repr
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".obj", ".glb", ".gltf", ".ply", ".stl")
 UP_AXES: tuple[str, ...] = ("z", "y")
@@ -47,7 +51,8 @@ def set_mesh_limits(limits: MeshLimits) -> None:
 
 def check_file_size(path: str) -> None:
     """Refuse (AssetError), by ``stat`` and before reading, a file over the size limit (sparse files
-    included: their size is what a reader would have to hold)."""
+    included: their size is what a reader would have to hold). A glTF file counts with the buffer and
+    image files it references (:func:`referenced_files`), which trimesh reads too."""
     limit = _limits.max_file_mb
     size = os.stat(path).st_size
     if size > limit * 2**20:
@@ -55,13 +60,85 @@ def check_file_size(path: str) -> None:
             f"mesh file {path} is {size / 2**20:.1f} MB, over the limit of {limit:g} MB "
             "(raise it with max_mesh_file_mb=...)"
         )
+    extra = sum(os.stat(f).st_size for f in referenced_files(path))
+    if size + extra > limit * 2**20:
+        raise AssetError(
+            f"mesh file {path} is {(size + extra) / 2**20:.1f} MB with the files it references, over the limit "
+            f"of {limit:g} MB (raise it with max_mesh_file_mb=...)"
+        )
+
+
+_GLB_HEADER = struct.Struct("<4sIII4s")  # magic, version, length; first chunk's length and type
+
+
+def referenced_files(path: str) -> list[str]:
+    """The files besides ``path`` that trimesh reads for it: a glTF's (or GLB's) ``buffers[].uri`` and
+    ``images[].uri`` (``data:`` URIs are inline). Each must be a relative path that stays inside the mesh
+    file's folder after resolving symlinks: an asset file must never make the program read elsewhere
+    (``../../etc/passwd``, ``/dev/zero``); AssetError otherwise. Files that do not exist are left to
+    trimesh's own error. OBJ files are read without their materials (``skip_materials``), so their
+    ``mtllib`` and texture paths are never followed."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".gltf":
+        tree = load_json(Path(path), AssetError)
+    elif suffix == ".glb":
+        tree = _glb_json(path)
+    else:
+        return []
+    if not isinstance(tree, dict):
+        raise AssetError(f"mesh file {path}: a glTF file holds a JSON object, got {type(tree).__name__}")
+    folder = os.path.dirname(os.path.abspath(path))
+    real_folder = os.path.realpath(folder)
+    found: list[str] = []
+    for group in ("buffers", "images"):
+        items = tree.get(group, [])
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if not isinstance(uri, str) or uri.startswith("data:") or "base64," in uri:
+                continue  # inline data (trimesh decodes anything holding "base64,"), or no file at all
+            where = f"mesh file {path}: {group}[{i}].uri {short_repr(uri)}"
+            name = uri.strip()
+            if not name or os.path.isabs(name) or name.startswith("\\") or re.match(r"^[A-Za-z][\w+.-]*:", name):
+                raise AssetError(f"{where}: not a relative path; referenced files must lie beside the mesh file")
+            # trimesh tries the name, then its last part, in the mesh file's folder
+            candidates = (os.path.join(folder, name), os.path.join(folder, os.path.basename(name)))
+            for candidate in candidates:
+                if not os.path.realpath(candidate).startswith(real_folder + os.sep):
+                    raise AssetError(f"{where}: resolves outside the mesh file's folder {folder}; refusing it")
+            first = next((c for c in candidates if os.path.isfile(c)), None)
+            if first is not None:
+                found.append(first)
+    return found
+
+
+def _glb_json(path: str) -> object:
+    """The JSON chunk of a GLB file (binary glTF), read bounded (the file passed the size check)."""
+    with open(path, "rb") as fh:
+        head = fh.read(_GLB_HEADER.size)
+        if len(head) < _GLB_HEADER.size:
+            return {}  # not a GLB: trimesh names the fault
+        magic, _, _, length, kind = _GLB_HEADER.unpack(head)
+        if magic != b"glTF" or kind != b"JSON" or length > os.fstat(fh.fileno()).st_size:
+            return {}
+        data = fh.read(length)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}
+    return loads_json(text, f"mesh file {path}", AssetError)
+
+
+def _load_options(path: str) -> dict[str, bool]:
+    """OBJ: no materials (the renderers never use a file's own; its ``mtllib`` and texture paths would
+    make trimesh read other files, unbounded and, before trimesh 5, anywhere)."""
+    return {"skip_materials": True} if path.lower().endswith(".obj") else {}
 
 
 def _no_triangles_reason(path: str) -> str:
     """Why a file loaded as an empty mesh: trimesh drops every face touching a NaN or infinite vertex
     while processing, so a file of such vertices reads as empty; the raw data names the real fault."""
     try:
-        raw = trimesh.load(path, force="mesh", process=False)
+        raw = trimesh.load(path, force="mesh", process=False, **_load_options(path))
         vertices = np.asarray(raw.vertices, dtype=np.float64)
     except Exception:  # noqa: BLE001 - only a diagnosis: the empty mesh is the error either way
         return "contains no triangles"
@@ -100,7 +177,7 @@ def load_mesh_file(path: str | None, up_axis: str = "z") -> trimesh.Trimesh:
         raise AssetError(f"bad up_axis {up_axis!r} for {path}; expected one of: {', '.join(UP_AXES)}")
     check_file_size(path)
     try:
-        mesh = trimesh.load(path, force="mesh")
+        mesh = trimesh.load(path, force="mesh", **_load_options(path))
     except Exception as exc:  # trimesh's loaders raise anything from ValueError to struct.error on bad bytes
         raise AssetError(f"cannot read mesh file {path}: {one_line(exc)}") from exc
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0 or len(mesh.faces) == 0:

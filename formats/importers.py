@@ -18,6 +18,7 @@ from formats.import_native import import_native
 from formats.import_yolo import import_yolo
 from formats.records import SourceDataset
 from formats.untrusted import AnnotationError, one_line
+from scenes.plain_data import clip_text, short_repr
 
 Importer = Callable[..., SourceDataset]
 
@@ -43,16 +44,16 @@ def import_dataset(format: str, root: str | Path, **options: object) -> SourceDa
     """
     importer = IMPORTERS.get(format)
     if importer is None:
-        raise AnnotationError(f"unknown import format {one_line(repr(format))}; known: {', '.join(sorted(IMPORTERS))}")
+        raise AnnotationError(f"unknown import format {short_repr(format)}; known: {', '.join(sorted(IMPORTERS))}")
     known = [p for p in inspect.signature(importer).parameters if p != "root"]
     for name in options:
         if name not in known:
             raise AnnotationError(
-                f"import {format}: unknown option {name!r}; known: {', '.join(known) if known else 'none'}"
+                f"import {format}: unknown option {short_repr(name)}; known: {', '.join(known) if known else 'none'}"
             )
     for name, value in options.items():
         if name != "sensors" and not isinstance(value, str):
-            raise AnnotationError(f"import {format}: option {name} must be a path string, got {one_line(repr(value))}")
+            raise AnnotationError(f"import {format}: option {name} must be a path string, got {short_repr(value)}")
     root_path = Path(root).absolute()
     if not root_path.is_dir():
         raise AnnotationError(f"import {format}: {root_path} is not a folder")
@@ -61,5 +62,5 @@ def import_dataset(format: str, root: str | Path, **options: object) -> SourceDa
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         # a safety net for a shape the checks did not foresee: still one line, never a traceback
         raise AnnotationError(
-            f"{format} import of {root_path}: malformed dataset ({type(exc).__name__}: {one_line(exc)})"
+            f"{format} import of {root_path}: malformed dataset ({type(exc).__name__}: {clip_text(one_line(exc))})"
         ) from None

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from generator.motion_models import (
 )
 from generator.street import NEAREST_VEHICLE_X_M
 from scenes.model import SKY_KINDS, TEXTURE_KINDS
-from scenes.plain_data import short_repr
+from scenes.plain_data import clip_text, short_repr
 from scenes.taxonomy import CATEGORIES
 
 RENDERERS = ("pyrender", "blender", "fake")
@@ -79,7 +80,7 @@ def _one_line(exc: BaseException) -> str:
         parts.append(str(exc.__cause__))
     lines = [ln.strip() for p in parts for ln in p.splitlines() if ln.strip()]
     keep = [ln for ln in lines if not ln.startswith(("Config search path", "provider=", "To append", "object_type"))]
-    return "; ".join(dict.fromkeys(keep))
+    return clip_text("; ".join(dict.fromkeys(keep)))  # OmegaConf may quote a whole (huge) value
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
@@ -91,23 +92,22 @@ def compose_config(overrides: list[str]) -> DictConfig:
         with initialize_config_module(config_module="configs", version_base="1.3"):
             cfg = compose("config", overrides=list(overrides))
         OmegaConf.resolve(cfg)
+    except RecursionError:
+        # a config nested deeper than OmegaConf's recursive code goes (the bounded read above caps YAML
+        # depth; this catches what still gets through, e.g. a file added to the folder meanwhile)
+        raise ConfigError("config error: the config is nested too deeply for OmegaConf (a recursion limit)") from None
     except (HydraException, OmegaConfBaseException, ValueError, AttributeError, AssertionError, TypeError) as exc:
         # OmegaConf raises the last three when an override reaches into a None-valued node
         message = _one_line(exc)
         keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
         if overrides and not any(k and k in message for k in keys):
-            shown = _clip(" ".join(overrides), 300)
+            shown = clip_text(" ".join(overrides), 300)
             message += f" (in the overrides: {shown})"  # name the culprit when OmegaConf doesn't
-        raise ConfigError(f"config error: {_clip(message, 600)}{_quoting_hint(overrides, message)}") from None
+        raise ConfigError(f"config error: {clip_text(message, 600)}{_quoting_hint(overrides, message)}") from None
     finally:
         GlobalHydra.instance().clear()
     validate_config(cfg)
     return cfg
-
-
-def _clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters: Hydra's messages repeat the override, which may be huge."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _quoting_hint(overrides: list[str], message: str) -> str:
@@ -119,7 +119,7 @@ def _quoting_hint(overrides: list[str], message: str) -> str:
     if not odd:
         return ""
     key, value = odd[0].split("=", 1)
-    return f"; quote values with non-ASCII characters: {key}=\"'{_clip(value, 200)}'\" in a shell"
+    return f"; quote values with non-ASCII characters: {key}=\"'{clip_text(value, 200)}'\" in a shell"
 
 
 def check_search_path_yaml(overrides: list[str]) -> None:
@@ -137,10 +137,28 @@ def check_search_path_yaml(overrides: list[str]) -> None:
             if not item or item.startswith("pkg://"):
                 continue  # pkg:// paths are installed packages, not a user's folder
             folder = Path(item.removeprefix("file://"))
-            # Hydra reads <dir>/<name>.yaml and <dir>/<group>/<option>.yaml (groups nest, e.g. hydra/launcher)
-            for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml"):
-                for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
-                    load_yaml(path, ConfigError)
+            for path in _search_path_files(folder):
+                load_yaml(path, ConfigError)
+
+
+def _search_path_files(folder: Path) -> list[Path]:
+    """Every file Hydra may read under ``folder``: ``<dir>/<group>/.../<option>.yaml`` at any depth (config
+    groups nest without limit, ``+a/b/c=d``), symlinked folders followed as Hydra follows them (each real
+    folder once, so a link cycle ends). Only ``.yaml``: with ``version_base`` 1.2 and later Hydra appends
+    ``.yaml`` to every name, so it never reads a ``.yml`` file."""
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    seen: set[str] = set()
+    for top, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        found.extend(Path(top, name) for name in sorted(files) if name.endswith(".yaml"))
+    return found
 
 
 def _require(condition: bool, message: str) -> None:

@@ -31,6 +31,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from configs.schema import register_configs
 from generator.errors import ConfigError, OutputError
+from scenes.plain_data import clip_text
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _one_line(exc: BaseException) -> str:
     """Hydra's parse errors span lines; keep the informative ones."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     lines = [ln for ln in lines if not ln.startswith(("Config search path", "provider="))]  # Hydra's internals
-    return "; ".join(dict.fromkeys(lines)).replace(":;", ":") or type(exc).__name__
+    return clip_text("; ".join(dict.fromkeys(lines)).replace(":;", ":")) or type(exc).__name__
 
 
 @contextmanager
@@ -107,7 +108,8 @@ def hydra_settings(hydra_overrides: list[str], first_job: list[str]) -> DictConf
             cfg = compose(CONFIG_NAME, overrides=[*hydra_overrides, *first_job], return_hydra_config=True)
             return cfg.hydra
         except _HYDRA_ERRORS as exc:
-            raise ConfigError(f"config error: {_one_line(exc)} (in: {' '.join(hydra_overrides)})") from None
+            shown = clip_text(" ".join(hydra_overrides), 300)
+            raise ConfigError(f"config error: {_one_line(exc)} (in: {shown})") from None
 
 
 def _job_label(overrides: list[str], varying: set[str]) -> str:

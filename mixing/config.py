@@ -160,7 +160,9 @@ def _one_line(exc: OmegaConfBaseException) -> str:
     keep = [ln for ln in lines if not ln.startswith(("full_key", "object_type", "reference_type"))]
     key = getattr(exc, "full_key", None)
     message = "; ".join(keep)
-    return f"{key}: {message}" if key and key not in message else message
+    if key and key not in message:
+        message = f"{key}: {message}"
+    return plain_data.clip_text(message)  # OmegaConf quotes the whole value, however large
 
 
 def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:

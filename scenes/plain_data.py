@@ -12,7 +12,8 @@ memory. Deeply nested brackets make recursive parsers raise ``RecursionError``. 
   levels;
 - JSON has no aliases (its size is the file's), and nesting deeper than Python's parser allows becomes a
   one-line error instead of a traceback;
-- :func:`short_repr` quotes a value in a message from bounded pieces, whatever the value.
+- :func:`short_repr` quotes a value in a message from bounded pieces, whatever the value, and
+  :func:`clip_text` cuts a message another library built (which may quote a whole value).
 
 Every error is one line that starts with the file (and ``:LINE:COL`` where the parser gives one), raised
 as the caller's error type. Limits are raised with the environment variables ``SYNTHSENSE_MAX_YAML_NODES``
@@ -30,7 +31,9 @@ import reprlib
 from pathlib import Path
 from typing import Any
 
-DEFAULT_MAX_YAML_NODES = 1_000_000  # a large mix or catalog has thousands; 9^10 = 3.5e9 from ten lines
+# A catalog of 8000 assets is ~90k nodes; OmegaConf builds ~20k nodes a second (910k took 41 s and 590 MB),
+# so a larger limit lets a 1 KB file of aliases hold a run for minutes. 9^10 = 3.5e9 nodes from ten lines.
+DEFAULT_MAX_YAML_NODES = 100_000
 DEFAULT_MAX_YAML_DEPTH = 100  # configs nest a handful of levels
 
 
@@ -74,6 +77,15 @@ def short_repr(value: Any, limit: int = 80) -> str:
     per string) and cut to ``limit`` characters, on one line: safe for a value a hostile file built."""
     text = " ".join(_REPR.repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+MESSAGE_LIMIT = 600  # characters of a library's message (OmegaConf, Hydra) quoted in one of ours
+
+
+def clip_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (the last three then ``...``): for a message another library
+    built, which may quote a whole hostile value (OmegaConf puts a 400 KB list in one line)."""
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def read_text(path: Path, error: type[Exception] = PlainDataError) -> str:

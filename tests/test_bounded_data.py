@@ -43,7 +43,7 @@ def alias_bomb(key: str = "names", levels: int = 10, width: int = 9) -> str:
 
 def test_alias_bomb_is_refused_before_anything_is_built():
     start = time.perf_counter()
-    with pytest.raises(PlainDataError, match=r"^bomb.yaml: YAML expands to over 1000000 nodes"):
+    with pytest.raises(PlainDataError, match=r"^bomb.yaml: YAML expands to over 100000 nodes"):
         loads_yaml(alias_bomb(), "bomb.yaml")
     assert time.perf_counter() - start < 2.0  # measured on the node graph, never expanded
 
@@ -207,3 +207,74 @@ def test_the_memory_limit_itself_lets_a_normal_mix_run(tmp_path):
     )
     out = _run_limited(["-m", "synthsense", "mix", str(config)], memory_bytes=3 << 30)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+# ------------------------------------------------ messages other libraries build are clipped (clip_text)
+
+
+def test_clip_text_cuts_long_text_only():
+    assert plain_data.clip_text("short", 10) == "short"
+    assert plain_data.clip_text("x" * 11, 10) == "x" * 7 + "..."
+    assert len(plain_data.clip_text("x" * 10**6)) == plain_data.MESSAGE_LIMIT
+
+
+def _aliased_list_yaml(key: str) -> str:
+    """4 KB of YAML whose value OmegaConf quotes whole in its message: 100 copies of a 500-number list."""
+    return f"{key}: [&a0 [{', '.join(['123456'] * 500)}], {', '.join(['*a0'] * 99)}]\n"
+
+
+def test_omegaconf_message_quoting_a_huge_mix_value_is_clipped(tmp_path):
+    config = tmp_path / "mix.yaml"
+    config.write_text(_aliased_list_yaml("seed"))
+    assert config.stat().st_size < 5000
+    with pytest.raises(MixError) as info:
+        mix(config)  # was a 400 KB line: OmegaConf's message holds the whole list
+    message = str(info.value)
+    assert message.startswith(f"{config}: ") and "seed" in message
+    assert len(message) < 1000 and "\n" not in message
+    from mixing.config import load_config
+
+    with pytest.raises(MixError) as info:
+        load_config({"sources": []}, [f"seed=[{','.join(['123456'] * 1000)}]"])
+    assert len(str(info.value)) < 1000
+
+
+def test_importer_option_values_are_quoted_bounded(tmp_path):
+    with pytest.raises(AnnotationError) as info:
+        import_dataset("coco", tmp_path, annotations=[[123456] * 500] * 100)  # a mix source's `options` value
+    assert "option annotations must be a path string" in str(info.value) and len(str(info.value)) < 300
+    with pytest.raises(AnnotationError) as info:
+        import_dataset("coco", tmp_path, **{"x" * 100_000: "a.json"})
+    assert "unknown option" in str(info.value) and len(str(info.value)) < 300
+
+
+def test_hydra_messages_in_the_launcher_are_clipped():
+    from generator.errors import ConfigError
+    from generator.launch import hydra_settings
+
+    with pytest.raises(ConfigError) as info:
+        hydra_settings([f"hydra.job.name=[{','.join(['123456'] * 1000)}]"], [])
+    assert str(info.value).startswith("config error: ") and len(str(info.value)) < 1000
+
+
+def test_mix_yaml_under_the_old_node_limit_is_refused_fast(tmp_path):
+    """1 KB expanding to ~830k nodes passed the old limit (1M); OmegaConf then took 41 s and 590 MB on it."""
+    text = alias_bomb(key="seed", levels=4, width=25)
+    assert len(text) < 1500
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SYNTHSENSE_MAX_YAML_NODES", "1000000")
+        loads_yaml(text, "mix.yaml")  # within the old limit
+    assert plain_data.max_nodes() == plain_data.DEFAULT_MAX_YAML_NODES == 100_000
+    config = tmp_path / "mix.yaml"
+    config.write_text(text)
+    start = time.perf_counter()
+    with pytest.raises(MixError, match=f"^{config}: YAML expands to over 100000 nodes"):
+        mix(config)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_catalog_of_8000_assets_is_within_the_node_limit(tmp_path):
+    lines = ["assets:"]
+    for i in range(8000):
+        lines += [f"  - name: thing{i}", f"    file: meshes/thing{i}.obj", "    category: box", "    up_axis: z"]
+    assert isinstance(loads_yaml("\n".join(lines) + "\n", "catalog.yaml")["assets"], list)

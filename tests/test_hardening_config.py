@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -356,3 +357,132 @@ def test_pyrender_run_over_the_gl_maximum_writes_nothing(capsys, tmp_path, monke
     monkeypatch.setattr(OffscreenRenderer, "max_image_size", lambda self: (32, 32))  # a small GL context
     line = refused(capsys, tmp_path, "scene=tabletop", "scene.num_objects=1", seconds=60, base=PYRENDER)
     assert "camera image 64x48 px exceeds this GL context's maximum of 32x32 px" in line
+
+
+def _nested_yaml(levels: int) -> str:
+    return "x: " + "[" * levels + "1" + "]" * levels + "\n"
+
+
+@pytest.mark.parametrize("group", ["a", "a/b", "a/b/c", "a/b/c/d/e"])
+def test_search_path_yaml_is_read_bounded_at_any_group_depth(tmp_path, group):
+    # Hydra's config groups nest without limit (+a/b/c=d): a file four folders down was not checked, and
+    # OmegaConf's recursion on 150 levels ended in a raw RecursionError
+    folder = tmp_path / "sp" / group
+    folder.mkdir(parents=True)
+    (folder / "d.yaml").write_text(_nested_yaml(150))
+    with within(30), pytest.raises(ConfigError) as info:
+        compose_config([f"hydra.searchpath=[file://{tmp_path / 'sp'}]", f"+{group}=d"])
+    assert str(info.value).startswith(f"{folder / 'd.yaml'}: YAML nested over 100 levels deep")
+
+
+def test_search_path_yaml_in_a_symlinked_folder_is_read_bounded(tmp_path):
+    (tmp_path / "elsewhere" / "c").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "c" / "d.yaml").write_text(_nested_yaml(150))
+    (tmp_path / "sp" / "a").mkdir(parents=True)
+    (tmp_path / "sp" / "a" / "b").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "sp" / "a" / "loop").symlink_to(tmp_path / "sp")  # a cycle: walked once, not forever
+    with within(30), pytest.raises(ConfigError, match="YAML nested over 100 levels deep"):
+        compose_config([f"hydra.searchpath=[file://{tmp_path / 'sp'}]", "+a/b/c=d"])
+
+
+def test_recursion_in_omegaconf_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNTHSENSE_MAX_YAML_DEPTH", "10000")  # the bounded read lets it through
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c" / "d.yaml").write_text(_nested_yaml(150))
+    with within(30), pytest.raises(ConfigError) as info:
+        compose_config([f"hydra.searchpath=[file://{tmp_path}]", "+a/b/c=d"])
+    assert str(info.value).startswith("config error: the config is nested too deeply") and "\n" not in str(info.value)
+
+
+# -- review of item 9: files a mesh file references ---------------------------------------------------------
+
+
+def _gltf_with_buffer(folder: Path, uri: str | None = None) -> Path:
+    """A two-triangle glTF whose buffer lies in a separate .bin file (``uri`` replaces its name)."""
+    from assets._trimesh import trimesh
+
+    mesh = trimesh.Trimesh(vertices=[[0, 0, 0], [0.2, 0, 0], [0, 0.3, 0], [0, 0, 0.4]], faces=[[0, 1, 2], [0, 1, 3]])
+    files = trimesh.exchange.gltf.export_gltf(trimesh.Scene(mesh))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    path = folder / "model.gltf"
+    tree = json.loads(path.read_text())
+    if uri is not None:
+        tree["buffers"][0]["uri"] = uri
+    path.write_text(json.dumps(tree))
+    return path
+
+
+def test_gltf_with_an_external_buffer_loads(tmp_path, default_limits):
+    assert len(load_mesh_file(str(_gltf_with_buffer(tmp_path / "m"))).faces) == 2
+
+
+def test_gltf_external_buffers_count_toward_the_file_size_limit(tmp_path, default_limits):
+    path = _gltf_with_buffer(tmp_path / "m")
+    buffer = json.loads(path.read_text())["buffers"][0]
+    with open(path.parent / buffer["uri"], "r+b") as fh:
+        fh.truncate(300 * 2**20)  # sparse: the .gltf JSON is a few hundred bytes, its buffer 300 MB
+    with within(30), pytest.raises(AssetError, match=r"model\.gltf is 300\.0 MB with the files it references"):
+        load_mesh_file(str(path))
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("../outside.bin", "resolves outside the mesh file's folder"),
+        ("/etc/passwd", "not a relative path"),
+        ("file:///etc/passwd", "not a relative path"),
+        ("link.bin", "resolves outside the mesh file's folder"),  # a symlink in the folder, to a file outside
+    ],
+)
+def test_gltf_uris_may_not_leave_the_mesh_folder(tmp_path, default_limits, uri, message):
+    path = _gltf_with_buffer(tmp_path / "m", uri)
+    (tmp_path / "outside.bin").write_bytes(b"\0" * 64)
+    (tmp_path / "m" / "link.bin").symlink_to(tmp_path / "outside.bin")
+    with pytest.raises(AssetError, match=rf"model\.gltf: buffers\[0\]\.uri .*: {re.escape(message)}"):
+        load_mesh_file(str(path))
+
+
+def test_gltf_data_uris_are_inline(tmp_path, default_limits):
+    import base64
+
+    path = _gltf_with_buffer(tmp_path / "m")
+    tree = json.loads(path.read_text())
+    for buffer in tree["buffers"]:
+        data = (path.parent / buffer["uri"]).read_bytes()
+        (path.parent / buffer["uri"]).unlink()
+        buffer["uri"] = "data:application/octet-stream;base64," + base64.b64encode(data).decode()
+    path.write_text(json.dumps(tree))
+    assert len(load_mesh_file(str(path)).faces) == 2
+
+
+def test_obj_material_library_is_never_opened(tmp_path, default_limits):
+    # the renderers never use a file's materials; trimesh opened `mtllib` (a FIFO blocked it for ever)
+    os.mkfifo(tmp_path / "m.mtl")
+    (tmp_path / "two.obj").write_text("mtllib m.mtl\n" + TRIANGLE_OBJ)
+    start = time.perf_counter()
+    with within(5):  # trimesh swallows the alarm (except BaseException): the elapsed time tells
+        assert len(load_mesh_file(str(tmp_path / "two.obj")).faces) == 2
+    assert time.perf_counter() - start < 4
+
+
+def test_glb_image_uris_may_not_leave_the_mesh_folder(tmp_path, default_limits):
+    import struct
+
+    from assets._trimesh import trimesh
+
+    mesh = trimesh.Trimesh(vertices=[[0, 0, 0], [0.2, 0, 0], [0, 0.3, 0]], faces=[[0, 1, 2]])
+    glb = trimesh.exchange.gltf.export_glb(trimesh.Scene(mesh))
+    length = struct.unpack_from("<I", glb, 12)[0]
+    tree = json.loads(glb[20 : 20 + length])
+    tree["images"] = [{"uri": "../secret.png"}]  # GLB JSON may reference external files too
+    chunk = json.dumps(tree).encode()
+    chunk += b" " * (-len(chunk) % 4)
+    rest = glb[20 + length :]
+    body = struct.pack("<I4s", len(chunk), b"JSON") + chunk + rest
+    path = tmp_path / "m" / "model.glb"
+    path.parent.mkdir()
+    path.write_bytes(struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body)
+    with pytest.raises(AssetError, match=r"model\.glb: images\[0\]\.uri '\.\./secret\.png': resolves outside"):
+        load_mesh_file(str(path))

@@ -311,3 +311,31 @@ def test_closing_one_backend_leaves_other_backends_working(backend) -> None:
     with create_backend(frozenset({Pass.INSTANCE})) as other:
         other.render(scene, 0.0)
     np.testing.assert_array_equal(backend.render(scene, 0.0).instance, before.instance)
+
+
+def test_an_image_over_the_gl_maximum_closes_the_context_it_opened(monkeypatch) -> None:
+    """__init__ opens the GL context to read its limits; when a size is refused the caller gets no backend
+    to close, so the backend must delete the renderer itself (a leaked EGL context per refused run)."""
+    from renderers.base import BackendError
+    from renderers.pyrender import backend as module
+
+    opened: list[FakeRenderer] = []
+
+    class FakeRenderer:
+        def __init__(self, width: int, height: int) -> None:
+            self.deleted = 0
+            opened.append(self)
+
+        def max_image_size(self) -> tuple[int, int]:
+            return (32, 32)
+
+        def delete(self) -> None:
+            self.deleted += 1
+
+    monkeypatch.setattr(module, "OffscreenRenderer", FakeRenderer)
+    with pytest.raises(BackendError, match="64x48 px exceeds this GL context's maximum of 32x32"):
+        module.PyrenderBackend({Pass.RGB}, image_sizes=[(16, 16), (64, 48)])
+    assert len(opened) == 1 and opened[0].deleted == 1
+    with module.PyrenderBackend({Pass.RGB}, image_sizes=[(16, 16)]) as backend:
+        assert backend.max_image_size() == (32, 32)
+    assert opened[1].deleted == 1

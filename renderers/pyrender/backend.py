@@ -72,8 +72,12 @@ class PyrenderBackend:
         self._compiled: CompiledScene | None = None
         self._closed = False
         self._max_size: tuple[int, int] | None = None
-        for width, height in image_sizes:
-            self.check_image_size(width, height)
+        try:
+            for width, height in image_sizes:
+                self.check_image_size(width, height)
+        except BaseException:
+            self.close()  # the context check_image_size opened: the caller never gets an object to close
+            raise
 
     def max_image_size(self) -> tuple[int, int]:
         """The largest (width, height) in pixels the GL context renders (opens the context if needed)."""
