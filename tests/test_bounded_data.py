@@ -4,7 +4,6 @@ COCO and native datasets; NaN never reaches a JSON file we write."""
 
 from __future__ import annotations
 
-import json
 import math
 import resource
 import subprocess
@@ -12,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 from conftest import generate
@@ -103,24 +101,24 @@ def test_json_we_write_refuses_nan(tmp_path):
 # ------------------------------------------------------------------------ every reader, as the user meets it
 
 
+def yolo_mix(tmp_path: Path, names: str) -> tuple[Path, Path]:
+    """(mix config, YOLO source root): one 32x24 image with one box, ``names`` the tail of its data.yaml."""
+    real = tmp_path / "real"
+    Image.new("RGB", (32, 24)).save(_mkdir(real / "images/train") / "a.png")
+    (_mkdir(real / "labels/train") / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (real / "data.yaml").write_text("train: images/train\n" + names)
+    config = tmp_path / "mix.yaml"
+    source = {"name": "real", "path": str(real), "format": "yolo", "role": "real"}
+    mix_config = {"sources": [source], "taxonomy": {"classes": ["lol"]}, "output": {"path": str(tmp_path / "out")}}
+    config.write_text(yaml.safe_dump(mix_config))
+    return config, real
+
+
 def test_yolo_data_yaml_bomb_in_a_mix_is_one_line_under_a_memory_limit(tmp_path):
     """The reported case: `names: *a9` in a YOLO source's data.yaml grew `synthsense mix` to 24 GB (the error
     message took repr() of the expansion). Under a 3 GB address-space limit the old code dies of MemoryError;
     now it stops at once with one line naming the file."""
-    real = tmp_path / "real"
-    Image.new("RGB", (32, 24)).save(_mkdir(real / "images/train") / "a.png")
-    (_mkdir(real / "labels/train") / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
-    (real / "data.yaml").write_text("train: images/train\n" + alias_bomb())
-    config = tmp_path / "mix.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "sources": [{"name": "real", "path": str(real), "format": "yolo", "role": "real"}],
-                "taxonomy": {"classes": ["lol"]},
-                "output": {"path": str(tmp_path / "out")},
-            }
-        )
-    )
+    config, real = yolo_mix(tmp_path, alias_bomb())
     out = _run_limited(["-m", "synthsense", "mix", str(config)], memory_bytes=3 << 30)
     assert out.returncode == 2, out.stderr[-2000:]
     (line,) = out.stderr.strip().splitlines()
@@ -191,20 +189,7 @@ def _run_limited(args: list[str], memory_bytes: int) -> subprocess.CompletedProc
 
 def test_the_memory_limit_itself_lets_a_normal_mix_run(tmp_path):
     """The limit of the bomb test leaves room for a real mix (else that test would pass for the wrong reason)."""
-    real = tmp_path / "real"
-    Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(_mkdir(real / "images/train") / "a.png")
-    (_mkdir(real / "labels/train") / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
-    (real / "data.yaml").write_text("train: images/train\nnames: [lol]\n")
-    config = tmp_path / "mix.yaml"
-    config.write_text(
-        json.dumps(
-            {
-                "sources": [{"name": "real", "path": str(real), "format": "yolo", "role": "real"}],
-                "taxonomy": {"classes": ["lol"]},
-                "output": {"path": str(tmp_path / "out")},
-            }
-        )
-    )
+    config, _ = yolo_mix(tmp_path, "names: [lol]\n")
     out = _run_limited(["-m", "synthsense", "mix", str(config)], memory_bytes=3 << 30)
     assert out.returncode == 0, out.stderr[-2000:]
 
