@@ -9,7 +9,7 @@
 - memory: resident memory (RSS) of the worker process over 200 frames (20 street scenes x 10 frames, every pass,
   160x120, 1 sample, one worker, no recycling): growth from after the first scene (warm-up) to the end
   (target < 10%).
-- end_to_end: ``generator.run.run_generation`` with renderer=blender at 640x480, 16 and 64 samples (every pass,
+- end_to_end: ``generator.run.loop.run_generation`` with renderer=blender at 640x480, 16 and 64 samples (every pass,
   labels, flow and writing) against bare bpy rendering the same frames in the same worker (ratio; target <= 1.15).
 
     .venv/bin/python benchmarks/bench_blender.py [--frames 3] [--samples 16,64] [--only steady,sequence,...]
@@ -29,8 +29,8 @@ from pathlib import Path
 import psutil
 
 from generator.config import compose_config
-from generator.run import run_generation
-from generator.sampling import sample_scene
+from generator.run.loop import run_generation
+from generator.world.sampling import sample_scene
 from renderers.base import Pass
 from renderers.blender import create_backend
 

@@ -27,7 +27,7 @@ import numpy as np
 from formats import atomic
 from formats.native import complete_frames, frame_files, read_manifest
 from generator.config import compose_config
-from generator.run import run_generation
+from generator.run.loop import run_generation
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

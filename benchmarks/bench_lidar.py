@@ -37,7 +37,7 @@ from embreex.mesh_construction import TriangleMesh  # noqa: E402
 
 from assets import entity_mesh  # noqa: E402
 from generator.config import compose_config  # noqa: E402
-from generator.sampling import sample_scene  # noqa: E402
+from generator.world.sampling import sample_scene  # noqa: E402
 from renderers.raycast import cast_lidar, detect_radar, sweep_rays, world_for  # noqa: E402
 from scenes import Lidar, Scene  # noqa: E402
 from scenes.sensor_presets import LIDAR_PRESETS  # noqa: E402

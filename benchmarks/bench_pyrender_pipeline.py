@@ -24,9 +24,9 @@ import psutil
 from assets.loading import entity_mesh
 from formats.native import NativeWriter
 from generator.config import compose_config
-from generator.resources import PASSES
-from generator.run import dataset_meta, run_generation
-from generator.sampling import sample_scene
+from generator.run.loop import dataset_meta, run_generation
+from generator.run.resources import PASSES
+from generator.world.sampling import sample_scene
 from labels import annotate
 from renderers.base import Pass
 from renderers.pyrender import create_backend
@@ -109,7 +109,7 @@ def render_ratio(cfg, repeats: int) -> dict:
 
 
 def instrumented_loop(cfg, frames: int, out_dir: Path) -> dict:
-    """The run loop of generator.run, timed per stage, with resident memory sampled every frame."""
+    """The run loop of generator.run.loop, timed per stage, with resident memory sampled every frame."""
     writer = NativeWriter(out_dir)
     writer.open(dataset_meta(cfg, [], sample_scene(cfg, 0).rig))
     backend = create_backend(PASSES)

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from generator.config import compose_config
-from generator.resources import PASSES
-from generator.run import run_generation
-from generator.sampling import sample_scene
+from generator.run.loop import run_generation
+from generator.run.resources import PASSES
+from generator.world.sampling import sample_scene
 from renderers.pyrender import create_backend
 from renderers.raycast import cast_lidar, detect_radar
 

@@ -23,9 +23,9 @@ import psutil
 from bench_pyrender_pipeline import RESULTS, bare_pyrender_world
 
 from generator.config import compose_config
-from generator.resources import PASSES
-from generator.run import run_generation
-from generator.sampling import sample_scene
+from generator.run.loop import run_generation
+from generator.run.resources import PASSES
+from generator.world.sampling import sample_scene
 from renderers.base import Pass
 from renderers.pyrender import create_backend
 from renderers.pyrender._gl import pyrender

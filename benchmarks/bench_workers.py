@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from generator.config import compose_config
-from generator.run import run_generation
+from generator.run.loop import run_generation
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WARM_SCENES = 20  # memory growth is measured from this scene on (caches and GL pools fill first)
@@ -79,7 +79,7 @@ def bare_worker(size: tuple[int, int], renders: int, threads: str, queue) -> Non
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_pyrender_pipeline import bare_pyrender_world
 
-    from generator.sampling import sample_scene
+    from generator.world.sampling import sample_scene
     from renderers.pyrender._gl import pyrender
 
     cfg = _config(Path("/nonexistent"), 1, size)

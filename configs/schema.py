@@ -2,7 +2,7 @@
 
 The YAML files next to this module (config.yaml and the groups scene/, renderer/, camera/, output/)
 extend these schemas, so an unknown key or a wrong type is rejected when the config is composed.
-Fields that hold a *distribution* are typed ``Any``; they are validated by ``generator.distributions``.
+Fields that hold a *distribution* are typed ``Any``; they are validated by ``generator.world.distributions``.
 A distribution is written in YAML as one of:
 
     3.5                               constant

@@ -27,16 +27,16 @@ from configs.schema import (
     StreetMotionConfig,
     register_configs,
 )
-from generator.distributions import Distribution, parse_distribution
 from generator.errors import ConfigError
-from generator.motion_models import (
+from generator.world.distributions import Distribution, parse_distribution
+from generator.world.motion_models import (
     CAMERA_MOTIONS,
     MIN_REENTRY_FRAMES,
     MIN_REENTRY_S,
     PEDESTRIAN_MODELS,
     VEHICLE_MODELS,
 )
-from generator.street import NEAREST_VEHICLE_X_M
+from generator.world.street import NEAREST_VEHICLE_X_M
 from scenes.model import SKY_KINDS, TEXTURE_KINDS
 from scenes.plain_data import clip_text, short_repr
 from scenes.taxonomy import CATEGORIES

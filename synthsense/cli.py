@@ -1,7 +1,7 @@
 """The ``synthsense`` command line.
 
     synthsense generate [hydra overrides...]     e.g. scene=street num_scenes=20 seed=7 output_dir=datasets/s
-    synthsense generate -m [overrides...]        a sweep through a Hydra launcher (generator/launch.py)
+    synthsense generate -m [overrides...]        a sweep through a Hydra launcher (generator/run/launch.py)
     synthsense export FORMAT DATASET [--skip-damaged]   e.g. synthsense export coco datasets/street
     synthsense mix MIX.yaml [key=value ...] [--overwrite]   mix synthetic and real datasets (mixing/)
 
@@ -32,7 +32,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def _generate(overrides: list[str]) -> int:
     from generator.config import compose_config
-    from generator.run import run_generation
+    from generator.run.loop import run_generation
 
     cfg = compose_config(overrides)
     summary = run_generation(cfg)
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "generate" and args.multirun:
-            from generator.launch import multirun
+            from generator.run.launch import multirun
 
             return multirun(args.overrides)
         if args.command == "generate":

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.config import compose_config
-from generator.run import run_generation
+from generator.run.loop import run_generation
 
 SMALL = ["camera.width=320", "camera.height=240", "output.progress=false", "output.preview_frames=4"]
 

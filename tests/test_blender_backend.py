@@ -224,7 +224,7 @@ def test_same_scene_and_seed_give_identical_rgb_bytes() -> None:
 @pytest.mark.gl
 def test_label_records_agree_with_pyrender_on_a_street_scene(backend) -> None:
     from generator.config import compose_config
-    from generator.sampling import sample_scene
+    from generator.world.sampling import sample_scene
     from labels import annotate
     from renderers.pyrender import create_backend
 
@@ -319,7 +319,7 @@ def test_normals_of_a_tilted_plane_are_its_analytic_normal_in_the_camera_frame(b
 def test_a_blender_run_writes_normals_files(tmp_path) -> None:
     from formats.native import NativeDataset
     from generator.config import compose_config
-    from generator.run import run_generation
+    from generator.run.loop import run_generation
 
     overrides = ["renderer=blender", "renderer.samples=1", "camera.width=64", "camera.height=48", "num_scenes=1"]
     cfg = compose_config([*overrides, "output.progress=false", f"output_dir={tmp_path / 'ds'}"])

@@ -235,7 +235,7 @@ def test_importer_option_values_are_quoted_bounded(tmp_path):
 
 def test_hydra_messages_in_the_launcher_are_clipped():
     from generator.errors import ConfigError
-    from generator.launch import hydra_settings
+    from generator.run.launch import hydra_settings
 
     with pytest.raises(ConfigError) as info:
         hydra_settings([f"hydra.job.name=[{','.join(['123456'] * 1000)}]"], [])

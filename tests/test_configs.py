@@ -10,7 +10,7 @@ import pytest
 
 from generator.config import compose_config
 from generator.errors import ConfigError
-from generator.sampling import sample_scene
+from generator.world.sampling import sample_scene
 
 
 def _options(group: str) -> list[str]:

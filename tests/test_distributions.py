@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.distributions import parse_distribution
 from generator.errors import ConfigError
-from generator.seeding import rng_for
+from generator.world.distributions import parse_distribution
+from generator.world.seeding import rng_for
 
 
 def test_kinds_sample_in_range():

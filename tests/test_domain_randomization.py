@@ -11,9 +11,9 @@ import pytest
 
 from generator.config import compose_config
 from generator.errors import ConfigError
-from generator.pieces import random_material, sample_lighting
-from generator.sampling import sample_scene
-from generator.seeding import rng_for
+from generator.world.pieces import random_material, sample_lighting
+from generator.world.sampling import sample_scene
+from generator.world.seeding import rng_for
 from scenes import Light, Texture, scene_from_dict, scene_to_dict, scene_to_json
 from scenes.model import SKY_KINDS, TEXTURE_KINDS
 

@@ -9,8 +9,8 @@ import pytest
 
 from configs.schema import SCENE_SCHEMAS
 from generator.config import compose_config
-from generator.placement import Footprint, footprints_overlap
-from generator.sampling import sample_scene
+from generator.world.placement import Footprint, footprints_overlap
+from generator.world.sampling import sample_scene
 from scenes import scene_to_json
 from scenes.transforms import invert_pose, project_points, yaw_from_matrix
 

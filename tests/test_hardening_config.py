@@ -19,9 +19,9 @@ import pytest
 from assets.errors import AssetError
 from assets.mesh_files import MeshLimits, load_mesh_file, mesh_limits, set_mesh_limits
 from configs.schema import SCENE_SCHEMAS, LightingConfig, MaterialConfig, StreetMotionConfig
-from generator import pool
 from generator.config import MAX_IMAGE_SIDE_PX, MAX_OBJECTS_PER_SCENE, compose_config, field_bounds
 from generator.errors import ConfigError
+from generator.run import pool
 from synthsense.cli import main
 
 SMALL = ["camera.width=64", "camera.height=48", "output.progress=false", "output.preview=false"]
@@ -257,7 +257,7 @@ def test_search_path_is_honoured_and_read_bounded(tmp_path):
     with within(30), pytest.raises(ConfigError) as info:
         compose_config([f"hydra.searchpath=[file://{tmp_path}]", "scene=mine"])
     assert "bomb.yaml" in str(info.value) and "SYNTHSENSE_MAX_YAML_NODES" in str(info.value)
-    from generator.launch import hydra_settings  # synthsense generate -m composes the hydra node itself
+    from generator.run.launch import hydra_settings  # synthsense generate -m composes the hydra node itself
 
     with within(30), pytest.raises(ConfigError, match="bomb.yaml"):
         hydra_settings([f"hydra.searchpath=[file://{tmp_path}]"], [])
@@ -330,7 +330,7 @@ def test_nan_vertex_is_named_as_such(tmp_path, default_limits):
 
 @pytest.mark.gl
 def test_pyrender_checks_the_gl_maximum_when_it_starts():
-    from generator.resources import PASSES
+    from generator.run.resources import PASSES
     from renderers.base import BackendError
     from renderers.pyrender import create_backend
     from renderers.pyrender.backend import PyrenderBackend

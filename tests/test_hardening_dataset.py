@@ -208,7 +208,7 @@ def _check(root: Path) -> list[str]:
 
 
 def test_a_run_hashes_the_user_catalog_once(tmp_path, monkeypatch):
-    import generator.run as run
+    import generator.run.loop as run
 
     calls = []
     real = run.catalog_record
@@ -297,7 +297,7 @@ def no_sampling(monkeypatch):
     def sample_scene(*args, **kwargs):
         raise AssertionError("a scene was sampled before the output folder was checked")
 
-    monkeypatch.setattr("generator.run.sample_scene", sample_scene)
+    monkeypatch.setattr("generator.run.loop.sample_scene", sample_scene)
 
 
 def _listing(root: Path) -> dict[str, int]:
@@ -411,7 +411,7 @@ def test_a_failed_first_scene_leaves_no_folder(tmp_path, monkeypatch):
     def sample_scene(*args, **kwargs):
         raise ConfigError("scene: cannot place 1000 objects")
 
-    monkeypatch.setattr("generator.run.sample_scene", sample_scene)
+    monkeypatch.setattr("generator.run.loop.sample_scene", sample_scene)
     root = tmp_path / "new"
     with pytest.raises(ConfigError):
         generate(root, *RUN)
@@ -477,7 +477,7 @@ def test_no_preview_named_when_every_scene_failed(tmp_path, monkeypatch):
 
 
 def test_duplicate_sweep_jobs_message_reads_sensibly(tmp_path):
-    from generator.launch import plan_jobs
+    from generator.run.launch import plan_jobs
 
     with pytest.raises(ConfigError) as info:
         plan_jobs(["renderer=fake", "seed=1,1", f"output_dir={tmp_path / 'ds'}"], tmp_path)

@@ -60,7 +60,7 @@ def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
 
 
 def test_importing_generator_and_the_cli_loads_no_engine():
-    modules = "generator, generator.run, generator.sampling, generator.config, labels, formats.native"
+    modules = "generator, generator.run.loop, generator.world.sampling, generator.config, labels, formats.native"
     modules += ", formats.coco, formats.preview, assets, scenes, synthsense, synthsense.cli"
     assert loaded_after_import(modules, ENGINES) == []
 
@@ -73,7 +73,7 @@ def test_mixing_and_importers_import_no_engine_and_no_generator():
 
 
 def test_worker_pool_and_launcher_import_no_engine():
-    assert loaded_after_import("generator.pool, generator.execution, generator.launch", ENGINES) == []
+    assert loaded_after_import("generator.run.pool, generator.run.execution, generator.run.launch", ENGINES) == []
 
 
 def test_trimesh_through_assets_keeps_embree_for_the_ray_caster():
@@ -125,3 +125,19 @@ def test_no_import_cycles():
         if node not in state:
             visit(node)
     assert cycles == []
+
+
+def test_generator_world_never_imports_how_runs_execute():
+    """generator/world/ samples scenes; generator/run/ executes runs and uses the world, never the other
+    way: the world may import generator.errors and its own modules only (not generator.config, which
+    reads the run's settings, nor generator.run)."""
+    modules = module_files()
+    world = {name: path for name, path in modules.items() if name.startswith("generator.world")}
+    assert {"generator.world.sampling", "generator.world.street"} <= set(world)
+    wrong = [
+        f"{name} imports {target}"
+        for name, path in world.items()
+        for target in imports_of(path, modules)
+        if target.startswith("generator.") and not target.startswith(("generator.world", "generator.errors"))
+    ]
+    assert wrong == []

@@ -79,7 +79,7 @@ def test_backend_visible_pixels_lie_inside_amodal_masks(kind):
     """On raw backend output (no label post-processing): every pixel carrying an id belongs to that
     object's amodal mask, and every visible object has an amodal mask."""
     from generator.config import compose_config
-    from generator.sampling import sample_scene
+    from generator.world.sampling import sample_scene
     from renderers.base import Pass
     from renderers.pyrender import create_backend
 

@@ -7,10 +7,10 @@ import pytest
 
 from generator.config import compose_config
 from generator.errors import ConfigError
-from generator.motion import KEYFRAME_DT_S, blended_speed, integrate, keyframe_times, lane_change, walk_across
-from generator.motion_models import reentry_motion
-from generator.placement import Placer, SweptFootprint, swept_overlap
-from generator.sampling import sample_scene
+from generator.world.motion import KEYFRAME_DT_S, blended_speed, integrate, keyframe_times, lane_change, walk_across
+from generator.world.motion_models import reentry_motion
+from generator.world.placement import Placer, SweptFootprint, swept_overlap
+from generator.world.sampling import sample_scene
 
 TIMES = keyframe_times(6.0)
 

@@ -12,7 +12,7 @@ from scipy.spatial import cKDTree
 
 from assets import entity_mesh
 from generator.config import compose_config
-from generator.sampling import sample_scene
+from generator.world.sampling import sample_scene
 from renderers.raycast import cast_lidar, poses_at, sweep_rays, world_for
 from renderers.raycast.lidar import R_REF
 from scenes import POINT_DTYPE, AssetRef, Entity, Environment, Lidar, Material, Scene, SensorRig, Trajectory

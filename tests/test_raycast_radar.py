@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from generator.config import compose_config
-from generator.sampling import sample_scene
+from generator.world.sampling import sample_scene
 from renderers.raycast import detect_radar
 from renderers.raycast.radar import scan_grid, sensor_velocity
 from scenes import DETECTION_DTYPE, AssetRef, Entity, Environment, Material, Radar, Scene, SensorRig, Trajectory

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from generator.config import compose_config
-from generator.sampling import sample_scene
+from generator.world.sampling import sample_scene
 from scenes import Trajectory, scene_from_dict, scene_to_dict, scene_to_json
 from scenes.transforms import make_pose, rotation_z
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import generate
 
 from formats.native import NativeDataset
-from generator.placement import Footprint, footprints_overlap
+from generator.world.placement import Footprint, footprints_overlap
 from scenes.transforms import invert_pose, matrix_from_quaternion, transform_points, yaw_from_matrix
 
 pytestmark = pytest.mark.gl

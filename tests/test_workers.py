@@ -161,8 +161,8 @@ def _catalog(folder: Path, broken_bytes: bytes | None) -> Path:
 
 def test_corrupt_asset_fails_only_the_scenes_that_draw_it(tmp_path):
     from generator.config import compose_config
-    from generator.resources import load_user_assets
-    from generator.sampling import sample_scene
+    from generator.run.resources import load_user_assets
+    from generator.world.sampling import sample_scene
 
     # which scenes draw 'broken' (sampling is pure: it decides before reading the mesh)
     valid = tmp_path / "valid"

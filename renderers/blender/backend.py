@@ -37,7 +37,7 @@ from scenes.serialization import scene_to_dict
 
 ENGINES = ("CYCLES", "BLENDER_WORKBENCH", "BLENDER_EEVEE")  # Blender 5.0 render.engine identifiers
 DEVICES = ("CPU", "GPU")
-# The key of the Cycles seed among a scene's random streams: a CRC-32, far from generator.seeding's small
+# The key of the Cycles seed among a scene's random streams: a CRC-32, far from generator.world.seeding's small
 # stream numbers, so it never collides with a stream added there.
 _CYCLES_SEED_KEY = zlib.crc32(b"blender.cycles_seed")
 
@@ -46,7 +46,7 @@ def cycles_seed(scene: Scene, t: float) -> int:
     """Cycles' sampling seed for frame time ``t`` of ``scene``: a stable function of the scene's root seed,
     its index and the frame number (``round(t * fps)``), in [0, 2**31).
 
-    Drawn like every other stream of the scene (``generator.seeding``: a SeedSequence keyed by the scene
+    Drawn like every other stream of the scene (``generator.world.seeding``: a SeedSequence keyed by the scene
     index), so a frame's rgb noise is the same in any run, shard or resume, and differs between frames
     and scenes (no frozen noise pattern over a sequence).
     """

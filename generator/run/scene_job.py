@@ -15,8 +15,8 @@ import numpy as np
 from omegaconf import DictConfig
 
 from assets.catalog import UserAsset
-from generator.sampling import sample_scene
-from generator.seeding import rng_for
+from generator.world.sampling import sample_scene
+from generator.world.seeding import rng_for
 from labels import annotate
 from labels.flow import geometric_flow
 from labels.ranges import annotate_lidar, annotate_radar
@@ -33,7 +33,7 @@ class SceneContext:
 
     Attributes:
         cfg: the validated run config.
-        user_assets: the catalog's assets (``generator.resources.load_user_assets``).
+        user_assets: the catalog's assets (``generator.run.resources.load_user_assets``).
         backend: an open renderer.
         writer: the dataset writer (``formats.native.NativeWriter``; opened by the run's main process).
         flow: whether frames get optical flow (``wants_flow``).

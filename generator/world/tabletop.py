@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from assets.catalog import UserAsset
-from generator.distributions import sample
-from generator.motion import static
-from generator.motion_models import tabletop_camera_trajectory
-from generator.pieces import grey_material, place_slots, procedural_choice, standing_entity
-from generator.placement import Placer
-from generator.rig import rig_cameras
+from generator.world.distributions import sample
+from generator.world.motion import static
+from generator.world.motion_models import tabletop_camera_trajectory
+from generator.world.pieces import grey_material, place_slots, procedural_choice, standing_entity
+from generator.world.placement import Placer
+from generator.world.rig import rig_cameras
 from scenes import Entity, Material, SensorRig
 from scenes.transforms import look_at
 

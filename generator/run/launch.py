@@ -5,7 +5,7 @@
 The sweep is expanded and every job's config composed and validated *before* anything is launched, so a
 bad value in job 37 of 64 is a one-line error with nothing written. Jobs then run through Hydra's own
 multirun machinery (basic, joblib, submitit_local/slurm, ray launchers), each calling
-``generator.run.run_generation``. Jobs catch their own failures and hand back a small picklable dict, so
+``generator.run.loop.run_generation``. Jobs catch their own failures and hand back a small picklable dict, so
 the parent can report every job in one place and print a single error line instead of a traceback.
 """
 
@@ -228,7 +228,7 @@ def _log_failure(exc: Exception) -> None:
 def run_job(cfg: DictConfig) -> dict[str, Any]:
     """Hydra task function: one ``synthsense generate`` run. Never raises on a failed run: the error comes
     back as one line in the result (the traceback goes to the job's log) so the parent sees every job."""
-    from generator.run import run_generation
+    from generator.run.loop import run_generation
 
     try:
         cfg = prepare_job_config(cfg, HydraConfig.get().runtime.cwd)

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from assets.catalog import UserAsset
-from generator.distributions import sample
 from generator.errors import ConfigError
-from generator.motion import Motion, static
-from generator.motion_models import (
+from generator.world.distributions import sample
+from generator.world.motion import Motion, static
+from generator.world.motion_models import (
     cyclist_motion,
     ego_motion,
     pedestrian_motion,
@@ -24,7 +24,7 @@ from generator.motion_models import (
     reentry_speeds,
     vehicle_motion,
 )
-from generator.pieces import (
+from generator.world.pieces import (
     choose_asset,
     grey_material,
     moving_entity,
@@ -33,9 +33,9 @@ from generator.pieces import (
     random_material,
     standing_entity,
 )
-from generator.placement import Placer, SweptFootprint
-from generator.rig import rig_cameras, rig_lidars, rig_radars
-from generator.seeding import rng_for
+from generator.world.placement import Placer, SweptFootprint
+from generator.world.rig import rig_cameras, rig_lidars, rig_radars
+from generator.world.seeding import rng_for
 from labels.geometry import truncation
 from scenes import Entity, Scene, SensorRig
 from scenes.transforms import invert_pose, look_at

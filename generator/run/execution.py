@@ -1,5 +1,5 @@
 """Executing a run's scenes with retries: the scheduler every executor shares, and the in-process
-executor (``workers=1`` with no timeout or recycling). Worker processes are in ``generator.pool``.
+executor (``workers=1`` with no timeout or recycling). Worker processes are in ``generator.run.pool``.
 
 A scene that fails is retried (its frames already written are kept) up to ``retries`` times, then
 recorded in the dataset's failures.jsonl; the run goes on with the other scenes either way. Which
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formats.failures import SceneFailure, record_failure
-from generator.sampling import scene_id_for
+from generator.world.sampling import scene_id_for
 
 
 @dataclass
@@ -151,7 +151,7 @@ def run_in_process(scheduler: Scheduler, ctx: Any, first_scene: Any) -> list[Wor
     ``first_scene`` (already sampled by the run's dry run) is used instead of sampling it again. An
     exception fails the attempt; a crash of the process itself cannot be isolated here (use workers).
     """
-    from generator.scene_job import render_scene
+    from generator.run.scene_job import render_scene
 
     stats = WorkerStats(worker=0, pid=os.getpid())
     while (task := scheduler.next_task()) is not None:

@@ -3,7 +3,7 @@
 Resumable: frames listed in the manifest (with their files in place, at their written sizes and
 checksums) are skipped, so rerunning the same command after an interruption, even a SIGKILL, finishes
 the job; scene i is identical whatever the run, worker or shard it is generated in. Failing scenes are retried, then
-recorded in failures.jsonl while the run goes on (``generator.execution``, ``generator.pool``).
+recorded in failures.jsonl while the run goes on (``generator.run.execution``, ``generator.run.pool``).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from assets.catalog import UserAsset
 from formats.failures import SceneFailure
 from generator.config import EXECUTION_KEYS, config_hash
 from generator.errors import ConfigError, RunAborted
-from generator.execution import SceneTask, Scheduler, WorkerStats
-from generator.pool import WorkerPool, WorkerStartupError, capped_workers
-from generator.resources import load_user_assets, open_backend, run_passes
-from generator.sampling import sample_scene, scene_id_for
-from generator.scene_job import SceneContext, wants_flow
+from generator.run.execution import SceneTask, Scheduler, WorkerStats
+from generator.run.pool import WorkerPool, WorkerStartupError, capped_workers
+from generator.run.resources import load_user_assets, open_backend, run_passes
+from generator.run.scene_job import SceneContext, wants_flow
+from generator.world.sampling import sample_scene, scene_id_for
 from renderers.base import RendererBackend
 from scenes import SensorRig
 from scenes.taxonomy import category_table
@@ -232,7 +232,7 @@ def _generate(
                     aborted = f"a replacement worker could not start ({exc})"
                 summary.workers = pool.stats()
             else:
-                from generator.execution import run_in_process
+                from generator.run.execution import run_in_process
 
                 ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg))
                 summary.workers = run_in_process(scheduler, ctx, first_scene)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from assets.catalog import UserAsset
-from generator import street, tabletop
-from generator.distributions import sample
-from generator.motion import keyframe_times
-from generator.pieces import sample_lighting
-from generator.seeding import rng_for, seeds_record
+from generator.world import street, tabletop
+from generator.world.distributions import sample
+from generator.world.motion import keyframe_times
+from generator.world.pieces import sample_lighting
+from generator.world.seeding import rng_for, seeds_record
 from scenes import Scene
 
 

@@ -16,10 +16,10 @@ import numpy as np
 from assets.catalog import UserAsset
 from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
-from generator.distributions import sample, weighted_choice
-from generator.motion import Motion, static
-from generator.placement import Placer, SweptFootprint
-from generator.seeding import rng_for
+from generator.world.distributions import sample, weighted_choice
+from generator.world.motion import Motion, static
+from generator.world.placement import Placer, SweptFootprint
+from generator.world.seeding import rng_for
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Texture
 from scenes.transforms import intrinsics_from_fov
 

@@ -2,7 +2,7 @@
 change, stop-and-go), cyclists, pedestrians (standing, walking along the sidewalk with varying speed,
 crossing the road), the ego vehicle, the scripted re-entry car, and tabletop camera moves.
 
-Every model draws from the generator it is given and returns a ``generator.motion.Motion`` sampled on
+Every model draws from the generator it is given and returns a ``generator.world.motion.Motion`` sampled on
 the sequence's keyframe grid ``times``; its parameters are recorded in scene.json.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.distributions import sample, weighted_choice
-from generator.motion import Motion, along_x, blended_speed, lane_change, static, walk_across
+from generator.world.distributions import sample, weighted_choice
+from generator.world.motion import Motion, along_x, blended_speed, lane_change, static, walk_across
 from scenes import Trajectory
 from scenes.transforms import make_pose, rotation_z
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from generator.execution import SceneTask, Scheduler, WorkerStats, one_line, resident_mb
+from generator.run.execution import SceneTask, Scheduler, WorkerStats, one_line, resident_mb
 
 # How often the main process wakes to check timeouts when no message comes (seconds).
 POLL_S = 0.2
@@ -98,8 +98,8 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
         from omegaconf import OmegaConf
 
         from formats.native import NativeWriter
-        from generator.resources import load_user_assets, open_backend
-        from generator.scene_job import SceneContext, render_scene, wants_flow
+        from generator.run.resources import load_user_assets, open_backend
+        from generator.run.scene_job import SceneContext, render_scene, wants_flow
 
         cfg = OmegaConf.create(cfg_container)
         user_assets = load_user_assets(cfg)

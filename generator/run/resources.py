@@ -1,6 +1,6 @@
 """What a process needs to render scenes of a run: the passes it asks for, its renderer (an explicit factory
-by config name) and the user assets of the scene catalog. The run loop (``generator.run``) and the worker
-processes (``generator.pool``) both open their renderer here.
+by config name) and the user assets of the scene catalog. The run loop (``generator.run.loop``) and the worker
+processes (``generator.run.pool``) both open their renderer here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 from assets.catalog import UserAsset, load_catalog
 from assets.mesh_files import MeshLimits, set_mesh_limits
 from generator.errors import ConfigError
-from generator.rig import rig_cameras
+from generator.world.rig import rig_cameras
 from renderers.base import Pass, RendererBackend
 
 # The passes every run requests, from any renderer.

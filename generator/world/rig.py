@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.pieces import make_camera
+from generator.world.pieces import make_camera
 from scenes import Camera, Lidar, Radar
 from scenes.sensor_presets import LIDAR_PRESETS, RADAR_PRESETS
 from scenes.transforms import make_pose, rotation_x, rotation_z

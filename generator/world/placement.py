@@ -3,7 +3,7 @@
 Objects stand on a horizontal support (the ground, a sidewalk, a table top), so two objects intersect
 only if their footprints do: footprints are oriented rectangles in the world xy plane, tested with the
 separating-axis theorem. Moving objects are tested at every keyframe time of the shared time grid
-(``generator.motion.KEYFRAME_DT_S`` apart), vectorised over time.
+(``generator.world.motion.KEYFRAME_DT_S`` apart), vectorised over time.
 """
 
 from __future__ import annotations
