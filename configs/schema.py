@@ -266,6 +266,43 @@ class TabletopSceneConfig(SceneConfig):
 
 
 @dataclass
+class TargetObjectsConfig:
+    """What each counted object's label record must match; unset (None) fields match anything. Numeric
+    fields take a closed interval ``[low, high]``; camera records carry the first six, LiDAR records
+    ``num_lidar_points``, radar records ``num_radar_points`` (labels/annotate.py, labels/ranges.py)."""
+
+    category: Any = None  # a category name or a list of names
+    visibility: Any = None  # visible / unoccluded pixels, [0, 1]
+    truncation: Any = None  # share of the object's box outside the image, [0, 1]
+    occlusion: Any = None  # KITTI level 0..3
+    range_m: Any = None  # camera-to-object-centre distance, metres
+    visible_pixels: Any = None
+    unoccluded_pixels: Any = None
+    num_lidar_points: Any = None
+    num_radar_points: Any = None
+
+
+@dataclass
+class TargetConfig:
+    """Targeted generation (``generator.run.targeting``): keep only scenes whose frames' label records
+    satisfy a predicate, drawing new attempts of a scene until one does. Plain data, never evaluated.
+
+    A block is ``objects`` (the fields every counted object must match: ``category`` a name or list of
+    names, any numeric label field a closed interval ``[low, high]``), ``min_count`` and ``sensor``
+    (whose records; null: the rig's first camera). ``any`` is a list of more blocks
+    ``{objects: ..., min_count: ..., sensor: ...}``; a frame satisfies the target when one block matches.
+    No block (the default): no target, the run is untargeted.
+    """
+
+    objects: TargetObjectsConfig = field(default_factory=TargetObjectsConfig)  # all unset: no top-level block
+    min_count: int = 1  # objects of the block that must match
+    sensor: str | None = None  # sensor whose records are judged; None: the rig's first camera
+    any: Any = None  # list of further blocks, ORed with the top-level one
+    frames: Any = "any"  # any | all | [k, ...]: which frames of a sequence must satisfy the target
+    max_attempts: int = 50  # attempts per scene before it is recorded as failed (failures.jsonl)
+
+
+@dataclass
 class RunConfig:
     """Top-level keys of a generation run."""
 
@@ -292,6 +329,7 @@ class RunConfig:
     camera: CameraConfig = field(default_factory=CameraConfig)
     sensors: SensorsConfig = field(default_factory=SensorsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    target: TargetConfig = field(default_factory=TargetConfig)  # no block set: no target
 
 
 SCENE_SCHEMAS: dict[str, type[SceneConfig]] = {"street": StreetSceneConfig, "tabletop": TabletopSceneConfig}
@@ -307,3 +345,4 @@ def register_configs() -> None:
     cs.store(group="camera", name="camera_schema", node=CameraConfig)
     cs.store(group="sensors", name="sensors_schema", node=SensorsConfig)
     cs.store(group="output", name="output_schema", node=OutputConfig)
+    cs.store(name="target_schema", node=TargetConfig)

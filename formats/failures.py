@@ -6,8 +6,9 @@ One JSON line per scene that failed every attempt in some run::
      "error": "AssetError: cannot read mesh file ...", "detail": "<traceback or exit status>"}
 
 ``kind`` is ``error`` (an exception in sampling, rendering, labelling or writing), ``worker_died`` (the
-worker process ended without reporting, e.g. a segfault or the out-of-memory killer) or ``timeout``
-(the scene ran past ``scene_timeout_s`` and its worker was killed). ``root_seed`` and ``scene_index``
+worker process ended without reporting, e.g. a segfault or the out-of-memory killer), ``timeout``
+(the scene ran past ``scene_timeout_s`` and its worker was killed) or ``target`` (no attempt within
+``target.max_attempts`` satisfied the run's target; never retried). ``root_seed`` and ``scene_index``
 are all it takes to re-render the scene alone (``first_scene=INDEX num_scenes=1``).
 
 Lines are appended (one write each), so concurrent shards can record failures into one root. A line
@@ -25,7 +26,7 @@ from formats import atomic
 from scenes import plain_data
 
 FAILURES_FILE = "failures.jsonl"
-FAILURE_KINDS = ("error", "worker_died", "timeout")
+FAILURE_KINDS = ("error", "worker_died", "timeout", "target")
 
 
 @dataclass(frozen=True)

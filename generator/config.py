@@ -241,6 +241,9 @@ def validate_config(cfg: DictConfig) -> None:
         _require(name in EXPORTERS, f"output.export: unknown format {short_repr(name)} ({known})")
     _validate_scene(cfg.scene)
     _validate_sensors(cfg.sensors, cfg.scene.kind)
+    from generator.run.targeting import target_of  # the predicate's own parser names the key at fault
+
+    target_of(cfg)
 
 
 def _validate_renderer(renderer: DictConfig) -> None:
@@ -501,6 +504,16 @@ def _check_known_keys(cfg: DictConfig) -> None:
         raise ConfigError(f"config error: {_one_line(exc)}") from None
 
 
+def drop_inactive_target(data: dict[str, Any]) -> None:
+    """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, so
+    an untargeted run's config hash and dataset.json are what they were before targets existed; a set
+    target stays (it changes the data)."""
+    from generator.run.targeting import is_active
+
+    if not is_active(data.get("target")):
+        data.pop("target", None)
+
+
 def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:
     """SHA-256 (first 16 hex digits) of the resolved config without the run-extent keys, plus ``extra``
     (e.g. the user meshes' content hashes)."""
@@ -509,5 +522,6 @@ def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:
     for key in RUN_EXTENT_KEYS:
         data.pop(key, None)
     data["output_flow"] = flow
+    drop_inactive_target(data)
     data["extra"] = extra or {}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -2,9 +2,10 @@
 executor (``workers=1`` with no timeout or recycling). Worker processes are in ``generator.run.pool``.
 
 A scene that fails is retried (its frames already written are kept) up to ``retries`` times, then
-recorded in the dataset's failures.jsonl; the run goes on with the other scenes either way. Which
-process renders a scene, and in what order, never changes it: scene i is a pure function of the
-config and i.
+recorded in the dataset's failures.jsonl (a scene whose target is not met, kind ``target``, is recorded
+at once: its attempts are fixed by the config, a retry would draw the same ones); the run goes on with
+the other scenes either way. Which process renders a scene, and in what order, never changes it: scene i
+is a pure function of the config and i.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formats.failures import SceneFailure, record_failure
+from generator.errors import TargetNotMet
 from generator.world.sampling import scene_id_for
 
 
@@ -75,6 +77,15 @@ def resident_mb() -> float:
         return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+# Failure kinds a retry cannot change (the scene's attempts are a pure function of the config).
+NOT_RETRIED = ("target",)
+
+
+def failure_kind(exc: BaseException) -> str:
+    """The failures.jsonl kind of an exception raised by a scene: ``target`` or ``error``."""
+    return "target" if isinstance(exc, TargetNotMet) else "error"
+
+
 def one_line(exc: BaseException) -> str:
     """``Type: message`` on a single line."""
     text = " ".join(str(exc).split())
@@ -128,7 +139,7 @@ class Scheduler:
         whose frames are all written (its worker died or timed out after the last one) is done."""
         if not self.remaining[index]:
             return
-        if self.attempts[index] <= self.retries:
+        if self.attempts[index] <= self.retries and kind not in NOT_RETRIED:
             self.retried += 1
             self.queue.append(index)
             return
@@ -162,7 +173,7 @@ def run_in_process(scheduler: Scheduler, ctx: Any, first_scene: Any) -> list[Wor
             render_scene(ctx, task.index, task.frames, scheduler.frame_done, scene)
             stats.scenes += 1
         except Exception as exc:  # noqa: BLE001 - any failure of one scene must not end the run
-            scheduler.attempt_failed(task.index, "error", one_line(exc), traceback.format_exc())
+            scheduler.attempt_failed(task.index, failure_kind(exc), one_line(exc), traceback.format_exc())
         stats.frames += before - len(scheduler.remaining[task.index])
         stats.busy_s += time.monotonic() - started
         stats.rss_mb.append(resident_mb())

@@ -21,12 +21,13 @@ from tqdm import tqdm
 
 from assets.catalog import UserAsset
 from formats.failures import SceneFailure
-from generator.config import EXECUTION_KEYS, config_hash
+from generator.config import EXECUTION_KEYS, config_hash, drop_inactive_target
 from generator.errors import ConfigError, RunAborted
 from generator.run.execution import SceneTask, Scheduler, WorkerStats
 from generator.run.pool import WorkerPool, WorkerStartupError, capped_workers
 from generator.run.resources import load_user_assets, open_backend, run_passes
 from generator.run.scene_job import SceneContext, wants_flow
+from generator.run.targeting import Target, target_of
 from generator.world.sampling import sample_scene, scene_id_for
 from renderers.base import RendererBackend
 from scenes import SensorRig
@@ -51,6 +52,7 @@ class RunSummary:
     workers: list[WorkerStats] = field(default_factory=list)
     pooled: bool = False  # scenes ran in worker processes (else in this process)
     stats_file: Path | None = None
+    target: dict[str, Any] | None = None  # targeted runs: ``target_stats``
 
     @property
     def frames_per_second(self) -> float:
@@ -66,6 +68,13 @@ class RunSummary:
             + (f"  retried attempts: {self.retried}" if self.retried else ""),
             f"dataset: {self.output_dir}",
         ]
+        if self.target is not None:
+            t = self.target
+            rate = "n/a" if t["acceptance_rate"] is None else f"{t['acceptance_rate']:.3f}"
+            out.append(
+                f"target: {t['accepted_scenes']} scene(s) accepted in {t['attempts']} attempts"
+                f" (acceptance rate {rate}), {t['exhausted_scenes']} exhausted max_attempts"
+            )
         if self.failures:
             out.append(f"FAILED scenes: {len(self.failures)} (recorded in {self.output_dir / 'failures.jsonl'})")
             out += [f"  scene {f.scene_id} after {f.attempts} attempts: {f.error}" for f in self.failures]
@@ -136,6 +145,7 @@ def _data_config(cfg: DictConfig) -> dict[str, Any]:
     data = OmegaConf.to_container(cfg, resolve=True)
     for key in EXECUTION_KEYS:
         data.pop(key, None)
+    drop_inactive_target(data)
     return data
 
 
@@ -234,7 +244,7 @@ def _generate(
             else:
                 from generator.run.execution import run_in_process
 
-                ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg))
+                ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg), target_of(cfg))
                 summary.workers = run_in_process(scheduler, ctx, first_scene)
     finally:
         if pool is not None:
@@ -243,6 +253,9 @@ def _generate(
         elif own_backend and backend is not None:
             backend.close()
     summary.failures, summary.retried = scheduler.failures, scheduler.retried
+    target = target_of(cfg)
+    if target is not None:
+        summary.target = target_stats(cfg, indices, scheduler.failures, target)
     summary.seconds = time.monotonic() - started
     failed = {f.scene_index for f in scheduler.failures}
     rendered = [scene_id_for(i) for i, tries in scheduler.attempts.items() if tries and i not in failed]
@@ -251,6 +264,36 @@ def _generate(
         left = sum(1 for frames in scheduler.remaining.values() if frames)
         raise RunAborted(f"{aborted}; {left} scene(s) not rendered, rerun the same command to resume")
     return summary
+
+
+def target_stats(cfg: DictConfig, indices: list[int], failures: list[SceneFailure], target: Target) -> dict[str, Any]:
+    """The acceptance figures of a targeted run's scenes (``indices``: this run's, or shard's):
+    accepted scenes (a scene.json records the attempts each took, runs before a resume included),
+    scenes that exhausted ``max_attempts`` in this run, and the acceptance rate = accepted scenes /
+    attempts (every attempt judged, the exhausted scenes' included): the run's estimate of the share of
+    sampled scenes that satisfy the target."""
+    import json
+
+    from formats.native import scene_file
+
+    accepted = attempts = 0
+    for index in indices:
+        path = Path(cfg.output_dir) / scene_file(scene_id_for(index))
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))["params"]["target"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not written (failed or not rendered)
+        accepted += 1
+        attempts += int(record["attempts"])
+    exhausted = sum(1 for f in failures if f.kind == "target")
+    attempts += exhausted * target.max_attempts
+    return {
+        "accepted_scenes": accepted,
+        "exhausted_scenes": exhausted,
+        "attempts": attempts,
+        "acceptance_rate": round(accepted / attempts, 6) if attempts else None,
+        "max_attempts": target.max_attempts,
+    }
 
 
 def _writer(cfg: DictConfig):
@@ -329,6 +372,7 @@ def write_run_stats(cfg: DictConfig, summary: RunSummary) -> Path:
             "retried_attempts": summary.retried,
             "workers": [w.as_json() for w in summary.workers],
             "execution": {k: cfg[k] for k in EXECUTION_KEYS},
+            **({"target": summary.target} if summary.target is not None else {}),
         },
     )
     return path

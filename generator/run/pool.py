@@ -9,7 +9,8 @@ that hits an exception reports it and exits, so the next scene gets a clean rend
 can accumulate.
 
 Messages, worker -> main: ("ready", rss_mb) | ("startup_failed", error) | ("frame", index, frame,
-record) | ("scene_done", index, rss_mb) | ("scene_failed", index, error, traceback). Main -> worker:
+record) | ("scene_done", index, rss_mb) | ("scene_failed", index, error, traceback, kind). A worker
+whose scene missed its target (kind ``target``) keeps its renderer and takes the next scene. Main -> worker:
 ("scene", index, frames) | ("stop",).
 """
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from generator.run.execution import SceneTask, Scheduler, WorkerStats, one_line, resident_mb
+from generator.run.execution import SceneTask, Scheduler, WorkerStats, failure_kind, one_line, resident_mb
 
 # How often the main process wakes to check timeouts when no message comes (seconds).
 POLL_S = 0.2
@@ -100,11 +101,12 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
         from formats.native import NativeWriter
         from generator.run.resources import load_user_assets, open_backend
         from generator.run.scene_job import SceneContext, render_scene, wants_flow
+        from generator.run.targeting import target_of
 
         cfg = OmegaConf.create(cfg_container)
         user_assets = load_user_assets(cfg)
         backend = open_backend(cfg)
-        ctx = SceneContext(cfg, user_assets, backend, NativeWriter(cfg.output_dir), wants_flow(cfg))
+        ctx = SceneContext(cfg, user_assets, backend, NativeWriter(cfg.output_dir), wants_flow(cfg), target_of(cfg))
     except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops the run
         conn.send(("startup_failed", one_line(exc)))
         return
@@ -119,7 +121,10 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
             try:
                 render_scene(ctx, index, frames, lambda i, f, rec: conn.send(("frame", i, f, rec)))
             except Exception as exc:  # noqa: BLE001 - one scene's failure; a fresh worker takes over
-                conn.send(("scene_failed", index, one_line(exc), traceback.format_exc()))
+                kind = failure_kind(exc)
+                conn.send(("scene_failed", index, one_line(exc), traceback.format_exc(), kind))
+                if kind == "target":
+                    continue  # the renderer is fine: nothing went wrong but the target
                 break
             conn.send(("scene_done", index, resident_mb()))
             done += 1
@@ -299,10 +304,11 @@ class WorkerPool:
             if self.recycle and worker.stats.scenes >= self.recycle:
                 worker.retiring, worker.stats.ended = True, "recycled"
         elif kind == "scene_failed" and scheduler is not None:
-            _, index, error, detail = message
+            _, index, error, detail, failure = message
             self._task_over(worker)
-            worker.retiring, worker.stats.ended = True, "failed_scene"
-            scheduler.attempt_failed(index, "error", error, detail)
+            if failure != "target":  # the worker exits after any other failure
+                worker.retiring, worker.stats.ended = True, "failed_scene"
+            scheduler.attempt_failed(index, failure, error, detail)
 
     def _task_over(self, worker: _Worker) -> None:
         worker.stats.busy_s += time.monotonic() - worker.task_started

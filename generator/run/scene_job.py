@@ -1,4 +1,5 @@
-"""One scene's work: sample it, write scene.json, render, label and write its frames.
+"""One scene's work: sample it (with a target: the attempts until one is accepted), write scene.json,
+render, label and write its frames.
 
 Shared by the in-process run and the worker processes, so a scene is produced by the same code
 whichever executes it.
@@ -6,17 +7,21 @@ whichever executes it.
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
 
 from assets.catalog import UserAsset
-from generator.world.sampling import sample_scene
-from generator.world.seeding import rng_for
+from generator.errors import TargetNotMet
+from generator.run.targeting import Target, target_record
+from generator.world.sampling import sample_scene, scene_id_for
+from generator.world.seeding import rng_for, stream_seed
 from labels import annotate
 from labels.flow import geometric_flow
 from labels.ranges import annotate_lidar, annotate_radar
@@ -37,6 +42,7 @@ class SceneContext:
         backend: an open renderer.
         writer: the dataset writer (``formats.native.NativeWriter``; opened by the run's main process).
         flow: whether frames get optical flow (``wants_flow``).
+        target: the run's target (``generator.run.targeting.target_of``); None: untargeted.
     """
 
     cfg: DictConfig
@@ -44,17 +50,95 @@ class SceneContext:
     backend: RendererBackend
     writer: Any
     flow: bool
+    target: Target | None = None
+
+
+@dataclass
+class FrameData:
+    """One frame rendered and labelled, not yet written: the renderer's results (one per camera), the
+    label record and the per-sensor arrays (``NativeWriter.write_frame``'s arguments)."""
+
+    frame: int
+    results: list[Any]
+    labels: dict[str, Any]
+    arrays: dict[str, np.ndarray]
 
 
 def render_scene(
     ctx: SceneContext, index: int, frames: list[int], on_frame: FrameCallback, scene: Scene | None = None
 ) -> None:
     """Sample scene ``index`` (or use ``scene``, already sampled), write its scene.json and the given
-    ``frames``; ``on_frame`` is called after each frame's manifest line is written."""
-    scene = scene if scene is not None else sample_scene(ctx.cfg, index, ctx.user_assets)
+    ``frames``; ``on_frame`` is called after each frame's manifest line is written.
+
+    With a target, attempts are drawn until one is accepted (``find_attempt``; TargetNotMet when none
+    is within ``max_attempts``), and the frames already rendered to judge it are written as they are."""
+    done: dict[int, FrameData] = {}
+    if ctx.target is not None:
+        scene, done = find_attempt(ctx, index, scene)
+    elif scene is None:
+        scene = sample_scene(ctx.cfg, index, ctx.user_assets)
     ctx.writer.write_scene(scene)
     for frame in frames:
-        on_frame(index, frame, render_frame(scene, frame, ctx.backend, ctx.writer, ctx.flow))
+        data = done.pop(frame, None) or compute_frame(scene, frame, ctx.backend, ctx.flow)
+        if ctx.target is not None:
+            data.labels["target"] = {
+                **scene.params["target"],
+                "frame_satisfies": ctx.target.frame_satisfies(data.labels),
+            }
+        on_frame(index, frame, write_frame(scene, data, ctx.writer))
+
+
+def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> tuple[Scene, dict[int, FrameData]]:
+    """The kept attempt of scene ``index`` of a targeted run and the frames rendered to judge it.
+
+    A scene whose scene.json is already written (a resumed or retried scene) keeps the attempt it
+    records, so frames still missing come from the same attempt; otherwise attempts 0, 1, ... are drawn
+    (``scene``, if given, is attempt 0) and judged on their labels until one is accepted.
+
+    Raises:
+        TargetNotMet: no attempt within ``max_attempts`` is accepted.
+    """
+    target = ctx.target
+    assert target is not None
+    recorded = _recorded_target(ctx.writer, index)
+    if recorded is not None:
+        attempt = int(recorded["attempt"])
+        if scene is None or attempt != 0:
+            scene = sample_scene(ctx.cfg, index, ctx.user_assets, attempt=attempt)
+        scene.params["target"] = target_record(attempt)
+        return scene, {}
+    judged = target.judged_frames(int(ctx.cfg.scene.sequence.num_frames))
+    for attempt in range(target.max_attempts):
+        if attempt or scene is None:
+            scene = sample_scene(ctx.cfg, index, ctx.user_assets, attempt=attempt)
+        done: dict[int, FrameData] = {}
+        verdicts: dict[int, bool] = {}
+        for frame in judged:
+            done[frame] = compute_frame(scene, frame, ctx.backend, ctx.flow)
+            verdicts[frame] = target.frame_satisfies(done[frame].labels)
+            if target.decided(verdicts):
+                break
+        if target.accepts(verdicts):
+            scene.params["target"] = target_record(attempt)
+            return scene, done
+    raise TargetNotMet(
+        f"target not met by any of {target.max_attempts} attempts of scene {index} (target.max_attempts)",
+        attempts=target.max_attempts,
+    )
+
+
+def _recorded_target(writer: Any, index: int) -> dict[str, Any] | None:
+    """``params["target"]`` of scene ``index``'s scene.json, if a run already wrote it."""
+    from formats.native import scene_file
+
+    path = Path(writer.root) / scene_file(scene_id_for(index))
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")).get("params", {}).get("target")
+    except (OSError, ValueError, AttributeError):
+        return None  # unreadable: search again (the scene is rewritten from its attempts)
+    return record if isinstance(record, dict) and isinstance(record.get("attempt"), int) else None
 
 
 def wants_flow(cfg: DictConfig) -> bool:
@@ -64,6 +148,16 @@ def wants_flow(cfg: DictConfig) -> bool:
 
 def render_frame(scene: Scene, frame: int, backend: RendererBackend, writer: Any, flow: bool) -> dict[str, Any]:
     """Render, label and write one frame of every sensor; returns its manifest record."""
+    return write_frame(scene, compute_frame(scene, frame, backend, flow), writer)
+
+
+def write_frame(scene: Scene, data: FrameData, writer: Any) -> dict[str, Any]:
+    """Write a computed frame (its files, then its manifest line); returns its manifest record."""
+    return writer.write_frame(scene, data.frame, data.results, data.labels, data.arrays)
+
+
+def compute_frame(scene: Scene, frame: int, backend: RendererBackend, flow: bool) -> FrameData:
+    """Render and label one frame of every sensor, writing nothing."""
     t = scene.frame_time(frame)
     results = [backend.render(scene, t, camera.name) for camera in scene.rig.cameras]
     labels = None
@@ -80,7 +174,7 @@ def render_frame(scene: Scene, frame: int, backend: RendererBackend, writer: Any
             arrays[f"{camera.name}.flow.npy"] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
     if scene.rig.lidars or scene.rig.radars:
         _range_sensors(scene, frame, t, labels, arrays)
-    return writer.write_frame(scene, frame, results, labels, arrays)
+    return FrameData(frame, results, labels, arrays)
 
 
 def sensor_key(name: str) -> int:
@@ -94,7 +188,7 @@ def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, 
     dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
     from renderers.raycast import cast_lidar, deskew_points, detect_radar  # Embree lives in renderers/raycast
 
-    root_seed = int(scene.seeds["root_seed"])
+    root_seed = stream_seed(scene.seeds)  # attempt k > 0 of a targeted scene: its own entropy
     for lidar in scene.rig.lidars:
         # a skewed sweep is centred on the frame time, so straight ahead fires at t, when the cameras
         # expose (KITTI triggers its cameras that way); an unskewed one sees the world frozen at t

@@ -9,7 +9,7 @@ from generator.world import street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.pieces import sample_lighting
-from generator.world.seeding import rng_for, seeds_record
+from generator.world.seeding import attempt_seed, rng_for, seeds_record
 from scenes import Scene
 
 
@@ -18,17 +18,19 @@ def scene_id_for(index: int) -> str:
     return f"{index:06d}"
 
 
-def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = None) -> Scene:
+def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = None, attempt: int = 0) -> Scene:
     """Sample scene ``index`` of the run described by ``cfg`` (a composed RunConfig).
 
     Args:
         cfg: the validated run config (see configs/schema.py).
         index: the scene's index in the run; with ``cfg.seed`` it fixes every random draw.
         user_assets: assets from ``cfg.scene.catalog``, loaded once by the caller.
+        attempt: which attempt of the scene (targeted generation): every stream draws from the root
+            entropy ``seeding.attempt_seed(cfg.seed, attempt)``; attempt 0 is the untargeted scene.
     """
     scene_cfg = cfg.scene
     seq = scene_cfg.sequence
-    seed = int(cfg.seed)
+    seed = attempt_seed(int(cfg.seed), attempt)
     user_assets = user_assets or []
     # keyframes cover one frame past the last (flow and velocities of the last frame) and half a LiDAR
     # sweep past it (a sweep centred on the last frame time)
@@ -64,7 +66,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     scene = Scene(
         scene_id=scene_id_for(index),
         index=index,
-        seeds=seeds_record(seed, index),
+        seeds=seeds_record(int(cfg.seed), index, attempt),
         fps=float(seq.fps),
         num_frames=int(seq.num_frames),
         entities=[*objects, *context],

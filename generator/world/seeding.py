@@ -2,6 +2,12 @@
 
 Scene i's streams depend only on (root_seed, i, stream), so a scene is the same whatever the number of
 workers, the shard, the order or a resume.
+
+Attempts (targeted generation): attempt k of scene i draws every stream with the root entropy
+``attempt_seed(root_seed, k)`` in place of root_seed. Attempt 0 is root_seed itself, so its scene is the
+untargeted scene i; for k > 0 it is a 128-bit integer derived from (root_seed, ATTEMPT_KEY, k), so the
+attempts of a scene are independent of each other and of every other scene's. scene.json's ``seeds``
+records ``attempt`` and ``attempt_seed`` when k > 0 (absent: attempt 0), so any stream can be re-derived.
 """
 
 from __future__ import annotations
@@ -24,6 +30,19 @@ STREAMS: dict[str, int] = {
 }
 
 
+# Tags the entropy of attempts k > 0, so (root_seed, ATTEMPT_KEY, k) is no other seed's entropy.
+ATTEMPT_KEY = 0x7A57
+
+
+def attempt_seed(root_seed: int, attempt: int) -> int:
+    """The root entropy of attempt ``attempt`` of a scene: ``root_seed`` for attempt 0, else a 128-bit
+    integer from SeedSequence((root_seed, ATTEMPT_KEY, attempt))."""
+    if attempt == 0:
+        return int(root_seed)
+    words = np.random.SeedSequence([int(root_seed), ATTEMPT_KEY, int(attempt)]).generate_state(4, np.uint32)
+    return sum(int(w) << (32 * i) for i, w in enumerate(words))
+
+
 def rng_for(root_seed: int, scene_index: int, stream: str, *subkeys: int) -> np.random.Generator:
     """The Generator of ``stream`` for scene ``scene_index`` of the run seeded with ``root_seed``.
 
@@ -34,6 +53,16 @@ def rng_for(root_seed: int, scene_index: int, stream: str, *subkeys: int) -> np.
     return np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=key))
 
 
-def seeds_record(root_seed: int, scene_index: int) -> dict:
-    """What scene.json stores so any stream can be re-derived."""
-    return {"root_seed": int(root_seed), "scene_index": int(scene_index), "streams": dict(STREAMS)}
+def seeds_record(root_seed: int, scene_index: int, attempt: int = 0) -> dict:
+    """What scene.json stores so any stream can be re-derived (``attempt`` and its root entropy only
+    for attempts k > 0: attempt 0's record is the untargeted scene's)."""
+    record = {"root_seed": int(root_seed), "scene_index": int(scene_index), "streams": dict(STREAMS)}
+    if attempt:
+        record["attempt"] = int(attempt)
+        record["attempt_seed"] = attempt_seed(root_seed, attempt)
+    return record
+
+
+def stream_seed(seeds: dict) -> int:
+    """The root entropy the streams of a scene were drawn with, from its ``seeds`` record."""
+    return int(seeds.get("attempt_seed", seeds["root_seed"]))
