@@ -7,7 +7,6 @@ whichever executes it.
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from labels import annotate
 from labels.flow import geometric_flow
 from labels.ranges import annotate_lidar, annotate_radar
 from renderers.base import RendererBackend
-from scenes import Scene
+from scenes import Scene, plain_data
 
 # Called after each written frame with (scene index, frame, manifest record).
 FrameCallback = Callable[[int, int, dict[str, Any]], None]
@@ -135,9 +134,9 @@ def _recorded_target(writer: Any, index: int) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        record = json.loads(path.read_text(encoding="utf-8")).get("params", {}).get("target")
-    except (OSError, ValueError, AttributeError):
-        return None  # unreadable: search again (the scene is rewritten from its attempts)
+        record = plain_data.load_json(path).get("params", {}).get("target")
+    except (plain_data.PlainDataError, AttributeError):
+        return None  # unreadable or damaged: search again (the scene is rewritten from its attempts)
     return record if isinstance(record, dict) and isinstance(record.get("attempt"), int) else None
 
 
