@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assets.errors import one_line
 from formats.failures import SceneFailure, record_failure
 from generator.errors import TargetNotMet
 from generator.world.sampling import scene_id_for
@@ -84,12 +85,6 @@ NOT_RETRIED = ("target",)
 def failure_kind(exc: BaseException) -> str:
     """The failures.jsonl kind of an exception raised by a scene: ``target`` or ``error``."""
     return "target" if isinstance(exc, TargetNotMet) else "error"
-
-
-def one_line(exc: BaseException) -> str:
-    """``Type: message`` on a single line."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Scheduler:

@@ -26,7 +26,7 @@ from generator.errors import ConfigError, RunAborted
 from generator.run.execution import SceneTask, Scheduler, WorkerStats
 from generator.run.pool import WorkerPool, WorkerStartupError, capped_workers
 from generator.run.resources import load_user_assets, open_backend, run_passes
-from generator.run.scene_job import SceneContext, wants_flow
+from generator.run.scene_job import SceneContext, recorded_target, wants_flow
 from generator.run.targeting import Target, target_of
 from generator.world.sampling import sample_scene, scene_id_for
 from renderers.base import RendererBackend
@@ -214,6 +214,7 @@ def _generate(
     elif backend is None:
         backend = open_backend(cfg)
     summary = RunSummary(output_dir=Path(cfg.output_dir))
+    target = target_of(cfg)
     aborted = ""
     try:
         scheduler = _open_dataset(cfg, catalog, first_scene.rig, indices, summary)
@@ -244,7 +245,7 @@ def _generate(
             else:
                 from generator.run.execution import run_in_process
 
-                ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg), target_of(cfg))
+                ctx = SceneContext(cfg, user_assets, backend, _writer(cfg), wants_flow(cfg), target)
                 summary.workers = run_in_process(scheduler, ctx, first_scene)
     finally:
         if pool is not None:
@@ -253,7 +254,6 @@ def _generate(
         elif own_backend and backend is not None:
             backend.close()
     summary.failures, summary.retried = scheduler.failures, scheduler.retried
-    target = target_of(cfg)
     if target is not None:
         summary.target = target_stats(cfg, indices, scheduler.failures, target)
     summary.seconds = time.monotonic() - started
@@ -272,16 +272,10 @@ def target_stats(cfg: DictConfig, indices: list[int], failures: list[SceneFailur
     scenes that exhausted ``max_attempts`` in this run, and the acceptance rate = accepted scenes /
     attempts (every attempt judged, the exhausted scenes' included): the run's estimate of the share of
     sampled scenes that satisfy the target."""
-    import json
-
-    from formats.native import scene_file
-
     accepted = attempts = 0
     for index in indices:
-        path = Path(cfg.output_dir) / scene_file(scene_id_for(index))
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))["params"]["target"]
-        except (OSError, ValueError, KeyError, TypeError):
+        record = recorded_target(cfg.output_dir, index)
+        if record is None or not isinstance(record.get("attempts"), int):
             continue  # not written (failed or not rendered)
         accepted += 1
         attempts += int(record["attempts"])

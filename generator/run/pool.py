@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from generator.run.execution import SceneTask, Scheduler, WorkerStats, failure_kind, one_line, resident_mb
+from assets.errors import one_line
+from generator.run.execution import SceneTask, Scheduler, WorkerStats, failure_kind, resident_mb
 
 # How often the main process wakes to check timeouts when no message comes (seconds).
 POLL_S = 0.2

@@ -99,7 +99,7 @@ def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> t
     """
     target = ctx.target
     assert target is not None
-    recorded = _recorded_target(ctx.writer, index)
+    recorded = recorded_target(ctx.writer.root, index)
     if recorded is not None:
         attempt = int(recorded["attempt"])
         if scene is None or attempt != 0:
@@ -126,11 +126,12 @@ def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> t
     )
 
 
-def _recorded_target(writer: Any, index: int) -> dict[str, Any] | None:
-    """``params["target"]`` of scene ``index``'s scene.json, if a run already wrote it."""
+def recorded_target(root: str | Path, index: int) -> dict[str, Any] | None:
+    """``params["target"]`` of scene ``index``'s scene.json in the dataset ``root``, if a run already
+    wrote it (None: not written, unreadable, or without a target record)."""
     from formats.native import scene_file
 
-    path = Path(writer.root) / scene_file(scene_id_for(index))
+    path = Path(root) / scene_file(scene_id_for(index))
     if not path.is_file():
         return None
     try:
