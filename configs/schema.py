@@ -330,6 +330,9 @@ class RunConfig:
     sensors: SensorsConfig = field(default_factory=SensorsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     target: TargetConfig = field(default_factory=TargetConfig)  # no block set: no target
+    # the scenario group (configs/scenario/): ``name`` and the scenario's parameters, each a distribution,
+    # checked against its table in generator/world/scenarios (an untyped node: each scenario has its own keys)
+    scenario: Any = field(default_factory=lambda: {"name": "none"})
 
 
 SCENE_SCHEMAS: dict[str, type[SceneConfig]] = {"street": StreetSceneConfig, "tabletop": TabletopSceneConfig}

@@ -241,9 +241,43 @@ def validate_config(cfg: DictConfig) -> None:
         _require(name in EXPORTERS, f"output.export: unknown format {short_repr(name)} ({known})")
     _validate_scene(cfg.scene)
     _validate_sensors(cfg.sensors, cfg.scene.kind)
+    _validate_scenario(OmegaConf.to_container(cfg.scenario, resolve=True), cfg.scene.kind)
     from generator.run.targeting import target_of  # the predicate's own parser names the key at fault
 
     target_of(cfg)
+
+
+def _validate_scenario(node: Any, scene_kind: str) -> None:
+    """The scenario's name, its keys against the scenario's parameter table, and every parameter's
+    distribution inside its physical range (generator/world/scenarios)."""
+    from generator.world.scenarios import NONE, SCENARIOS, parameter_table
+
+    _require(isinstance(node, dict), f"scenario: expected a mapping with a name, got {short_repr(node)}")
+    name = node.get("name")
+    known = ", ".join([NONE, *sorted(SCENARIOS)])
+    _require(name == NONE or name in SCENARIOS, f"scenario.name: unknown scenario {short_repr(name)}; known: {known}")
+    if name == NONE:
+        extra = sorted(set(node) - {"name"})
+        _require(not extra, f"scenario.{extra[0] if extra else ''}: scenario none takes no parameters")
+        return
+    _require(scene_kind == "street", f"scenario: {name} is a street scenario; it needs scene=street, not {scene_kind}")
+    table = parameter_table(SCENARIOS[name])
+    for key in sorted(set(node) - {"name"} - set(table)):
+        raise ConfigError(f"scenario.{key}: unknown parameter of scenario {name}; known: {', '.join(table)}")
+    for key, parameter in table.items():
+        where = f"scenario.{key}"
+        _require(key in node, f"{where}: missing; choose the scenario with scenario={name} to get its defaults")
+        dist = parse_distribution(where, node[key], parameter.options)
+        if parameter.options is not None:
+            continue
+        low, high = dist.support()
+        if parameter.integer:
+            _require(dist.draws_integers(), f"{where}: must draw integers (an integer, randint or choice of integers)")
+        unit = f" {parameter.unit}" if parameter.unit else ""
+        _require(
+            parameter.low <= low and high <= parameter.high,
+            f"{where}: must lie in [{parameter.low:g}, {parameter.high:g}]{unit}, can draw [{low:g}, {high:g}]",
+        )
 
 
 def _validate_renderer(renderer: DictConfig) -> None:
@@ -505,13 +539,15 @@ def _check_known_keys(cfg: DictConfig) -> None:
 
 
 def drop_inactive_target(data: dict[str, Any]) -> None:
-    """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, so
-    an untargeted run's config hash and dataset.json are what they were before targets existed; a set
-    target stays (it changes the data)."""
+    """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, and
+    the ``scenario`` node when it is ``none``, so a run without them has the config hash and dataset.json
+    it had before targets and scenarios existed; a set target or scenario stays (it changes the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
         data.pop("target", None)
+    if (data.get("scenario") or {}).get("name", "none") == "none":
+        data.pop("scenario", None)
 
 
 def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:

@@ -145,4 +145,6 @@ def _object_record(entity, camera, camera_from_world, camera_velocity, instance,
         record["unoccluded_pixels"] = unoccluded
         record["visibility"] = visible_pixels / unoccluded if unoccluded else 0.0
     record["occlusion"] = occlusion_level(record["visibility"], visible_pixels)
+    if entity.attributes:  # only objects that have some (a scenario's child, a worker): others read as before
+        record["attributes"] = dict(entity.attributes)
     return record

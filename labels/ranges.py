@@ -69,6 +69,7 @@ def range_sensor_objects(
             "category_id": category_id(e.category),
             "box3d_sensor": box3d_record(sensor_from_world @ e.trajectory.pose_at(t), e.size_m),
             count_key: int(count_of.get(e.instance_id, 0)),
+            **({"attributes": dict(e.attributes)} if e.attributes else {}),
         }
         for e in scene.labelled_entities()
     ]

@@ -113,6 +113,8 @@ class Entity:
     that box's centre (x forward, y left, z up).
     scale: uniform factor applied to the asset mesh, already included in size_m.
     motion: the motion model that made the trajectory and its sampled parameters.
+    attributes: label attributes copied into every label record of the object (e.g. ``{"age_group":
+    "child"}``, ``{"role": "worker"}``); empty for most objects, and then absent from scene.json.
     """
 
     name: str
@@ -124,6 +126,7 @@ class Entity:
     material: Material = field(default_factory=Material)
     scale: float = 1.0
     motion: dict[str, Any] = field(default_factory=dict)  # the motion model and its sampled parameters
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_labelled(self) -> bool:
@@ -201,8 +204,10 @@ class SensorRig:
 @dataclass
 class Scene:
     """A complete, frozen scene. ``seeds`` records the root seed, scene index and the stream keys used
-    to derive every random generator; ``params`` records every sampled parameter not stored elsewhere.
-    Frame k of the scene is at t = k / fps seconds, for k in range(num_frames)."""
+    to derive every random generator; ``params`` records every sampled parameter not stored elsewhere;
+    ``scenario`` the scripted critical situation, if any (``generator.world.scenarios``: its name, drawn
+    parameters, critical time and the ids of its critical actors; None and absent from scene.json
+    without one). Frame k of the scene is at t = k / fps seconds, for k in range(num_frames)."""
 
     scene_id: str
     index: int
@@ -215,6 +220,7 @@ class Scene:
     rig: SensorRig
     kind: str = "custom"
     params: dict[str, Any] = field(default_factory=dict)
+    scenario: dict[str, Any] | None = None
 
     @property
     def duration_s(self) -> float:

@@ -45,7 +45,15 @@ def to_jsonable(value: Any) -> Any:
 
 
 def scene_to_dict(scene: Scene) -> dict[str, Any]:
-    return {"format_version": FORMAT_VERSION, **to_jsonable(scene)}
+    """scene.json's content. Optional parts left at their defaults (no scenario, an entity without
+    attributes) are left out, so a scene without them reads exactly as before they existed."""
+    data = {"format_version": FORMAT_VERSION, **to_jsonable(scene)}
+    if data["scenario"] is None:
+        del data["scenario"]
+    for entity in data["entities"]:
+        if not entity["attributes"]:
+            del entity["attributes"]
+    return data
 
 
 def _trajectory(d: dict) -> Trajectory:
@@ -96,6 +104,7 @@ def _entity(d: dict) -> Entity:
         ),
         scale=d["scale"],
         motion=d["motion"],
+        attributes=dict(d.get("attributes", {})),
     )
 
 
@@ -148,6 +157,7 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         ),
         kind=d["kind"],
         params=d["params"],
+        scenario=d.get("scenario"),
     )
 
 

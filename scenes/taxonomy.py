@@ -31,6 +31,9 @@ _LABELLED = [
     ("mug", "household_object"),
     ("bowl", "household_object"),
     ("book", "household_object"),
+    ("tire", "road_hazard"),  # a lost tyre lying on the road (scenario road_debris)
+    ("debris", "road_hazard"),  # lost cargo: boxes, a pallet
+    ("animal", "animal"),  # a quadruped, dog to deer size
 ]
 
 CATEGORIES: tuple[Category, ...] = tuple(Category(i + 1, n, s) for i, (n, s) in enumerate(_LABELLED))

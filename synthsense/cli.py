@@ -4,6 +4,7 @@
     synthsense generate -m [overrides...]        a sweep through a Hydra launcher (generator/run/launch.py)
     synthsense export FORMAT DATASET [--skip-damaged]   e.g. synthsense export coco datasets/street
     synthsense mix MIX.yaml [key=value ...] [--overwrite]   mix synthetic and real datasets (mixing/)
+    synthsense scenarios [NAME]                  the scenario library, or one scenario's parameters
 
 Errors in the user's input are printed as one line on stderr with exit status 2.
 """
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="export the frames whose files check against the manifest, leaving out damaged ones "
         "(by default a damaged frame stops the export)",
     )
+    scn = sub.add_parser("scenarios", help="list the scenario library, or show one scenario's parameters")
+    scn.add_argument("name", nargs="?", help="a scenario name (e.g. cut_in); omitted: the whole library")
     mix = sub.add_parser("mix", help="mix synthetic and real datasets into one training set")
     mix.add_argument("config", help="mix YAML (sources, taxonomy, synthetic_share, splits, output)")
     mix.add_argument("overrides", nargs="*", help="OmegaConf dotlist overrides, e.g. synthetic_share=0.5")
@@ -120,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             return validate_command(args.dataset)
         if args.command == "mix":
             return _mix(args.config, args.overrides, args.overwrite)
+        if args.command == "scenarios":
+            from synthsense.scenario_table import library_lines, scenario_lines
+
+            print("\n".join(scenario_lines(args.name) if args.name else library_lines()))
+            return 0
         return _export(args.format, args.dataset, args.skip_damaged)
     except _user_errors() as exc:
         print(f"synthsense {args.command}: error: {exc}", file=sys.stderr)

@@ -103,8 +103,13 @@ def _from_shorthand(key: str, text: str) -> dict[str, Any] | None:
     return {kind: args}
 
 
-def parse_distribution(key: str, spec: Any) -> Distribution:
-    """Parse a YAML distribution ``spec`` found at config key ``key``."""
+def parse_distribution(key: str, spec: Any, labels: Sequence[str] | None = None) -> Distribution:
+    """Parse a YAML distribution ``spec`` found at config key ``key``.
+
+    ``labels``: the distribution draws one of these names instead of numbers (a name, ``{constant:
+    name}`` or ``{choice: [names], weights: [...]}``; the shorthand ``choice:near:far`` too)."""
+    if labels is not None:
+        return _parse_labels(key, spec, tuple(labels))
     if isinstance(spec, str) and (shorthand := _from_shorthand(key, spec)) is not None:
         spec = shorthand
     if isinstance(spec, (int, float, str)) and not isinstance(spec, bool):
@@ -145,6 +150,35 @@ def parse_distribution(key: str, spec: Any) -> Distribution:
             raise ConfigError(f"{key}: randint needs two integers low <= high, got {list(value)}")
         return Distribution(key, kind, (int(low), int(high)))
     return _parse_choice(key, value, spec.get("weights"))
+
+
+def _parse_labels(key: str, spec: Any, labels: tuple[str, ...]) -> Distribution:
+    """A distribution over names (see :func:`parse_distribution`)."""
+    if isinstance(spec, str) and ":" in spec:
+        kind, _, rest = spec.partition(":")
+        if kind.strip() in ("constant", "choice"):
+            spec = {kind.strip(): [part.strip() for part in rest.split(":")]}
+    if isinstance(spec, str):
+        spec = {"constant": spec}
+    if not isinstance(spec, Mapping) or len(set(spec) & {"constant", "choice"}) != 1:
+        raise ConfigError(f"{key}: expected one of {', '.join(labels)} or {{choice: [...]}}, got {short_repr(spec)}")
+    spec = dict(spec)
+    extra = set(spec) - {"constant", "choice", "weights"}
+    if extra or ("weights" in spec and "choice" not in spec):
+        raise ConfigError(f"{key}: unknown distribution key(s) {sorted(extra or {'weights'})}")
+    options = spec.get("choice", spec.get("constant"))
+    options = [options] if isinstance(options, str) else options
+    if not isinstance(options, Sequence) or not options:
+        raise ConfigError(f"{key}: expected a non-empty list of names, got {short_repr(options)}")
+    for option in options:
+        if option not in labels:
+            raise ConfigError(f"{key}: unknown value {short_repr(option)}; known: {', '.join(labels)}")
+    if "constant" in spec:
+        if len(options) != 1:
+            raise ConfigError(f"{key}: constant takes one name, got {short_repr(options)}")
+        return Distribution(key, "constant", (options[0],))
+    choice = _parse_choice(key, [0] * len(options), spec.get("weights"))
+    return Distribution(key, "choice", tuple(options), weights=choice.weights)
 
 
 def _parse_choice(key: str, options: Any, weights: Any) -> Distribution:

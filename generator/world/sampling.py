@@ -9,13 +9,38 @@ from generator.world import street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.pieces import sample_lighting
+from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
+from generator.world.scenarios.base import (
+    KMH,
+    ScenarioContext,
+    critical_time,
+    draw_parameters,
+    scenario_record,
+)
 from generator.world.seeding import attempt_seed, rng_for, seeds_record
+from generator.world.street import CURB_HEIGHT_M
 from scenes import Scene
 
 
 def scene_id_for(index: int) -> str:
     """Folder name of scene ``index``: zero-padded so folders sort in index order."""
     return f"{index:06d}"
+
+
+def plain_scenario(cfg: Any) -> dict[str, Any]:
+    """The run's ``scenario`` config as plain data ({"name": "none"} when the config has none)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    node = cfg.get("scenario") if hasattr(cfg, "get") else None
+    if node is None:
+        return {"name": NONE}
+    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
+
+
+def scenario_of(cfg: Any) -> ScenarioSpec | None:
+    """The scenario the run places into each street scene, or None (``scenario=none``)."""
+    name = plain_scenario(cfg).get("name", NONE)
+    return None if name == NONE else get_scenario(name)
 
 
 def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = None, attempt: int = 0) -> Scene:
@@ -38,12 +63,32 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     times = keyframe_times(max(seq.num_frames / seq.fps, (seq.num_frames - 1) / seq.fps + half_sweep))
     rng_layout = rng_for(seed, index, "layout")
     count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_for(seed, index, "counts")))
+    scenario = None
     if scene_cfg.kind == "street":
-        layout = street.sample_street_layout(scene_cfg, rng_layout, float(times[-1]), bool(seq.reentry))
+        spec = scenario_of(cfg)
+        drawn = {} if spec is None else draw_parameters(spec, plain_scenario(cfg), seed, index)
+        layout = street.sample_street_layout(
+            scene_cfg,
+            rng_layout,
+            float(times[-1]),
+            bool(seq.reentry),
+            min_lanes=1 if spec is None else spec.min_lanes_per_direction,
+            ego_speed_mps=None if spec is None or spec.ego_speed_kmh is None else drawn[spec.ego_speed_kmh] * KMH,
+        )
         context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
-        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
+        ego, actors = street.constant_ego(layout, times), []
+        if spec is not None:
+            time_s = critical_time(drawn["critical_time_s"], int(seq.num_frames), float(seq.fps))
+            plan = spec.build(
+                ScenarioContext(
+                    drawn, layout, times, time_s, ego, seed, index, user_assets, scene_cfg.materials, CURB_HEIGHT_M
+                )
+            )
+            ego, actors = plan.ego or ego, plan.actors
+            scenario = scenario_record(spec, drawn, time_s, plan)
+        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count, times, ego, actors)
         rig, rig_params = street.ego_rig(
-            scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times
+            scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
         )
     elif scene_cfg.kind == "tabletop":
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
@@ -75,6 +120,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         rig=rig,
         kind=scene_cfg.kind,
         params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects)},
+        scenario=scenario,
     )
     if scene_cfg.kind == "street" and seq.reentry:
         street.check_reentry(scene)

@@ -27,6 +27,7 @@ STREAMS: dict[str, int] = {
     "motion": 8,  # camera motion (tabletop)
     "sensor_noise": 9,  # LiDAR / radar noise and dropout, keyed further by (frame, sensor)
     "textures": 10,  # procedural material textures, keyed like "materials"
+    "scenario": 11,  # a scenario's parameters (keyed by parameter) and critical actors (keyed by actor)
 }
 
 

@@ -35,6 +35,7 @@ from generator.world.pieces import (
 )
 from generator.world.placement import Placer, SweptFootprint
 from generator.world.rig import rig_cameras, rig_lidars, rig_radars
+from generator.world.scenarios.base import Actor, ego_footprint, sight_corridor
 from generator.world.seeding import rng_for
 from labels.geometry import truncation
 from scenes import Entity, Scene, SensorRig
@@ -57,14 +58,25 @@ PLACEMENT_RULES: dict[str, str] = {
 }
 
 
-def sample_street_layout(cfg: Any, rng: np.random.Generator, duration_s: float, reentry: bool) -> dict[str, float]:
+def sample_street_layout(
+    cfg: Any,
+    rng: np.random.Generator,
+    duration_s: float,
+    reentry: bool,
+    min_lanes: int = 1,
+    ego_speed_mps: float | None = None,
+) -> dict[str, float]:
     """Road geometry (metres) and the ego speed (m/s) for a sequence lasting ``duration_s`` seconds.
 
     The road is long enough for the ego's travel plus the view range plus the fastest traffic.
-    ``reentry`` needs a second lane in the ego's direction and an ego fast enough to overtake.
+    ``reentry`` needs a second lane in the ego's direction and an ego fast enough to overtake. A
+    scenario may ask for ``min_lanes`` per direction and set the ego's speed (``ego_speed_mps``; the
+    sampled value is drawn all the same, so the other draws do not move).
     """
-    lanes = int(sample("scene.lanes_per_direction", cfg.lanes_per_direction, rng))
+    lanes = max(int(sample("scene.lanes_per_direction", cfg.lanes_per_direction, rng)), min_lanes)
     ego_speed = float(sample("scene.motion.ego_speed_mps", cfg.motion.ego_speed_mps, rng))
+    if ego_speed_mps is not None:
+        ego_speed = float(ego_speed_mps)
     if reentry:
         lanes = max(lanes, 2)
         ego_speed = max(ego_speed, reentry_speeds(duration_s)[0] + 3.0)  # the overtaken car keeps moving
@@ -166,6 +178,11 @@ def _propose(cfg: Any, layout: dict[str, float], times: np.ndarray):
     return propose
 
 
+def constant_ego(layout: dict[str, float], times: np.ndarray) -> Motion:
+    """The ego vehicle at the layout's constant speed along the first right-hand lane."""
+    return ego_motion(layout["ego_speed_mps"], times, -layout["lane_width_m"] / 2.0)
+
+
 def place_objects(
     cfg: Any,
     layout: dict[str, float],
@@ -174,15 +191,18 @@ def place_objects(
     index: int,
     count: int,
     times: np.ndarray,
+    ego: Motion | None = None,
+    actors: list[Actor] | None = None,
 ) -> list[Entity]:
-    """Up to ``count`` labelled road users (plus the re-entry car first, when asked), each starting
-    where its category's rule puts it and moving by its motion model; footprints never overlap each
-    other or the ego vehicle at any keyframe time."""
+    """Up to ``count`` labelled road users (after a scenario's critical ``actors`` and the re-entry car,
+    when asked), each starting where its category's rule puts it and moving by its motion model;
+    footprints never overlap each other or the ego vehicle (moving along ``ego``, default
+    :func:`constant_ego`) at any keyframe time, nor a critical actor's path or the line of sight to it."""
     placer = Placer(margin=0.2, steps=len(times))
     w = layout["lane_width_m"]
-    ego = ego_motion(layout["ego_speed_mps"], times, -w / 2.0)
-    placer.reserve(SweptFootprint(ego.positions + [-0.5, 0.0], ego.headings, 7.0, 2.4))  # the ego vehicle
-    entities: list[Entity] = []
+    ego = ego if ego is not None else constant_ego(layout, times)
+    placer.reserve(ego_footprint(ego))
+    entities: list[Entity] = scenario_entities(actors or [], ego, placer)
     if layout["reentry"]:
         choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
         material = random_material(
@@ -193,11 +213,33 @@ def place_objects(
             raise ConfigError(
                 f"scene.lane_width_m: lanes {w:.2f} m wide are too narrow for the re-entry car to pass the ego vehicle"
             )
-        entities.append(moving_entity("car_reentry", 1, "car", choice, motion, 0.0, material))
+        iid = len(entities) + 1
+        entities.append(moving_entity("car_reentry", iid, "car", choice, motion, 0.0, material))
     propose = _propose(cfg, layout, times)
     return entities + place_slots(
         cfg, user_assets, root_seed, index, count, placer, propose, first_id=len(entities) + 1
     )
+
+
+def scenario_entities(actors: list[Actor], ego: Motion, placer: Placer) -> list[Entity]:
+    """Entities of a scenario's critical actors (instance ids 1, 2, ... in order), their paths and the
+    lines of sight from the ego camera to those with ``clear_view`` reserved in ``placer``.
+
+    Raises ValueError when an actor's path overlaps the ego's or another actor's: the scenario's own
+    timing must keep them apart (a bug in the scenario, not the user's input)."""
+    entities = []
+    for k, actor in enumerate(actors):
+        swept = SweptFootprint(actor.motion.positions, actor.motion.headings, *actor.choice.size_m[:2])
+        if not placer.try_place(swept):
+            raise ValueError(f"scenario actor {actor.role!r} collides with the ego or another critical actor")
+        name = f"{actor.role}_{k + 1:03d}"
+        entity = moving_entity(name, k + 1, actor.category, actor.choice, actor.motion, actor.support_z, actor.material)
+        entity.attributes = dict(actor.attributes)
+        entities.append(entity)
+    for actor in actors:
+        if actor.clear_view:
+            placer.reserve(sight_corridor(ego, actor.motion, float(max(actor.choice.size_m[:2]))))
+    return entities
 
 
 def ego_rig(
@@ -207,16 +249,18 @@ def ego_rig(
     layout: dict[str, float],
     rng: np.random.Generator,
     times: np.ndarray,
+    ego: Motion | None = None,
 ) -> tuple[SensorRig, dict]:
-    """The ego vehicle driving along the first right-hand lane with its sensors; a camera without a
-    mount in the `sensors` config is the forward camera at a sampled vehicle height, pitch and yaw."""
+    """The ego vehicle driving along the first right-hand lane (``ego``, default
+    :func:`constant_ego`) with its sensors; a camera without a mount in the `sensors` config is the
+    forward camera at a sampled vehicle height, pitch and yaw."""
     height = float(sample("scene.camera_height_m", cfg.camera_height_m, rng))
     pitch = np.radians(sample("scene.camera_pitch_deg", cfg.camera_pitch_deg, rng))
     yaw = np.radians(sample("scene.camera_yaw_deg", cfg.camera_yaw_deg, rng))
     eye = np.array([0.0, 0.0, height])
     direction = np.array([np.cos(pitch) * np.cos(yaw), np.cos(pitch) * np.sin(yaw), np.sin(pitch)])
     ego_from_sensor = look_at(eye, eye + direction)
-    ego = ego_motion(layout["ego_speed_mps"], times, -layout["lane_width_m"] / 2.0)
+    ego = ego if ego is not None else constant_ego(layout, times)
     rig = SensorRig(
         trajectory=ego.trajectory(0.0),
         cameras=rig_cameras(sensors_cfg, camera_cfg, ego_from_sensor),

@@ -1,0 +1,7 @@
+"""Scenario family `vehicles` (see generator/world/scenarios/__init__.py)."""
+
+from __future__ import annotations
+
+from generator.world.scenarios.base import ScenarioSpec
+
+SPECS: list[ScenarioSpec] = []
