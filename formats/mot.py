@@ -25,8 +25,9 @@ sorted by frame then id:
       pedestrian                          1   pedestrian          (the class TrackEval scores)
       cyclist                             2   person_on_vehicle   (a rider: a distractor)
       car, truck, bus                     3   car                 (MOT's motor vehicles)
-      traffic_cone, barrier               10  occluder_on_ground  (static, on the road)
+      traffic_cone, barrier, tire, debris 10  occluder_on_ground  (static, on the road)
       box, can, bottle, mug, bowl, book   9   occluder            (static, on a table)
+      animal                              8   distractor          (moves like a person, is not one)
 
   TrackEval scores pedestrians only: it drops tracker boxes that match a distractor (2, 7, 8, 12) and
   ignores ground truth of the other classes, so a sequence without pedestrians (tabletop) evaluates to
@@ -77,6 +78,9 @@ MOT_CLASS_OF_CATEGORY: dict[str, str] = {
     "traffic_cone": "occluder_on_ground",
     "barrier": "occluder_on_ground",
     **{name: "occluder" for name in ("box", "can", "bottle", "mug", "bowl", "book")},
+    "tire": "occluder_on_ground",
+    "debris": "occluder_on_ground",
+    "animal": "distractor",
 }
 MOT_CLASSES: dict[str, int] = {category: MOT_CLASS_IDS[name] for category, name in MOT_CLASS_OF_CATEGORY.items()}
 
