@@ -268,3 +268,14 @@ def test_same_seed_same_scene_json(name):
     assert scene_to_json(sample_scene(other, 7)) != first
     still = sample_scene(compose_config([*FAST, f"scenario={name}", "scene.sequence.num_frames=1"]), 0)
     assert still.scenario["critical_time_s"] == 0.0 and still.scenario["critical_actors"] == [1]
+
+
+def test_a_combination_no_braking_can_stage_is_one_line_exit_2(tmp_path, capsys):
+    """A stopped car 0.2 s ahead at 130 km/h (7 m): no ego can stop short, so the run refuses with the
+    parameters named instead of staging a collision."""
+    root = tmp_path / "out"
+    argv = ["generate", *FAST, "scenario=stationary_vehicle", "scenario.ttc_s=0.2", "scenario.ego_speed_kmh=130"]
+    assert main([*argv, f"output_dir={root}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "scenario.ttc_s" in err and len(err.splitlines()) == 1
+    assert not root.exists()

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.errors import ConfigError
 from generator.world.motion import Motion, lane_change, smoothstep, static
 from generator.world.pieces import AssetChoice
 from generator.world.placement import SweptFootprint, swept_overlap
@@ -64,7 +65,9 @@ def braking_x(t: np.ndarray, x_onset: float, v0: float, onset_s: float, a: float
     return x_onset + np.where(t < onset_s, v0 * (t - onset_s), slowing_distance(v0, a, 0.0, t - onset_s))
 
 
-def lane_change_extent(times: np.ndarray, speed: float, dy: float, start_s: float, duration_s: float, size) -> tuple:
+def lane_change_extent(
+    times: np.ndarray, speed: float, dy: float, start_s: float, duration_s: float, size: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Heading angle off the travel direction (rad, >= 0) of :func:`motion.lane_change` at ``times`` and
     the half extents (m) along x and y of the footprint of a ``size`` (length, width) vehicle at that
     angle (a rectangle turned by theta reaches L/2 cos + W/2 sin along its travel and L/2 sin + W/2 cos
@@ -125,10 +128,11 @@ def ego_response(
     """The ego braking for ``obstacle``: constant speed until ``reaction_s`` after the critical moment,
     then slowing at ``deceleration`` (m/s^2) to ``final_speed`` (m/s; 0: a stop, else it then follows at
     that speed), so that its front stays FOLLOW_CLEARANCE_M behind the obstacle's face. When that
-    deceleration is not enough it brakes harder, up to MAX_DECELERATION_MPS2 (about 1 g, Euro NCAP AEB
-    test surfaces); when even that is not enough, sooner, at the latest onset (not before the critical
-    moment) that still keeps the clearance. Raises ValueError naming ``names`` (the parameters that set
-    the situation up) when no braking keeps it (a combination the scenario cannot stage).
+    deceleration is not enough it brakes harder, up to MAX_DECELERATION_MPS2 (about 1 g, what tyres on
+    dry asphalt allow); when even that is not enough, sooner, at the latest onset (not before the critical
+    moment) that still keeps the clearance. Raises ConfigError naming ``names`` (the parameters that set
+    the situation up) when no braking keeps it: the config draws a combination the scenario cannot stage
+    (the first scene stops the run with that line; a later one goes to failures.jsonl).
 
     Returns the motion and the derived values (onset, deceleration, smallest gap, outcome)."""
     t_c = ctx.critical_time_s
@@ -145,7 +149,7 @@ def ego_response(
         a = MAX_DECELERATION_MPS2
         start, outcome = _bisect(lambda s: holds(s, a), t_c, start), "ego_brakes_sooner"
     else:
-        raise ValueError(
+        raise ConfigError(
             f"{names}: the ego cannot stop {FOLLOW_CLEARANCE_M:g} m short even braking at "
             f"{MAX_DECELERATION_MPS2:g} m/s^2 at the critical moment; draw a longer time or distance"
         )
@@ -178,11 +182,11 @@ def _following_ego(ctx: ScenarioContext, start_s: float, a: float, final_speed: 
 
 
 def check_clear_of_ego(ego: Motion, motion: Motion, choice: AssetChoice, names: str) -> None:
-    """Raise ValueError naming ``names`` when the actor's path comes within the placer's margin of the
+    """Raise ConfigError naming ``names`` when the actor's path comes within the placer's margin of the
     ego's reserved footprint at some keyframe (``street.scenario_entities`` would refuse it)."""
     swept = SweptFootprint(motion.positions, motion.headings, *choice.size_m[:2])
     if swept_overlap(ego_footprint(ego), swept, PLACER_MARGIN_M + SLACK_M):
-        raise ValueError(f"{names}: this combination drives the vehicle into the ego's side")
+        raise ConfigError(f"{names}: this combination drives the vehicle into the ego's side")
 
 
 # --- cut_in ---------------------------------------------------------------------------------------------
