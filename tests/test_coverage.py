@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from formats.coverage import BlockTally
+from formats.coverage import BlockTally, compute_coverage
 from formats.histograms import numeric_histogram
 from generator.config import compose_config
 from generator.run.loop import run_generation
@@ -187,6 +187,10 @@ def test_two_shards_then_validate_equal_one_run(targeted, tmp_path, capsys):
     assert (root / "coverage.json").read_bytes() == (targeted / "coverage.json").read_bytes()
     assert sum(_read(root / "coverage.json")["failed_scenes"].values()) == len(failed)
     assert (root / "coverage.png").is_file()  # validate draws it whatever output.preview said
+    (root / "coverage.json").unlink()
+    assert main(["export", "coco", str(root)]) == 0  # an export recomputes it too
+    assert "coverage:" in capsys.readouterr().out
+    assert (root / "coverage.json").read_bytes() == (targeted / "coverage.json").read_bytes()
 
 
 def test_damaged_files_are_skipped_and_counted(stills, tmp_path, capsys):
@@ -212,6 +216,21 @@ def test_damaged_files_are_skipped_and_counted(stills, tmp_path, capsys):
     for category, counts in original["objects"]["categories"].items():
         left = coverage["objects"]["categories"].get(category, {"records": 0})["records"]
         assert left == counts["records"] - lost[category], category
+
+
+def test_a_dataset_without_coverage_axes_is_binned_over_the_values_drawn(stills, tmp_path):
+    root = tmp_path / "ds"
+    shutil.copytree(stills, root)
+    meta = _read(root / "dataset.json")
+    del meta["coverage_axes"]  # as written before coverage existed
+    (root / "dataset.json").write_text(json.dumps(meta))
+    params = compute_coverage(root)["scenarios"]["pedestrian_crossing"]["parameters"]
+    drawn = _parameters(root)
+    speeds = [d["ego_speed_kmh"] for d in drawn]
+    hist = params["ego_speed_kmh"]
+    assert hist["bins_from"] == "observed" and hist["edges"][0] == min(speeds) and hist["edges"][-1] == max(speeds)
+    _check_numeric(hist, speeds)
+    assert params["side"]["counts"] == dict(Counter(d["side"] for d in drawn))  # names: counted per value
 
 
 def test_plain_run_has_small_coverage_and_unchanged_dataset_json(tmp_path):
