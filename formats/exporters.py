@@ -16,6 +16,7 @@ from pathlib import Path
 
 from formats._sequences import sequence_mates
 from formats.coco import export_coco
+from formats.coverage import write_coverage
 from formats.kitti_object import export_kitti
 from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
@@ -76,6 +77,7 @@ class ExportResult:
     skipped: list[tuple[FrameKey, str]] = field(default_factory=list)
     malformed_lines: list[str] = field(default_factory=list)
     with_sequence: list[FrameKey] = field(default_factory=list)
+    coverage: Path | None = None  # the dataset's coverage.json, recomputed after the export
 
     def left_out(self) -> list[str]:
         """One line per malformed manifest line, then per damaged frame, then per frame left out with it."""
@@ -102,7 +104,8 @@ def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> E
     A malformed line or a damaged frame raises DatasetError naming the first, before anything is written,
     unless ``skip_damaged``: then the other frames are exported (tracking formats leave a sequence with a
     damaged frame out whole, as its frames must be numbered 0..N-1) and the result lists what was left out,
-    those frames included.
+    those frames included. The dataset's coverage.json and coverage.png (``formats.coverage``) are then
+    recomputed over every scene in it (after the last shard of a run: the whole set).
     """
     exporter = get_exporter(name)
     NativeDataset(dataset_root)  # not a dataset: that error, before the frames are read
@@ -119,4 +122,8 @@ def export(name: str, dataset_root: str | Path, skip_damaged: bool = False) -> E
     if name in WHOLE_SEQUENCES:
         checked.with_sequence = sequence_mates(manifest.records, skip)
     checked.path = exporter(dataset_root, skip)
+    try:
+        checked.coverage = write_coverage(dataset_root).path
+    except OSError:
+        pass  # a root the export could not add a file to: the export itself is written, coverage stays None
     return checked

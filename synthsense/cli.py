@@ -57,6 +57,8 @@ def _export(fmt: str, dataset: str, skip_damaged: bool) -> int:
             file=sys.stderr,
         )
     print(f"synthsense export {fmt}: wrote {result.path}")
+    if result.coverage is not None:
+        print(f"synthsense export {fmt}: coverage: {result.coverage}")
     return 0
 
 

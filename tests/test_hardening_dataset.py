@@ -328,6 +328,7 @@ def test_another_shards_dataset_in_the_making_is_accepted(original, copy):
     foreign content: a shard that finds it (no dataset.json yet) joins in."""
     (copy / "dataset.json").unlink()
     (copy / "run_stats.json").unlink()
+    (copy / "coverage.json").unlink()  # like run_stats.json, written only after dataset.json
     (copy / lock_name(1, 2)).write_text("pid 1 on host elsewhere\n")  # another shard's, not held
     summary = generate(copy, *RUN, "num_shards=2", "shard_index=0")
     assert summary.frames_written == 0 and summary.frames_skipped == 4

@@ -23,6 +23,7 @@ from assets.catalog import UserAsset
 from formats.failures import SceneFailure
 from generator.config import EXECUTION_KEYS, config_hash, drop_inactive_target
 from generator.errors import ConfigError, RunAborted
+from generator.run.coverage import coverage_axes
 from generator.run.execution import SceneTask, Scheduler, WorkerStats
 from generator.run.pool import WorkerPool, WorkerStartupError, capped_workers
 from generator.run.resources import load_user_assets, open_backend, run_passes
@@ -47,6 +48,7 @@ class RunSummary:
     seconds: float = 0.0
     exports: dict[str, Path] = field(default_factory=dict)
     preview: Path | None = None
+    coverage: Path | None = None  # coverage.json (``formats.coverage``)
     failures: list[SceneFailure] = field(default_factory=list)
     retried: int = 0  # attempts that failed and were tried again
     workers: list[WorkerStats] = field(default_factory=list)
@@ -81,6 +83,8 @@ class RunSummary:
         out += [f"export {name}: {path}" for name, path in self.exports.items()]
         if self.preview is not None:
             out.append(f"preview: {self.preview}")
+        if self.coverage is not None:
+            out.append(f"coverage: {self.coverage}")
         if self.stats_file is not None:
             out.append(f"stats: {self.stats_file}")
         return out
@@ -114,13 +118,15 @@ def rig_summary(rig: SensorRig) -> dict[str, dict[str, Any]]:
 
 def dataset_meta(cfg: DictConfig, catalog: list[dict[str, str]], rig: SensorRig) -> dict[str, Any]:
     """dataset.json content (besides the format header written by the writer); ``catalog``: the user
-    meshes' ``catalog_record``; ``rig`` is the first scene's (the layout of every scene's rig is the same)."""
+    meshes' ``catalog_record``; ``rig`` is the first scene's (the layout of every scene's rig is the same).
+    Runs with a scenario or a target also record how their coverage is binned (``coverage_axes``)."""
     versions = {"python": platform.python_version()}
     for pkg in ("synthsense", "numpy", "trimesh", "pyrender", "hydra-core", "pycocotools"):
         try:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
+    axes = coverage_axes(cfg)
     return {
         "config_hash": _config_hash(cfg, catalog),
         "root_seed": int(cfg.seed),
@@ -131,6 +137,7 @@ def dataset_meta(cfg: DictConfig, catalog: list[dict[str, str]], rig: SensorRig)
         "config": _data_config(cfg),
         "catalog": catalog,
         "versions": versions,
+        **({"coverage_axes": axes} if axes is not None else {}),
     }
 
 
@@ -315,8 +322,9 @@ def _open_dataset(
 
 
 def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str], outputs: bool = True) -> None:
-    """Tidy the dataset's shared files when no other writer can be active, write the run's stats, and
-    (unsharded runs, unless ``outputs`` is false: an aborted run) the exports and previews."""
+    """Tidy the dataset's shared files when no other writer can be active, write the run's stats and,
+    unless ``outputs`` is false (an aborted run), the coverage of every scene in the folder (a shard's
+    too: the last shard to finish covers them all) and (unsharded runs) the exports and previews."""
     from formats.exporters import get_exporter
     from formats.failures import compact_failures
     from formats.native import compact_manifest, complete_frames
@@ -333,6 +341,8 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str], outputs: 
         scenes = {s for s, _ in complete}
         compact_failures(root, {s for s in scenes if all((s, f) in complete for f in range(frames))})
     summary.stats_file = write_run_stats(cfg, summary)
+    if outputs:
+        summary.coverage = _write_coverage(cfg)
     if cfg.num_shards > 1 or not outputs:
         # other shards may still be writing: exports and previews are for `synthsense export` afterwards
         return
@@ -342,6 +352,16 @@ def _finish(cfg: DictConfig, summary: RunSummary, rendered: list[str], outputs: 
         summary.preview = write_preview(cfg.output_dir, cfg.output.preview_frames)
     if cfg.output.preview and frames > 1:
         write_sequence_previews(cfg.output_dir, rendered)  # sequences this run (re)wrote frames of
+
+
+def _write_coverage(cfg: DictConfig) -> Path:
+    """coverage.json over every scene in the folder, and coverage.png with ``output.preview`` (a picture
+    for a person, like the previews). A shard keeps a coverage.json another shard wrote over more frames
+    (it finished later having seen more); ``synthsense validate`` or an export recomputes it over the
+    complete dataset."""
+    from formats.coverage import write_coverage
+
+    return write_coverage(cfg.output_dir, png=bool(cfg.output.preview), keep_fuller=cfg.num_shards > 1).path
 
 
 def write_run_stats(cfg: DictConfig, summary: RunSummary) -> Path:
