@@ -61,6 +61,31 @@ def _x_extent(box: dict) -> float:
     return length * abs(math.cos(box["yaw"])) + width * abs(math.sin(box["yaw"]))
 
 
+def _corners(box: dict) -> np.ndarray:
+    """Ground corners (4, 2) of a labelled 3D box (world x, y, m)."""
+    length, width, _ = box["size_m"]
+    c, s = math.cos(box["yaw"]), math.sin(box["yaw"])
+    local = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2.0, width / 2.0]
+    return local @ np.array([[c, s], [-s, c]]) + box["center"][:2]
+
+
+def _apart(a: dict, b: dict) -> bool:
+    """True when the footprints of two labelled boxes are separated along one of their edge normals."""
+    ca, cb = _corners(a), _corners(b)
+    for corners in (ca, cb):
+        for edge in np.diff(np.vstack([corners, corners[:1]]), axis=0):
+            axis = np.array([-edge[1], edge[0]])
+            pa, pb = ca @ axis, cb @ axis
+            if pa.max() < pb.min() or pb.max() < pa.min():
+                return True
+    return False
+
+
+def _no_two_overlap(records: list[dict]) -> bool:
+    boxes = [r["box3d_world"] for r in records]
+    return all(_apart(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
 def _ego_xy(frame: dict) -> tuple[float, float]:
     pose = frame["world_from_ego"]
     return pose[0][3], pose[1][3]
@@ -93,6 +118,7 @@ def test_road_debris_lies_in_the_ego_lane_ahead_of_the_ego(tmp_path):
         speed = params["ego_speed_kmh"] / 3.6
         assert min(near_sides) - (ego_x + EGO_FRONT_M) == pytest.approx(speed * params["ttc_s"], rel=1e-6)
         visible += objects[ids[int(np.argmin(near_sides))]]["visible_pixels"] > 0
+        assert _no_two_overlap([objects[iid] for iid in ids])
         seen_assets |= {e["asset"]["name"] for e in scene["entities"] if e["instance_id"] in ids}
     assert seen_categories == HAZARDS
     assert seen_assets == {"tire", "cargo_box", "pallet", "animal"}
@@ -181,6 +207,7 @@ def test_construction_zone_cones_taper_across_the_closed_lane_with_barrier_and_w
             assert worker["category"] == "pedestrian" and worker["attributes"] == {"role": "worker"}
             x, y, _ = worker["box3d_world"]["center"]
             assert x > bx and low < y < high
+        assert _no_two_overlap([_objects(frame)[iid] for iid in _roles(scene)])
     assert closed == {"ego", "adjacent"}
 
 

@@ -115,11 +115,13 @@ def _debris_ego(ctx: ScenarioContext, near_x: float) -> tuple[Motion, float, str
     return ego, near_x, "moved_ahead"
 
 
-def _debris_motion(ctx: ScenarioContext, k: int, slot: dict[str, float], x: float, choice: AssetChoice, walks: bool):
-    """Object ``k`` lying (or standing) still at (x, slot y), or an animal walking slowly across the road
-    at ``x``: it reaches its lane position at the critical moment, from one curb to the other."""
+def _debris_motion(
+    ctx: ScenarioContext, category: str, slot: dict[str, float], x: float, choice: AssetChoice, walks: bool
+):
+    """An object lying (an animal standing) still at (x, slot y), or an animal walking slowly across the
+    road at ``x`` (world m): it reaches its lane position at the critical moment, from one curb to the other."""
     if not walks:
-        return static("lying", {}, ctx.times, x, slot["y"], slot["heading"])
+        return static("standing" if category == "animal" else "lying", {}, ctx.times, x, slot["y"], slot["heading"])
     speed = float(ctx.params["animal_speed_kmh"]) * KMH
     direction = 1.0 if slot["heading"] > 0 else -1.0  # facing +y: walks towards the far (left) curb
     edge = ctx.half_road - choice.size_m[0] / 2.0 - CURB_CLEARANCE_M
@@ -130,6 +132,8 @@ def _debris_motion(ctx: ScenarioContext, k: int, slot: dict[str, float], x: floa
 
 
 def _road_debris(ctx: ScenarioContext) -> ScenarioPlan:
+    """``count`` objects of ``kind`` one after another along the ego lane, the first one's near side
+    ``ttc_s`` x the ego speed ahead of the ego's front at the critical moment; the ego brakes for it."""
     categories = _debris_categories(ctx)
     choices = [ctx.asset(k, category) for k, category in enumerate(categories)]
     crossing = [c == "animal" and ctx.params["animal_motion"] == "crossing" for c in categories]
@@ -139,7 +143,7 @@ def _road_debris(ctx: ScenarioContext) -> ScenarioPlan:
     roles = {"tire": "lost_tire", "debris": "lost_cargo", "animal": "animal_on_road"}
     actors = []
     for k, (category, choice, slot, walks) in enumerate(zip(categories, choices, slots, crossing, strict=True)):
-        motion = _debris_motion(ctx, k, slot, near_x + slot["dx"], choice, walks)
+        motion = _debris_motion(ctx, category, slot, near_x + slot["dx"], choice, walks)
         material = _tinted(ctx.rng(k, 1), HAZARD_COLOURS[category], roughness=0.85, reflectivity=0.1)
         actors.append(Actor(roles[category], category, choice, motion, material))
     derived = {
@@ -290,6 +294,8 @@ def _barrier_actor(ctx: ScenarioContext, k: int, x: float, lines: ZoneLines) -> 
 
 
 def _construction_zone(ctx: ScenarioContext) -> ScenarioPlan:
+    """The closed lane's taper (its first cone ``distance_m`` ahead of the ego's front at the critical
+    moment), the barrier across it, the cones along its open side and the workers, and the ego's response."""
     p = ctx.params
     closed = 0 if p["closed_lane"] == "ego" else 1
     mutcd = mutcd_taper_length(ctx.lane_width, float(p["posted_speed_kmh"]))
