@@ -35,7 +35,7 @@ def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
 
 
 # Asset name -> record. Each asset is named after the category it depicts (context assets after their
-# context category), so one name per category today; variants would get new names, same category.
+# context category); variants get their own names in the same category (debris: cargo_box, pallet).
 _STREET = ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
 _TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
 # road hazards: asset name -> category (lost cargo comes in two shapes, both labelled `debris`)

@@ -158,7 +158,7 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
     if rule == "lane_edge":
         return x, side * (half_road - 0.7), 0.0, heading
     if rule == "roadway" or rule == "verge":
-        rule = _roadway_rule(rule, rng)
+        rule = _mixed_rule(rule, rng)
     if rule == "lost_in_lane":  # anywhere across one lane, at any angle: dropped, not parked
         y = side * (int(rng.integers(n)) + 0.5 + float(rng.uniform(-0.3, 0.3))) * w
         return x, y, 0.0, float(rng.uniform(-np.pi, np.pi))
@@ -168,7 +168,7 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
     return x, side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
 
 
-def _roadway_rule(rule: str, rng: np.random.Generator) -> str:
+def _mixed_rule(rule: str, rng: np.random.Generator) -> str:
     """The concrete rule of one placement attempt under ``roadway`` (lost objects: in a lane or at the
     road edge) or ``verge`` (animals: at the road edge or on a sidewalk)."""
     draw = float(rng.uniform())
