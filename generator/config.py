@@ -538,16 +538,26 @@ def _check_known_keys(cfg: DictConfig) -> None:
         raise ConfigError(f"config error: {_one_line(exc)}") from None
 
 
+# street categories added with zero default weights (so `scene.categories.animal=1.0` needs no `+`): a
+# zero weight draws exactly as an absent category does, so it is left out of the hash and dataset.json
+ZERO_DEFAULT_CATEGORIES = ("tire", "debris", "animal")
+
+
 def drop_inactive_target(data: dict[str, Any]) -> None:
-    """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, and
-    the ``scenario`` node when it is ``none``, so a run without them has the config hash and dataset.json
-    it had before targets and scenarios existed; a set target or scenario stays (it changes the data)."""
+    """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, the
+    ``scenario`` node when it is ``none``, and the zero weights of ZERO_DEFAULT_CATEGORIES, so a run
+    without them has the config hash and dataset.json it had before targets, scenarios and those
+    categories existed; a set target, scenario or weight stays (it changes the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
         data.pop("target", None)
     if (data.get("scenario") or {}).get("name", "none") == "none":
         data.pop("scenario", None)
+    categories = (data.get("scene") or {}).get("categories") or {}
+    for name in ZERO_DEFAULT_CATEGORIES:
+        if categories.get(name) == 0:
+            del categories[name]
 
 
 def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:

@@ -38,6 +38,10 @@ SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[flo
     "mug": ((0.06, 0.16), (0.06, 0.12), (0.06, 0.2)),
     "bowl": ((0.1, 0.25), (0.1, 0.25), (0.02, 0.1)),
     "book": ((0.12, 0.35), (0.08, 0.3), (0.005, 0.08)),
+    "tire": ((0.55, 0.81), (0.15, 0.81), (0.15, 0.81)),  # lying flat or standing on its tread
+    "cargo_box": ((0.3, 1.05), (0.18, 0.95), (0.2, 0.8)),
+    "pallet": ((1.199, 1.201), (0.799, 0.801), (0.136, 0.152)),  # EUR pallet, EN 13698-1: 1200 x 800 x 144 mm
+    "animal": ((0.45, 2.4), (0.1, 0.5), (0.3, 1.8)),  # dog to deer
 }
 
 NAMES = sorted(PROCEDURAL_ASSETS)

@@ -3,8 +3,9 @@ those parameters from an explicit ``numpy.random.Generator``.
 
 Every builder returns a trimesh in the object frame of DESIGN.md: metres, x forward (length), y left
 (width), z up (height), origin at the centre of the mesh's axis-aligned bounding box. The builders live
-in ``street`` (vehicles, people, traffic objects, road/sidewalk/building) and ``tabletop`` (table and
-household objects); this module is the registry mapping asset names to them.
+in ``street`` (vehicles, people, traffic objects, road/sidewalk/building), ``hazards`` (a lost tyre,
+lost cargo, an animal) and ``tabletop`` (table and household objects); this module is the registry
+mapping asset names to them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural import street, tabletop
+from assets.procedural import hazards, street, tabletop
 from assets.procedural.base import ProceduralAsset, centred
 
 
@@ -34,14 +35,17 @@ def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
 
 
 # Asset name -> record. Each asset is named after the category it depicts (context assets after their
-# context category), so one name per category today; variants would get new names, same category.
+# context category); variants get their own names in the same category (debris: cargo_box, pallet).
 _STREET = ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
 _TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
+# road hazards: asset name -> category (lost cargo comes in two shapes, both labelled `debris`)
+_HAZARDS = {"tire": "tire", "cargo_box": "debris", "pallet": "debris", "animal": "animal"}
 
 PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
     "box": ProceduralAsset("box", "box", build_box, sample_box),
     **{name: _entry(name, name, street) for name in _STREET},
     **{name: _entry(name, name, tabletop) for name in _TABLETOP},
+    **{name: _entry(name, category, hazards) for name, category in _HAZARDS.items()},
 }
 
 

@@ -46,7 +46,8 @@ ROAD_START_X_M = 20.0  # the road starts this far behind the ego's start
 NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
 NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
 LANE_RANGE_FACTOR = 1.5  # vehicles in lanes reach this multiple of view_range_m
-# Where each category stands: a driving lane, the road edge, or the sidewalk.
+# Where each category stands: a driving lane, the road edge, or the sidewalk; lost objects (`roadway`)
+# lie still on the road edge or anywhere in a lane, animals (`verge`) stand on a sidewalk or the road edge.
 PLACEMENT_RULES: dict[str, str] = {
     "car": "lane",
     "truck": "lane",
@@ -55,7 +56,12 @@ PLACEMENT_RULES: dict[str, str] = {
     "traffic_cone": "road_edge",
     "barrier": "road_edge",
     "pedestrian": "sidewalk",
+    "tire": "roadway",
+    "debris": "roadway",
+    "animal": "verge",
 }
+LOST_IN_LANE_SHARE = 0.5  # `roadway`: share of lost objects lying in a lane (the rest at the road edge)
+VERGE_ROAD_SHARE = 0.3  # `verge`: share of animals standing at the road edge (the rest on a sidewalk)
 
 
 def sample_street_layout(
@@ -151,10 +157,24 @@ def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator
         return x, side * (lane + 0.5) * w, 0.0, heading
     if rule == "lane_edge":
         return x, side * (half_road - 0.7), 0.0, heading
+    if rule == "roadway" or rule == "verge":
+        rule = _mixed_rule(rule, rng)
+    if rule == "lost_in_lane":  # anywhere across one lane, at any angle: dropped, not parked
+        y = side * (int(rng.integers(n)) + 0.5 + float(rng.uniform(-0.3, 0.3))) * w
+        return x, y, 0.0, float(rng.uniform(-np.pi, np.pi))
     if rule == "road_edge":
         return x, side * (half_road - float(rng.uniform(0.3, 1.2))), 0.0, float(rng.uniform(-np.pi, np.pi))
     offset = float(rng.uniform(0.4, max(0.5, layout["sidewalk_width_m"] - 0.4)))
     return x, side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
+
+
+def _mixed_rule(rule: str, rng: np.random.Generator) -> str:
+    """The concrete rule of one placement attempt under ``roadway`` (lost objects: in a lane or at the
+    road edge) or ``verge`` (animals: at the road edge or on a sidewalk)."""
+    draw = float(rng.uniform())
+    if rule == "roadway":
+        return "lost_in_lane" if draw < LOST_IN_LANE_SHARE else "road_edge"
+    return "road_edge" if draw < VERGE_ROAD_SHARE else "sidewalk"
 
 
 def _propose(cfg: Any, layout: dict[str, float], times: np.ndarray):
