@@ -132,8 +132,9 @@ class ScenarioContext:
         return -(lane + 0.5) * self.lane_width if lane >= 0 else (-lane - 0.5) * self.lane_width
 
     def ego_x(self, t: float) -> float:
-        """x (m) of the ego's origin at time t under its constant-speed motion."""
-        return float(np.interp(t, self.times, self.ego.positions[:, 0]))
+        """x (m) of the ego's origin at time t under its constant-speed motion, also past the keyframe
+        grid (a still's grid ends 0.1 s in, its collisions lie seconds ahead)."""
+        return float(self.ego.positions[0, 0] + self.ego_speed * t)
 
     @property
     def ego_speed(self) -> float:
