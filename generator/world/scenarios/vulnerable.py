@@ -423,21 +423,23 @@ GROUP_MIN_GAP_M = 0.25  # free gap between neighbours along the road (> the plac
 
 
 def group_formation(ctx: ScenarioContext, choices: list[AssetChoice]) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets (m) of each member from the group's reference point, a loose cluster: along the road (x,
+    """Offsets (m) of each member from the group's reference point, a loose echelon: along the road (x,
     member 0 at 0: the one nearest the ego) side by side with the sampled free gap (jittered 60-140 %, at
-    least GROUP_MIN_GAP_M), and across it (y, >= 0: into the road) each a step of 50-100 % of the sampled
-    stagger ahead of or behind its neighbour, so that, seen from the ego's lane along the road, each
-    member is partly hidden by the one in front of it rather than wholly or not at all. Members face
-    across the road, so their widths lie along x and their footprints never overlap. rng: member k, part 3."""
+    least GROUP_MIN_GAP_M), and across it (y, >= 0: into the road) each 50-100 % of the sampled stagger
+    ahead of its nearer neighbour. Why an echelon: seen from the ego's lane along the road, a member
+    further off looks shifted towards the camera's line of sight by perspective and by its stagger alike
+    (as long as the group is on its way to the ego lane), so each member peeks out beside the one in
+    front of it, partly hidden, where a random stagger can cancel the perspective shift and hide one
+    wholly for a whole sequence. Members face across the road, so their widths lie along x and their
+    footprints never overlap. rng: member k, part 3."""
     p = ctx.params
     dx, dy = np.zeros(len(choices)), np.zeros(len(choices))
     for k in range(1, len(choices)):
         rng = ctx.rng(k, 3)
         gap = max(GROUP_MIN_GAP_M, p["spacing_m"] * rng.uniform(0.6, 1.4))
         dx[k] = dx[k - 1] + (choices[k - 1].size_m[1] + choices[k].size_m[1]) / 2.0 + gap
-        step = p["stagger_m"] * rng.uniform(0.5, 1.0)
-        dy[k] = dy[k - 1] + (step if rng.uniform() < 0.5 else -step)
-    return dx, dy - dy.min()
+        dy[k] = dy[k - 1] + p["stagger_m"] * rng.uniform(0.5, 1.0)
+    return dx, dy
 
 
 def _jaywalking_group(ctx: ScenarioContext) -> ScenarioPlan:
@@ -494,7 +496,9 @@ JAYWALKING_GROUP = ScenarioSpec(
         "side": Parameter("curb the group starts from: near (the ego's right) or far", options=("near", "far")),
         "walking_speed_kmh": Parameter("the group's walking pace", 0.5, 15.0, "km/h"),
         "spacing_m": Parameter("free gap between neighbours along the road (each jittered 60-140 %)", 0.25, 5.0, "m"),
-        "stagger_m": Parameter("across-road step between neighbours (each 50-100 %, ahead or behind)", 0.0, 2.0, "m"),
+        "stagger_m": Parameter(
+            "how far each member walks ahead of its nearer neighbour (50-100 % of it)", 0.0, 2.0, "m"
+        ),
         "impact_overlap_pct": Parameter(
             "where the leader meets the ego's front, % of its width from its side", 0, 100, "%"
         ),
