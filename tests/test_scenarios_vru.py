@@ -165,22 +165,25 @@ def test_critical_actors_never_touch_the_ego_or_each_other(dataset, name):
     ],
 )
 def test_crossing_actor_moves_across_into_the_ego_lane(dataset, name, role, speed_key):
-    """Its box centre closes in on the ego lane by > 0.5 m, straight across the road and never faster than
-    sampled; when the ego stops for it, it enters the lane (|y - ego y| < lane width / 2) at the sampled
-    speed, else it halts outside the ego's path."""
+    """Straight across the road, never faster than sampled. When the ego stops for it (most scenes), its
+    box centre closes in on the ego lane by > 0.5 m and enters it (|y - ego y| < lane width / 2) at the
+    sampled speed; otherwise it stays out of the ego's path."""
+    stopped = 0
     for run in dataset(name):
         [iid] = run.ids(role)
         track = run.track(iid)
         lateral = [_lateral_to_lane(run, k, r) for k, r in enumerate(track)]
-        assert lateral[0] - min(lateral) > 0.5, run.scene["scene_id"]
         speed = run.scenario["parameters"][speed_key] / 3.6
-        assert all(abs(r["velocity_world"][0]) < 1e-9 for r in track)  # straight across
+        assert all(abs(r["velocity_world"][0]) < 1e-9 for r in track)
         assert max(abs(r["velocity_world"][1]) for r in track) < 1.01 * speed
-        if run.scenario["derived"]["outcome"] == "ego_stops":  # crosses the ego lane at the sampled speed
-            assert any(abs(abs(r["velocity_world"][1]) - speed) < 0.01 * speed for r in track)
+        if run.scenario["derived"]["outcome"] == "ego_stops":
+            stopped += 1
+            assert lateral[0] - min(lateral) > 0.5, run.scene["scene_id"]
             assert min(lateral) < run.lane_width / 2.0, run.scene["scene_id"]
-        else:  # halts short of the ego's path
+            assert any(abs(abs(r["velocity_world"][1]) - speed) < 0.01 * speed for r in track)
+        else:
             assert min(lateral) > EGO_HALF_WIDTH_M, run.scene["scene_id"]
+    assert stopped >= SCENES // 2
 
 
 def test_occluded_child_is_hidden_then_visible(dataset):

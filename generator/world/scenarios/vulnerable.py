@@ -7,6 +7,11 @@ front would arrive there at constant speed. The impact point is given as a share
 critical moment (its reaction time, then its deceleration, harder when stopping short needs it, up to
 about 1 g); when even that cannot stop it short of the actor's path, the actor waits at the edge of the
 ego's path instead, so no frame shows the two interpenetrating (``derived.outcome`` says which).
+
+The scenarios: ``pedestrian_crossing`` (CPNA / CPFA), ``occluded_pedestrian`` (CPNCO: a child steps out
+from behind parked vehicles), ``cyclist_crossing`` (CBNA), ``cyclist_along`` (CBLA: a cyclist ahead in the
+ego lane; the ego slows down to its speed behind it rather than stopping) and ``jaywalking_group``
+(several pedestrians crossing mid-block together, an echelon that partly hides each member).
 """
 
 from __future__ import annotations
@@ -57,13 +62,22 @@ def curb_wait_y(ctx: ScenarioContext, near: bool) -> float:
     return -(ctx.half_road - CURB_OFFSET_M) if near else ctx.half_road - CURB_OFFSET_M
 
 
-def short_of_path_y(ctx: ScenarioContext, near: bool, half_y: float, start_y: float) -> float:
+def short_of_path_y(ctx: ScenarioContext, near: bool, half_y: float) -> float:
     """World y (m) of the centre of a crossing road user (``half_y`` m deep across the road) that halts
-    PATH_EDGE_CLEARANCE_M short of the ego's path (its reserved footprint), on the side it came from,
-    never behind where it started (``start_y``)."""
+    PATH_EDGE_CLEARANCE_M short of the ego's path (its reserved footprint), on the side it came from; on
+    the sidewalk, CURB_OFFSET_M behind the curb, when that point is past the curb (a one-lane road's
+    near side: see :func:`on_sidewalk`). The point may lie behind where the road user waits to cross:
+    the caller lets it wait there then."""
     side = -1.0 if near else 1.0
     edge = ctx.ego_lane_y + side * (EGO_WIDTH_M / 2.0 + PATH_EDGE_CLEARANCE_M + half_y)
-    return max(edge, start_y) if near else min(edge, start_y)
+    if abs(edge) + half_y <= ctx.half_road:
+        return edge
+    return side * (ctx.half_road + CURB_OFFSET_M + half_y)
+
+
+def on_sidewalk(ctx: ScenarioContext, y: float) -> bool:
+    """Whether a road user centred at world ``y`` (m) stands beyond the curb line (on the sidewalk)."""
+    return abs(y) > ctx.half_road
 
 
 def crossing_walk(
@@ -92,7 +106,10 @@ def crossing_walk(
     ego, stops = ego_braking_for(ctx, x_cross - half_x, ctx.critical_time_s + reaction_s, deceleration)
     y_stop = -curb_y
     if not stops:  # wait short of the ego's path (its reserved footprint's edge), on the side it came from
-        y_stop = short_of_path_y(ctx, near, half_y, curb_y)
+        y_stop = short_of_path_y(ctx, near, half_y)
+        if abs(y_stop) > abs(curb_y):  # too close to the path at the curb already: it waits further back
+            curb_y = y_stop
+    support_z = ctx.curb_height_m if on_sidewalk(ctx, curb_y) else 0.0  # it never steps off the curb then
     params = {"speed_mps": speed, "start_s": walk_start, "y_start_m": curb_y, "y_end_m": y_stop}
     motion = walk_across(params, ctx.times, x_cross, curb_y, y_stop, speed, walk_start)
     derived = {
@@ -102,6 +119,7 @@ def crossing_walk(
         "crossing_x_m": x_cross,
         "ego_deceleration_mps2": float(ego.params["deceleration_mps2"]),
         "outcome": "ego_stops" if stops else "actor_waits",
+        "support_z_m": support_z,
     }
     return motion, ego, derived
 
@@ -119,7 +137,7 @@ def _pedestrian_crossing(ctx: ScenarioContext) -> ScenarioPlan:
         p["ego_reaction_s"],
         p["ego_deceleration_mps2"],
     )
-    actor = Actor("crossing_pedestrian", "pedestrian", choice, motion, ctx.material(0))
+    actor = Actor("crossing_pedestrian", "pedestrian", choice, motion, ctx.material(0), derived["support_z_m"])
     return ScenarioPlan([actor], ego=ego, derived=derived)
 
 
@@ -202,7 +220,8 @@ def _occluded_pedestrian(ctx: ScenarioContext) -> ScenarioPlan:
         x2 = rear + second.size_m[0] / 2.0
         occluders.append(static("parked", {}, ctx.times, x2, parked_y(ctx, second.size_m[1]), 0.0))
         choices.append(second)
-    actors = [Actor("child", "pedestrian", child, motion, ctx.material(0), attributes={"age_group": "child"})]
+    support = derived["support_z_m"]
+    actors = [Actor("child", "pedestrian", child, motion, ctx.material(0), support, {"age_group": "child"})]
     actors += [
         Actor("occluder", "car", choice, occluder, ctx.material(k + 1), clear_view=False)
         for k, (choice, occluder) in enumerate(zip(choices, occluders, strict=True))
@@ -285,9 +304,9 @@ def _cyclist_crossing(ctx: ScenarioContext) -> ScenarioPlan:
     x_cross = ctx.ego_x(t_impact) + EGO_FRONT_M + half_x
     start = ctx.critical_time_s + p["ego_reaction_s"]
     ego, stops = ego_braking_for(ctx, x_cross - half_x, start, p["ego_deceleration_mps2"])
-    y_end = -y_start if stops else short_of_path_y(ctx, True, half_y, y_start)
+    y_end = -y_start if stops else short_of_path_y(ctx, True, half_y)
     reach = y_impact - y_start
-    span = y_end - y_start
+    span = max(y_end - y_start, 0.0)  # two lanes a side: the edge is always ahead of the start
     # ramps short enough that the rider rides the second half of its way to the impact point at full
     # speed (and keeps it through the impact point when it rides on)
     ramp = min(speed / CYCLIST_ACCELERATION_MPS2, reach / speed)
@@ -466,8 +485,8 @@ def _jaywalking_group(ctx: ScenarioContext) -> ScenarioPlan:
     ego, stops = ego_braking_for(
         ctx, x_ref - half_x0, ctx.critical_time_s + p["ego_reaction_s"], p["ego_deceleration_mps2"]
     )
-    y_end = -curb_wait_y(ctx, near) if stops else short_of_path_y(ctx, near, half_y[lead], y0[lead])
-    span = abs(y_end - y0[lead])
+    y_end = -curb_wait_y(ctx, near) if stops else short_of_path_y(ctx, near, half_y[lead])
+    span = max(sign * (y_end - y0[lead]), 0.0)  # two lanes a side: the edge is always ahead of the start
     actors = []
     for k, choice in enumerate(choices):
         y_stop = y0[k] + sign * span
