@@ -292,3 +292,71 @@ def test_scenario_still_is_deterministic(tmp_path, name):
     assert scene_file("c", 6) != first
     scenario = json.loads(first)["scenario"]
     assert scenario["name"] == name and scenario["critical_time_s"] == 0.0  # a still shows the critical moment
+
+
+def _still(tmp_path: Path, name: str, *overrides: str) -> list[SceneRun]:
+    root = tmp_path / name
+    run_generation(
+        compose_config([*FAST, "num_scenes=4", "seed=21", f"scenario={name}", *overrides, f"output_dir={root}"])
+    )
+    return _load(root)
+
+
+@pytest.mark.parametrize("name", ["pedestrian_crossing", "cyclist_crossing", "cyclist_along"])
+def test_a_still_shows_the_actor_ttc_s_from_impact(tmp_path, name):
+    """At the critical moment (a still's only frame) the gap from the ego's front to the actor's near side
+    is what closes in ttc_s at constant speeds: the ego's speed for a crossing actor, the speed
+    difference for the cyclist ahead."""
+    for run in _still(tmp_path, name):
+        [iid] = run.scenario["critical_actors"]
+        [record] = run.track(iid)
+        params = run.scenario["parameters"]
+        closing = params["ego_speed_kmh"] / 3.6
+        if name == "cyclist_along":
+            closing -= params["cyclist_speed_kmh"] / 3.6
+        gap = _footprint(record)[0] - (run.ego_xy(0)[0] + EGO_FRONT_M)
+        assert gap == pytest.approx(closing * params["ttc_s"], abs=1e-6), run.scene["scene_id"]
+
+
+def test_a_still_shows_the_child_stepping_out_and_the_group_entering_the_lane(tmp_path):
+    """occluded_pedestrian: the child's front is at the hiding vehicle's inner side; jaywalking_group:
+    the leader's front is on the ego lane's edge line (y = -lane width on the near side, 0 on the far)."""
+    for run in _still(tmp_path, "occluded_pedestrian"):
+        [child] = run.track(run.ids("child")[0])
+        hider = run.track(run.ids("occluder")[0])[0]
+        assert _footprint(child)[3] == pytest.approx(_footprint(hider)[3], abs=1e-6)
+    sides = set()
+    for run in _still(tmp_path, "jaywalking_group"):
+        members = [run.track(i)[0] for i in run.ids("group_pedestrian")]
+        near = run.scenario["parameters"]["side"] == "near"
+        sides.add(near)
+        front = max(_footprint(m)[3] for m in members) if near else min(_footprint(m)[2] for m in members)
+        assert front == pytest.approx(-run.lane_width if near else 0.0, abs=1e-6)
+    assert sides == {True, False}
+
+
+def test_a_pedestrian_who_cannot_keep_clear_at_a_one_lane_near_curb_waits_on_the_sidewalk(tmp_path):
+    """One lane a side, the ego too fast to stop: the pedestrian stays on the sidewalk (box bottom at the
+    curb height, centre beyond the curb line) while the ego drives past it, never touching it."""
+    root = tmp_path / "ds"
+    overrides = [
+        *FAST,
+        "num_scenes=3",
+        "scene.lanes_per_direction=1",
+        "scene.sequence.num_frames=40",
+        "scenario=pedestrian_crossing",
+        "scenario.side=near",
+        "scenario.ego_speed_kmh=uniform:50:60",
+        "scenario.ttc_s=1.5",
+        "scenario.ego_reaction_s=1.0",
+        "scenario.ego_deceleration_mps2=6",
+    ]
+    run_generation(compose_config([*overrides, f"output_dir={root}"]))
+    for run in _load(root):
+        assert run.scenario["derived"]["outcome"] == "actor_waits"
+        half_road = run.lane_width * run.scene["params"]["lanes_per_direction"]
+        track = run.track(1)
+        for record in track:
+            (_, _, z), (_, _, height) = record["box3d_world"]["center"], record["box3d_world"]["size_m"]
+            assert z - height / 2.0 == pytest.approx(0.15) and record["box3d_world"]["center"][1] < -half_road
+        assert run.ego_xy(len(track) - 1)[0] > track[0]["box3d_world"]["center"][0]  # the ego has passed it
