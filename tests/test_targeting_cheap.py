@@ -287,3 +287,36 @@ def test_sequence_resume_keeps_the_recorded_attempt_and_judges_nothing(tmp_path)
     backend, _ = _spied_run(root, [*SEQ, *SEQ_TARGET])
     assert backend.calls == [("front", None), ("front", None)]  # the two frames in full, no attempt judged
     assert _digests(root) == before
+
+
+# -- real renderers: a labels-only call gives the full frame's label passes -------------------------------
+
+
+def _street(width: int = 160, height: int = 120):
+    """A default street still (pyrender's config) with fewer objects."""
+    sizes = [f"camera.width={width}", f"camera.height={height}"]
+    return sample_scene(compose_config([*sizes, "seed=2", "scene.num_objects=randint:8:12"]), 0)
+
+
+def _same_label_passes(backend, scene) -> None:
+    full = backend.render(scene, 0.0)
+    cheap = backend.render(scene, 0.0, passes=frozenset({Pass.INSTANCE, Pass.AMODAL}))
+    assert cheap.rgb is None and cheap.depth is None
+    assert full.instance.any() and (cheap.instance == full.instance).all()
+    assert cheap.amodal.keys() == full.amodal.keys() and full.amodal
+    assert all((cheap.amodal[i] == full.amodal[i]).all() for i in full.amodal)
+
+
+def test_pyrender_labels_only_call_equals_the_full_frame():
+    from renderers.pyrender import create_backend
+
+    with create_backend(run_passes("pyrender")) as backend:
+        _same_label_passes(backend, _street())
+
+
+@pytest.mark.blender
+def test_blender_labels_only_call_at_one_sample_equals_the_full_frame():
+    from renderers.blender import create_backend
+
+    with create_backend(run_passes("blender"), samples=4) as backend:
+        _same_label_passes(backend, _street(96, 72))
