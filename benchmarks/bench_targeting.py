@@ -2,6 +2,9 @@
 
 Prints and writes benchmarks/results/targeting.json:
 
+Every cost is measured in wall seconds and in this process's CPU seconds (all threads, llvmpipe's
+included: the figure other processes on a shared machine disturb least).
+
 (a) per attempt, over the same scenes: sampling (S), cheap judging (J: compile the scene, instance +
     amodal passes, camera labels), the old full-render judging (R: compile, rgb + depth + instance +
     amodal, labels), and the accepted attempt's full frame once judged (F: rgb + depth + instance +
@@ -17,8 +20,9 @@ Prints and writes benchmarks/results/targeting.json:
         cheap:  C(p) = (S + J) / p + F        every attempt sampled and judged, the kept one rendered in full
         full:   C(p) = (S + R) / p + W        every attempt rendered in full, the kept one written as judged
 
-    with p the measured acceptance rate (accepted / attempts) and S, J, R, F, W from (a); cheap_speedup
-    is full / cheap seconds per accepted scene; and that both batches wrote byte-identical labels.json.
+    with p the measured acceptance rate (accepted / attempts) and S, J, R, F, W from (a) (F includes
+    the writing); cheap_speedup is full / cheap seconds per accepted scene; and that both batches wrote
+    byte-identical labels.json files.
 
 Usage: .venv/bin/python benchmarks/bench_targeting.py [--attempts 20] [--scenes 6]
 """
@@ -82,9 +86,18 @@ def bare_passes_ms(scene, renderer, repeats: int = 5) -> tuple[float, float]:
     return 1000 * statistics.median(seg), 1000 * statistics.median(full)
 
 
+def clock() -> tuple[float, float]:
+    """(wall, CPU) seconds: CPU time of this process (all its threads, llvmpipe's included) is the figure
+    other processes on a shared machine disturb least; wall time is what a user waits."""
+    return time.perf_counter(), time.process_time()
+
+
+STAGES = ("S", "J", "R", "F", "W")
+
+
 def per_attempt(attempts: int, out_dir: Path) -> dict:
-    """Stage costs per attempt, measured interleaved on the same scenes (target: a pedestrian within 15 m
-    at visibility >= 0.8)."""
+    """Stage costs per attempt (wall and CPU seconds), measured interleaved on the same scenes (target: a
+    pedestrian within 15 m at visibility >= 0.8)."""
     cfg = compose_config([*BASE, "seed=21", *target_overrides(15.0, 0.8), f"output_dir={out_dir}"])
     target = target_of(cfg)
     plan = judging_plan(target, sensor_types(cfg.sensors))
@@ -92,30 +105,31 @@ def per_attempt(attempts: int, out_dir: Path) -> dict:
     writer = NativeWriter(out_dir)
     writer.open(dataset_meta(cfg, [], sample_scene(cfg, 0).rig))
     bare = pyrender.OffscreenRenderer(cfg.camera.width, cfg.camera.height)
-    times: dict[str, list[float]] = {k: [] for k in ("S", "J", "R", "F", "W", "bare_seg_ms", "bare_full_ms")}
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in STAGES}
+    bare_ms: dict[str, list[float]] = {"seg": [], "lit_plus_seg": []}
     disagreements = field_mismatches = accepted = 0
     for index in range(attempts + 1):  # scene 0: warm-up (GL contexts, first compile), not counted
-        t0 = time.perf_counter()
+        c0 = clock()
         scene = sample_scene(cfg, index)  # an attempt costs what a new scene does: a new street
-        t1 = time.perf_counter()
+        c1 = clock()
         # sampling built the scene's meshes (their extents place them; assets.loading caches them), so J
         # and R compile from the same cache, as in a run
         judged = judge_labels(scene, 0, cheap, plan)
-        t2 = time.perf_counter()
+        c2 = clock()
         full = compute_frame(scene, 0, old, flow=False)
-        t3 = time.perf_counter()
+        c3 = clock()
         kept = compute_frame(scene, 0, cheap, flow=False)  # the accepted path: the scene is compiled
-        t4 = time.perf_counter()
+        c4 = clock()
         writer.write_scene(scene)
         write_frame(scene, kept, writer)
-        t5 = time.perf_counter()
+        c5 = clock()
         if index == 0:
             continue
+        for key, (a, b) in zip(STAGES, ((c0, c1), (c1, c2), (c2, c3), (c3, c5), (c4, c5)), strict=True):
+            times[key].append((b[0] - a[0], b[1] - a[1]))
         seg_ms, full_ms = bare_passes_ms(scene, bare)
-        for key, value in zip(
-            times, (t1 - t0, t2 - t1, t3 - t2, (t4 - t3) + (t5 - t4), t5 - t4, seg_ms, full_ms), strict=True
-        ):
-            times[key].append(value)
+        bare_ms["seg"].append(seg_ms)
+        bare_ms["lit_plus_seg"].append(full_ms)
         verdict = target.frame_satisfies(judged)
         accepted += verdict
         disagreements += verdict != target.frame_satisfies(full.labels)
@@ -123,26 +137,30 @@ def per_attempt(attempts: int, out_dir: Path) -> dict:
     for backend in (cheap, old):
         backend.close()
     bare.delete()
-    mean = {k: statistics.mean(v) for k, v in times.items()}
-    s, j, r, w = mean["S"], mean["J"], mean["R"], mean["W"]
-    return {
+    out: dict = {
         "attempts": attempts,
         "labelled_objects_last_scene": len(scene.labelled_entities()),
         "judged_passes": sorted(p.value for p in plan.passes()),
-        "mean_s": {k: mean[k] for k in ("S", "J", "R", "F", "W")},
-        "attempts_judged_per_s_cheap": 1 / (s + j),
-        "attempts_judged_per_s_old_full_render": 1 / (s + r),
-        "full_frames_per_s_untargeted": 1 / (s + r + w),
-        "judging_only_speedup_R_over_J": r / j,
-        "attempt_speedup_with_sampling": (s + r) / (s + j),
-        "raw_engine_ms": {
-            "bare_pyrender_seg_pass": statistics.mean(times["bare_seg_ms"]),
-            "bare_pyrender_lit_plus_seg": statistics.mean(times["bare_full_ms"]),
-        },
-        "cheap_vs_full_verdict_disagreements": disagreements,
-        "cheap_vs_full_judged_field_mismatches": field_mismatches,
-        "accepted_attempts": accepted,
     }
+    for n, kind in enumerate(("wall", "cpu")):
+        mean = {k: statistics.mean(v[n] for v in times[k]) for k in STAGES}
+        s, j, r, w = mean["S"], mean["J"], mean["R"], mean["W"]
+        out[kind] = {
+            "mean_s": mean,
+            "attempts_judged_per_s_cheap": 1 / (s + j),
+            "attempts_judged_per_s_old_full_render": 1 / (s + r),
+            "full_frames_per_s_untargeted": 1 / (s + r + w),
+            "judging_only_speedup_R_over_J": r / j,
+            "attempt_speedup_with_sampling": (s + r) / (s + j),
+        }
+    out["raw_engine_wall_ms"] = {
+        "bare_pyrender_seg_pass": statistics.mean(bare_ms["seg"]),
+        "bare_pyrender_lit_plus_seg": statistics.mean(bare_ms["lit_plus_seg"]),
+    }
+    out["cheap_vs_full_verdict_disagreements"] = disagreements
+    out["cheap_vs_full_judged_field_mismatches"] = field_mismatches
+    out["accepted_attempts"] = accepted
+    return out
 
 
 def clear_mesh_cache() -> None:
@@ -154,16 +172,19 @@ def clear_mesh_cache() -> None:
 def batch(overrides: list[str], out_dir: Path, backend) -> dict:
     cfg = compose_config([*BASE, *overrides, f"output_dir={out_dir}"])
     clear_mesh_cache()  # within the run the cache works as in any run; nothing carries over from the last
-    start = time.perf_counter()
+    start = clock()
     summary = run_generation(cfg, backend=backend)
-    wall = time.perf_counter() - start
+    end = clock()
     stats = summary.target
+    accepted = max(stats["accepted_scenes"], 1)
     return {
         "accepted": stats["accepted_scenes"],
         "attempts": stats["attempts"],
         "acceptance_rate": stats["accepted_scenes"] / stats["attempts"],
-        "wall_s": wall,
-        "s_per_accepted_scene": wall / max(stats["accepted_scenes"], 1),
+        "wall_s": end[0] - start[0],
+        "cpu_s": end[1] - start[1],
+        "wall_s_per_accepted_scene": (end[0] - start[0]) / accepted,
+        "cpu_s_per_accepted_scene": (end[1] - start[1]) / accepted,
     }
 
 
@@ -171,28 +192,31 @@ def labels_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.glob("scenes/*/*/labels.json"))}
 
 
-def batches(scenes: int, mean: dict, out_dir: Path) -> list[dict]:
+def batches(scenes: int, stages: dict, out_dir: Path) -> list[dict]:
     """Each target run with cheap and with full judging on the same seed, against the cost models."""
     backend = open_backend(compose_config(BASE))
-    s, j, r, f, w = (mean[k] for k in ("S", "J", "R", "F", "W"))
     batch([*target_overrides(40.0, 0.0), "num_scenes=2", "seed=99"], out_dir / "warm-up", backend)  # not counted
     rows = []
     for k, (max_range, min_visibility) in enumerate(TARGETS):
         target = [*target_overrides(max_range, min_visibility), f"num_scenes={scenes}", "seed=5"]
         row: dict = {"range_m": [0.0, max_range], "visibility": [min_visibility, 1.0]}
         for mode in ("cheap", "full") if k % 2 == 0 else ("full", "cheap"):  # alternate: no order bias
-            root = out_dir / f"t{k}-{mode}"
-            row[mode] = batch([*target, f"target_judging={mode}"], root, backend)
+            row[mode] = batch([*target, f"target_judging={mode}"], out_dir / f"t{k}-{mode}", backend)
             p = row[mode]["acceptance_rate"]
-            row[mode]["model_s_per_accepted"] = (s + j) / p + f if mode == "cheap" else (s + r) / p + w
+            for kind in ("wall", "cpu"):
+                s, j, r, f, w = (stages[kind]["mean_s"][x] for x in STAGES)
+                row[mode][f"model_{kind}_s_per_accepted"] = (s + j) / p + f if mode == "cheap" else (s + r) / p + w
         row["identical_labels"] = labels_bytes(out_dir / f"t{k}-cheap") == labels_bytes(out_dir / f"t{k}-full")
-        row["cheap_speedup"] = row["full"]["s_per_accepted_scene"] / row["cheap"]["s_per_accepted_scene"]
+        for kind in ("wall", "cpu"):
+            key = f"{kind}_s_per_accepted_scene"
+            row[f"cheap_speedup_{kind}"] = row["full"][key] / row["cheap"][key]
         rows.append(row)
-        cheap, full = row["cheap"], row["full"]
+        c, f = row["cheap"], row["full"]
         print(
-            f"range <= {max_range:4.0f} m, visibility >= {min_visibility:.1f}: p = {cheap['acceptance_rate']:.3f}; "
-            f"s/scene cheap {cheap['s_per_accepted_scene']:.2f} (model {cheap['model_s_per_accepted']:.2f}), "
-            f"full {full['s_per_accepted_scene']:.2f} (model {full['model_s_per_accepted']:.2f}); "
+            f"range <= {max_range:4.0f} m, visibility >= {min_visibility:.1f}: p = {c['acceptance_rate']:.3f}; "
+            f"CPU s/scene cheap {c['cpu_s_per_accepted_scene']:.2f} (model {c['model_cpu_s_per_accepted']:.2f}), "
+            f"full {f['cpu_s_per_accepted_scene']:.2f} (model {f['model_cpu_s_per_accepted']:.2f}); "
+            f"wall cheap {c['wall_s_per_accepted_scene']:.2f}, full {f['wall_s_per_accepted_scene']:.2f}; "
             f"identical labels: {row['identical_labels']}",
             flush=True,
         )
@@ -218,9 +242,10 @@ def main() -> None:
                 "cheap": "C(p) = (S + J) / p + F",
                 "full": "C(p) = (S + R) / p + W",
             },
-            "batches": batches(args.scenes, stages["mean_s"], Path(tmp) / "batches"),
+            "batches": batches(args.scenes, stages, Path(tmp) / "batches"),
         }
     results["benchmark_wall_s"] = time.perf_counter() - started
+    results["load_average_1min_at_end"] = psutil.getloadavg()[0]
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "targeting.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
