@@ -152,9 +152,9 @@ class _TimedBackend:
         self.backend, self.name, self.capabilities = backend, backend.name, backend.capabilities
         self.calls: list[tuple[float, float]] = []
 
-    def render(self, scene, t, camera=None):
+    def render(self, scene, t, camera=None, *, passes=None):
         start = time.perf_counter()
-        result = self.backend.render(scene, t, camera)
+        result = self.backend.render(scene, t, camera, passes=passes)
         self.calls.append((time.perf_counter() - start, self.backend.last_timings["render_s"]))
         return result
 

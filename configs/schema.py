@@ -324,6 +324,9 @@ class RunConfig:
     # 2 frames. Raise them for big scans; they never change the data (left out of the config hash).
     max_mesh_file_mb: float = 256.0  # megabytes (2**20 bytes)
     max_mesh_triangles: int = 1_000_000
+    # Targeted runs: judge attempts on the passes the target reads (cheap) or on full frames (full, the
+    # reference); the accepted attempt's frames are full renders either way (generator.run.judging).
+    target_judging: str = "cheap"
     scene: Any = MISSING
     renderer: RendererConfig = field(default_factory=RendererConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)

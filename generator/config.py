@@ -57,6 +57,8 @@ EXECUTION_KEYS = (
     # limits on user mesh files: raising one lets a big file through, it does not change the data
     "max_mesh_file_mb",
     "max_mesh_triangles",
+    # how targeted attempts are judged (generator.run.judging): the labels written are a full frame's either way
+    "target_judging",
 )
 RUN_EXTENT_KEYS = ("num_scenes", "first_scene", "output_dir", "output", *EXECUTION_KEYS)
 
@@ -222,6 +224,12 @@ def validate_config(cfg: DictConfig) -> None:
     _require(cfg.recycle_scenes >= 0, f"recycle_scenes must be >= 0 (0 = never), got {cfg.recycle_scenes}")
     _require(cfg.max_mesh_file_mb > 0, f"max_mesh_file_mb must be > 0 MB, got {cfg.max_mesh_file_mb}")
     _require(cfg.max_mesh_triangles >= 1, f"max_mesh_triangles must be >= 1, got {cfg.max_mesh_triangles}")
+    from generator.run.judging import JUDGING_MODES
+
+    _require(
+        cfg.target_judging in JUDGING_MODES,
+        f"target_judging must be one of {', '.join(JUDGING_MODES)}, got {short_repr(cfg.target_judging)}",
+    )
     _require(
         cfg.renderer.name in RENDERERS,
         f"renderer.name: unknown renderer {short_repr(cfg.renderer.name)} ({', '.join(RENDERERS)})",

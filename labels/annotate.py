@@ -79,8 +79,11 @@ def annotate(
     t = scene.frame_time(frame)
     world_from_camera = scene.rig.world_from_sensor(camera, t)
     camera_from_world = invert_pose(world_from_camera)
-    ids, counts = np.unique(instance, return_counts=True)
-    visible_counts = dict(zip(ids.tolist(), counts.tolist(), strict=True))
+    # pixels per id by counting, not sorting (np.unique sorts the whole map: ~20 ms at 640x480, the
+    # largest part of judging a targeted attempt); the same {id: count} of the ids present
+    counts = np.bincount(instance.ravel(), minlength=1)
+    ids = np.flatnonzero(counts)
+    visible_counts = dict(zip(ids.tolist(), counts[ids].tolist(), strict=True))
     camera_velocity = sensor_velocity(scene, camera, t)
     objects = [
         _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t)

@@ -2,7 +2,8 @@
 
 A backend compiles a frozen Scene into its own world once per scene and then renders frames by
 updating poses. ``render`` always returns a :class:`RenderResult` of the same shape: a pass that was
-not requested is ``None``.
+not requested is ``None``. A backend is opened with the passes of a full frame; one ``render`` call may
+ask for fewer of them (``passes=``), e.g. only :data:`LABEL_PASSES` to judge a targeted attempt cheaply.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class Pass(StrEnum):
     # float32 (H, W, 3), unit surface normals in the OpenCV frame of the rendering camera (x right, y down,
     # z forward; a surface facing the camera has n_z < 0); (0, 0, 0) = no surface
     NORMALS = "normals"
+
+
+# The passes camera labels are computed from (``labels.annotate``): the instance map and the amodal
+# silhouettes. No label reads rgb, depth or normals (depth feeds optical flow, an array, not a label).
+LABEL_PASSES = frozenset({Pass.INSTANCE, Pass.AMODAL})
 
 
 @dataclass
@@ -56,8 +62,14 @@ class RendererBackend(Protocol):
     name: str
     capabilities: frozenset[Pass]
 
-    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
-        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds."""
+    def render(
+        self, scene: Scene, t: float, camera: str | None = None, *, passes: frozenset[Pass] | None = None
+    ) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds.
+
+        ``passes``: the passes of this call, a subset of those the backend was opened with (BackendError
+        otherwise); None: all of them. A pass left out is not computed (its field is None), and a pass
+        computed is the same array whichever other passes the call asks for."""
         ...
 
     def close(self) -> None:
@@ -70,6 +82,18 @@ def check_passes(backend_name: str, capabilities: frozenset[Pass], requested: fr
     missing = sorted(p.value for p in requested - capabilities)
     if missing:
         raise BackendError(f"renderer {backend_name!r} cannot produce pass(es) {', '.join(missing)}")
+
+
+def call_passes(backend_name: str, opened: frozenset[Pass], requested: frozenset[Pass] | None) -> frozenset[Pass]:
+    """The passes one ``render`` call produces: ``requested`` (None: ``opened``, the backend's passes);
+    BackendError naming the passes it was not opened with."""
+    if requested is None:
+        return opened
+    requested = frozenset(requested)
+    missing = sorted(p.value for p in requested - opened)
+    if missing:
+        raise BackendError(f"renderer {backend_name!r} was not opened with pass(es) {', '.join(missing)}")
+    return requested
 
 
 def select_camera(scene: Scene, camera: str | None) -> Camera:

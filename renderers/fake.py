@@ -30,7 +30,7 @@ from types import TracebackType
 
 import numpy as np
 
-from renderers.base import Pass, RenderResult, check_passes, select_camera
+from renderers.base import Pass, RenderResult, call_passes, check_passes, select_camera
 from scenes import Camera, Entity, Scene
 from scenes.transforms import box_corners, invert_pose, project_points, transform_points
 
@@ -130,8 +130,12 @@ class FakeBackend:
         check_passes(self.name, self.capabilities, passes)
         self.passes = passes
 
-    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
-        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds."""
+    def render(
+        self, scene: Scene, t: float, camera: str | None = None, *, passes: frozenset[Pass] | None = None
+    ) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds; ``passes``:
+        those of this call (None: the backend's; see ``RendererBackend.render``)."""
+        passes = call_passes(self.name, self.passes, passes)
         if os.environ.get(FAULTS_ENV):
             _inject(scene.index)
         cam = select_camera(scene, camera)
@@ -152,10 +156,10 @@ class FakeBackend:
         return RenderResult(
             camera=cam.name,
             t=t,
-            rgb=rgb if Pass.RGB in self.passes else None,
-            depth=depth if Pass.DEPTH in self.passes else None,
-            instance=instance if Pass.INSTANCE in self.passes else None,
-            amodal=amodal if Pass.AMODAL in self.passes else None,
+            rgb=rgb if Pass.RGB in passes else None,
+            depth=depth if Pass.DEPTH in passes else None,
+            instance=instance if Pass.INSTANCE in passes else None,
+            amodal=amodal if Pass.AMODAL in passes else None,
         )
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ whichever executes it.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,15 @@ from omegaconf import DictConfig
 
 from assets.catalog import UserAsset
 from generator.errors import TargetNotMet
-from generator.run.targeting import Target, target_record
+from generator.run.judging import judge_labels, judging_plan
+from generator.run.targeting import Target, sensor_types, target_record
 from generator.world.sampling import sample_scene, scene_id_for
 from generator.world.seeding import rng_for, stream_seed
 from labels import annotate
 from labels.flow import geometric_flow
 from labels.ranges import annotate_lidar, annotate_radar
-from renderers.base import RendererBackend
-from scenes import Scene, plain_data
+from renderers.base import Pass, RendererBackend
+from scenes import Lidar, Radar, Scene, plain_data
 
 # Called after each written frame with (scene index, frame, manifest record).
 FrameCallback = Callable[[int, int, dict[str, Any]], None]
@@ -70,7 +71,8 @@ def render_scene(
     ``frames``; ``on_frame`` is called after each frame's manifest line is written.
 
     With a target, attempts are drawn until one is accepted (``find_attempt``; TargetNotMet when none
-    is within ``max_attempts``), and the frames already rendered to judge it are written as they are."""
+    is within ``max_attempts``); frames judged on full renders are written as they are, the others are
+    rendered in full now."""
     done: dict[int, FrameData] = {}
     if ctx.target is not None:
         scene, done = find_attempt(ctx, index, scene)
@@ -92,7 +94,10 @@ def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> t
 
     A scene whose scene.json is already written (a resumed or retried scene) keeps the attempt it
     records, so frames still missing come from the same attempt; otherwise attempts 0, 1, ... are drawn
-    (``scene``, if given, is attempt 0) and judged on their labels until one is accepted.
+    (``scene``, if given, is attempt 0) and judged on their labels until one is accepted. Judging
+    computes only what the target reads (``judging.judging_plan``; ``target_judging=full``: full
+    frames); the frames returned are the full frames judging happened to compute (none when it was
+    cheap), for the caller to write without rendering them again.
 
     Raises:
         TargetNotMet: no attempt within ``max_attempts`` is accepted.
@@ -107,14 +112,20 @@ def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> t
         scene.params["target"] = target_record(attempt)
         return scene, {}
     judged = target.judged_frames(int(ctx.cfg.scene.sequence.num_frames))
+    plan = None if judging_mode(ctx.cfg) == "full" else judging_plan(target, sensor_types(ctx.cfg.sensors))
     for attempt in range(target.max_attempts):
         if attempt or scene is None:
             scene = sample_scene(ctx.cfg, index, ctx.user_assets, attempt=attempt)
+        full = plan is None or plan.is_complete(scene, frame_passes(ctx.backend))
         done: dict[int, FrameData] = {}
         verdicts: dict[int, bool] = {}
         for frame in judged:
-            done[frame] = compute_frame(scene, frame, ctx.backend, ctx.flow)
-            verdicts[frame] = target.frame_satisfies(done[frame].labels)
+            if full:
+                done[frame] = compute_frame(scene, frame, ctx.backend, ctx.flow)
+                labels = done[frame].labels
+            else:
+                labels = judge_labels(scene, frame, ctx.backend, plan)
+            verdicts[frame] = target.frame_satisfies(labels)
             if target.decided(verdicts):
                 break
         if target.accepts(verdicts):
@@ -139,6 +150,16 @@ def recorded_target(root: str | Path, index: int) -> dict[str, Any] | None:
     except (plain_data.PlainDataError, AttributeError):
         return None  # unreadable or damaged: search again (the scene is rewritten from its attempts)
     return record if isinstance(record, dict) and isinstance(record.get("attempt"), int) else None
+
+
+def judging_mode(cfg: DictConfig) -> str:
+    """How attempts are judged (``target_judging``, an execution key): cheap (default) or full."""
+    return str(cfg.get("target_judging", "cheap"))
+
+
+def frame_passes(backend: RendererBackend) -> frozenset[Pass]:
+    """The passes a full frame asks ``backend`` for: those it was opened with (``resources.open_backend``)."""
+    return frozenset(getattr(backend, "passes", backend.capabilities))
 
 
 def wants_flow(cfg: DictConfig) -> bool:
@@ -173,7 +194,7 @@ def compute_frame(scene: Scene, frame: int, backend: RendererBackend, flow: bool
             t_next = scene.frame_time(frame + 1)
             arrays[f"{camera.name}.flow.npy"] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
     if scene.rig.lidars or scene.rig.radars:
-        _range_sensors(scene, frame, t, labels, arrays)
+        range_sensor_labels(scene, frame, t, labels, arrays, scene.rig.lidars, scene.rig.radars)
     return FrameData(frame, results, labels, arrays)
 
 
@@ -183,13 +204,23 @@ def sensor_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, np.ndarray]) -> None:
-    """LiDAR sweeps starting at t and radar frames at t, their labels merged into ``labels``. Noise and
-    dropout draw from a generator keyed by (scene, frame, sensor), so they are reproducible in any run."""
+def range_sensor_labels(
+    scene: Scene,
+    frame: int,
+    t: float,
+    labels: dict,
+    arrays: dict[str, np.ndarray],
+    lidars: Sequence[Lidar],
+    radars: Sequence[Radar],
+) -> None:
+    """Sweeps of ``lidars`` around or from t and frames of ``radars`` at t, their labels merged into
+    ``labels`` and their arrays into ``arrays``. Noise and dropout draw from a generator keyed by (scene,
+    frame, sensor), so a sensor's output is the same in any run and whichever other sensors are cast
+    (cheap judging casts only the sensors its target names)."""
     from renderers.raycast import cast_lidar, deskew_points, detect_radar  # Embree lives in renderers/raycast
 
     root_seed = stream_seed(scene.seeds)  # attempt k > 0 of a targeted scene: its own entropy
-    for lidar in scene.rig.lidars:
+    for lidar in lidars:
         # a skewed sweep is centred on the frame time, so straight ahead fires at t, when the cameras
         # expose (KITTI triggers its cameras that way); an unskewed one sees the world frozen at t
         start = t - lidar.sweep_duration / 2 if lidar.motion_skew else t
@@ -199,7 +230,7 @@ def _range_sensors(scene, frame: int, t: float, labels: dict, arrays: dict[str, 
             points = deskew_points(scene, lidar, start, t, points)
         labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, start, points)
         arrays[f"{lidar.name}.points.npy"] = points
-    for radar in scene.rig.radars:
+    for radar in radars:
         rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(radar.name))
         detections = detect_radar(scene, radar, t, rng=rng)
         labels["sensors"][radar.name], labels["objects"][radar.name] = annotate_radar(scene, radar, t, detections)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
+from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
 from scenes import Scene
 from scenes.serialization import scene_to_dict
 
@@ -126,8 +126,13 @@ class BlenderBackend:
         self._scenes_in_worker = 0
         self._closed = False
 
-    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
-        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds.
+    def render(
+        self, scene: Scene, t: float, camera: str | None = None, *, passes: frozenset[Pass] | None = None
+    ) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds; ``passes``:
+        those of this call (None: the backend's). Without rgb the worker renders the label passes only, with
+        the label settings (Cycles, 1 sample: ids and depth come from each pixel's first sample, see
+        ``worker.label_settings``), so a labels-only call costs no shading samples.
 
         Returns:
             A RenderResult whose requested passes are filled: rgb (H, W, 3) uint8, depth (H, W) float32
@@ -136,8 +141,8 @@ class BlenderBackend:
             float32 unit normals in the OpenCV camera frame ((0, 0, 0) = no surface).
         """
         cam = select_camera(scene, camera)
-        passes = sorted(p.value for p in self.passes)
-        reply = self._request("render", scene, t, cam.name, passes)
+        names = sorted(p.value for p in call_passes(self.name, self.passes, passes))
+        reply = self._request("render", scene, t, cam.name, names)
         result = RenderResult(camera=cam.name, t=t)
         result.rgb = reply.get(Pass.RGB.value)
         result.depth = reply.get(Pass.DEPTH.value)

@@ -156,7 +156,11 @@ class _Worker:
             render_s += time.perf_counter() - t0
             out["rgb"] = linear_to_srgb_bytes(_read_exr(path)["ViewLayer.Combined"][..., :3])
             passes = passes - {"rgb"}
-        if two_pass(settings) and (label_passes or "amodal" in passes):
+        # A labels-only request (no rgb: a targeted attempt judged cheaply) needs no shading samples: ids
+        # and depth are the first sample's in any render. Normals average over samples, so a request
+        # for them keeps the frame's own sample count unless the frame is two renders anyway.
+        labels_only = "rgb" not in passes and "normals" not in passes
+        if (two_pass(settings) or labels_only) and (label_passes or "amodal" in passes):
             label_settings(bscene)
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()

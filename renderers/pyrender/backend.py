@@ -22,7 +22,7 @@ from types import TracebackType
 
 import numpy as np
 
-from renderers.base import BackendError, Pass, RenderResult, check_passes, select_camera
+from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.compile import CompiledScene, compile_scene, pose_nodes
 from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
@@ -100,8 +100,13 @@ class PyrenderBackend:
         """The pyrender world of the Scene rendered last (None before the first render)."""
         return None if self._compiled is None else self._compiled.scene
 
-    def render(self, scene: Scene, t: float, camera: str | None = None) -> RenderResult:
-        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds.
+    def render(
+        self, scene: Scene, t: float, camera: str | None = None, *, passes: frozenset[Pass] | None = None
+    ) -> RenderResult:
+        """Render ``camera`` (default: the rig's first camera) of ``scene`` at time ``t`` seconds; ``passes``:
+        those of this call (None: the backend's). Each pass is its own GL pass (rgb: the lit pass; depth and
+        instance: one segmentation pass; amodal: union passes), so leaving one out skips its GL work and
+        changes no other pass.
 
         Returns:
             A RenderResult whose requested passes are filled: rgb (H, W, 3) uint8, depth (H, W) float32
@@ -110,21 +115,22 @@ class PyrenderBackend:
         """
         if self._closed:
             raise BackendError("pyrender backend used after close()")
+        passes = call_passes(self.name, self.passes, passes)
         cam = select_camera(scene, camera)
         compiled = self._compiled_for(scene)
         pose_nodes(compiled, cam, t)
         renderer = self._renderer_for(cam)
         result = RenderResult(camera=cam.name, t=t)
-        if Pass.RGB in self.passes:
+        if Pass.RGB in passes:
             color, _ = renderer.render(compiled.scene)
             result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
-        if self.passes & {Pass.DEPTH, Pass.INSTANCE}:
+        if passes & {Pass.DEPTH, Pass.INSTANCE}:
             color, depth = renderer.render_segmentation(compiled.scene, compiled.instance_colors)
-            if Pass.DEPTH in self.passes:
+            if Pass.DEPTH in passes:
                 result.depth = depth.astype(np.float32, copy=False)
-            if Pass.INSTANCE in self.passes:
+            if Pass.INSTANCE in passes:
                 result.instance = decode_instance(color)
-        if Pass.AMODAL in self.passes:
+        if Pass.AMODAL in passes:
             result.amodal = self._amodal(renderer, compiled, cam, t)
         return result
 
