@@ -221,6 +221,8 @@ class StreetSceneConfig(SceneConfig):
     """A straight road along +x with lanes, sidewalks and buildings; an ego camera in a lane."""
 
     kind: str = "street"
+    # straight: one road along +x; intersection: a four-way junction ahead, a road along y crossing it
+    layout: str = "straight"
     num_objects: Any = field(default_factory=lambda: {"randint": [25, 35]})
     categories: dict[str, float] = field(
         default_factory=lambda: {
@@ -242,6 +244,9 @@ class StreetSceneConfig(SceneConfig):
     camera_height_m: Any = field(default_factory=lambda: {"uniform": [1.4, 1.8]})  # ego camera height
     camera_pitch_deg: Any = field(default_factory=lambda: {"uniform": [-4.0, 2.0]})  # + looks up
     camera_yaw_deg: Any = field(default_factory=lambda: {"uniform": [-5.0, 5.0]})  # + looks left
+    # layout=intersection: the crossing road's centre line this far ahead of the ego's start (x, m)
+    junction_distance_m: Any = field(default_factory=lambda: {"uniform": [25.0, 45.0]})
+    crossing_lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})  # on the road along y
     motion: StreetMotionConfig = field(default_factory=lambda: StreetMotionConfig())
 
 

@@ -29,6 +29,7 @@ from configs.schema import (
 )
 from generator.errors import ConfigError
 from generator.world.distributions import Distribution, parse_distribution
+from generator.world.intersection import LAYOUTS
 from generator.world.motion_models import (
     CAMERA_MOTIONS,
     MIN_REENTRY_FRAMES,
@@ -441,6 +442,8 @@ def _validate_scene(scene: DictConfig) -> None:
     _check_weights("scene.materials.texture_kinds", scene.materials.texture_kinds, TEXTURE_KINDS, "texture kind")
     _check_weights("scene.lighting.sky", scene.lighting.sky, SKY_KINDS, "sky kind")
     if scene.kind == "street":
+        known = ", ".join(LAYOUTS)
+        _require(scene.layout in LAYOUTS, f"scene.layout: unknown layout {short_repr(scene.layout)} ({known})")
         nodes.append(("scene.motion", scene.motion, StreetMotionConfig))
         _check_weights("scene.motion.vehicle_models", scene.motion.vehicle_models, VEHICLE_MODELS)
         _check_weights("scene.motion.pedestrian_models", scene.motion.pedestrian_models, PEDESTRIAN_MODELS)
@@ -459,6 +462,7 @@ def _validate_scene(scene: DictConfig) -> None:
 FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "num_objects": (0, MAX_OBJECTS_PER_SCENE),
     "lanes_per_direction": (1, 8),
+    "crossing_lanes_per_direction": (1, 8),
     # objects stand from NEAREST_VEHICLE_X_M ahead of the ego camera out to the view range: a shorter
     # range leaves no road to place them on ('high - low < 0' in the sampler)
     "view_range_m": (NEAREST_VEHICLE_X_M, MAX_LENGTH_M),
@@ -490,7 +494,7 @@ UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "_deg": (-360, 360),
     "_deg_s": (-360, 360),
 }
-INTEGER_FIELDS = ("num_objects", "lanes_per_direction", "area_lights")
+INTEGER_FIELDS = ("num_objects", "lanes_per_direction", "crossing_lanes_per_direction", "area_lights")
 
 
 def field_bounds(name: str) -> tuple[float, float] | None:
@@ -549,19 +553,27 @@ def _check_known_keys(cfg: DictConfig) -> None:
 # street categories added with zero default weights (so `scene.categories.animal=1.0` needs no `+`): a
 # zero weight draws exactly as an absent category does, so it is left out of the hash and dataset.json
 ZERO_DEFAULT_CATEGORIES = ("tire", "debris", "animal")
+# scene keys of the intersection layout (configs/schema.py StreetSceneConfig)
+LAYOUT_KEYS = ("layout", "junction_distance_m", "crossing_lanes_per_direction")
 
 
 def drop_inactive_target(data: dict[str, Any]) -> None:
     """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, the
-    ``scenario`` node when it is ``none``, and the zero weights of ZERO_DEFAULT_CATEGORIES, so a run
-    without them has the config hash and dataset.json it had before targets, scenarios and those
-    categories existed; a set target, scenario or weight stays (it changes the data)."""
+    ``scenario`` node when it is ``none``, the zero weights of ZERO_DEFAULT_CATEGORIES, and the street's
+    layout keys when a straight street without a scenario (which may choose its own layout) does not read
+    them, so a run without them has the config hash and dataset.json it had before targets, scenarios,
+    those categories and layouts existed; a set target, scenario, weight or layout stays (it changes the
+    data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
         data.pop("target", None)
     if (data.get("scenario") or {}).get("name", "none") == "none":
         data.pop("scenario", None)
+        scene = data.get("scene") or {}
+        if scene.get("kind") == "street" and scene.get("layout") == "straight":
+            for key in LAYOUT_KEYS:
+                scene.pop(key, None)
     categories = (data.get("scene") or {}).get("categories") or {}
     for name in ZERO_DEFAULT_CATEGORIES:
         if categories.get(name) == 0:

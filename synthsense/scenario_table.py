@@ -61,10 +61,17 @@ def scenario_lines(name: str) -> list[str]:
     lines = [
         f"{name}: {spec.description}",
         f"critical moment (at critical_time_s; a still renders it): {spec.critical_moment}",
-        f"layout: {spec.layout}, at least {spec.min_lanes_per_direction} lane(s) per direction",
+        f"layout: {_layout_text(spec.layout)}, at least {spec.min_lanes_per_direction} lane(s) per direction",
         "parameters (scenario.KEY=VALUE; each a distribution):",
     ]
     for key, parameter in parameter_table(spec).items():
         lines.append(f"  {key} = {_default_text(defaults.get(key))}")
         lines.append(f"      {parameter.description}; range {_range_text(parameter)}")
     return lines
+
+
+def _layout_text(layout: str) -> str:
+    """What the scenario does with ``scene.layout`` (ScenarioSpec.layout)."""
+    if layout == "any":
+        return "scene.layout's (straight or intersection)"
+    return f"{layout} (whatever scene.layout says)"

@@ -32,6 +32,7 @@ SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[flo
     "road": ((10.0, 100.0), (3.0, 20.0), (0.05, 0.5)),
     "sidewalk": ((5.0, 100.0), (1.0, 6.0), (0.08, 0.25)),
     "building": ((5.0, 40.0), (5.0, 30.0), (3.0, 60.0)),
+    "crosswalk": ((2.5, 4.0), (5.0, 14.0), (0.005, 0.02)),  # context road_marking: bars across a road
     "table": ((0.6, 2.2), (0.5, 1.2), (0.6, 0.85)),
     "can": ((0.04, 0.1), (0.04, 0.1), (0.08, 0.2)),
     "bottle": ((0.04, 0.1), (0.04, 0.1), (0.15, 0.4)),

@@ -46,6 +46,8 @@ PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
     **{name: _entry(name, name, street) for name in _STREET},
     **{name: _entry(name, name, tabletop) for name in _TABLETOP},
     **{name: _entry(name, category, hazards) for name, category in _HAZARDS.items()},
+    # named after what it is, labelled by the context category it belongs to
+    "crosswalk": ProceduralAsset("crosswalk", "road_marking", street.build_crosswalk, street.sample_crosswalk),
 }
 
 

@@ -335,3 +335,33 @@ def build_building(length: float, width: float, height: float) -> trimesh.Trimes
 def sample_building(rng: np.random.Generator) -> dict[str, Any]:
     """A two- to twelve-storey block with an 8-30 m by 8-20 m footprint."""
     return {"length": uniform(rng, 8.0, 30.0), "width": uniform(rng, 8.0, 20.0), "height": uniform(rng, 6.0, 40.0)}
+
+
+def build_crosswalk(length: float, width: float, stripe_width: float, gap: float, thickness: float) -> trimesh.Trimesh:
+    """A zebra crossing: white bars ``length`` (m) long along x (the traffic's direction), repeated across
+    the road along y over at most ``width`` (m), ``stripe_width`` wide with ``gap`` between them, and
+    ``thickness`` (m) of paint: lay it on the road surface. The bars are centred, so the mesh's bounds
+    (its size) may be a little narrower than ``width``.
+
+    Args:
+        length: bar length along x, metres (the crosswalk's width for a pedestrian, 2.5-4 m).
+        width: the span across the road along y, metres (the walking direction).
+        stripe_width, gap: bar width and the gap between bars along y, metres (0.5 m each is common).
+        thickness: paint height, metres (a few millimetres lift it off the road surface).
+    """
+    count = max(1, int((width + gap) // (stripe_width + gap)))
+    span = count * stripe_width + (count - 1) * gap
+    starts = -span / 2.0 + np.arange(count) * (stripe_width + gap)
+    bars = [box_between((-length / 2, y0, 0.0), (length / 2, y0 + stripe_width, thickness)) for y0 in starts]
+    return assemble(bars)
+
+
+def sample_crosswalk(rng: np.random.Generator) -> dict[str, Any]:
+    """A zebra crossing 2.5-4 m wide across a two- to four-lane road, 0.5 m bars and gaps."""
+    return {
+        "length": uniform(rng, 2.5, 4.0),
+        "width": uniform(rng, 6.0, 14.0),
+        "stripe_width": 0.5,
+        "gap": 0.5,
+        "thickness": 0.01,
+    }

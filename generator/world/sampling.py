@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assets.catalog import UserAsset
-from generator.world import street, tabletop
+from generator.world import intersection, intersection_traffic, street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.pieces import sample_lighting
@@ -43,6 +43,14 @@ def scenario_of(cfg: Any) -> ScenarioSpec | None:
     return None if name == NONE else get_scenario(name)
 
 
+def street_layout(scene_cfg: Any, spec: ScenarioSpec | None) -> str:
+    """The road layout a street scene is built on: ``scene.layout``, unless the scenario needs its own
+    (``ScenarioSpec.layout`` other than ``any``)."""
+    if spec is None or spec.layout == "any":
+        return str(scene_cfg.layout)
+    return spec.layout
+
+
 def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = None, attempt: int = 0) -> Scene:
     """Sample scene ``index`` of the run described by ``cfg`` (a composed RunConfig).
 
@@ -75,7 +83,10 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
             min_lanes=1 if spec is None else spec.min_lanes_per_direction,
             ego_speed_mps=None if spec is None or spec.ego_speed_kmh is None else drawn[spec.ego_speed_kmh] * KMH,
         )
-        context = street.context_entities(scene_cfg, layout, rng_for(seed, index, "context"))
+        layout_name = street_layout(scene_cfg, spec)
+        if layout_name == intersection.INTERSECTION:  # its own generator: the straight layout's draws stay
+            rng_junction = rng_for(seed, index, "context", intersection.JUNCTION_SUBKEY)
+            layout.update(intersection.sample_junction(scene_cfg, rng_junction, layout))
         ego, actors = street.constant_ego(layout, times), []
         if spec is not None:
             time_s = critical_time(drawn["critical_time_s"], int(seq.num_frames), float(seq.fps))
@@ -85,8 +96,17 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
                 )
             )
             ego, actors = plan.ego or ego, plan.actors
-            scenario = scenario_record(spec, drawn, time_s, plan)
-        objects = street.place_objects(scene_cfg, layout, user_assets, seed, index, count, times, ego, actors)
+            if plan.junction_x_m is not None and intersection.is_intersection(layout):
+                layout.update(intersection.junction_at(layout, plan.junction_x_m))
+            scenario = scenario_record(spec, drawn, time_s, plan, layout_name)
+        # the scenery and the random street come after the scenario: it may have moved the junction
+        junction = intersection.is_intersection(layout)
+        scenery = intersection.context_entities if junction else street.context_entities
+        context = scenery(scene_cfg, layout, rng_for(seed, index, "context"))
+        propose = intersection_traffic.proposer(scene_cfg, layout, times) if junction else None
+        objects = street.place_objects(
+            scene_cfg, layout, user_assets, seed, index, count, times, ego, actors, propose=propose
+        )
         rig, rig_params = street.ego_rig(
             scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
         )

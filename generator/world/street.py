@@ -4,6 +4,9 @@ driving along the first lane with a camera looking along +x.
 
 World frame: z up, ground (road surface) at z = 0, the ego vehicle's ground point at
 (0, -lane_width / 2, 0). Lanes with y < 0 drive towards +x, lanes with y > 0 towards -x.
+
+This is the straight layout (``scene.layout=straight``); ``intersection`` adds a crossing road and
+reuses the rules and motion models here for the road users on it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from generator.world.motion_models import (
     vehicle_motion,
 )
 from generator.world.pieces import (
+    ProposeMotion,
     choose_asset,
     grey_material,
     moving_entity,
@@ -35,14 +39,13 @@ from generator.world.pieces import (
 )
 from generator.world.placement import Placer, SweptFootprint
 from generator.world.rig import rig_cameras, rig_lidars, rig_radars
+from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios.base import Actor, ego_footprint, sight_corridor
 from generator.world.seeding import rng_for
 from labels.geometry import truncation
 from scenes import Entity, Scene, SensorRig
 from scenes.transforms import invert_pose, look_at
 
-CURB_HEIGHT_M = 0.15
-ROAD_START_X_M = 20.0  # the road starts this far behind the ego's start
 NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
 NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
 LANE_RANGE_FACTOR = 1.5  # vehicles in lanes reach this multiple of view_range_m
@@ -143,29 +146,35 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
 def _slot_position(rule: str, layout: dict[str, float], rng: np.random.Generator) -> tuple[float, float, float, float]:
     """(x, y, support_z, heading) at t = 0 for one placement attempt under ``rule``. Objects spread
     along the stretch of road the ego covers plus its view range."""
-    n, w = layout["lanes_per_direction"], layout["lane_width_m"]
-    half_road = n * w
     travel = layout["ego_travel_m"]
     if rule == "lane":  # lanes fill up first: let traffic stretch further down the road
         x = float(rng.uniform(NEAREST_VEHICLE_X_M, LANE_RANGE_FACTOR * layout["view_range_m"] + travel))
     else:
         x = float(rng.uniform(NEAREST_OBJECT_X_M, layout["view_range_m"] + travel))
+    return (x, *slot_across(rule, layout, rng))
+
+
+def slot_across(rule: str, layout: dict[str, float], rng: np.random.Generator) -> tuple[float, float, float]:
+    """(y, support_z, heading) at t = 0 of a slot under ``rule`` across a road of the layout's lanes:
+    the side (the right half drives towards +x), then the lane, edge or sidewalk offset."""
+    n, w = layout["lanes_per_direction"], layout["lane_width_m"]
+    half_road = n * w
     side = 1.0 if rng.uniform() < 0.5 else -1.0  # +1: left half (oncoming), -1: right half (ego direction)
     heading = 0.0 if side < 0 else np.pi
     if rule == "lane":
         lane = int(rng.integers(n))
-        return x, side * (lane + 0.5) * w, 0.0, heading
+        return side * (lane + 0.5) * w, 0.0, heading
     if rule == "lane_edge":
-        return x, side * (half_road - 0.7), 0.0, heading
+        return side * (half_road - 0.7), 0.0, heading
     if rule == "roadway" or rule == "verge":
         rule = _mixed_rule(rule, rng)
     if rule == "lost_in_lane":  # anywhere across one lane, at any angle: dropped, not parked
         y = side * (int(rng.integers(n)) + 0.5 + float(rng.uniform(-0.3, 0.3))) * w
-        return x, y, 0.0, float(rng.uniform(-np.pi, np.pi))
+        return y, 0.0, float(rng.uniform(-np.pi, np.pi))
     if rule == "road_edge":
-        return x, side * (half_road - float(rng.uniform(0.3, 1.2))), 0.0, float(rng.uniform(-np.pi, np.pi))
+        return side * (half_road - float(rng.uniform(0.3, 1.2))), 0.0, float(rng.uniform(-np.pi, np.pi))
     offset = float(rng.uniform(0.4, max(0.5, layout["sidewalk_width_m"] - 0.4)))
-    return x, side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
+    return side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
 
 
 def _mixed_rule(rule: str, rng: np.random.Generator) -> str:
@@ -177,23 +186,38 @@ def _mixed_rule(rule: str, rng: np.random.Generator) -> str:
     return "road_edge" if draw < VERGE_ROAD_SHARE else "sidewalk"
 
 
-def _propose(cfg: Any, layout: dict[str, float], times: np.ndarray):
+def road_user_motion(
+    cfg: Any,
+    layout: dict[str, float],
+    times: np.ndarray,
+    category: str,
+    choice,
+    rng: np.random.Generator,
+    start: tuple[float, float, float, float],
+) -> tuple[Motion, float]:
+    """The motion of a road user of ``category`` starting at ``start`` = (x, y, support_z, heading) on a
+    road along +x with the layout's lanes, by its category's motion model; and its support height (m)."""
+    x, y, z, heading = start
+    rule = PLACEMENT_RULES.get(category, "sidewalk")
+    direction = 1.0 if y < 0 else -1.0  # right-hand traffic
+    if rule == "lane":
+        return vehicle_motion(cfg.motion, times, rng, y, direction, x, layout, choice.size_m[1]), z
+    if category == "cyclist":
+        return cyclist_motion(cfg.motion, times, rng, y, direction, x), z
+    if category == "pedestrian":
+        half_road = layout["lanes_per_direction"] * layout["lane_width_m"]
+        motion, on_road = pedestrian_motion(cfg.motion, times, rng, x, y, heading, half_road)
+        return motion, (0.0 if on_road else z)
+    return static("placed", {}, times, x, y, heading), z
+
+
+def road_proposer(cfg: Any, layout: dict[str, float], times: np.ndarray) -> ProposeMotion:
     """The proposal function of ``pieces.place_slots``: a start position by category rule, then the
     category's motion model."""
-    half_road = layout["lanes_per_direction"] * layout["lane_width_m"]
 
     def propose(category: str, choice, rng: np.random.Generator) -> tuple[Motion, float]:
-        rule = PLACEMENT_RULES.get(category, "sidewalk")
-        x, y, z, heading = _slot_position(rule, layout, rng)
-        direction = 1.0 if y < 0 else -1.0  # right-hand traffic
-        if rule == "lane":
-            return vehicle_motion(cfg.motion, times, rng, y, direction, x, layout, choice.size_m[1]), z
-        if category == "cyclist":
-            return cyclist_motion(cfg.motion, times, rng, y, direction, x), z
-        if category == "pedestrian":
-            motion, on_road = pedestrian_motion(cfg.motion, times, rng, x, y, heading, half_road)
-            return motion, (0.0 if on_road else z)
-        return static("placed", {}, times, x, y, heading), z
+        start = _slot_position(PLACEMENT_RULES.get(category, "sidewalk"), layout, rng)
+        return road_user_motion(cfg, layout, times, category, choice, rng, start)
 
     return propose
 
@@ -213,11 +237,14 @@ def place_objects(
     times: np.ndarray,
     ego: Motion | None = None,
     actors: list[Actor] | None = None,
+    propose: ProposeMotion | None = None,
 ) -> list[Entity]:
     """Up to ``count`` labelled road users (after a scenario's critical ``actors`` and the re-entry car,
     when asked), each starting where its category's rule puts it and moving by its motion model;
     footprints never overlap each other or the ego vehicle (moving along ``ego``, default
-    :func:`constant_ego`) at any keyframe time, nor a critical actor's path or the line of sight to it."""
+    :func:`constant_ego`) at any keyframe time, nor a critical actor's path or the line of sight to it.
+    ``propose`` draws each attempt's motion (default: the straight road's rules; the intersection
+    layout passes its own)."""
     placer = Placer(margin=0.2, steps=len(times))
     w = layout["lane_width_m"]
     ego = ego if ego is not None else constant_ego(layout, times)
@@ -235,7 +262,7 @@ def place_objects(
             )
         iid = len(entities) + 1
         entities.append(moving_entity("car_reentry", iid, "car", choice, motion, 0.0, material))
-    propose = _propose(cfg, layout, times)
+    propose = propose or road_proposer(cfg, layout, times)
     return entities + place_slots(
         cfg, user_assets, root_seed, index, count, placer, propose, first_id=len(entities) + 1
     )

@@ -73,11 +73,14 @@ class Actor:
 class ScenarioPlan:
     """What ``build`` returns: the actors (ids are given in this order, from 1), the ego's motion when
     the scenario scripts it (None: constant ego speed), and derived values worth recording (e.g. the
-    gap at the critical moment), JSON-ready."""
+    gap at the critical moment), JSON-ready. At the intersection layout a scenario may move the
+    junction to where its situation happens (``junction_x_m``, the crossing road's centre line; None:
+    where the layout drew it); the scenery and the random street are built after it."""
 
     actors: list[Actor]
     ego: Motion | None = None
     derived: dict[str, Any] = field(default_factory=dict)
+    junction_x_m: float | None = None  # intersection layout: where the scenario needs the crossing road (x, m)
 
 
 @dataclass
@@ -143,16 +146,18 @@ class ScenarioContext:
 
 @dataclass(frozen=True)
 class ScenarioSpec:
-    """A scenario of the library. ``build`` places its actors; ``layout`` is the road layout it needs
-    (it replaces ``scene.layout``); ``min_lanes_per_direction`` raises the sampled lane count;
-    ``ego_speed_kmh``: the parameter that sets the ego's speed (None: ``scene.motion.ego_speed_mps``)."""
+    """A scenario of the library. ``build`` places its actors; ``layout`` is the road layout it is
+    built on: ``straight`` or ``intersection`` replace ``scene.layout`` whatever it says, ``any`` keeps
+    it (the scenario then reads ``ScenarioContext.layout["layout"]``, absent on a straight road); the
+    layout used is recorded in the scenario record; ``min_lanes_per_direction`` raises the sampled lane
+    count; ``ego_speed_kmh``: the parameter that sets the ego's speed (None: ``scene.motion.ego_speed_mps``)."""
 
     name: str
     description: str  # one line, shown by `synthsense scenarios`
     critical_moment: str  # what happens at critical_time_s
     parameters: dict[str, Parameter]
     build: Callable[[ScenarioContext], ScenarioPlan]
-    layout: str = "straight"
+    layout: str = "straight"  # straight | intersection | any
     min_lanes_per_direction: int = 1
     ego_speed_kmh: str | None = None
 
@@ -208,8 +213,9 @@ def ego_braking_for(
 
 
 def ego_footprint(ego: Motion) -> SweptFootprint:
-    """The ego vehicle's footprint along its motion."""
-    return SweptFootprint(ego.positions + [EGO_CENTRE_X_M, 0.0], ego.headings, EGO_LENGTH_M, EGO_WIDTH_M)
+    """The ego vehicle's footprint along its motion (its centre EGO_CENTRE_X_M along its heading)."""
+    offset = EGO_CENTRE_X_M * np.column_stack([np.cos(ego.headings), np.sin(ego.headings)])
+    return SweptFootprint(ego.positions + offset, ego.headings, EGO_LENGTH_M, EGO_WIDTH_M)
 
 
 def _braked_distance(v0: float, a: float, dt: np.ndarray) -> np.ndarray:
@@ -242,12 +248,15 @@ def critical_time(drawn_s: float, num_frames: int, fps: float) -> float:
     return float(min(drawn_s, (num_frames - 1) / fps))
 
 
-def scenario_record(spec: ScenarioSpec, drawn: dict[str, Any], time_s: float, plan: ScenarioPlan) -> dict[str, Any]:
-    """scene.json's ``scenario``: the name, the drawn parameters, the critical moment's time in the
-    scene (s), the critical actors (their instance ids are 1.. in plan order) by id and role, and the
-    scenario's derived values."""
+def scenario_record(
+    spec: ScenarioSpec, drawn: dict[str, Any], time_s: float, plan: ScenarioPlan, layout: str = "straight"
+) -> dict[str, Any]:
+    """scene.json's ``scenario``: the name, the road layout it was built on, the drawn parameters, the
+    critical moment's time in the scene (s), the critical actors (their instance ids are 1.. in plan
+    order) by id and role, and the scenario's derived values."""
     return {
         "name": spec.name,
+        "layout": layout,
         "parameters": dict(drawn),
         "critical_time_s": time_s,
         "critical_moment": spec.critical_moment,

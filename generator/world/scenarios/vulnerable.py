@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assets.procedural import get_procedural
+from generator.world.intersection import is_intersection, junction_for_crosswalk
 from generator.world.motion import Motion, along_x, static, walk_across
 from generator.world.pieces import AssetChoice, procedural_choice
 from generator.world.scenarios.base import (
@@ -138,7 +139,9 @@ def _pedestrian_crossing(ctx: ScenarioContext) -> ScenarioPlan:
         p["ego_deceleration_mps2"],
     )
     actor = Actor("crossing_pedestrian", "pedestrian", choice, motion, ctx.material(0), derived["support_z_m"])
-    return ScenarioPlan([actor], ego=ego, derived=derived)
+    # at an intersection the junction moves so that the crosswalk of the ego's arm is where it crosses
+    junction_x = junction_for_crosswalk(ctx.layout, derived["crossing_x_m"]) if is_intersection(ctx.layout) else None
+    return ScenarioPlan([actor], ego=ego, derived=derived, junction_x_m=junction_x)
 
 
 PEDESTRIAN_CROSSING = ScenarioSpec(
@@ -154,6 +157,7 @@ PEDESTRIAN_CROSSING = ScenarioSpec(
         **EGO_RESPONSE,
     },
     build=_pedestrian_crossing,
+    layout="any",  # at scene.layout=intersection, on the crosswalk before the junction
     ego_speed_kmh="ego_speed_kmh",
 )
 
