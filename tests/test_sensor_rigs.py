@@ -8,7 +8,7 @@ import pytest
 
 from generator.config import compose_config
 from generator.errors import ConfigError
-from generator.run.scene_job import sensor_key
+from generator.run.range_sensors import sensor_key
 from generator.world.sampling import sample_scene
 from scenes import scene_from_dict, scene_to_dict
 from scenes.sensor_presets import LIDAR_PRESETS

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.run.range_sensors import range_sensor_labels
 from generator.run.targeting import Target
 from renderers.base import Pass, RendererBackend
 from scenes import Scene
@@ -107,7 +108,6 @@ def judge_labels(scene: Scene, frame: int, backend: RendererBackend, plan: Judge
     """The partial labels of one frame that judging reads: ``{"objects": {sensor: records}}`` for the
     sensors of ``plan``, each camera rendered with its plan's passes only (none: no render). Never
     written: fields of passes not rendered are not those of the frame."""
-    from generator.run.scene_job import range_sensor_labels
     from labels import annotate
 
     t = scene.frame_time(frame)

@@ -7,8 +7,7 @@ whichever executes it.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,13 @@ from omegaconf import DictConfig
 from assets.catalog import UserAsset
 from generator.errors import TargetNotMet
 from generator.run.judging import judge_labels, judging_plan
+from generator.run.range_sensors import range_sensor_labels
 from generator.run.targeting import Target, sensor_types, target_record
 from generator.world.sampling import sample_scene, scene_id_for
-from generator.world.seeding import rng_for, stream_seed
 from labels import annotate
 from labels.flow import geometric_flow
-from labels.ranges import annotate_lidar, annotate_radar
 from renderers.base import Pass, RendererBackend
-from scenes import Lidar, Radar, Scene, plain_data
+from scenes import Scene, plain_data
 
 # Called after each written frame with (scene index, frame, manifest record).
 FrameCallback = Callable[[int, int, dict[str, Any]], None]
@@ -196,42 +194,3 @@ def compute_frame(scene: Scene, frame: int, backend: RendererBackend, flow: bool
     if scene.rig.lidars or scene.rig.radars:
         range_sensor_labels(scene, frame, t, labels, arrays, scene.rig.lidars, scene.rig.radars)
     return FrameData(frame, results, labels, arrays)
-
-
-def sensor_key(name: str) -> int:
-    """A stable integer key of a sensor name (CRC-32): noise streams follow the sensor, not its position
-    in the rig's lists, so adding a sensor leaves the others' noise unchanged."""
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def range_sensor_labels(
-    scene: Scene,
-    frame: int,
-    t: float,
-    labels: dict,
-    arrays: dict[str, np.ndarray],
-    lidars: Sequence[Lidar],
-    radars: Sequence[Radar],
-) -> None:
-    """Sweeps of ``lidars`` around or from t and frames of ``radars`` at t, their labels merged into
-    ``labels`` and their arrays into ``arrays``. Noise and dropout draw from a generator keyed by (scene,
-    frame, sensor), so a sensor's output is the same in any run and whichever other sensors are cast
-    (cheap judging casts only the sensors its target names)."""
-    from renderers.raycast import cast_lidar, deskew_points, detect_radar  # Embree lives in renderers/raycast
-
-    root_seed = stream_seed(scene.seeds)  # attempt k > 0 of a targeted scene: its own entropy
-    for lidar in lidars:
-        # a skewed sweep is centred on the frame time, so straight ahead fires at t, when the cameras
-        # expose (KITTI triggers its cameras that way); an unskewed one sees the world frozen at t
-        start = t - lidar.sweep_duration / 2 if lidar.motion_skew else t
-        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(lidar.name))
-        points = cast_lidar(scene, lidar, start, rng=rng)
-        if lidar.deskew:
-            points = deskew_points(scene, lidar, start, t, points)
-        labels["sensors"][lidar.name], labels["objects"][lidar.name] = annotate_lidar(scene, lidar, t, start, points)
-        arrays[f"{lidar.name}.points.npy"] = points
-    for radar in radars:
-        rng = rng_for(root_seed, scene.index, "sensor_noise", frame, sensor_key(radar.name))
-        detections = detect_radar(scene, radar, t, rng=rng)
-        labels["sensors"][radar.name], labels["objects"][radar.name] = annotate_radar(scene, radar, t, detections)
-        arrays[f"{radar.name}.detections.npy"] = detections
