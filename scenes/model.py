@@ -17,6 +17,8 @@ from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from
 FORMAT_VERSION = 1
 
 
+KEYFRAME_SNAP_S = 1e-9  # times this close to a keyframe are at it (Trajectory.velocity_at)
+
 TEXTURE_KINDS = ("checker", "noise", "none", "wave")  # procedural surface patterns (Texture.kind)
 SKY_KINDS = ("color", "sky")  # Environment.sky
 
@@ -95,11 +97,14 @@ class Trajectory:
         return make_pose(matrix_from_quaternion(q), (1 - alpha) * p0[:3, 3] + alpha * p1[:3, 3])
 
     def velocity_at(self, t: float) -> np.ndarray:
-        """Linear velocity (3,) in world metres per second at time t (0 for a static object)."""
+        """Linear velocity (3,) in world metres per second at time t (0 for a static object): that of the
+        keyframe interval starting at or before t. A t within KEYFRAME_SNAP_S of a keyframe counts as at
+        it: frame times (k / fps) and keyframe times (a linspace) of the same instant differ in the last
+        bits, and a frame must not get the interval before its keyframe by rounding."""
         times = self.times
-        if len(times) == 1 or t < times[0] or t > times[-1]:
+        if len(times) == 1 or t < times[0] - KEYFRAME_SNAP_S or t > times[-1]:
             return np.zeros(3)
-        k = min(int(np.searchsorted(times, t, side="right")) - 1, len(times) - 2)
+        k = min(max(int(np.searchsorted(times, t + KEYFRAME_SNAP_S, side="right")) - 1, 0), len(times) - 2)
         return (self.poses[k + 1][:3, 3] - self.poses[k][:3, 3]) / (times[k + 1] - times[k])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from generator.config import compose_config
 from generator.world.sampling import sample_scene
@@ -41,3 +42,21 @@ def test_scene_json_round_trip_is_lossless():
             np.testing.assert_array_equal(a.trajectory.poses[0], b.trajectory.poses[0])
         np.testing.assert_array_equal(scene.rig.cameras[0].K, back.rig.cameras[0].K)
         assert scene_to_dict(back) == scene_to_dict(scene)
+
+
+def test_velocity_at_a_frame_time_is_the_interval_starting_at_its_keyframe():
+    """Frame time 3/10 s and keyframe linspace(...)[6] are the same instant but differ in the last
+    bits (0.3 < 0.30000000000000004): the frame must get the interval from its keyframe on, not the
+    one before it (a braking car's speed was then one keyframe step late)."""
+    from generator.world.motion import keyframe_times
+
+    times = keyframe_times(1.0)
+    assert times[6] != 3 / 10
+    x = np.cumsum(np.arange(len(times)) * 0.01)  # speed grows by 0.2 m/s each interval
+    poses = [np.eye(4) for _ in times]
+    for pose, xi in zip(poses, x, strict=True):
+        pose[0, 3] = xi
+    trajectory = Trajectory(times=[float(t) for t in times], poses=poses)
+    for frame in range(10):
+        expected = (x[2 * frame + 1] - x[2 * frame]) / (times[2 * frame + 1] - times[2 * frame])
+        assert trajectory.velocity_at(frame / 10)[0] == pytest.approx(expected, rel=1e-9)
