@@ -7,9 +7,10 @@ included: the figure other processes on a shared machine disturb least).
 
 (a) per attempt, over the same scenes: sampling (S), cheap judging (J: compile the scene, instance +
     amodal passes, camera labels), the old full-render judging (R: compile, rgb + depth + instance +
-    amodal, labels), and the accepted attempt's full frame once judged (F: rgb + depth + instance +
-    amodal of the compiled scene, labels and writing; W: the writing alone); attempts judged per second
-    cheap, 1 / (S + J), and old, 1 / (S + R), against full frames per second of an untargeted run,
+    amodal, labels), and the accepted attempt completed to its full frame once judged (F: rgb + depth
+    of the compiled scene, judging's instance and amodal reused, labels and writing; W: the writing
+    alone); attempts judged per second cheap, 1 / (S + J), and old, 1 / (S + R), against full frames
+    per second of an untargeted run,
     1 / (S + R + W); the raw engine in the same run: bare pyrender on a prebuilt world, one SEG pass
     (the floor of any judging that reads the instance map) and a lit pass + SEG pass (a full frame's
     floor); and that the cheap verdicts and judged fields equal those of full renders.
@@ -17,7 +18,7 @@ included: the figure other processes on a shared machine disturb least).
     shrinking range and visibility intervals), with cheap and with full judging on the same seed:
     seconds per accepted scene and acceptance rate, against the cost models
 
-        cheap:  C(p) = (S + J) / p + F        every attempt sampled and judged, the kept one rendered in full
+        cheap:  C(p) = (S + J) / p + F        every attempt sampled and judged, the kept one completed
         full:   C(p) = (S + R) / p + W        every attempt rendered in full, the kept one written as judged
 
     with p the measured acceptance rate (accepted / attempts) and S, J, R, F, W from (a) (F includes
@@ -42,7 +43,7 @@ from bench_pyrender_pipeline import RESULTS, bare_pyrender_world
 from assets.loading import _load_cached
 from formats.native import NativeWriter
 from generator.config import compose_config
-from generator.run.judging import judge_labels, judging_plan
+from generator.run.judging import judge_frame, judging_plan
 from generator.run.loop import dataset_meta, run_generation
 from generator.run.resources import open_backend
 from generator.run.scene_job import compute_frame, write_frame
@@ -114,11 +115,13 @@ def per_attempt(attempts: int, out_dir: Path) -> dict:
         c1 = clock()
         # sampling built the scene's meshes (their extents place them; assets.loading caches them), so J
         # and R compile from the same cache, as in a run
-        judged = judge_labels(scene, 0, cheap, plan)
+        judged_frame = judge_frame(scene, 0, cheap, plan)
+        judged = judged_frame.labels
         c2 = clock()
         full = compute_frame(scene, 0, old, flow=False)
         c3 = clock()
-        kept = compute_frame(scene, 0, cheap, flow=False)  # the accepted path: the scene is compiled
+        # the accepted path: the scene is compiled, judging's passes are reused, rgb and depth rendered
+        kept = compute_frame(scene, 0, cheap, flow=False, judged=judged_frame)
         c4 = clock()
         writer.write_scene(scene)
         write_frame(scene, kept, writer)

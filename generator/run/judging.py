@@ -12,10 +12,11 @@ the blocks bound. A camera record's fields come from (``labels.annotate``):
 
 A LiDAR block needs that LiDAR's ray cast, a radar block that radar's detections; a camera no block names
 needs nothing, and no label ever needs rgb, depth, normals or optical flow. So an attempt is judged on
-:class:`JudgePlan`'s passes and sensors only, and the accepted attempt is then rendered in full: the
-labels written are always those of a full frame, computed by the same code (``scene_job.compute_frame``)
-as in an untargeted run. Judged labels are partial (fields of passes not rendered read as if nothing
-were seen) and are never written.
+:class:`JudgePlan`'s passes and sensors only, and the accepted attempt is then completed to full frames:
+the passes and sensors judging did not compute are rendered and cast, those it did are reused (a full
+render gives the same instance maps, silhouettes and sweeps), and the labels written are those of a full
+frame, computed by the same code (``scene_job.compute_frame``) as in an untargeted run. Judged labels
+are partial (fields of passes not rendered read as if nothing were seen) and are never written.
 
 ``target_judging`` (an execution key, left out of the config hash): ``cheap`` (default) judges on the
 plan; ``full`` judges on full frames (the behaviour before cheap judging, kept as the reference the tests
@@ -25,14 +26,14 @@ and the benchmark compare against) and writes the frames it judged as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from generator.run.range_sensors import range_sensor_labels
 from generator.run.targeting import Target
-from renderers.base import Pass, RendererBackend
+from renderers.base import Pass, RendererBackend, RenderResult
 from scenes import Scene
 
 JUDGING_MODES = ("cheap", "full")
@@ -104,14 +105,28 @@ def judging_plan(target: Target, sensors: Mapping[str, str]) -> JudgePlan:
     return JudgePlan(cameras=cameras, lidars=frozenset(lidars), radars=frozenset(radars))
 
 
-def judge_labels(scene: Scene, frame: int, backend: RendererBackend, plan: JudgePlan) -> dict[str, Any]:
-    """The partial labels of one frame that judging reads: ``{"objects": {sensor: records}}`` for the
-    sensors of ``plan``, each camera rendered with its plan's passes only (none: no render). Never
-    written: fields of passes not rendered are not those of the frame."""
+@dataclass
+class JudgedFrame:
+    """What judging one frame computed: the partial ``labels`` it was judged on (never written), the
+    cameras' renders (camera name -> RenderResult holding only the plan's passes), and the range sensors'
+    labels and arrays (sensor name -> (sensor record, object records); file name -> array). The
+    accepted attempt's full frame reuses the renders and casts (``scene_job.compute_frame``): they are
+    what a full render of the same passes gives (tests compare them), so only the rest is rendered."""
+
+    labels: dict[str, Any]
+    renders: dict[str, RenderResult] = field(default_factory=dict)
+    range_labels: dict[str, tuple[dict, list]] = field(default_factory=dict)
+    range_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def judge_frame(scene: Scene, frame: int, backend: RendererBackend, plan: JudgePlan) -> JudgedFrame:
+    """Judge one frame on ``plan``: each planned camera rendered with its plan's passes only (none: no
+    render, its records from the Scene alone), the planned LiDARs and radars cast."""
     from labels import annotate
 
     t = scene.frame_time(frame)
     labels: dict[str, Any] = {"sensors": {}, "objects": {}}
+    judged = JudgedFrame(labels)
     for camera in scene.rig.cameras:
         passes = plan.cameras.get(camera.name)
         if passes is None:
@@ -119,11 +134,21 @@ def judge_labels(scene: Scene, frame: int, backend: RendererBackend, plan: Judge
         instance, amodal = _NO_PIXELS, {}
         if passes:
             result = backend.render(scene, t, camera.name, passes=passes)
+            judged.renders[camera.name] = result
             instance = result.instance if result.instance is not None else _NO_PIXELS
             amodal = result.amodal or {}
         labels["objects"][camera.name] = annotate(scene, frame, camera, instance, amodal)["objects"][camera.name]
     lidars = [lidar for lidar in scene.rig.lidars if lidar.name in plan.lidars]
     radars = [radar for radar in scene.rig.radars if radar.name in plan.radars]
     if lidars or radars:
-        range_sensor_labels(scene, frame, t, labels, {}, lidars, radars)
-    return labels
+        range_sensor_labels(scene, frame, t, labels, judged.range_arrays, lidars, radars)
+        for sensor in (*lidars, *radars):
+            judged.range_labels[sensor.name] = (labels["sensors"][sensor.name], labels["objects"][sensor.name])
+    return judged
+
+
+def judge_labels(scene: Scene, frame: int, backend: RendererBackend, plan: JudgePlan) -> dict[str, Any]:
+    """The partial labels of one frame that judging reads: ``{"objects": {sensor: records}}`` for the
+    sensors of ``plan`` (see :func:`judge_frame`). Never written: fields of passes not rendered are not
+    those of the frame."""
+    return judge_frame(scene, frame, backend, plan).labels

@@ -17,14 +17,14 @@ from omegaconf import DictConfig
 
 from assets.catalog import UserAsset
 from generator.errors import TargetNotMet
-from generator.run.judging import judge_labels, judging_plan
+from generator.run.judging import JudgedFrame, judge_frame, judging_plan
 from generator.run.range_sensors import range_sensor_labels
 from generator.run.targeting import Target, sensor_types, target_record
 from generator.world.sampling import sample_scene, scene_id_for
 from labels import annotate
 from labels.flow import geometric_flow
-from renderers.base import Pass, RendererBackend
-from scenes import Scene, plain_data
+from renderers.base import Pass, RendererBackend, RenderResult
+from scenes import Lidar, Scene, plain_data
 
 # Called after each written frame with (scene index, frame, manifest record).
 FrameCallback = Callable[[int, int, dict[str, Any]], None]
@@ -69,16 +69,18 @@ def render_scene(
     ``frames``; ``on_frame`` is called after each frame's manifest line is written.
 
     With a target, attempts are drawn until one is accepted (``find_attempt``; TargetNotMet when none
-    is within ``max_attempts``); frames judged on full renders are written as they are, the others are
-    rendered in full now."""
-    done: dict[int, FrameData] = {}
+    is within ``max_attempts``); frames judged on full renders are written as they are, frames judged
+    cheaply are completed (what judging rendered is reused), the others are rendered in full now."""
+    done: dict[int, FrameData | JudgedFrame] = {}
     if ctx.target is not None:
         scene, done = find_attempt(ctx, index, scene)
     elif scene is None:
         scene = sample_scene(ctx.cfg, index, ctx.user_assets)
     ctx.writer.write_scene(scene)
     for frame in frames:
-        data = done.pop(frame, None) or compute_frame(scene, frame, ctx.backend, ctx.flow)
+        data = done.pop(frame, None)
+        if not isinstance(data, FrameData):  # not judged, or judged cheaply: complete it to a full frame
+            data = compute_frame(scene, frame, ctx.backend, ctx.flow, judged=data)
         if ctx.target is not None:
             data.labels["target"] = {
                 **scene.params["target"],
@@ -87,15 +89,17 @@ def render_scene(
         on_frame(index, frame, write_frame(scene, data, ctx.writer))
 
 
-def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> tuple[Scene, dict[int, FrameData]]:
+def find_attempt(
+    ctx: SceneContext, index: int, scene: Scene | None = None
+) -> tuple[Scene, dict[int, FrameData | JudgedFrame]]:
     """The kept attempt of scene ``index`` of a targeted run and the frames rendered to judge it.
 
     A scene whose scene.json is already written (a resumed or retried scene) keeps the attempt it
     records, so frames still missing come from the same attempt; otherwise attempts 0, 1, ... are drawn
     (``scene``, if given, is attempt 0) and judged on their labels until one is accepted. Judging
     computes only what the target reads (``judging.judging_plan``; ``target_judging=full``: full
-    frames); the frames returned are the full frames judging happened to compute (none when it was
-    cheap), for the caller to write without rendering them again.
+    frames); the frames returned are what judging computed of the kept attempt: full frames (judged in
+    full), to be written as they are, or JudgedFrames (judged cheaply), to be completed to full frames.
 
     Raises:
         TargetNotMet: no attempt within ``max_attempts`` is accepted.
@@ -115,14 +119,15 @@ def find_attempt(ctx: SceneContext, index: int, scene: Scene | None = None) -> t
         if attempt or scene is None:
             scene = sample_scene(ctx.cfg, index, ctx.user_assets, attempt=attempt)
         full = plan is None or plan.is_complete(scene, frame_passes(ctx.backend))
-        done: dict[int, FrameData] = {}
+        done: dict[int, FrameData | JudgedFrame] = {}
         verdicts: dict[int, bool] = {}
         for frame in judged:
-            if full:
-                done[frame] = compute_frame(scene, frame, ctx.backend, ctx.flow)
-                labels = done[frame].labels
-            else:
-                labels = judge_labels(scene, frame, ctx.backend, plan)
+            done[frame] = (
+                compute_frame(scene, frame, ctx.backend, ctx.flow)
+                if full
+                else judge_frame(scene, frame, ctx.backend, plan)
+            )
+            labels = done[frame].labels
             verdicts[frame] = target.frame_satisfies(labels)
             if target.decided(verdicts):
                 break
@@ -175,10 +180,13 @@ def write_frame(scene: Scene, data: FrameData, writer: Any) -> dict[str, Any]:
     return writer.write_frame(scene, data.frame, data.results, data.labels, data.arrays)
 
 
-def compute_frame(scene: Scene, frame: int, backend: RendererBackend, flow: bool) -> FrameData:
-    """Render and label one frame of every sensor, writing nothing."""
+def compute_frame(
+    scene: Scene, frame: int, backend: RendererBackend, flow: bool, judged: JudgedFrame | None = None
+) -> FrameData:
+    """Render and label one frame of every sensor, writing nothing. ``judged``: what cheap judging
+    already rendered and cast of this frame, reused (only the other passes and sensors are computed)."""
     t = scene.frame_time(frame)
-    results = [backend.render(scene, t, camera.name) for camera in scene.rig.cameras]
+    results = [_camera_render(scene, t, camera.name, backend, judged) for camera in scene.rig.cameras]
     labels = None
     arrays: dict[str, np.ndarray] = {}
     for camera, result in zip(scene.rig.cameras, results, strict=True):
@@ -191,6 +199,30 @@ def compute_frame(scene: Scene, frame: int, backend: RendererBackend, flow: bool
         if flow:
             t_next = scene.frame_time(frame + 1)
             arrays[f"{camera.name}.flow.npy"] = geometric_flow(scene, camera, t, t_next, result.depth, result.instance)
-    if scene.rig.lidars or scene.rig.radars:
-        range_sensor_labels(scene, frame, t, labels, arrays, scene.rig.lidars, scene.rig.radars)
+    # sensor by sensor in rig order (LiDARs, then radars), so labels and arrays come in the same order
+    # whichever sensors judging already cast
+    for sensor in (*scene.rig.lidars, *scene.rig.radars):
+        if judged is not None and sensor.name in judged.range_labels:
+            labels["sensors"][sensor.name], labels["objects"][sensor.name] = judged.range_labels[sensor.name]
+            suffix = "points" if isinstance(sensor, Lidar) else "detections"
+            arrays[f"{sensor.name}.{suffix}.npy"] = judged.range_arrays[f"{sensor.name}.{suffix}.npy"]
+        elif isinstance(sensor, Lidar):
+            range_sensor_labels(scene, frame, t, labels, arrays, [sensor], [])
+        else:
+            range_sensor_labels(scene, frame, t, labels, arrays, [], [sensor])
     return FrameData(frame, results, labels, arrays)
+
+
+def _camera_render(
+    scene: Scene, t: float, camera: str, backend: RendererBackend, judged: JudgedFrame | None
+) -> RenderResult:
+    """A full render of ``camera`` at t: the passes judging rendered (if any) and the rest rendered now."""
+    done = None if judged is None else judged.renders.get(camera)
+    if done is None:
+        return backend.render(scene, t, camera)
+    have = frozenset(p for p in Pass if getattr(done, p.value) is not None)
+    rest = frame_passes(backend) - have
+    result = backend.render(scene, t, camera, passes=rest) if rest else RenderResult(camera=camera, t=t)
+    for p in have:
+        setattr(result, p.value, getattr(done, p.value))
+    return result
