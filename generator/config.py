@@ -250,16 +250,20 @@ def validate_config(cfg: DictConfig) -> None:
         _require(name in EXPORTERS, f"output.export: unknown format {short_repr(name)} ({known})")
     _validate_scene(cfg.scene)
     _validate_sensors(cfg.sensors, cfg.scene.kind)
-    _validate_scenario(OmegaConf.to_container(cfg.scenario, resolve=True), cfg.scene.kind)
+    _validate_scenario(
+        OmegaConf.to_container(cfg.scenario, resolve=True), OmegaConf.to_container(cfg.scene, resolve=True)
+    )
     from generator.run.targeting import target_of  # the predicate's own parser names the key at fault
 
     target_of(cfg)
 
 
-def _validate_scenario(node: Any, scene_kind: str) -> None:
-    """The scenario's name, its keys against the scenario's parameter table, and every parameter's
-    distribution inside its physical range (generator/world/scenarios)."""
+def _validate_scenario(node: Any, scene: dict[str, Any]) -> None:
+    """The scenario's name, its keys against the scenario's parameter table, every parameter's
+    distribution inside its physical range (generator/world/scenarios), and the street it needs."""
     from generator.world.scenarios import NONE, SCENARIOS, parameter_table
+
+    scene_kind = scene["kind"]
 
     _require(isinstance(node, dict), f"scenario: expected a mapping with a name, got {short_repr(node)}")
     name = node.get("name")
@@ -270,7 +274,19 @@ def _validate_scenario(node: Any, scene_kind: str) -> None:
         _require(not extra, f"scenario.{extra[0] if extra else ''}: scenario none takes no parameters")
         return
     _require(scene_kind == "street", f"scenario: {name} is a street scenario; it needs scene=street, not {scene_kind}")
-    table = parameter_table(SCENARIOS[name])
+    spec = SCENARIOS[name]
+    _require(
+        not scene["sequence"]["reentry"],
+        f"scene.sequence.reentry: the scripted re-entry car cannot join scenario {name} (it assumes an ego at "
+        "constant speed on an empty lane); use one or the other",
+    )
+    narrowest = parse_distribution("scene.lane_width_m", scene["lane_width_m"]).support()[0]
+    _require(
+        narrowest >= spec.min_lane_width_m,
+        f"scene.lane_width_m: scenario {name} needs lanes at least {spec.min_lane_width_m:g} m wide, "
+        f"can draw {narrowest:g} m",
+    )
+    table = parameter_table(spec)
     for key in sorted(set(node) - {"name"} - set(table)):
         raise ConfigError(f"scenario.{key}: unknown parameter of scenario {name}; known: {', '.join(table)}")
     for key, parameter in table.items():

@@ -302,3 +302,19 @@ def test_a_turn_too_wide_for_the_junction_names_the_radius():
     with pytest.raises(ConfigError, match=r"scenario\.turn_radius_m") as err:
         sample_scene(cfg, 0)
     assert "\n" not in str(err.value)
+
+
+def test_nothing_stands_still_on_a_crosswalk(junction_run):
+    """Parked cars, cones and lying objects keep their whole footprint off every zebra crossing (a
+    parked car centred beside a crosswalk used to reach 1.4 m into it)."""
+    checked = 0
+    for scene in _scenes(junction_run):
+        zebras = [_footprint(e, 0.0) for e in scene.entities if e.category == "road_marking"]
+        assert len(zebras) >= 4
+        for e in scene.labelled_entities():
+            on_road = e.trajectory.pose_at(0.0)[2, 3] < e.size_m[2] / 2 + 0.05
+            if len(e.trajectory.times) > 1 or not on_road:
+                continue
+            checked += 1
+            assert not any(_overlap(_footprint(e, 0.0), z) for z in zebras), (scene.scene_id, e.name)
+    assert checked > 0

@@ -72,6 +72,9 @@ def test_no_scenario_leaves_the_config_hash_and_scene_as_they_were():
         (["scenario=pedestrian_crossing", "scenario.critical_time_s=-1"], "scenario.critical_time_s"),
         (["scenario=pedestrian_crossing", "scene=tabletop"], "scenario"),
         (["scenario=none", "+scenario.ttc_s=3"], "scenario.ttc_s"),
+        (["scenario=turn_across_path", "scene.lane_width_m=2.75"], "scene.lane_width_m"),
+        (["scenario=occluded_pedestrian", "scene.lane_width_m=uniform:2.2:3.5"], "scene.lane_width_m"),
+        (["scenario=cut_in", "scene.sequence.reentry=true", "scene.sequence.num_frames=40"], "reentry"),
     ],
 )
 def test_bad_scenario_input_is_one_line_naming_the_key(overrides, key):
@@ -210,3 +213,17 @@ def test_scenario_runs_are_identical_whatever_the_workers_and_shards(tmp_path):
             if o["category"] == "pedestrian" and 0.5 <= o["visibility"] <= 1.0
         ]
         assert matching, scene_dir.name  # frames: any
+
+
+def test_the_road_runs_past_the_farthest_critical_actor():
+    """A wrong-way car 8 s away starts some 150 m out, past the default road: the road, its sidewalks
+    and buildings are lengthened to reach beyond it."""
+    cfg = compose_config(["scenario=wrong_way_vehicle", "scenario.ttc_s=8", "scene.sequence.num_frames=20"])
+    for index in range(3):
+        scene = sample_scene(cfg, index)
+        [car] = [e for e in scene.entities if e.instance_id == 1]
+        [road] = [e for e in scene.entities if e.category == "road"]
+        road_end = road.trajectory.poses[0][0, 3] + road.size_m[0] / 2
+        farthest = max(p[0, 3] for p in car.trajectory.poses) + car.size_m[0] / 2
+        assert farthest > 120.0  # beyond where the default road would end
+        assert road_end >= farthest + 10.0

@@ -56,17 +56,20 @@ def proposer(cfg: Any, layout: dict[str, Any], times: np.ndarray) -> ProposeMoti
         for _ in range(SURFACE_TRIES):
             draw = on_crossing if rng.uniform() < CROSSING_ROAD_SHARE else ego_road
             motion, z = draw(category, choice, rng)
-            if on_its_surface(motion, z, layout):
+            if on_its_surface(motion, z, layout, choice.size_m[:2]):
                 return motion, z
         return None
 
     return propose
 
 
-def on_its_surface(motion: Motion, support_z: float, layout: dict[str, Any]) -> bool:
+def on_its_surface(
+    motion: Motion, support_z: float, layout: dict[str, Any], size_m: tuple[float, float] = (0.0, 0.0)
+) -> bool:
     """Whether an object stays where it stands: one on a sidewalk (``support_z`` > 0) inside the
     sidewalks at every keyframe (not stepping off where a road crosses), one standing still on the road
-    outside the junction box and its crosswalks (no parked car or cone blocks the junction)."""
+    with its whole footprint (``size_m``: length, width in metres, turned by its heading) outside the
+    junction box and its crosswalks (no parked car or cone blocks the junction)."""
     points = motion.positions
     if support_z > 0.0:
         inside = np.zeros(len(points), dtype=bool)
@@ -84,6 +87,12 @@ def on_its_surface(motion: Motion, support_z: float, layout: dict[str, Any]) -> 
     x0, x1, y0, y1 = junction_box(layout)
     reach = layout["crosswalk_setback_m"] + layout["crosswalk_width_m"]
     x, y = points[0]
-    across_ego_road = x0 - reach <= x <= x1 + reach and y0 <= y <= y1  # the box and the ego road's crosswalks
-    across_crossing_road = x0 <= x <= x1 and y0 - reach <= y <= y1 + reach
-    return not (across_ego_road or across_crossing_road)
+    c, s = abs(np.cos(motion.headings[0])), abs(np.sin(motion.headings[0]))
+    hx = 0.5 * (size_m[0] * c + size_m[1] * s)  # half extents of the turned footprint along x and y
+    hy = 0.5 * (size_m[0] * s + size_m[1] * c)
+
+    def overlaps(lo_x: float, hi_x: float, lo_y: float, hi_y: float) -> bool:
+        return x + hx >= lo_x and x - hx <= hi_x and y + hy >= lo_y and y - hy <= hi_y
+
+    # the box with the ego road's crosswalks, and with the crossing road's
+    return not (overlaps(x0 - reach, x1 + reach, y0, y1) or overlaps(x0, x1, y0 - reach, y1 + reach))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+STREET_MARGIN_M = 0.2  # the free gap street scenes keep between any two footprints, the ego's included
+
 
 @dataclass(frozen=True)
 class Footprint:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from assets.catalog import UserAsset
+from generator.errors import ConfigError
 from generator.world import intersection, intersection_traffic, street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.pieces import sample_lighting
+from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
 from generator.world.scenarios.base import (
     KMH,
@@ -18,13 +20,15 @@ from generator.world.scenarios.base import (
     scenario_record,
 )
 from generator.world.seeding import attempt_seed, rng_for, seeds_record
-from generator.world.street import CURB_HEIGHT_M
 from scenes import Scene
 
 
 def scene_id_for(index: int) -> str:
     """Folder name of scene ``index``: zero-padded so folders sort in index order."""
     return f"{index:06d}"
+
+
+ROAD_MARGIN_M = 20.0  # road beyond the farthest critical actor (its front, and a little scenery past it)
 
 
 def plain_scenario(cfg: Any) -> dict[str, Any]:
@@ -90,12 +94,17 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         ego, actors = street.constant_ego(layout, times), []
         if spec is not None:
             time_s = critical_time(drawn["critical_time_s"], int(seq.num_frames), float(seq.fps))
-            plan = spec.build(
-                ScenarioContext(
-                    drawn, layout, times, time_s, ego, seed, index, user_assets, scene_cfg.materials, CURB_HEIGHT_M
-                )
+            context_of_plan = ScenarioContext(
+                drawn, layout, times, time_s, ego, seed, index, user_assets, scene_cfg.materials, CURB_HEIGHT_M
             )
+            try:
+                plan = spec.build(context_of_plan)
+            except ValueError as exc:  # a geometry the drawn values cannot stage: the user's input, one line
+                raise ConfigError(f"scenario: {spec.name} cannot be staged in scene {index}: {exc}") from None
             ego, actors = plan.ego or ego, plan.actors
+            # the road runs on past the farthest critical actor (a wrong-way car 8 s away starts 150 m out)
+            farthest = max((float(a.motion.positions[:, 0].max()) + a.choice.size_m[0] for a in actors), default=0.0)
+            layout["road_length_m"] = max(layout["road_length_m"], farthest + ROAD_START_X_M + ROAD_MARGIN_M)
             if plan.junction_x_m is not None and intersection.is_intersection(layout):
                 layout.update(intersection.junction_at(layout, plan.junction_x_m))
             scenario = scenario_record(spec, drawn, time_s, plan, layout_name)

@@ -37,7 +37,7 @@ from generator.world.pieces import (
     random_material,
     standing_entity,
 )
-from generator.world.placement import Placer, SweptFootprint
+from generator.world.placement import STREET_MARGIN_M, Placer, SweptFootprint
 from generator.world.rig import rig_cameras, rig_lidars, rig_radars
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios.base import Actor, ego_footprint, sight_corridor
@@ -245,7 +245,7 @@ def place_objects(
     :func:`constant_ego`) at any keyframe time, nor a critical actor's path or the line of sight to it.
     ``propose`` draws each attempt's motion (default: the straight road's rules; the intersection
     layout passes its own)."""
-    placer = Placer(margin=0.2, steps=len(times))
+    placer = Placer(margin=STREET_MARGIN_M, steps=len(times))
     w = layout["lane_width_m"]
     ego = ego if ego is not None else constant_ego(layout, times)
     placer.reserve(ego_footprint(ego))
@@ -272,13 +272,17 @@ def scenario_entities(actors: list[Actor], ego: Motion, placer: Placer) -> list[
     """Entities of a scenario's critical actors (instance ids 1, 2, ... in order), their paths and the
     lines of sight from the ego camera to those with ``clear_view`` reserved in ``placer``.
 
-    Raises ValueError when an actor's path overlaps the ego's or another actor's: the scenario's own
-    timing must keep them apart (a bug in the scenario, not the user's input)."""
+    Raises ConfigError when an actor's path overlaps the ego's or another actor's: the scenario's
+    timing keeps them apart on the streets its parameters allow, so this is a street or a combination of
+    parameters it cannot be staged on (narrow lanes, extreme values); the message names the actor."""
     entities = []
     for k, actor in enumerate(actors):
         swept = SweptFootprint(actor.motion.positions, actor.motion.headings, *actor.choice.size_m[:2])
         if not placer.try_place(swept):
-            raise ValueError(f"scenario actor {actor.role!r} collides with the ego or another critical actor")
+            raise ConfigError(
+                f"scenario: its critical actor {actor.role!r} would collide with the ego or another critical actor "
+                "on this street; widen scene.lane_width_m or move the scenario's parameters towards their defaults"
+            )
         name = f"{actor.role}_{k + 1:03d}"
         entity = moving_entity(name, k + 1, actor.category, actor.choice, actor.motion, actor.support_z, actor.material)
         entity.attributes = dict(actor.attributes)

@@ -150,7 +150,8 @@ class ScenarioSpec:
     built on: ``straight`` or ``intersection`` replace ``scene.layout`` whatever it says, ``any`` keeps
     it (the scenario then reads ``ScenarioContext.layout["layout"]``, absent on a straight road); the
     layout used is recorded in the scenario record; ``min_lanes_per_direction`` raises the sampled lane
-    count; ``ego_speed_kmh``: the parameter that sets the ego's speed (None: ``scene.motion.ego_speed_mps``)."""
+    count; ``ego_speed_kmh``: the parameter that sets the ego's speed (None: ``scene.motion.ego_speed_mps``);
+    ``min_lane_width_m``: the narrowest lanes it can be staged in (checked when the config is validated)."""
 
     name: str
     description: str  # one line, shown by `synthsense scenarios`
@@ -160,6 +161,8 @@ class ScenarioSpec:
     layout: str = "straight"  # straight | intersection | any
     min_lanes_per_direction: int = 1
     ego_speed_kmh: str | None = None
+    # narrowest scene.lane_width_m the scenario's actors fit in beside the ego's reserved 2.4 m footprint
+    min_lane_width_m: float = 2.5
 
 
 CRITICAL_TIME = Parameter("when the critical moment happens in a sequence (stills render it)", 0.0, 60.0, "s")

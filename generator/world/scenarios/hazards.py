@@ -28,6 +28,7 @@ import numpy as np
 from assets.procedural import get_procedural
 from generator.world.motion import Motion, lane_change, static, walk_across
 from generator.world.pieces import AssetChoice, procedural_choice
+from generator.world.placement import STREET_MARGIN_M
 from generator.world.scenarios.base import (
     EGO_FRONT_M,
     EGO_WIDTH_M,
@@ -44,7 +45,7 @@ from generator.world.scenarios.vulnerable import EGO_RESPONSE
 from scenes import Material
 
 STOP_CLEARANCE_M = 1.0  # the ego's front stops this far short of an object (ego_braking_for's default)
-PLACER_MARGIN_M = 0.2  # street.place_objects keeps footprints this far apart: actors and the ego too
+PLACER_MARGIN_M = STREET_MARGIN_M  # street.place_objects keeps footprints this far apart (m)
 CURB_CLEARANCE_M = 0.2  # a crossing animal starts and ends this far inside the curb
 
 

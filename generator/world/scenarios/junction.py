@@ -191,6 +191,7 @@ def _turn_across_path(ctx: ScenarioContext) -> ScenarioPlan:
 
 TURN_ACROSS_PATH = ScenarioSpec(
     name="turn_across_path",
+    min_lane_width_m=3.0,  # narrower lanes leave no yield point short of the oncoming lane for the 2.4 m ego
     description="the ego turns left at a junction across the path of an oncoming car going straight (CCFtap)",
     critical_moment=(
         "the oncoming car reaches the conflict point (where the ego's turn crosses its lane), as the ego "

@@ -26,7 +26,7 @@ import numpy as np
 from generator.errors import ConfigError
 from generator.world.motion import Motion, lane_change, smoothstep, static
 from generator.world.pieces import AssetChoice
-from generator.world.placement import SweptFootprint, swept_overlap
+from generator.world.placement import STREET_MARGIN_M, SweptFootprint, swept_overlap
 from generator.world.scenarios.base import (
     EGO_FRONT_M,
     EGO_WIDTH_M,
@@ -43,7 +43,7 @@ from generator.world.scenarios.base import (
 from generator.world.scenarios.vulnerable import EGO_BODY_WIDTH_M, EGO_RESPONSE
 
 FOLLOW_CLEARANCE_M = 1.0  # the ego never comes closer than this to a vehicle in its path (m)
-PLACER_MARGIN_M = 0.2  # street.place_objects keeps footprints this far apart (m); checked here with SLACK_M more
+PLACER_MARGIN_M = STREET_MARGIN_M  # street.place_objects keeps footprints this far apart (m)
 SLACK_M = 0.05
 SOLVE_DT_S = 0.005  # time step of the gap check on the closed-form paths (s)
 BISECTION_STEPS = 40

@@ -415,25 +415,28 @@ def _jaywalking_group(ctx: ScenarioContext) -> ScenarioPlan:
     y_entry = lane_line - sign * half_y[lead]  # the leader's centre when its front reaches the lane line
     t_impact = ctx.critical_time_s + abs(y_impact - y_entry) / speed
     start = t_impact - abs(y_impact - y0[lead]) / speed
-    half_x0 = choices[0].size_m[1] / 2.0
-    x_ref = ctx.ego_x(t_impact) + EGO_FRONT_M + half_x0
-    ego, stops = ego_braking_for(
-        ctx, x_ref - half_x0, ctx.critical_time_s + p["ego_reaction_s"], p["ego_deceleration_mps2"]
-    )
+    # the leader is on the collision course: the ego's front would touch its near side at t_impact; the
+    # members nearer the ego along x (further back across the road) are what the ego must stop short of
+    half_x = np.array([c.size_m[1] / 2.0 for c in choices])
+    offsets = dx - dx[lead]
+    x_ref = ctx.ego_x(t_impact) + EGO_FRONT_M + half_x[lead]
+    conflict_x = x_ref + float((offsets - half_x).min())
+    ego, stops = ego_braking_for(ctx, conflict_x, ctx.critical_time_s + p["ego_reaction_s"], p["ego_deceleration_mps2"])
     y_end = -curb_wait_y(ctx, near) if stops else short_of_path_y(ctx, near, half_y[lead])
     span = max(sign * (y_end - y0[lead]), 0.0)  # two lanes a side: the edge is always ahead of the start
     actors = []
     for k, choice in enumerate(choices):
         y_stop = y0[k] + sign * span
         params = {"speed_mps": speed, "start_s": start, "y_start_m": float(y0[k]), "y_end_m": float(y_stop)}
-        motion = walk_across(params, ctx.times, x_ref + dx[k], float(y0[k]), float(y_stop), speed, start)
+        motion = walk_across(params, ctx.times, x_ref + offsets[k], float(y0[k]), float(y_stop), speed, start)
         actors.append(Actor("group_pedestrian", "pedestrian", choice, motion, ctx.material(k)))
     derived = {
         "leader": lead + 1,  # instance id
         "impact_y_m": y_impact,
         "impact_time_s": t_impact,
         "walk_start_s": start,
-        "crossing_x_m": x_ref,
+        "crossing_x_m": x_ref,  # the leader's path
+        "conflict_x_m": conflict_x,  # the nearest member's near side
         "ttc_at_critical_s": t_impact - ctx.critical_time_s,
         "ego_deceleration_mps2": float(ego.params["deceleration_mps2"]),
         "outcome": "ego_stops" if stops else "group_waits",
@@ -443,7 +446,7 @@ def _jaywalking_group(ctx: ScenarioContext) -> ScenarioPlan:
 
 JAYWALKING_GROUP = ScenarioSpec(
     name="jaywalking_group",
-    description="a group of 2-6 pedestrians crosses mid-block together, partly hiding each other",
+    description="a group of pedestrians (group_size) crosses mid-block together, partly hiding each other",
     critical_moment="the group's leading pedestrian steps into the ego lane, on a collision course with the ego",
     parameters={
         "group_size": Parameter("pedestrians in the group", 2, 12, "", True),
