@@ -5,6 +5,12 @@ class ConfigError(ValueError):
     """A config key or value is wrong; the message names the key."""
 
 
+def require(condition: bool, message: str) -> None:
+    """Raise ConfigError(message) unless ``condition`` holds (config validation's one-line check)."""
+    if not condition:
+        raise ConfigError(message)
+
+
 class OutputError(RuntimeError):
     """The output folder cannot be used (e.g. it holds a dataset made from a different config)."""
 

@@ -183,23 +183,57 @@ PARAMETER_KEY = 1_000_000  # subkey of parameter draws: actors use subkeys 0, 1,
 
 
 # --- helpers shared by the scenario families -----------------------------------------------------------
-def braking_ego(ctx: ScenarioContext, start_s: float, deceleration: float, model: str = "ego_braking") -> Motion:
-    """The ego at its constant speed until ``start_s``, then braking at ``deceleration`` (m/s^2, > 0)
-    to a stop (the response of an ego's emergency braking, Euro NCAP AEB style)."""
+def slowing_distance(v0: float, a: float, v_final: float, dt: np.ndarray) -> np.ndarray:
+    """Distance (m) covered ``dt`` s after the onset of braking from ``v0`` to ``v_final`` (m/s, 0: a
+    stop) at a constant ``a`` (m/s^2, > 0), then holding ``v_final``; 0 for dt <= 0. The closed form, not
+    trapezoids: exact at the keyframe holding the stop too."""
+    dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
+    tau = np.minimum(dt, (v0 - v_final) / a)
+    return v0 * tau - 0.5 * a * tau * tau + v_final * (dt - tau)
+
+
+def slowing_ego_x(ctx: ScenarioContext, t: np.ndarray, start_s: float, a: float, final_speed: float) -> np.ndarray:
+    """x (world m) of the ego's origin at times ``t`` (s): its constant speed until ``start_s``, then
+    slowing at ``a`` (m/s^2) to ``final_speed`` (m/s; 0: a stop) and holding it (the ego starts at x = 0)."""
     v0 = ctx.ego_speed
-    # the closed form, not trapezoids: exact at the keyframe holding the stop too
-    braked = v0 * start_s + _braked_distance(v0, deceleration, ctx.times - start_s)
-    x = np.where(ctx.times <= start_s, v0 * ctx.times, braked)
+    return v0 * np.minimum(t, start_s) + slowing_distance(v0, a, final_speed, np.asarray(t) - start_s)
+
+
+def slowing_ego(
+    ctx: ScenarioContext, start_s: float, deceleration: float, final_speed: float, model: str = "ego_slowing"
+) -> Motion:
+    """The ego at its constant speed until ``start_s``, then braking at ``deceleration`` (m/s^2, > 0) down
+    to ``final_speed`` (m/s, below its speed) and driving on at it: it falls in behind a slower road user."""
+    x = slowing_ego_x(ctx, ctx.times, start_s, deceleration, final_speed)
     positions = np.column_stack([x, np.full(len(ctx.times), ctx.ego_lane_y)])
-    params = {"speed_mps": v0, "brake_s": float(start_s), "deceleration_mps2": float(deceleration)}
+    params = {
+        "speed_mps": ctx.ego_speed,
+        "brake_s": float(start_s),
+        "deceleration_mps2": float(deceleration),
+        "final_speed_mps": float(final_speed),
+    }
     return Motion(model, params, ctx.times, positions, np.zeros(len(ctx.times)))
 
 
+def braking_ego(ctx: ScenarioContext, start_s: float, deceleration: float, model: str = "ego_braking") -> Motion:
+    """The ego at its constant speed until ``start_s``, then braking at ``deceleration`` (m/s^2, > 0)
+    to a stop (the response of an ego's emergency braking, Euro NCAP AEB style)."""
+    x = slowing_ego_x(ctx, ctx.times, start_s, deceleration, 0.0)
+    positions = np.column_stack([x, np.full(len(ctx.times), ctx.ego_lane_y)])
+    params = {"speed_mps": ctx.ego_speed, "brake_s": float(start_s), "deceleration_mps2": float(deceleration)}
+    return Motion(model, params, ctx.times, positions, np.zeros(len(ctx.times)))
+
+
+CLEARANCE_M = 1.0  # an ego stopping or falling in behind a road user keeps its front this far short of it
 MAX_DECELERATION_MPS2 = 10.0  # about 1 g: what tyres on dry asphalt allow (friction coefficient ~1)
 
 
 def ego_braking_for(
-    ctx: ScenarioContext, conflict_x: float, start_s: float, deceleration: float, clearance_m: float = 1.0
+    ctx: ScenarioContext,
+    conflict_x: float,
+    start_s: float,
+    deceleration: float,
+    clearance_m: float = CLEARANCE_M,
 ) -> tuple[Motion, bool]:
     """The ego's emergency braking for a conflict at ``conflict_x`` (world m, the nearest point of the
     actor's path): constant speed until ``start_s`` (the critical moment plus a reaction time), then
@@ -219,12 +253,6 @@ def ego_footprint(ego: Motion) -> SweptFootprint:
     """The ego vehicle's footprint along its motion (its centre EGO_CENTRE_X_M along its heading)."""
     offset = EGO_CENTRE_X_M * np.column_stack([np.cos(ego.headings), np.sin(ego.headings)])
     return SweptFootprint(ego.positions + offset, ego.headings, EGO_LENGTH_M, EGO_WIDTH_M)
-
-
-def _braked_distance(v0: float, a: float, dt: np.ndarray) -> np.ndarray:
-    """Distance (m) covered ``dt`` s after the onset of braking from v0 (m/s) at a (m/s^2)."""
-    dt = np.clip(dt, 0.0, v0 / a)
-    return v0 * dt - 0.5 * a * dt * dt
 
 
 def sight_corridor(ego: Motion, actor: Motion, actor_width: float, camera_x: float = 0.0) -> SweptFootprint:

@@ -30,6 +30,7 @@ from generator.world.motion import Motion, lane_change, static, walk_across
 from generator.world.pieces import AssetChoice, procedural_choice
 from generator.world.placement import STREET_MARGIN_M
 from generator.world.scenarios.base import (
+    CLEARANCE_M,
     EGO_FRONT_M,
     EGO_WIDTH_M,
     KMH,
@@ -44,7 +45,7 @@ from generator.world.scenarios.base import (
 from generator.world.scenarios.vulnerable import EGO_RESPONSE
 from scenes import Material
 
-STOP_CLEARANCE_M = 1.0  # the ego's front stops this far short of an object (ego_braking_for's default)
+STOP_CLEARANCE_M = CLEARANCE_M  # the ego's front stops this far short of an object
 PLACER_MARGIN_M = STREET_MARGIN_M  # street.place_objects keeps footprints this far apart (m)
 CURB_CLEARANCE_M = 0.2  # a crossing animal starts and ends this far inside the curb
 
@@ -101,6 +102,13 @@ def _debris_layout(ctx: ScenarioContext, choices: list[AssetChoice], crossing: l
     return slots
 
 
+def nearest_stoppable_x(ctx: ScenarioContext, start_s: float) -> float:
+    """The nearest x (world m) an object's near side may have for the ego, braking from ``start_s`` at
+    MAX_DECELERATION_MPS2, to stop STOP_CLEARANCE_M short of it (5 cm to spare for rounding)."""
+    v = ctx.ego_speed
+    return v * start_s + v * v / (2.0 * MAX_DECELERATION_MPS2) + EGO_FRONT_M + STOP_CLEARANCE_M + 0.05
+
+
 def _debris_ego(ctx: ScenarioContext, near_x: float) -> tuple[Motion, float, str]:
     """The ego's braking for an object whose near side is at ``near_x`` (world m), and where that near
     side ends up: when even MAX_DECELERATION_MPS2 cannot stop the ego short of it, the objects move
@@ -110,8 +118,7 @@ def _debris_ego(ctx: ScenarioContext, near_x: float) -> tuple[Motion, float, str
     ego, stops = ego_braking_for(ctx, near_x, start, decel, STOP_CLEARANCE_M)
     if stops:
         return ego, near_x, "ego_stops"
-    v = ctx.ego_speed
-    near_x = v * start + v * v / (2.0 * MAX_DECELERATION_MPS2) + EGO_FRONT_M + STOP_CLEARANCE_M + 0.05
+    near_x = nearest_stoppable_x(ctx, start)
     ego, _ = ego_braking_for(ctx, near_x, start, decel, STOP_CLEARANCE_M)
     return ego, near_x, "moved_ahead"
 
@@ -241,7 +248,7 @@ def _zone_ego(ctx: ScenarioContext, first_x: float, closed: int) -> tuple[Motion
     ego, stops = ego_braking_for(ctx, first_x, start, float(p["ego_deceleration_mps2"]), STOP_CLEARANCE_M)
     outcome = "ego_stops" if p["ego_response"] == "stop" else "ego_stops_instead"
     if not stops:
-        first_x = v * start + v * v / (2.0 * MAX_DECELERATION_MPS2) + EGO_FRONT_M + STOP_CLEARANCE_M + 0.05
+        first_x = nearest_stoppable_x(ctx, start)
         ego, _ = ego_braking_for(ctx, first_x, start, float(p["ego_deceleration_mps2"]), STOP_CLEARANCE_M)
         outcome = "zone_moved_ahead"
     return ego, first_x, {"outcome": outcome, "ego_deceleration_mps2": float(ego.params["deceleration_mps2"])}

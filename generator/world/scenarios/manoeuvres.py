@@ -1,5 +1,5 @@
-"""Manoeuvres that scenarios script: a cyclist setting off across the road and halting; an ego that
-slows down to a road user's speed behind it, and when and how hard it brakes to do so.
+"""Manoeuvres that scenarios script: a cyclist setting off across the road and halting; when and how
+hard an ego falling in behind a road user brakes (its motion: ``base.slowing_ego``).
 
 World frame as in ``generator.world.street``: z up, x along the road, the ego driving towards +x.
 Speeds in m/s, times in s, accelerations in m/s^2. Each motion is a closed form, exact at every keyframe
@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from generator.world.motion import Motion
-from generator.world.scenarios.base import MAX_DECELERATION_MPS2, ScenarioContext
+from generator.world.scenarios.base import CLEARANCE_M, MAX_DECELERATION_MPS2
 
 CYCLIST_ACCELERATION_MPS2 = 1.5  # mean acceleration of a cyclist setting off (and braking to a halt)
-FOLLOW_GAP_M = 1.0  # an ego falling in behind a road user keeps its front at least this far behind it
+FOLLOW_GAP_M = CLEARANCE_M  # an ego falling in behind a road user keeps its front at least this far behind it
 
 
 def ride_across(
@@ -49,26 +49,6 @@ def _smoothstep_integral(u: np.ndarray) -> np.ndarray:
     """The integral from 0 to u of smoothstep(x) dx: 0 for u <= 0, u^3 - u^4 / 2 on [0, 1], u - 1/2 beyond."""
     v = np.clip(u, 0.0, 1.0)
     return np.where(u >= 1.0, u - 0.5, v**3 - v**4 / 2.0)
-
-
-def slowing_ego(ctx: ScenarioContext, start_s: float, deceleration: float, final_speed: float) -> Motion:
-    """The ego at its constant speed until ``start_s``, then braking at ``deceleration`` (m/s^2, > 0) down
-    to ``final_speed`` (m/s, below its speed) and driving on at that speed: it falls in behind a slower
-    road user. Closed form, exact at every keyframe."""
-    v0 = ctx.ego_speed
-    stop = (v0 - final_speed) / deceleration  # braking lasts this long
-    dt = np.clip(ctx.times - start_s, 0.0, None)
-    braking = np.minimum(dt, stop)
-    x = v0 * np.minimum(ctx.times, start_s) + v0 * braking - 0.5 * deceleration * braking**2
-    x = x + final_speed * (dt - braking)
-    positions = np.column_stack([x, np.full(len(ctx.times), ctx.ego_lane_y)])
-    params = {
-        "speed_mps": v0,
-        "brake_s": float(start_s),
-        "deceleration_mps2": float(deceleration),
-        "final_speed_mps": float(final_speed),
-    }
-    return Motion("ego_slowing", params, ctx.times, positions, np.zeros(len(ctx.times)))
 
 
 def follow_braking(closing: float, gap_m: float, reaction_s: float, deceleration: float) -> tuple[float, float]:

@@ -28,6 +28,7 @@ from generator.world.motion import Motion, lane_change, smoothstep, static
 from generator.world.pieces import AssetChoice
 from generator.world.placement import STREET_MARGIN_M, SweptFootprint, swept_overlap
 from generator.world.scenarios.base import (
+    CLEARANCE_M,
     EGO_FRONT_M,
     EGO_WIDTH_M,
     KMH,
@@ -39,10 +40,13 @@ from generator.world.scenarios.base import (
     ScenarioSpec,
     braking_ego,
     ego_footprint,
+    slowing_distance,
+    slowing_ego,
+    slowing_ego_x,
 )
 from generator.world.scenarios.vulnerable import EGO_BODY_WIDTH_M, EGO_RESPONSE
 
-FOLLOW_CLEARANCE_M = 1.0  # the ego never comes closer than this to a vehicle in its path (m)
+FOLLOW_CLEARANCE_M = CLEARANCE_M  # the ego never comes closer than this to a vehicle in its path (m)
 PLACER_MARGIN_M = STREET_MARGIN_M  # street.place_objects keeps footprints this far apart (m)
 SLACK_M = 0.05
 SOLVE_DT_S = 0.005  # time step of the gap check on the closed-form paths (s)
@@ -50,14 +54,6 @@ BISECTION_STEPS = 40
 
 
 # --- closed-form kinematics ----------------------------------------------------------------------------
-def slowing_distance(v0: float, a: float, v_final: float, dt: np.ndarray) -> np.ndarray:
-    """Distance (m) covered ``dt`` s after the onset of braking from ``v0`` to ``v_final`` (m/s, 0: a
-    stop) at a constant ``a`` (m/s^2, > 0), then holding ``v_final``; 0 for dt <= 0."""
-    dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
-    tau = np.minimum(dt, (v0 - v_final) / a)
-    return v0 * tau - 0.5 * a * tau * tau + v_final * (dt - tau)
-
-
 def braking_x(t: np.ndarray, x_onset: float, v0: float, onset_s: float, a: float) -> np.ndarray:
     """x (m) at times ``t`` (s) of a vehicle at ``x_onset`` when it starts braking at ``onset_s``: constant
     ``v0`` (m/s) along +x before, constant deceleration ``a`` (m/s^2) to a standstill after."""
@@ -95,8 +91,7 @@ class Obstacle:
 def ego_front_x(ctx: ScenarioContext, t: np.ndarray, start_s: float, a: float, final_speed: float) -> np.ndarray:
     """x (world m) of the ego's front at ``t`` when it slows from its speed at ``start_s`` at ``a``
     (m/s^2) to ``final_speed`` (m/s)."""
-    v0 = ctx.ego_speed
-    return EGO_FRONT_M + v0 * np.minimum(t, start_s) + slowing_distance(v0, a, final_speed, t - start_s)
+    return EGO_FRONT_M + slowing_ego_x(ctx, t, start_s, a, final_speed)
 
 
 def min_gap(ctx: ScenarioContext, obstacle: Obstacle, start_s: float, a: float, final_speed: float) -> float:
@@ -154,7 +149,7 @@ def ego_response(
             f"{MAX_DECELERATION_MPS2:g} m/s^2 at the critical moment; draw a longer time or distance"
         )
     if final_speed > 0.0:
-        ego = _following_ego(ctx, start, a, final_speed)
+        ego = slowing_ego(ctx, start, a, final_speed, model="ego_following")  # an adaptive cruise control's response
     else:
         ego = braking_ego(ctx, start, a)
     derived = {
@@ -165,20 +160,6 @@ def ego_response(
         "outcome": outcome,
     }
     return ego, derived
-
-
-def _following_ego(ctx: ScenarioContext, start_s: float, a: float, final_speed: float) -> Motion:
-    """The ego at its speed until ``start_s``, then slowing at ``a`` (m/s^2) to ``final_speed`` (m/s)
-    and following at it (an adaptive cruise control's response to a slower car ahead)."""
-    x = ego_front_x(ctx, ctx.times, start_s, a, final_speed) - EGO_FRONT_M
-    positions = np.column_stack([x, np.full(len(ctx.times), ctx.ego_lane_y)])
-    params = {
-        "speed_mps": ctx.ego_speed,
-        "brake_s": float(start_s),
-        "deceleration_mps2": float(a),
-        "final_speed_mps": float(final_speed),
-    }
-    return Motion("ego_following", params, ctx.times, positions, np.zeros(len(ctx.times)))
 
 
 def check_clear_of_ego(ego: Motion, motion: Motion, choice: AssetChoice, names: str) -> None:

@@ -34,8 +34,9 @@ from generator.world.scenarios.base import (
     ScenarioPlan,
     ScenarioSpec,
     ego_braking_for,
+    slowing_ego,
 )
-from generator.world.scenarios.manoeuvres import CYCLIST_ACCELERATION_MPS2, follow_braking, ride_across, slowing_ego
+from generator.world.scenarios.manoeuvres import CYCLIST_ACCELERATION_MPS2, follow_braking, ride_across
 
 EGO_BODY_WIDTH_M = 1.9  # the ego car's width, against which impact points are measured (Euro NCAP)
 CURB_OFFSET_M = 0.3  # a pedestrian waits this far into the road from the curb line
