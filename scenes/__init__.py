@@ -1,6 +1,7 @@
 """The scene model (numpy only): Scene, Entity, Trajectory, Camera, Light, Material; frames, transforms
 and lossless JSON (de)serialization."""
 
+from scenes.conditions import Conditions
 from scenes.model import (
     FORMAT_VERSION,
     AssetRef,
@@ -21,6 +22,7 @@ __all__ = [
     "FORMAT_VERSION",
     "AssetRef",
     "Camera",
+    "Conditions",
     "DETECTION_DTYPE",
     "Lidar",
     "POINT_DTYPE",

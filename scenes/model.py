@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from scenes.conditions import Conditions
 from scenes.sensors import Lidar, Radar
 from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from_matrix, slerp
 
@@ -155,10 +156,18 @@ class Camera:
 @dataclass
 class Light:
     """kind: "directional" (sun: ``direction`` is the unit vector light travels along, world frame),
-    "point" (``position`` in world metres) or "area" (a square emitter of side ``size_m`` at ``position``,
-    facing along ``direction``). intensity: W/m^2 for directional, W for point and area (the renderers'
-    native units; an area light's on-axis intensity equals a point light's of the same value, and a
-    renderer without area lights draws it as that point light). color: linear RGB in [0, 1]."""
+    "point" (``position`` in world metres), "area" (a square emitter of side ``size_m`` at ``position``,
+    facing along ``direction``) or "spot" (a point light at ``position`` shining along ``direction`` in a
+    cone of half-angle ``spot_angle_rad``). intensity: W/m^2 for directional, W for point, area and spot
+    (the renderers' native units; an area light's on-axis intensity equals a point light's of the same
+    value, and a renderer without area lights draws it as that point light). color: linear RGB in [0, 1].
+
+    parent: the name of the entity the light is mounted on (a vehicle's head lamp); ``position`` and
+    ``direction`` are then in that entity's object frame and the light moves with it. None: world frame.
+    emitter_radius_m: the radius (m) of the lamp's glowing disc, facing along ``direction``, drawn in the
+    camera's colour image only: it is never in depth, instance maps, masks or LiDAR returns, so labels
+    are those of the same scene unlit. 0: no visible lamp. A light of intensity 0 with an emitter is a
+    lamp that glows without lighting its surroundings (a tail light)."""
 
     name: str
     kind: str
@@ -167,6 +176,9 @@ class Light:
     direction: tuple[float, float, float] = (0.0, 0.0, -1.0)
     position: tuple[float, float, float] = (0.0, 0.0, 10.0)
     size_m: float = 0.0  # side of an area light's square; 0 for the other kinds
+    spot_angle_rad: float = 0.0  # half-angle of a spot light's cone; 0 for the other kinds
+    parent: str | None = None
+    emitter_radius_m: float = 0.0
 
 
 @dataclass
@@ -209,10 +221,11 @@ class SensorRig:
 @dataclass
 class Scene:
     """A complete, frozen scene. ``seeds`` records the root seed, scene index and the stream keys used
-    to derive every random generator; ``params`` records every sampled parameter not stored elsewhere;
-    ``scenario`` the scripted critical situation, if any (``generator.world.scenarios``: its name, drawn
-    parameters, critical time and the ids of its critical actors; None and absent from scene.json
-    without one). Frame k of the scene is at t = k / fps seconds, for k in range(num_frames)."""
+        to derive every random generator; ``params`` records every sampled parameter not stored elsewhere;
+        ``scenario`` the scripted critical situation, if any (``generator.world.scenarios``: its name, drawn
+        parameters, critical time and the ids of its critical actors; None and absent from scene.json
+        without one); ``conditions`` the weather and light it is seen in (``scenes.conditions``; clear_day,
+    absent from scene.json, by default). Frame k of the scene is at t = k / fps seconds, for k in range(num_frames)."""
 
     scene_id: str
     index: int
@@ -226,6 +239,7 @@ class Scene:
     kind: str = "custom"
     params: dict[str, Any] = field(default_factory=dict)
     scenario: dict[str, Any] | None = None
+    conditions: Conditions = field(default_factory=Conditions)
 
     @property
     def duration_s(self) -> float:
@@ -237,3 +251,21 @@ class Scene:
 
     def labelled_entities(self) -> list[Entity]:
         return [e for e in self.entities if e.is_labelled]
+
+    def entity(self, name: str) -> Entity:
+        """The entity called ``name`` (KeyError naming it otherwise)."""
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(f"no entity named {name!r} in scene {self.scene_id}")
+
+    def light_in_world(self, light: Light, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(position, unit direction) of ``light`` in world metres at time ``t`` seconds: its own values,
+        or those of its parent entity's object frame moved to the parent's pose at t."""
+        position, direction = np.asarray(light.position, np.float64), np.asarray(light.direction, np.float64)
+        if light.parent is not None:
+            world_from_object = self.entity(light.parent).trajectory.pose_at(t)
+            position = world_from_object[:3, :3] @ position + world_from_object[:3, 3]
+            direction = world_from_object[:3, :3] @ direction
+        norm = float(np.linalg.norm(direction))
+        return position, direction / norm if norm > 0 else direction

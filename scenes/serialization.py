@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from scenes import plain_data
+from scenes.conditions import Conditions
 from scenes.model import (
     FORMAT_VERSION,
     AssetRef,
@@ -50,6 +51,12 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
     data = {"format_version": FORMAT_VERSION, **to_jsonable(scene)}
     if data["scenario"] is None:
         del data["scenario"]
+    if scene.conditions == Conditions():
+        del data["conditions"]
+    for light in data["lights"]:  # keys the light's kind does not use, so old scenes read as they did
+        for key, unset in (("spot_angle_rad", 0.0), ("parent", None), ("emitter_radius_m", 0.0)):
+            if light[key] == unset:
+                del light[key]
     for entity in data["entities"]:
         if not entity["attributes"]:
             del entity["attributes"]
@@ -129,7 +136,17 @@ def _light(d: dict) -> Light:
         direction=tuple(d["direction"]),
         position=tuple(d["position"]),
         size_m=d.get("size_m", 0.0),
+        spot_angle_rad=d.get("spot_angle_rad", 0.0),
+        parent=d.get("parent"),
+        emitter_radius_m=d.get("emitter_radius_m", 0.0),
     )
+
+
+def _conditions(d: dict | None) -> Conditions:
+    """Scenes written before conditions existed, and clear_day scenes, have none: clear day."""
+    if d is None:
+        return Conditions()
+    return Conditions(**{**d, "airlight": tuple(d.get("airlight", Conditions().airlight))})
 
 
 def scene_from_dict(d: dict[str, Any]) -> Scene:
@@ -158,6 +175,7 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         kind=d["kind"],
         params=d["params"],
         scenario=d.get("scenario"),
+        conditions=_conditions(d.get("conditions")),
     )
 
 

@@ -38,7 +38,17 @@ _LABELLED = [
 
 CATEGORIES: tuple[Category, ...] = tuple(Category(i + 1, n, s) for i, (n, s) in enumerate(_LABELLED))
 # Append only: a context category's semantic id is its index here (road_marking: crosswalk stripes).
-CONTEXT_CATEGORIES: tuple[str, ...] = ("road", "sidewalk", "building", "table", "ground", "road_marking")
+# weather: LiDAR and radar returns from fog, rain and snow (instance id 0); street_light: lamp posts.
+CONTEXT_CATEGORIES: tuple[str, ...] = (
+    "road",
+    "sidewalk",
+    "building",
+    "table",
+    "ground",
+    "road_marking",
+    "weather",
+    "street_light",
+)
 
 _BY_NAME = {c.name: c for c in CATEGORIES}
 
@@ -65,7 +75,7 @@ CONTEXT_SEMANTIC_BASE = 100
 def semantic_id(name: str) -> int:
     """Semantic class id of any category name: the labelled category id (1..N), or
     CONTEXT_SEMANTIC_BASE + index for context categories (road 100, sidewalk 101, building 102, table 103,
-    ground 104, road_marking 105); 0 for unknown names (nothing)."""
+    ground 104, road_marking 105, weather 106, street_light 107); 0 for unknown names (nothing)."""
     if name in _BY_NAME:
         return _BY_NAME[name].id
     if name in CONTEXT_CATEGORIES:

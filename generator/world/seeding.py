@@ -28,6 +28,8 @@ STREAMS: dict[str, int] = {
     "sensor_noise": 9,  # LiDAR / radar noise and dropout, keyed further by (frame, sensor)
     "textures": 10,  # procedural material textures, keyed like "materials"
     "scenario": 11,  # a scenario's parameters (keyed by parameter) and critical actors (keyed by actor)
+    "conditions": 12,  # the conditions preset's parameters (keyed by parameter) and its lamps
+    "weather": 13,  # rain drops, snow flakes, fog backscatter and clutter, keyed by (time, sensor): scenes.conditions
 }
 
 
