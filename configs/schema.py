@@ -273,7 +273,7 @@ class TabletopSceneConfig(SceneConfig):
 @dataclass
 class TargetObjectsConfig:
     """What each counted object's label record must match; unset (None) fields match anything. Numeric
-    fields take a closed interval ``[low, high]``; camera records carry the first six, LiDAR records
+    fields take a closed interval ``[low, high]``; camera records carry the first seven, LiDAR records
     ``num_lidar_points``, radar records ``num_radar_points`` (labels/annotate.py, labels/ranges.py)."""
 
     category: Any = None  # a category name or a list of names
@@ -283,6 +283,9 @@ class TargetObjectsConfig:
     range_m: Any = None  # camera-to-object-centre distance, metres
     visible_pixels: Any = None
     unoccluded_pixels: Any = None
+    # share of the object's light reaching the camera through fog, rain or snow, [0, 1] (camera records
+    # under conditions=fog, rain, snow; clear scenes have none, so a target on it needs such conditions)
+    transmittance: Any = None
     num_lidar_points: Any = None
     num_radar_points: Any = None
 
@@ -341,6 +344,9 @@ class RunConfig:
     # the scenario group (configs/scenario/): ``name`` and the scenario's parameters, each a distribution,
     # checked against its table in generator/world/scenarios (an untyped node: each scenario has its own keys)
     scenario: Any = field(default_factory=lambda: {"name": "none"})
+    # the conditions group (configs/conditions/): the preset's name and every key of
+    # generator.world.conditions.KEYS, numbers as distributions (an untyped node, checked against that table)
+    conditions: Any = field(default_factory=lambda: {"name": "clear_day"})
 
 
 SCENE_SCHEMAS: dict[str, type[SceneConfig]] = {"street": StreetSceneConfig, "tabletop": TabletopSceneConfig}

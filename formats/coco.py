@@ -54,19 +54,20 @@ def build_coco(dataset: NativeDataset) -> dict[str, Any]:
         for labels in seq.labels:
             calib = labels["sensors"][seq.sensor]
             image_id = len(images) + 1
-            images.append(
-                {
-                    "id": image_id,
-                    "file_name": sensor_file(seq.scene_id, labels["frame"], seq.sensor, "rgb.png"),
-                    "width": calib["width"],
-                    "height": calib["height"],
-                    "scene_id": seq.scene_id,
-                    "frame": labels["frame"],
-                    "sensor": seq.sensor,
-                    "video_id": video_id,
-                    "frame_index": labels["frame"],
-                }
-            )
+            image = {
+                "id": image_id,
+                "file_name": sensor_file(seq.scene_id, labels["frame"], seq.sensor, "rgb.png"),
+                "width": calib["width"],
+                "height": calib["height"],
+                "scene_id": seq.scene_id,
+                "frame": labels["frame"],
+                "sensor": seq.sensor,
+                "video_id": video_id,
+                "frame_index": labels["frame"],
+            }
+            if "conditions" in labels:  # fog, night, ...: absent for clear_day, as in labels.json
+                image["conditions"] = labels["conditions"]
+            images.append(image)
             for obj in seq.objects(labels):
                 if obj["visible"]:
                     annotations.append(_annotation(len(annotations) + 1, image_id, video_id, obj))

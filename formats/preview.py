@@ -89,6 +89,8 @@ def _tile(
         image = project_points_on_image(np.asarray(image), points, K, camera_from_lidar, dot_px=dot_px)
     height = round(image.height * THUMB_WIDTH / image.width)
     thumb = image.resize((THUMB_WIDTH, height), Image.BILINEAR)
+    if labels.get("conditions"):
+        _caption(thumb, conditions_caption(labels["conditions"]))
     if lidar is None:
         return thumb
     range_m = _bev_range(points)
@@ -97,6 +99,28 @@ def _tile(
     tile.paste(thumb, (0, 0))
     tile.paste(bev, (THUMB_WIDTH, 0))
     return tile
+
+
+def conditions_caption(conditions: dict) -> str:
+    """A short line naming a frame's conditions: the preset and the values that set it apart."""
+    parts = [str(conditions.get("name", ""))]
+    if conditions.get("visibility_m") is not None:
+        parts.append(f"MOR {conditions['visibility_m']:.0f} m")
+    if conditions.get("rain_rate_mm_h"):
+        parts.append(f"rain {conditions['rain_rate_mm_h']:.1f} mm/h")
+    if conditions.get("snow_rate_mm_h"):
+        parts.append(f"snow {conditions['snow_rate_mm_h']:.1f} mm/h")
+    if conditions.get("sun_elevation_deg") is not None:
+        parts.append(f"sun {conditions['sun_elevation_deg']:.0f} deg")
+    return ", ".join(parts)
+
+
+def _caption(image: Image.Image, text: str) -> None:
+    """Write ``text`` in the top-left corner of ``image`` on a dark band (in place)."""
+    draw = ImageDraw.Draw(image)
+    left, top, right, bottom = draw.textbbox((4, 3), text)
+    draw.rectangle((0, 0, right + 4, bottom + 3), fill=(0, 0, 0))
+    draw.text((4, 3), text, fill=(255, 255, 160))
 
 
 def _bev_range(points: np.ndarray) -> float:

@@ -30,6 +30,7 @@ from configs.schema import (
 from generator.errors import ConfigError
 from generator.errors import require as _require
 from generator.scenario_validation import validate_scenario
+from generator.world.conditions import is_clear_day, may_attenuate, validate_conditions
 from generator.world.distributions import Distribution, parse_distribution
 from generator.world.intersection import LAYOUTS
 from generator.world.motion_models import (
@@ -250,9 +251,18 @@ def validate_config(cfg: DictConfig) -> None:
     validate_scenario(
         OmegaConf.to_container(cfg.scenario, resolve=True), OmegaConf.to_container(cfg.scene, resolve=True)
     )
+    conditions = OmegaConf.to_container(cfg.conditions, resolve=True)
+    validate_conditions(conditions)
     from generator.run.targeting import target_of  # the predicate's own parser names the key at fault
 
-    target_of(cfg)
+    target = target_of(cfg)
+    reads_transmittance = target is not None and any(
+        name == "transmittance" for block in target.blocks for name, _, _ in block.intervals
+    )
+    _require(
+        not reads_transmittance or may_attenuate(conditions),
+        f"target: transmittance is recorded only under fog, rain or snow; conditions={conditions['name']} has none",
+    )
 
 
 def _validate_renderer(renderer: DictConfig) -> None:
@@ -525,11 +535,11 @@ LAYOUT_KEYS = ("layout", "junction_distance_m", "crossing_lanes_per_direction")
 
 def drop_inactive_target(data: dict[str, Any]) -> None:
     """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, the
-    ``scenario`` node when it is ``none``, the zero weights of ZERO_DEFAULT_CATEGORIES, and the street's
-    layout keys when a straight street without a scenario (which may choose its own layout) does not read
-    them, so a run without them has the config hash and dataset.json it had before targets, scenarios,
-    those categories and layouts existed; a set target, scenario, weight or layout stays (it changes the
-    data)."""
+    ``scenario`` node when it is ``none``, the ``conditions`` node when it is clear_day, the zero weights of
+    ZERO_DEFAULT_CATEGORIES, and the street's layout keys when a straight street without a scenario (which
+    may choose its own layout) does not read them, so a run without them has the config hash and
+    dataset.json it had before targets, scenarios, conditions, those categories and layouts existed; a set
+    target, scenario, condition, weight or layout stays (it changes the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
@@ -540,6 +550,8 @@ def drop_inactive_target(data: dict[str, Any]) -> None:
         if scene.get("kind") == "street" and scene.get("layout") == "straight":
             for key in LAYOUT_KEYS:
                 scene.pop(key, None)
+    if is_clear_day(data.get("conditions")):
+        data.pop("conditions", None)
     categories = (data.get("scene") or {}).get("categories") or {}
     for name in ZERO_DEFAULT_CATEGORIES:
         if categories.get(name) == 0:

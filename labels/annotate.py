@@ -18,7 +18,8 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
-from scenes import Camera, Scene
+from scenes import Camera, Conditions, Scene
+from scenes.camera_geometry import ray_lengths
 from scenes.taxonomy import category_id
 from scenes.transforms import invert_pose, yaw_from_matrix
 
@@ -64,9 +65,20 @@ def sensor_velocity(scene: Scene, camera: Camera, t: float, dt: float = 1e-4) ->
 
 
 def annotate(
-    scene: Scene, frame: int, camera: Camera, instance: np.ndarray, amodal: dict[int, np.ndarray]
+    scene: Scene,
+    frame: int,
+    camera: Camera,
+    instance: np.ndarray,
+    amodal: dict[int, np.ndarray],
+    depth: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The labels of one camera at frame ``frame``.
+
+    Under conditions whose medium attenuates light (fog, rain, snow: ``Conditions.camera_extinction()``
+    beta > 0) each record gains ``transmittance``: the mean over the object's visible pixels of
+    exp(-beta * d), d the Euclidean distance (m) from the camera to the pixel's surface (from ``depth``), the
+    share of the object's light that reaches the camera; None for an object with no visible pixel. Clear
+    scenes' records have no such field (they read as before conditions existed).
 
     Args:
         scene: the scene rendered.
@@ -75,6 +87,8 @@ def annotate(
         instance: uint16 (H, W) instance map, 0 = no object.
         amodal: id -> bool (H, W) mask of the object's unoccluded silhouette inside the image; objects
             missing from it do not reach the image.
+        depth: float32 (H, W) planar depth (m) of the same render; needed for ``transmittance`` (without it
+            the field is left out).
     """
     t = scene.frame_time(frame)
     world_from_camera = scene.rig.world_from_sensor(camera, t)
@@ -89,8 +103,11 @@ def annotate(
         _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t)
         for entity in scene.labelled_entities()
     ]
+    beta = scene.conditions.camera_extinction()
+    if beta > 0 and depth is not None and depth.size:
+        _add_transmittance(objects, instance, depth, camera, beta)
     present = sorted({o["category_id"] for o in objects if o["visible"]})
-    return {
+    record = {
         "scene_id": scene.scene_id,
         "frame": frame,
         "t": t,
@@ -99,6 +116,9 @@ def annotate(
         "objects": {camera.name: objects},
         "categories_present": {camera.name: present},
     }
+    if scene.conditions != Conditions():  # clear_day scenes read as before conditions existed
+        record["conditions"] = scene.conditions.record()
+    return record
 
 
 def _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t) -> dict:
@@ -151,3 +171,19 @@ def _object_record(entity, camera, camera_from_world, camera_velocity, instance,
     if entity.attributes:  # only objects that have some (a scenario's child, a worker): others read as before
         record["attributes"] = dict(entity.attributes)
     return record
+
+
+def _add_transmittance(
+    objects: list[dict[str, Any]], instance: np.ndarray, depth: np.ndarray, camera: Camera, beta: float
+) -> None:
+    """Each record's ``transmittance`` (see :func:`annotate`): one pass over the visible pixels, summed per
+    id with bincount."""
+    distance = depth.astype(np.float64) * ray_lengths(camera.K, camera.width, camera.height)
+    t = np.exp(-beta * distance).ravel()
+    ids = instance.ravel()
+    sums = np.bincount(ids, weights=t, minlength=1)
+    counts = np.bincount(ids, minlength=1)
+    for record in objects:
+        iid = record["instance_id"]
+        seen = iid < len(counts) and counts[iid] > 0
+        record["transmittance"] = float(sums[iid] / counts[iid]) if seen else None

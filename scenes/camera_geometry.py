@@ -58,3 +58,12 @@ def near_clipped_box_points(camera_from_object: np.ndarray, size_m, znear: float
             s = (znear - za) / (zb - za)
             points.append(corners[a] + s * (corners[b] - corners[a]))
     return np.array(points).reshape(-1, 3)
+
+
+def ray_lengths(K: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(height, width) float64 length of each pixel centre's ray K^-1 [u, v, 1] (OpenCV camera frame, z = 1):
+    the Euclidean distance (m) to a surface is its planar depth times this."""
+    inv = np.linalg.inv(np.asarray(K, dtype=np.float64))
+    u, v = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    rays = inv[:, 0, None, None] * u + inv[:, 1, None, None] * v + inv[:, 2, None, None]
+    return np.sqrt((rays**2).sum(axis=0))

@@ -9,11 +9,14 @@ import pytest
 
 from scenes.atmosphere import (
     LIDAR_WAVELENGTH_NM,
+    SNOW_DIAMETER_FACTOR,
     fog_extinction,
     fog_extinction_at,
     kim_exponent,
     koschmieder,
     rain_extinction,
+    sample_flake_diameters,
+    snow_extinction,
     transmittance,
 )
 
@@ -38,10 +41,31 @@ def test_fog_is_wavelength_independent_and_haze_attenuates_905_nm_less():
         assert ratio < 1.0
 
 
-def test_rain_extinction_follows_goodin():
+def _geometric_extinction(n0: float, lam: float, diameter_factor: float = 1.0) -> float:
+    """2 x cross-section integrated numerically over an exponential spectrum N0 exp(-lam D) (D in mm)."""
+    d = np.linspace(0.0, 40.0 / lam, 200_001)
+    area_m2 = np.pi / 4.0 * (diameter_factor * d * 1e-3) ** 2
+    return float(np.trapz(2.0 * area_m2 * n0 * np.exp(-lam * d), d))
+
+
+def test_rain_extinction_is_the_marshall_palmer_spectrum_in_geometric_optics():
     assert rain_extinction(0.0) == 0.0
-    assert rain_extinction(10.0) == pytest.approx(0.01 * 10.0**0.6)
-    assert rain_extinction(25.0) > rain_extinction(10.0) > rain_extinction(1.0)
+    for rate in (1.0, 10.0, 25.0):
+        expected = _geometric_extinction(8000.0, 4.1 * rate**-0.21)
+        assert rain_extinction(rate) == pytest.approx(expected, rel=1e-4)
+    # observed: heavy rain (25 mm/h) leaves a visibility of about a kilometre
+    assert 700.0 < np.log(20.0) / rain_extinction(25.0) < 1500.0
+
+
+def test_snow_extinction_is_the_gunn_marshall_spectrum_of_dry_flakes():
+    assert snow_extinction(0.0) == 0.0
+    for rate in (0.5, 1.0, 3.0):
+        expected = _geometric_extinction(3.8e3 * rate**-0.87, 2.55 * rate**-0.48, SNOW_DIAMETER_FACTOR)
+        assert snow_extinction(rate) == pytest.approx(expected, rel=1e-4)
+    # moderate snow (1 mm/h liquid equivalent) leaves a visibility of several hundred metres to ~1 km
+    assert 400.0 < np.log(20.0) / snow_extinction(1.0) < 1500.0
+    flakes = sample_flake_diameters(1.0, 20000, np.random.default_rng(0))
+    assert flakes.mean() == pytest.approx(SNOW_DIAMETER_FACTOR * 1e-3 / 2.55, rel=0.03)
 
 
 def test_lidar_round_trip_squares_the_one_way_transmittance():

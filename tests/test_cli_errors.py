@@ -68,6 +68,14 @@ CASES = [
     (["+camera.foo=1"], "foo"),
     (["camera.name=../escape"], "camera.name"),
     (["output.export=[voc]"], "voc"),
+    (["conditions=hail"], "conditions/hail"),
+    (["conditions=fog", "conditions.visibility_m=0"], "conditions.visibility_m"),
+    (["conditions=rain", "conditions.rain_rate_mm_h=-2"], "conditions.rain_rate_mm_h"),
+    (["conditions=snow", "conditions.snow_rate_mm_h=uniform:-1:2"], "conditions.snow_rate_mm_h"),
+    (["conditions=night", "conditions.sky_color=[2,0,0]"], "conditions.sky_color"),
+    (["conditions=rain", "conditions.wet_road=1.5"], "conditions.wet_road"),
+    (["+conditions.hail_mm=3"], "conditions.hail_mm"),
+    (["conditions=night", "target.objects.transmittance=[0,0.5]"], "transmittance"),
 ]
 
 

@@ -46,6 +46,7 @@ CAMERA_FIELD_PASSES: dict[str, frozenset[Pass]] = {
     "unoccluded_pixels": frozenset({Pass.AMODAL}),
     "truncation": frozenset(),
     "range_m": frozenset(),
+    "transmittance": frozenset({Pass.INSTANCE, Pass.DEPTH}),
 }
 
 # An instance map with no pixel: what a camera record is computed from when no pass is rendered (its
@@ -131,13 +132,14 @@ def judge_frame(scene: Scene, frame: int, backend: RendererBackend, plan: JudgeP
         passes = plan.cameras.get(camera.name)
         if passes is None:
             continue
-        instance, amodal = _NO_PIXELS, {}
+        instance, amodal, depth = _NO_PIXELS, {}, None
         if passes:
             result = backend.render(scene, t, camera.name, passes=passes)
             judged.renders[camera.name] = result
             instance = result.instance if result.instance is not None else _NO_PIXELS
-            amodal = result.amodal or {}
-        labels["objects"][camera.name] = annotate(scene, frame, camera, instance, amodal)["objects"][camera.name]
+            amodal, depth = result.amodal or {}, result.depth
+        one = annotate(scene, frame, camera, instance, amodal, depth)
+        labels["objects"][camera.name] = one["objects"][camera.name]
     lidars = [lidar for lidar in scene.rig.lidars if lidar.name in plan.lidars]
     radars = [radar for radar in scene.rig.radars if radar.name in plan.radars]
     if lidars or radars:

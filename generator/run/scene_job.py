@@ -190,7 +190,7 @@ def compute_frame(
     labels = None
     arrays: dict[str, np.ndarray] = {}
     for camera, result in zip(scene.rig.cameras, results, strict=True):
-        one = annotate(scene, frame, camera, result.instance, result.amodal or {})
+        one = annotate(scene, frame, camera, result.instance, result.amodal or {}, result.depth)
         if labels is None:
             labels = one
         else:

@@ -24,7 +24,15 @@ from generator.errors import ConfigError
 # Numeric label fields a target may bound, by sensor type (labels/annotate.py, labels/ranges.py). The
 # schema's TargetObjectsConfig declares the union of these (a test checks they agree).
 NUMERIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "camera": ("visibility", "truncation", "occlusion", "range_m", "visible_pixels", "unoccluded_pixels"),
+    "camera": (
+        "visibility",
+        "truncation",
+        "occlusion",
+        "range_m",
+        "visible_pixels",
+        "unoccluded_pixels",
+        "transmittance",
+    ),
     "lidar": ("num_lidar_points",),
     "radar": ("num_radar_points",),
 }

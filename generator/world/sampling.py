@@ -6,7 +6,8 @@ from typing import Any
 
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
-from generator.world import intersection, intersection_traffic, street, tabletop
+from generator.world import conditions as weather
+from generator.world import intersection, intersection_traffic, lamps, street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.pieces import sample_lighting
@@ -20,7 +21,7 @@ from generator.world.scenarios.base import (
     scenario_record,
 )
 from generator.world.seeding import attempt_seed, rng_for, seeds_record
-from scenes import Scene
+from scenes import Conditions, Entity, Environment, Light, Scene
 
 
 def scene_id_for(index: int) -> str:
@@ -45,6 +46,44 @@ def scenario_of(cfg: Any) -> ScenarioSpec | None:
     """The scenario the run places into each street scene, or None (``scenario=none``)."""
     name = plain_scenario(cfg).get("name", NONE)
     return None if name == NONE else get_scenario(name)
+
+
+def plain_conditions(cfg: Any) -> dict[str, Any]:
+    """The run's ``conditions`` config as plain data ({"name": "clear_day"} when the config has none)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    node = cfg.get("conditions") if hasattr(cfg, "get") else None
+    if node is None:
+        return {"name": "clear_day"}
+    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
+
+
+def apply_conditions(
+    cfg: Any,
+    seed: int,
+    index: int,
+    layout: dict[str, Any],
+    objects: list[Entity],
+    context: list[Entity],
+    lights: list[Light],
+    environment: Environment,
+) -> tuple[Conditions, list[Entity], list[Light], Environment]:
+    """The scene's Conditions, and its context, lights and environment under them (unchanged for
+    clear_day). Only the conditions stream is drawn from, so no other draw of the scene moves."""
+    node = plain_conditions(cfg)
+    if weather.is_clear_day(node):
+        return Conditions(), context, lights, environment
+    drawn = weather.draw_conditions(node, seed, index)
+    lights, environment = weather.relit(lights, environment, drawn)
+    if cfg.scene.kind == "street":
+        if drawn["street_lights"]:
+            lights = [
+                *lights,
+                *lamps.street_lamps(layout, drawn["street_light_spacing_m"], drawn["street_light_intensity"]),
+            ]
+        if drawn["vehicle_lights"]:
+            lights = [*lights, *lamps.vehicle_lamps(objects, drawn["headlight_intensity"])]
+    return weather.conditions_from(node["name"], drawn), weather.weathered_context(context, drawn), lights, environment
 
 
 def street_layout(scene_cfg: Any, spec: ScenarioSpec | None) -> str:
@@ -137,6 +176,9 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     lights, environment = sample_lighting(
         scene_cfg.lighting, rng_for(seed, index, "lighting"), rng_for(seed, index, "lighting", 1)
     )
+    conditions, context, lights, environment = apply_conditions(
+        cfg, seed, index, layout, objects, context, lights, environment
+    )
     scene = Scene(
         scene_id=scene_id_for(index),
         index=index,
@@ -150,6 +192,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         kind=scene_cfg.kind,
         params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects)},
         scenario=scenario,
+        conditions=conditions,
     )
     if scene_cfg.kind == "street" and seq.reentry:
         street.check_reentry(scene)
