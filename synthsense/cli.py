@@ -5,6 +5,7 @@
     synthsense export FORMAT DATASET [--skip-damaged]   e.g. synthsense export coco datasets/street
     synthsense mix MIX.yaml [key=value ...] [--overwrite]   mix synthetic and real datasets (mixing/)
     synthsense scenarios [NAME]                  the scenario library, or one scenario's parameters
+    synthsense conditions [NAME]                 the weather and light presets, or one preset's keys
 
 Errors in the user's input are printed as one line on stderr with exit status 2.
 """
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scn = sub.add_parser("scenarios", help="list the scenario library, or show one scenario's parameters")
     scn.add_argument("name", nargs="?", help="a scenario name (e.g. cut_in); omitted: the whole library")
+    cnd = sub.add_parser("conditions", help="list the conditions presets, or show one preset's keys")
+    cnd.add_argument("name", nargs="?", help="a preset (e.g. fog); omitted: every preset")
     mix = sub.add_parser("mix", help="mix synthetic and real datasets into one training set")
     mix.add_argument("config", help="mix YAML (sources, taxonomy, synthetic_share, splits, output)")
     mix.add_argument("overrides", nargs="*", help="OmegaConf dotlist overrides, e.g. synthetic_share=0.5")
@@ -129,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             from synthsense.scenario_table import library_lines, scenario_lines
 
             print("\n".join(scenario_lines(args.name) if args.name else library_lines()))
+            return 0
+        if args.command == "conditions":
+            from synthsense.conditions_table import preset_lines, presets_lines
+
+            print("\n".join(preset_lines(args.name) if args.name else presets_lines()))
             return 0
         return _export(args.format, args.dataset, args.skip_damaged)
     except _user_errors() as exc:

@@ -25,7 +25,7 @@ def scenario_defaults(name: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "name"}
 
 
-def _default_text(value: Any) -> str:
+def default_text(value: Any) -> str:
     if isinstance(value, dict) and len(value) == 1:
         [(kind, args)] = value.items()
         return f"{kind} [{', '.join(map(str, args))}]" if isinstance(args, list) else f"{kind} {args}"
@@ -46,7 +46,7 @@ def library_lines() -> list[str]:
         spec = SCENARIOS[name]
         defaults = scenario_defaults(name)
         lines.append(f"{name}: {spec.description}")
-        lines += [f"    {key} = {_default_text(defaults.get(key))}" for key in parameter_table(spec)]
+        lines += [f"    {key} = {default_text(defaults.get(key))}" for key in parameter_table(spec)]
     return lines
 
 
@@ -65,7 +65,7 @@ def scenario_lines(name: str) -> list[str]:
         "parameters (scenario.KEY=VALUE; each a distribution):",
     ]
     for key, parameter in parameter_table(spec).items():
-        lines.append(f"  {key} = {_default_text(defaults.get(key))}")
+        lines.append(f"  {key} = {default_text(defaults.get(key))}")
         lines.append(f"      {parameter.description}; range {_range_text(parameter)}")
     return lines
 

@@ -190,3 +190,25 @@ def test_conditions_record_names_the_extinctions():
     )  # fog proper: no wavelength dependence
     haze = Conditions(name="overcast", visibility_m=10_000.0)
     assert haze.lidar_extinction() < haze.camera_extinction()
+
+
+def test_conditions_command_lists_the_presets_as_their_yaml_states_them(capsys):
+    from synthsense.cli import main
+
+    assert main(["conditions"]) == 0
+    out = capsys.readouterr().out
+    for name in PRESETS:
+        assert f"{name}: " in out
+    assert "visibility_m = uniform [30.0, 300.0]" in out  # configs/conditions/fog.yaml
+    assert main(["conditions", "night"]) == 0
+    night = capsys.readouterr().out
+    assert all(f"  {key} = " in night for key in KEYS)
+    assert main(["conditions", "hail"]) == 2
+    assert "unknown conditions 'hail'" in capsys.readouterr().err
+
+
+def test_preview_caption_names_the_conditions():
+    from formats.preview import conditions_caption
+
+    caption = conditions_caption(Conditions(name="fog", visibility_m=120.4, rain_rate_mm_h=2.0).record())
+    assert caption == "fog, MOR 120 m, rain 2.0 mm/h"
