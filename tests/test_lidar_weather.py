@@ -344,3 +344,11 @@ def test_rain_clutter_has_no_id_the_ground_velocity_and_grows_with_rate():
         assert np.all(clutter["range"] <= surface + radar.range_resolution)  # in front of the target
         counts.append(len(clutter))
     assert counts[0] < counts[1] < counts[2], counts
+
+
+def test_disc_overlap_matches_the_lens_area():
+    from renderers.raycast.weather import disc_overlap
+
+    r1, r2, d = np.array([1.0, 1.0, 1.0, 2.0]), np.array([1.0, 1.0, 1.0, 0.5]), np.array([1.0, 0.0, 3.0, 0.2])
+    lens = 2 * np.pi / 3 - np.sqrt(3) / 2  # two unit discs one radius apart
+    assert np.allclose(disc_overlap(r1, r2, d), [lens, np.pi, 0.0, np.pi * 0.25])

@@ -229,14 +229,14 @@ def sample_particles(
 def disc_overlap(r1: np.ndarray, r2: np.ndarray, d: np.ndarray) -> np.ndarray:
     """(k,) area (m^2) shared by discs of radii r1 and r2 whose centres lie d apart (the circles' lens)."""
     r1, r2, d = (np.asarray(a, np.float64) for a in (r1, r2, d))
-    inner = d <= np.abs(r1 - r2)
-    outer = d >= r1 + r2
-    ds = np.where(inner | outer, 1.0, d)  # placeholder where the lens formula is not used
-    a1 = np.arccos(np.clip((ds**2 + r1**2 - r2**2) / (2 * ds * r1), -1.0, 1.0))
-    a2 = np.arccos(np.clip((ds**2 + r2**2 - r1**2) / (2 * ds * r2), -1.0, 1.0))
-    kite = 0.5 * np.sqrt(np.clip((-ds + r1 + r2) * (ds + r1 - r2) * (ds - r1 + r2) * (ds + r1 + r2), 0.0, None))
-    lens = r1**2 * a1 + r2**2 * a2 - kite
-    return np.where(inner, np.pi * np.minimum(r1, r2) ** 2, np.where(outer, 0.0, lens))
+    area = np.where(d <= np.abs(r1 - r2), np.pi * np.minimum(r1, r2) ** 2, 0.0)  # one disc inside the other
+    lens = np.flatnonzero((d > np.abs(r1 - r2)) & (d < r1 + r2))  # few: a particle on the beam's rim
+    a, b, c = r1[lens], r2[lens], d[lens]
+    cos_a = np.clip((c**2 + a**2 - b**2) / (2 * c * a), -1.0, 1.0)
+    cos_b = np.clip((c**2 + b**2 - a**2) / (2 * c * b), -1.0, 1.0)
+    kite = 0.5 * np.sqrt(np.clip((-c + a + b) * (c + a - b) * (c - a + b) * (c + a + b), 0.0, None))
+    area[lens] = a**2 * np.arccos(cos_a) + b**2 * np.arccos(cos_b) - kite
+    return area
 
 
 def beam_share(particles: Particles, divergence_rad: float) -> np.ndarray:
