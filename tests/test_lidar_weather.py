@@ -144,17 +144,31 @@ def test_every_labelled_point_lies_on_its_object_in_any_weather():
 # --- fog backscatter ------------------------------------------------------------------------------------
 
 
-def test_dense_fog_backscatters_near_the_sensor_and_light_fog_does_not():
+@pytest.mark.parametrize("dense_m, light_m", [(20.0, 600.0), (50.0, 2000.0)])
+def test_dense_fog_backscatters_near_the_sensor_and_light_fog_does_not(dense_m, light_m):
     lidar = small_lidar()
     far_wall = [wall_at(80.0)]
-    dense = cast_lidar(make_scene(far_wall, [lidar], conditions=FOG_DENSE), lidar, 0.0)
+    dense = cast_lidar(make_scene(far_wall, [lidar], conditions=Conditions(visibility_m=dense_m)), lidar, 0.0)
     weather = dense["semantic_id"] == WEATHER
-    assert weather.mean() > 0.9  # the wall at 80 m is lost in 30 m fog; the fog answers instead
+    assert weather.mean() > 0.9  # the wall at 80 m is lost in dense fog; the fog answers instead
     assert dense["range"][weather].max() < 15.0 and dense["range"][weather].min() >= lidar.min_range
     assert np.all(dense["instance_id"][weather] == 0)
-    light = cast_lidar(make_scene(far_wall, [lidar], conditions=FOG_LIGHT), lidar, 0.0)
+    light = cast_lidar(make_scene(far_wall, [lidar], conditions=Conditions(visibility_m=light_m)), lidar, 0.0)
     assert (light["semantic_id"] == WEATHER).sum() == 0
     assert (light["instance_id"] == 1).sum() > 0.5 * len(light)
+
+
+def test_weather_points_with_kept_misses_and_behind_a_blocked_window():
+    lidar = small_lidar(keep_misses=True)
+    points = cast_lidar(make_scene([wall_at(80.0)], [lidar], conditions=FOG_DENSE), lidar, 0.0)
+    assert len(points) == lidar.channels * lidar.azimuth_steps
+    weather = points["semantic_id"] == WEATHER
+    assert weather.sum() > 0.9 * len(points) and np.all(points["valid"][weather])
+    assert np.all(points["instance_id"][weather] == 0)
+    # a surface nearer than min_range returns nothing, and no fog lies behind it
+    blocked = cast_lidar(make_scene([wall_at(0.3)], [lidar], conditions=FOG_DENSE), lidar, 0.0)
+    ahead = np.abs(blocked["azimuth"]) < np.radians(30)
+    assert not blocked["valid"][ahead].any()
 
 
 def test_a_near_target_beats_the_fog():

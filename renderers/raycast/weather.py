@@ -339,22 +339,22 @@ def apply_weather(
     conditions = scene.conditions
     rng = weather_rng(scene.seeds, scene.index, t0, lidar.name)
     n = len(hits.distance)
-    hard_range = np.full(n, np.inf)
-    hard_range[returned] = true_range
+    # every surface blocks its beam, even one nearer than min_range that returns nothing (inf: no surface)
+    surface = hits.distance.astype(np.float64)
     alpha_fog = conditions.lidar_fog_extinction()
     alpha_rain = rain_extinction(conditions.rain_rate_mm_h)
     # power share kept by the medium: fog and rain along the whole path
-    kept = np.exp(-2.0 * (alpha_fog + alpha_rain) * np.minimum(hard_range, lidar.max_range))
+    kept = np.exp(-2.0 * (alpha_fog + alpha_rain) * np.minimum(surface, lidar.max_range))
     floor = weather_floor(lidar)
     candidates = Candidates(np.full(n, np.nan), np.zeros(n))
     if conditions.snow_rate_mm_h > 0:
-        kept *= _snow(conditions, lidar, hard_range, alpha_fog + alpha_rain, floor, candidates, rng)
+        kept *= _snow(conditions, lidar, surface, alpha_fog + alpha_rain, floor, candidates, rng)
     if conditions.rain_rate_mm_h > 0:
-        _particles(rain(conditions.rain_rate_mm_h), lidar, hard_range, alpha_fog + alpha_rain, floor, candidates, rng)
+        _particles(rain(conditions.rain_rate_mm_h), lidar, surface, alpha_fog + alpha_rain, floor, candidates, rng)
     if conditions.wet_road > 0:
         kept[returned] *= _wet(hits, returned, conditions.wet_road)
     if alpha_fog > 0:
-        _fog(conditions, lidar, hard_range, floor, candidates, rng)
+        _fog(conditions, lidar, surface, floor, candidates, rng)
     hard_power = np.zeros(n)
     hard_power[returned] = intensity * kept[returned]
     hard_ok = np.zeros(n, bool)
@@ -362,7 +362,7 @@ def apply_weather(
     use_weather = (candidates.power >= floor) & (~hard_ok | (candidates.power > hard_power))
     rows = np.flatnonzero(hard_ok | use_weather)
     weather = use_weather[rows]
-    out_range = np.where(weather, candidates.range_m[rows], hard_range[rows]).astype(np.float32)
+    out_range = np.where(weather, candidates.range_m[rows], surface[rows]).astype(np.float32)
     out_power = np.where(weather, candidates.power[rows], hard_power[rows])
     offset = None
     if noise and conditions.rain_rate_mm_h > 0:
@@ -374,7 +374,7 @@ def apply_weather(
 def _fog(
     conditions: Conditions,
     lidar: Lidar,
-    hard_range: np.ndarray,
+    surface_m: np.ndarray,
     floor: float,
     candidates: Candidates,
     rng: np.random.Generator,
@@ -383,16 +383,16 @@ def _fog(
     ranges, soft = fog_waveform(fog_backscatter(conditions), conditions.lidar_extinction())
     if soft.max() < floor:
         return
-    drawn = sample_soft_ranges(ranges, soft, len(hard_range), rng)
+    drawn = sample_soft_ranges(ranges, soft, len(surface_m), rng)
     power = np.interp(drawn, ranges, soft)
-    beams = np.flatnonzero((drawn < hard_range) & (drawn >= lidar.min_range))
+    beams = np.flatnonzero((drawn < surface_m) & (drawn >= lidar.min_range))
     candidates.offer(beams, drawn[beams], power[beams])
 
 
 def _particles(
     kind: Precipitation,
     lidar: Lidar,
-    hard_range: np.ndarray,
+    surface_m: np.ndarray,
     alpha: float,
     floor: float,
     candidates: Candidates,
@@ -403,7 +403,7 @@ def _particles(
     beam shares and the drawn reach (m)."""
     theta = float(lidar.beam_divergence_rad)
     reach = particle_reach(kind.reflectivity, kind.largest_m, theta, floor, lidar.max_range)
-    drawn = sample_particles(np.minimum(hard_range, reach), theta, kind.number_density, kind.diameters, rng)
+    drawn = sample_particles(np.minimum(surface_m, reach), theta, kind.number_density, kind.diameters, rng)
     share = beam_share(drawn, theta)
     power = kind.reflectivity * share * range_law(drawn.range_m) * np.exp(-2.0 * alpha * drawn.range_m)
     seen = np.flatnonzero((power >= floor) & (drawn.range_m >= lidar.min_range))
@@ -414,7 +414,7 @@ def _particles(
 def _snow(
     conditions: Conditions,
     lidar: Lidar,
-    hard_range: np.ndarray,
+    surface_m: np.ndarray,
     alpha: float,
     floor: float,
     candidates: Candidates,
@@ -423,9 +423,9 @@ def _snow(
     """Snow's flakes (offered as candidates) and the share (n,) of each hard return's power they leave:
     (1 - share of the beam the flakes in front block)^2 within the drawn reach, snow's extinction beyond."""
     kind = snow(conditions.snow_rate_mm_h)
-    drawn, share, reach = _particles(kind, lidar, hard_range, alpha, floor, candidates, rng)
-    blocked = np.bincount(drawn.beam, weights=share, minlength=len(hard_range))  # all drawn lie in front
-    beyond = np.maximum(np.minimum(hard_range, lidar.max_range) - reach, 0.0)
+    drawn, share, reach = _particles(kind, lidar, surface_m, alpha, floor, candidates, rng)
+    blocked = np.bincount(drawn.beam, weights=share, minlength=len(surface_m))  # all drawn lie in front
+    beyond = np.maximum(np.minimum(surface_m, lidar.max_range) - reach, 0.0)
     return np.square(1.0 - np.clip(blocked, 0.0, 1.0)) * np.exp(
         -2.0 * snow_extinction(conditions.snow_rate_mm_h) * beyond
     )
