@@ -366,3 +366,23 @@ def test_disc_overlap_matches_the_lens_area():
     r1, r2, d = np.array([1.0, 1.0, 1.0, 2.0]), np.array([1.0, 1.0, 1.0, 0.5]), np.array([1.0, 0.0, 3.0, 0.2])
     lens = 2 * np.pi / 3 - np.sqrt(3) / 2  # two unit discs one radius apart
     assert np.allclose(disc_overlap(r1, r2, d), [lens, np.pi, 0.0, np.pi * 0.25])
+
+
+def test_the_generator_casts_weather_into_its_sensors_and_labels_count_objects_only():
+    from generator.config import compose_config
+    from generator.run.range_sensors import range_sensor_labels
+    from generator.world.sampling import sample_scene
+
+    scene = sample_scene(compose_config(["sensors=nuscenes_like", "scene.sequence.num_frames=2", "seed=3"]), 0)
+    scene = dataclasses.replace(scene, conditions=Conditions(name="snow", snow_rate_mm_h=2.0, rain_rate_mm_h=5.0))
+    lidars, radars = scene.rig.lidars[:1], scene.rig.radars[:1]
+    labels, arrays = {"sensors": {}, "objects": {}}, {}
+    range_sensor_labels(scene, 0, 0.0, labels, arrays, lidars, radars)
+    points = arrays[f"{lidars[0].name}.points.npy"]
+    assert (points["semantic_id"] == WEATHER).sum() > 0
+    assert np.all(points["instance_id"][points["semantic_id"] == WEATHER] == 0)
+    for record in labels["objects"][lidars[0].name]:
+        assert record["num_lidar_points"] == (points["instance_id"] == record["instance_id"]).sum()
+    again = {}
+    range_sensor_labels(scene, 0, 0.0, {"sensors": {}, "objects": {}}, again, lidars, radars)
+    assert all(arrays[k].tobytes() == again[k].tobytes() for k in arrays)
