@@ -83,6 +83,7 @@ never from the sensor-noise rng, so the same scene and sweep give the same weath
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -210,7 +211,7 @@ def sample_particles(
     limit_m: np.ndarray,
     divergence_rad: float,
     number_density: float,
-    diameters,
+    diameters: Callable[[int, np.random.Generator], np.ndarray],
     rng: np.random.Generator,
 ) -> Particles:
     """Particles in each beam's cone out to ``limit_m`` (n,) metres: a Poisson count of mean n V (V the
@@ -263,7 +264,7 @@ class Precipitation:
     number_density: float
     reflectivity: float
     largest_m: float
-    diameters: object
+    diameters: Callable[[int, np.random.Generator], np.ndarray]
 
 
 def snow(rate_mm_h: float) -> Precipitation:
