@@ -30,6 +30,7 @@ CLEAR_DAY = "clear_day"
 # The stream number of the per-frame weather draws (generator.world.seeding.STREAMS["weather"]); a scene's
 # ``seeds["streams"]`` records it, and scenes written before it existed never draw weather.
 WEATHER_STREAM = 13
+_NEGATIVE_TIME_KEY = 2**62  # microseconds: t < 0 maps above every reachable t >= 0
 PRESETS = ("clear_day", "overcast", "dusk", "night", "low_sun", "fog", "rain", "snow")
 
 
@@ -115,5 +116,8 @@ def weather_rng(seeds: dict[str, Any], scene_index: int, t: float, sensor: str) 
     t in microseconds, crc32 of the sensor name): the same whatever the worker, shard, frame order or
     backend, and independent of every other draw of the scene. ``seeds``: the scene's ``seeds`` record."""
     root = int(seeds.get("attempt_seed", seeds["root_seed"]))
-    key = (int(scene_index), WEATHER_STREAM, int(round(t * 1e6)), zlib.crc32(sensor.encode()))
+    micros = int(round(t * 1e6))
+    # spawn keys are non-negative: a skewed sweep of frame 0 starts before the scene (t < 0), keyed apart
+    micros = micros if micros >= 0 else _NEGATIVE_TIME_KEY - micros
+    key = (int(scene_index), WEATHER_STREAM, micros, zlib.crc32(sensor.encode()))
     return np.random.default_rng(np.random.SeedSequence(root, spawn_key=key))

@@ -46,6 +46,10 @@ DETECTION_DTYPE = np.dtype(
 )
 
 
+# Full beam divergence of a LiDAR by default, radians (Lidar.beam_divergence_rad).
+BEAM_DIVERGENCE_RAD = 3e-3
+
+
 @dataclass
 class Lidar:
     """A spinning multi-beam LiDAR.
@@ -68,6 +72,10 @@ class Lidar:
             sensor frame at its firing time, as a raw scan.
         ego_from_sensor: 4x4 mount pose (sensor frame as in the module docstring).
         preset: the datasheet preset it was made from (for the record).
+        beam_divergence_rad: full angle (radians) of each beam's cone, which sets the beam's footprint
+            (diameter = divergence * range) where weather particles intercept it (renderers.raycast.weather).
+            Default 3 mrad: Velodyne's VLS-128 manual (App. F.2.3) states 3.0 mrad horizontal and 1.5 mrad
+            vertical; the larger axis is kept, as a round cone.
     """
 
     name: str
@@ -85,6 +93,7 @@ class Lidar:
     motion_skew: bool = True
     deskew: bool = False
     preset: str = "custom"
+    beam_divergence_rad: float = BEAM_DIVERGENCE_RAD
 
     @property
     def channels(self) -> int:

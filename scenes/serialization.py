@@ -27,7 +27,7 @@ from scenes.model import (
     Texture,
     Trajectory,
 )
-from scenes.sensors import Lidar, Radar
+from scenes.sensors import BEAM_DIVERGENCE_RAD, Lidar, Radar
 
 
 def to_jsonable(value: Any) -> Any:
@@ -57,6 +57,9 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
         for key, unset in (("spot_angle_rad", 0.0), ("parent", None), ("emitter_radius_m", 0.0)):
             if light[key] == unset:
                 del light[key]
+    for lidar in data["rig"]["lidars"]:  # the default divergence is left out, so old scenes read as they did
+        if lidar["beam_divergence_rad"] == BEAM_DIVERGENCE_RAD:
+            del lidar["beam_divergence_rad"]
     for entity in data["entities"]:
         if not entity["attributes"]:
             del entity["attributes"]

@@ -23,6 +23,10 @@ with ``lidar.range_noise_std`` metres along the ray, and a lost return with prob
 ``lidar.dropout + lidar.intensity_dropout * exp(-intensity / 0.1)`` (dim returns are lost more often).
 Returns outside [min_range, max_range] and lost returns are misses: dropped, or kept with ``valid=False``
 (x, y, z, range, intensity and ids 0) when ``lidar.keep_misses``.
+
+Conditions (fog, rain, snow, a wet road: ``scene.conditions``) act between the cast and the noise, in
+``renderers.raycast.weather``: attenuated and lost hard returns, and weather returns (instance id 0, semantic
+class ``weather``) from the fog's backscatter, rain drops and snow flakes. A clear scene skips it entirely.
 """
 
 from __future__ import annotations
@@ -32,11 +36,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from renderers.raycast.weather import R_REF, WEATHER_SEMANTIC_ID, apply_weather, has_weather
 from renderers.raycast.world import Hits, world_for
 from scenes import POINT_DTYPE, Lidar, Scene
 
-# Distance within which the receiver saturates (intensity model above), metres.
-R_REF = 10.0
+# R_REF (renderers.raycast.weather): distance within which the receiver saturates (intensity model), metres.
 # Intensity scale of the dim-return dropout: p = intensity_dropout * exp(-intensity / DIM_INTENSITY).
 DIM_INTENSITY = 0.1
 
@@ -178,15 +182,22 @@ def cast_lidar(
     intensity = np.take(hits.reflectivity, returned) * np.take(cos_incidence, returned) * falloff
     np.clip(intensity, 0.0, 1.0, out=intensity)
     measured = true_range
+    weather = offset = None
+    if has_weather(scene.conditions):  # never for a clear scene: its sweep is the one of before conditions
+        w = apply_weather(scene, lidar, t0, hits, returned, true_range, intensity, noise=rng is not None)
+        returned, true_range, intensity, weather, offset = w.rows, w.true_range, w.intensity, w.weather, w.range_offset
+        measured = true_range if offset is None else true_range + offset
     if rng is not None:
         lost = _lost(lidar, intensity, rng)
         if lost is not None:
             kept = np.flatnonzero(~lost)
             returned, intensity, true_range = returned[kept], intensity[kept], true_range[kept]
-            measured = true_range
+            weather = None if weather is None else weather[kept]
+            offset = None if offset is None else offset[kept]
+            measured = true_range if offset is None else true_range + offset
         if lidar.range_noise_std > 0:
-            measured = true_range + rng.normal(0.0, lidar.range_noise_std, len(true_range)).astype(np.float32)
-    return _points(lidar, pattern, hits, returned, measured, intensity)
+            measured = measured + rng.normal(0.0, lidar.range_noise_std, len(true_range)).astype(np.float32)
+    return _points(lidar, pattern, hits, returned, measured, intensity, weather)
 
 
 def deskew_points(scene: Scene, lidar: Lidar, t0: float, t_ref: float, points: np.ndarray) -> np.ndarray:
@@ -214,9 +225,16 @@ def deskew_points(scene: Scene, lidar: Lidar, t0: float, t_ref: float, points: n
 
 
 def _points(
-    lidar: Lidar, pattern: _Pattern, hits: Hits, returned: np.ndarray, measured: np.ndarray, intensity: np.ndarray
+    lidar: Lidar,
+    pattern: _Pattern,
+    hits: Hits,
+    returned: np.ndarray,
+    measured: np.ndarray,
+    intensity: np.ndarray,
+    weather: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Assemble the POINT_DTYPE records of the ``returned`` rays (firing-order indices)."""
+    """Assemble the POINT_DTYPE records of the ``returned`` rays (firing-order indices); ``weather`` (m,)
+    bool marks returns from fog, rain or snow (instance id 0, semantic class ``weather``)."""
     if lidar.keep_misses:
         points = np.zeros(len(pattern.ring), POINT_DTYPE)
         points["azimuth"], points["ring"], points["time"] = pattern.azimuth, pattern.ring, pattern.time
@@ -236,6 +254,9 @@ def _points(
     points["instance_id"][rows] = np.take(hits.instance_id, returned)
     points["semantic_id"][rows] = np.take(hits.semantic_id, returned)
     points["valid"][rows] = True
+    if weather is not None and weather.any():
+        at = returned[weather] if lidar.keep_misses else np.flatnonzero(weather)
+        points["instance_id"][at], points["semantic_id"][at] = 0, WEATHER_SEMANTIC_ID
     return points
 
 

@@ -25,12 +25,18 @@ Noise (only from the ``rng`` passed): Gaussian on range, azimuth and radial velo
 standard deviations; then range and velocity are quantised to multiples of their resolutions and the
 azimuth to the centre of its scan cell. Output x, y, z: sensor frame (x forward, y left, z up) at ``t``
 from the reported range, azimuth and the cell's elevation.
+
+Rain (``scene.conditions.rain_rate_mm_h`` > 0; renderers.raycast.radar_weather): two-way ITU-R P.838-3
+attenuation of each detection's power and inferred RCS, detections below the rated range's floor dropped, and
+light rain clutter (instance id 0, semantic class ``weather``, the ground's velocity) ranked with the rest.
+Radial velocities of real detections are unchanged. Without rain nothing of this runs.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from renderers.raycast.radar_weather import WEATHER_SEMANTIC_ID, detectable, rain_clutter, two_way_loss_db
 from renderers.raycast.world import Hits, world_for
 from scenes import DETECTION_DTYPE, Radar, Scene
 
@@ -110,9 +116,13 @@ def detect_radar(scene: Scene, radar: Radar, t: float, rng: np.random.Generator 
     cos_incidence = np.abs(np.einsum("ij,ij->i", hits.normal[cells], hits.directions[cells]))
     sigma = hits.reflectivity[cells] * cos_incidence * r**2 * (d_az * d_el * np.cos(elevation[cells]))
     rcs = 10.0 * np.log10(np.maximum(sigma, _SIGMA_FLOOR))
-    kept = _select(rcs - 40.0 * np.log10(r), hits.instance_id[cells], radar)
-    cells, r, rcs = cells[kept], r[kept], rcs[kept]
-    radial = _radial_velocity(scene, radar, t, hits, cells)
+    if scene.conditions.rain_rate_mm_h > 0:  # rain attenuates and adds clutter; never for a clear scene
+        cells, r, rcs, radial, instance_id, semantic = _rainy(scene, radar, t, hits, cells, r, rcs, d_az * d_el)
+    else:
+        kept = _select(rcs - 40.0 * np.log10(r), hits.instance_id[cells], radar)
+        cells, r, rcs = cells[kept], r[kept], rcs[kept]
+        radial = _radial_velocity(scene, radar, t, hits, cells)
+        instance_id, semantic = hits.instance_id[cells], hits.semantic_id[cells]
     az = azimuth[cells]
     if rng is not None:
         r = r + rng.normal(0.0, radar.range_noise_std, len(r))
@@ -127,8 +137,44 @@ def detect_radar(scene: Scene, radar: Radar, t: float, rng: np.random.Generator 
     out["x"], out["y"], out["z"] = r * np.cos(el) * np.cos(az), r * np.cos(el) * np.sin(az), r * np.sin(el)
     out["range"], out["azimuth"], out["elevation"] = r, az, el
     out["radial_velocity"], out["rcs"] = radial, rcs
-    out["instance_id"], out["semantic_id"] = hits.instance_id[cells], hits.semantic_id[cells]
+    out["instance_id"], out["semantic_id"] = instance_id, semantic
     return out
+
+
+def _rainy(
+    scene: Scene,
+    radar: Radar,
+    t: float,
+    hits: Hits,
+    cells: np.ndarray,
+    r: np.ndarray,
+    rcs: np.ndarray,
+    cell_area: float,
+) -> tuple[np.ndarray, ...]:
+    """The candidates ``cells`` (ranges r, rcs) under rain (renderers.raycast.radar_weather): attenuated,
+    those below the floor dropped, rain clutter added, then selected as in clear air. Returns (cells, r,
+    rcs, radial velocity, instance id, semantic id) of the kept detections, strongest first."""
+    rate = scene.conditions.rain_rate_mm_h
+    azimuth, elevation, _, _ = scan_grid(radar)
+    solid_angle = cell_area * np.cos(elevation)
+    clutter = rain_clutter(scene, radar, t, hits.distance.astype(np.float64), solid_angle)
+    seen = detectable(r, rate, radar.max_range)
+    cells, r, rcs = cells[seen], r[seen], rcs[seen] - two_way_loss_db(r[seen], rate)
+    hard = len(cells)
+    radial = _radial_velocity(scene, radar, t, hits, cells)
+    # clutter moves with the ground: the static world's radial velocity along each clutter cell's ray
+    world_from_sensor = scene.rig.world_from_sensor(radar, t)
+    el, az = elevation[clutter.cell], azimuth[clutter.cell]
+    line = np.stack([np.cos(el) * np.cos(az), np.cos(el) * np.sin(az), np.sin(el)], 1) @ world_from_sensor[:3, :3].T
+    clutter_radial = -line @ sensor_velocity(scene, radar, t)
+    cells = np.concatenate([cells, clutter.cell])
+    r, rcs = np.concatenate([r, clutter.range_m]), np.concatenate([rcs, clutter.rcs])
+    radial = np.concatenate([radial, clutter_radial])
+    weather = np.arange(len(cells)) >= hard
+    instance_id = np.where(weather, 0, hits.instance_id[cells]).astype(np.uint16)
+    semantic = np.where(weather, WEATHER_SEMANTIC_ID, hits.semantic_id[cells]).astype(np.uint16)
+    kept = _select(rcs - 40.0 * np.log10(r), instance_id, radar)
+    return cells[kept], r[kept], rcs[kept], radial[kept], instance_id[kept], semantic[kept]
 
 
 def _radial_velocity(scene: Scene, radar: Radar, t: float, hits: Hits, cells: np.ndarray) -> np.ndarray:
