@@ -37,6 +37,10 @@ GLARE_MAX_ELEVATION_DEG = 20.0
 # pigmentation factor p = 0.5 (brown eyes; p is 0 for black and 1 for light blue eyes).
 GLARE_AGE_YEARS = 25.0
 GLARE_PIGMENTATION = 0.5
+# The camera's scatter relative to the eye's: no standard glare function exists for cameras, whose lenses
+# scatter less than the eye; a tuning choice, 1 = the CIE eye (at 0.25 the veil 5 degrees from the sun
+# equals a quarter of a sunlit white surface's radiance).
+LENS_GLARE_SCALE = 0.25
 # Height of the foggy or precipitating layer the sunlight crosses before reaching the street (m): radiation
 # fog is typically some tens to a few hundred metres deep; the sun's light then travels height / sin(elev).
 FOG_LAYER_HEIGHT_M = 100.0
@@ -119,9 +123,10 @@ def sun_glare_linear(linear: np.ndarray, depth_planar_m: np.ndarray, scene: Scen
     The glare illuminance at the lens is the sun's (its directional intensity, W/m^2 in the renderers'
     units, in which a white Lambertian surface facing the sun has radiance E / pi) times the transmittance
     of the fog layer along the sun's path; each pixel adds E * L_veil/E_glare(theta) of the angle theta
-    between its ray and the sun (:func:`cie_glare_spread`). Glare needs the sun's disc unoccluded: when the
-    disc projects into the image, the share of its pixels showing sky (depth 0) scales the glare; a sun
-    outside the frame is taken as unoccluded. The disc itself is drawn (saturating) where the sky shows."""
+    between its ray and the sun (:func:`cie_glare_spread`), times LENS_GLARE_SCALE. Glare needs the sun's
+    disc unoccluded: when the disc projects into the image, the share of its pixels showing sky (depth 0)
+    scales the glare; a sun outside the frame is taken as unoccluded. The disc itself is drawn (saturating)
+    where the sky shows."""
     sun = sun_light(scene)
     to_sun_world = -np.asarray(sun.direction, dtype=np.float64)
     to_sun_world /= np.linalg.norm(to_sun_world)
@@ -148,7 +153,7 @@ def sun_glare_linear(linear: np.ndarray, depth_planar_m: np.ndarray, scene: Scen
         )
         inside = -0.5 <= u < camera.width - 0.5 and -0.5 <= v < camera.height - 0.5
         visible = float(sky[int(round(v)), int(round(u))]) if inside else 1.0
-    linear += visible * cie_glare_spread(theta_deg)[..., None] * illuminance
+    linear += visible * LENS_GLARE_SCALE * cie_glare_spread(theta_deg)[..., None] * illuminance
     # the disc's radiance, E / solid angle, saturates any exposure of the street
     disc_radiance = illuminance / (math.pi * math.radians(SUN_ANGULAR_RADIUS_DEG) ** 2)
     linear[disc & sky] = np.maximum(linear[disc & sky], disc_radiance)
