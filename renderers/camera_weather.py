@@ -46,9 +46,12 @@ LENS_GLARE_SCALE = 0.25
 FOG_LAYER_HEIGHT_M = 100.0
 
 
+_DECODED = (np.arange(256) / 255.0) ** DISPLAY_GAMMA  # every uint8 level's linear value
+
+
 def decode_display(rgb: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 display-encoded colour -> float64 linear radiance in [0, 1]."""
-    return (np.asarray(rgb, dtype=np.float64) / 255.0) ** DISPLAY_GAMMA
+    return _DECODED[np.asarray(rgb, dtype=np.uint8)]
 
 
 def encode_display(linear: np.ndarray) -> np.ndarray:

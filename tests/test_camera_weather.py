@@ -220,6 +220,24 @@ def test_emitters_and_mounted_lights_move_with_their_vehicle(backend) -> None:
         assert backend.render(scene, t).rgb[row, column].min() >= 230, t
 
 
+@gl
+def test_an_emitter_glows_toward_its_direction_only(backend) -> None:
+    cam = street_camera()
+    lamps = {
+        "towards": Light("towards", "spot", intensity=0.0, position=(5.0, 0.0, 1.5), direction=(-1.0, 0.0, 0.0)),
+        "away": Light("away", "spot", intensity=0.0, position=(5.0, 0.0, 1.5), direction=(1.0, 0.0, 0.0)),
+    }
+    for name, lamp in lamps.items():
+        lamp.emitter_radius_m, lamp.color = 0.1, (1.0, 0.05, 0.02)  # a tail light: glows, lights nothing
+        scene = scene_of([], cam, NIGHT, [lamp], NIGHT_ENV, scene_id=name)
+        image = backend.render(scene, 0.0).rgb
+        rgb = image[lamp_pixel(scene, lamp, cam)]
+        if name == "towards":
+            assert rgb[0] == 255 and rgb[1] < 0.5 * rgb[0]  # saturated red, keeping its hue
+        else:
+            np.testing.assert_array_equal(rgb, image[0, 0])  # culled: the night sky
+
+
 def test_the_spot_pool_takes_the_lamps_nearest_the_view() -> None:
     from renderers.pyrender.lamps import SPOT_LIGHT_SLOTS, choose_spots
 

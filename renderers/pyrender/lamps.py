@@ -45,12 +45,12 @@ MIN_CONE_RAD = 1e-3  # pyrender needs an outer cone angle above the inner one (0
 class Lamps:
     """A scene's lamp nodes. ``mounted``: (light, node) of non-spot lights with a parent, re-posed each
     frame; ``spots``: the scene's lit spot lights (intensity > 0); ``slots``: the pool of spot nodes;
-    ``emitters``: (light, node) of every emitter disc."""
+    ``emitters``: (parent entity name or None, node) of each group of emitter discs."""
 
     mounted: list[tuple[Light, pyrender.Node]] = field(default_factory=list)
     spots: list[Light] = field(default_factory=list)
     slots: list[pyrender.Node] = field(default_factory=list)
-    emitters: list[tuple[Light, pyrender.Node]] = field(default_factory=list)
+    emitters: list[tuple[str | None, pyrender.Node]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -68,31 +68,45 @@ def emitter_disc(radius_m: float) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices, faces, process=False)
 
 
-def emitter_mesh(light: Light) -> pyrender.Mesh:
-    """The glowing disc of ``light``: black (lit by nothing) and emissive in the light's colour scaled so
-    its brightest channel is EMITTER_RADIANCE. pyrender's shader adds emissive_factor squared (``emissive *
+def emitter_mesh(lights: list[Light]) -> pyrender.Mesh:
+    """One mesh of the glowing discs of ``lights`` (all of one colour and one parent), in the parent's object
+    frame (the world's for no parent): black (lit by nothing) and emissive in the colour scaled so its
+    brightest channel is EMITTER_RADIANCE. pyrender's shader adds emissive_factor squared (``emissive *
     material.emissive_factor`` in mesh.frag), hence the square root."""
-    color = np.asarray(light.color, dtype=np.float64)
+    discs = []
+    for light in lights:
+        disc = emitter_disc(light.emitter_radius_m)
+        disc.apply_transform(
+            emitter_pose(np.asarray(light.position, np.float64), np.asarray(light.direction, np.float64))
+        )
+        discs.append(disc)
+    color = np.asarray(lights[0].color, dtype=np.float64)
     radiance = color / max(float(color.max()), 1e-6) * EMITTER_RADIANCE
     material = pyrender.MetallicRoughnessMaterial(
         baseColorFactor=(0.0, 0.0, 0.0, 1.0), metallicFactor=0.0, roughnessFactor=1.0, emissiveFactor=np.sqrt(radiance)
     )
-    return pyrender.Mesh.from_trimesh(emitter_disc(light.emitter_radius_m), material=material, smooth=False)
+    return pyrender.Mesh.from_trimesh(trimesh.util.concatenate(discs), material=material, smooth=False)
 
 
-def emitter_pose(scene: Scene, light: Light, t: float) -> np.ndarray:
-    """World pose (4x4) of ``light``'s disc at time ``t`` s: -z along the light's direction, just in front of
-    its position."""
-    position, direction = scene.light_in_world(light, t)
+def emitter_pose(position: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Pose (4x4) of a lamp's disc in the frame of ``position`` and ``direction``: -z along the direction,
+    EMITTER_OFFSET_M in front of the position."""
+    direction = direction / np.linalg.norm(direction)
     pose = light_pose(direction)
     pose[:3, 3] = position + EMITTER_OFFSET_M * direction
     return pose
 
 
+def _parent_pose(scene: Scene, parent: str | None, t: float) -> np.ndarray:
+    return np.eye(4) if parent is None else scene.entity(parent).trajectory.pose_at(t)
+
+
 def add_lamps(world: pyrender.Scene, scene: Scene, point_light_node) -> Lamps:
     """Add the scene's spot pool, mounted lights and emitter discs to ``world``. ``point_light_node``: the
-    compiler's node builder for directional, point and area lights (posed here when mounted)."""
+    compiler's node builder for directional, point and area lights (posed here when mounted). Emitter discs
+    of one parent and colour share one mesh (one draw call: pyrender's cost per node is mostly Python)."""
     lamps = Lamps()
+    groups: dict[tuple[str | None, tuple[float, ...]], list[Light]] = {}
     for light in scene.lights:
         if light.kind == "spot":
             if light.intensity > 0:
@@ -102,11 +116,13 @@ def add_lamps(world: pyrender.Scene, scene: Scene, point_light_node) -> Lamps:
             lamps.mounted.append((light, node))
             world.add_node(node)
         if light.emitter_radius_m > 0:
-            node = pyrender.Node(
-                name=f"{light.name}.emitter", mesh=emitter_mesh(light), matrix=emitter_pose(scene, light, 0.0)
-            )
-            lamps.emitters.append((light, node))
-            world.add_node(node)
+            groups.setdefault((light.parent, tuple(float(c) for c in light.color)), []).append(light)
+    for (parent, _), lights in groups.items():
+        node = pyrender.Node(
+            name=f"{lights[0].name}.emitters", mesh=emitter_mesh(lights), matrix=_parent_pose(scene, parent, 0.0)
+        )
+        lamps.emitters.append((parent, node))
+        world.add_node(node)
     for k in range(min(len(lamps.spots), SPOT_LIGHT_SLOTS)):
         node = pyrender.Node(name=f"spot_slot{k}", light=pyrender.SpotLight(intensity=0.0, outerConeAngle=0.5))
         lamps.slots.append(node)
@@ -142,9 +158,9 @@ def pose_lamps(world: pyrender.Scene, lamps: Lamps, scene: Scene, camera: Camera
         pose = light_pose(direction) if light.kind == "directional" else np.eye(4)
         pose[:3, 3] = position
         world.set_pose(node, pose)
-    for light, node in lamps.emitters:
-        if light.parent is not None:
-            world.set_pose(node, emitter_pose(scene, light, t))
+    for parent, node in lamps.emitters:
+        if parent is not None:
+            world.set_pose(node, _parent_pose(scene, parent, t))
     chosen = choose_spots(scene, lamps.spots, camera, t, len(lamps.slots))
     for node, index in zip(lamps.slots, chosen, strict=True):
         light = lamps.spots[index]
