@@ -24,6 +24,7 @@ from renderers.camera_weather import (
     apply_camera_conditions,
     camera_conditions_active,
     cie_glare_spread,
+    fog_composite,
     precipitation_overlay,
     ray_distance_m,
 )
@@ -80,6 +81,18 @@ def test_ray_distance_is_planar_depth_times_the_ray_length() -> None:
     corner = np.array([(1 - cam.K[0, 2]) / 50.0, (5 - cam.K[1, 2]) / 50.0, 1.0])  # pixel (row 5, column 1)
     assert distance[5, 1] == pytest.approx(2.0 * np.linalg.norm(corner))
     assert distance[0, 0] == 0.0
+
+
+def test_fog_false_leaves_the_medium_to_the_backend() -> None:
+    """A backend rendering fog itself (Blender's world volume) asks for particles and glare only."""
+    cam = camera()
+    rgb = np.random.default_rng(1).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    depth = np.linspace(0.0, 50.0, 48 * 64, dtype=np.float32).reshape(48, 64)
+    scene = scene_of([], cam, Conditions(name="fog", visibility_m=30.0, airlight=(0.6, 0.6, 0.7)))
+    np.testing.assert_array_equal(apply_camera_conditions(rgb, depth, scene, cam, 0.0, fog=False), rgb)
+    fogged = apply_camera_conditions(rgb, depth, scene, cam, 0.0)
+    np.testing.assert_array_equal(fogged, fog_composite(rgb, depth, cam.K, math.log(20.0) / 30.0, (0.6, 0.6, 0.7)))
+    assert (fogged != rgb).any()
 
 
 @gl

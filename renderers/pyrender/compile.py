@@ -123,7 +123,9 @@ def compile_scene(scene: Scene) -> CompiledScene:
         entity_nodes.append((entity, node))
         instance_colors[node] = instance_color(entity.instance_id)
     for light in scene.lights:
-        if light.kind != "spot" and light.parent is None:  # spot and mounted lights: add_lamps
+        # spot and mounted lights: add_lamps; a lamp that only glows (intensity 0, an emitter) takes no slot
+        # of pyrender's 4 per light type
+        if light.kind != "spot" and light.parent is None and not (light.intensity == 0 and light.emitter_radius_m > 0):
             world.add_node(_light_node(light))
     lamps = add_lamps(world, scene, _light_node)
     camera_nodes = {}
