@@ -73,6 +73,18 @@ def backend():
 # --- fog ---------------------------------------------------------------------------------------------------
 
 
+def test_the_shared_module_imports_no_renderer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, renderers.camera_weather\n"
+        "bad = [m for m in ('pyrender', 'OpenGL', 'bpy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_ray_distance_is_planar_depth_times_the_ray_length() -> None:
     cam = camera()
     depth = np.full((48, 64), 2.0)
