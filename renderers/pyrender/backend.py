@@ -3,7 +3,10 @@
 One GL context lives as long as the backend; one pyrender world per Scene, compiled on the Scene's
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
-- rgb: pyrender's lit forward pass (multisampled).
+- rgb: pyrender's lit forward pass (multisampled), then the scene's conditions in image space
+  (``renderers.camera_weather``: fog from the exact depth, rain and snow particles, glare toward a low sun),
+  for which the segmentation pass below runs even when the call asks for no depth. Lamps: spot lights
+  from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
 - depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
   with every entity drawn in its id colour, context entities in black so they still occlude; depth
   comes from the same pass, so depth and instance agree pixel for pixel.
@@ -23,6 +26,7 @@ from types import TracebackType
 import numpy as np
 
 from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
+from renderers.camera_weather import apply_camera_conditions, camera_conditions_active
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.compile import CompiledScene, compile_scene, pose_nodes
 from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
@@ -120,16 +124,20 @@ class PyrenderBackend:
         compiled = self._compiled_for(scene)
         pose_nodes(compiled, cam, t)
         renderer = self._renderer_for(cam)
+        renderer.set_spot_light_limit(len(compiled.lamps.slots))
         result = RenderResult(camera=cam.name, t=t)
+        conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
             color, _ = renderer.render(compiled.scene)
             result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
-        if passes & {Pass.DEPTH, Pass.INSTANCE}:
+        if passes & {Pass.DEPTH, Pass.INSTANCE} or conditions:  # fog and particles need the exact depth
             color, depth = renderer.render_segmentation(compiled.scene, compiled.instance_colors)
             if Pass.DEPTH in passes:
                 result.depth = depth.astype(np.float32, copy=False)
             if Pass.INSTANCE in passes:
                 result.instance = decode_instance(color)
+            if conditions:
+                result.rgb = apply_camera_conditions(result.rgb, depth, scene, cam, t)
         if Pass.AMODAL in passes:
             result.amodal = self._amodal(renderer, compiled, cam, t)
         return result

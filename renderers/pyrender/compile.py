@@ -15,6 +15,7 @@ from assets import entity_mesh
 from renderers.base import BackendError
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.geometry import gl_intrinsics, instance_color
+from renderers.pyrender.lamps import Lamps, add_lamps, pose_lamps
 from scenes import Camera, Entity, Light, Scene
 from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
 
@@ -30,6 +31,8 @@ class CompiledScene:
         camera_nodes: rig camera name -> camera node.
         instance_colors: mesh node -> id colour for the segmentation pass; context entities map to
             black so they still occlude.
+        lamps: spot light pool, mounted lights and emitter discs (``lamps``); emitter meshes are not in
+            ``instance_colors``, so no label pass draws them.
     """
 
     source: Scene
@@ -37,6 +40,7 @@ class CompiledScene:
     entity_nodes: list[tuple[Entity, pyrender.Node]]
     camera_nodes: dict[str, pyrender.Node]
     instance_colors: dict[pyrender.Node, tuple[int, int, int]] = field(default_factory=dict)
+    lamps: Lamps = field(default_factory=Lamps)
 
 
 def _mesh_key(entity: Entity) -> str:
@@ -102,7 +106,8 @@ def compile_scene(scene: Scene) -> CompiledScene:
     Node poses are set by :func:`pose_nodes`.
 
     What pyrender cannot show is left out: procedural textures (plain base colour), area lights (point
-    lights at their centre) and the procedural sky (the background colour)."""
+    lights at their centre) and the procedural sky (the background colour). Spot lights share a pool of
+    nodes loaded per frame and camera (``lamps``)."""
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
@@ -118,17 +123,21 @@ def compile_scene(scene: Scene) -> CompiledScene:
         entity_nodes.append((entity, node))
         instance_colors[node] = instance_color(entity.instance_id)
     for light in scene.lights:
-        world.add_node(_light_node(light))
+        # spot and mounted lights: add_lamps; a lamp that only glows (intensity 0, an emitter) takes no slot
+        # of pyrender's 4 per light type
+        if light.kind != "spot" and light.parent is None and not (light.intensity == 0 and light.emitter_radius_m > 0):
+            world.add_node(_light_node(light))
+    lamps = add_lamps(world, scene, _light_node)
     camera_nodes = {}
     for camera in scene.rig.cameras:
         camera_nodes[camera.name] = _camera_node(camera)
         world.add_node(camera_nodes[camera.name])
-    return CompiledScene(scene, world, entity_nodes, camera_nodes, instance_colors)
+    return CompiledScene(scene, world, entity_nodes, camera_nodes, instance_colors, lamps)
 
 
 def pose_nodes(compiled: CompiledScene, camera: Camera, t: float) -> None:
     """Move every entity to its pose at time ``t`` seconds and make ``camera`` the active camera at
-    its rig pose, converted from the OpenCV to the OpenGL camera frame."""
+    its rig pose, converted from the OpenCV to the OpenGL camera frame; pose the lamps (``lamps``)."""
     world = compiled.scene
     for entity, node in compiled.entity_nodes:
         if len(entity.trajectory.times) > 1:  # static entities keep the pose they were compiled with
@@ -136,3 +145,5 @@ def pose_nodes(compiled: CompiledScene, camera: Camera, t: float) -> None:
     camera_node = compiled.camera_nodes[camera.name]
     world.main_camera_node = camera_node
     world.set_pose(camera_node, opengl_from_opencv_pose(compiled.source.rig.world_from_sensor(camera, t)))
+    if not compiled.lamps.empty:
+        pose_lamps(world, compiled.lamps, compiled.source, camera, t)

@@ -18,6 +18,14 @@ class _UnionRenderer(pyrender.Renderer):
     """pyrender.Renderer whose forward pass can OR fragments together instead of depth testing."""
 
     union_mode: bool = False
+    # the spot-light array size of the shader (pyrender's is MAX_N_LIGHTS = 4); a scene's spot pool sets it
+    # (``lamps``), and scenes without spot lights keep pyrender's own programs
+    max_spot_lights: int = pyrender.constants.MAX_N_LIGHTS
+
+    def _compute_max_n_lights(self, flags: int) -> list[int]:
+        limits = super()._compute_max_n_lights(flags)
+        limits[1] = max(limits[1], self.max_spot_lights)
+        return limits
 
     def _configure_forward_pass_viewport(self, flags: int) -> None:
         # pyrender sets the depth test here on every forward pass, so this is the hook that runs
@@ -54,6 +62,11 @@ class OffscreenRenderer(pyrender.OffscreenRenderer):
         # pyrender.Renderer.__init__ makes no GL calls and the fresh one owns no GL objects yet, so
         # swapping it for the subclass right after context creation is safe.
         self._renderer = _UnionRenderer(self.viewport_width, self.viewport_height)
+
+    def set_spot_light_limit(self, count: int) -> None:
+        """Let the shader take ``count`` spot lights (at least pyrender's MAX_N_LIGHTS); a new limit compiles
+        its own shader program once (pyrender caches programs by their defines)."""
+        self._renderer.max_spot_lights = max(int(count), pyrender.constants.MAX_N_LIGHTS)
 
     def max_image_size(self) -> tuple[int, int]:
         """The largest (width, height) in pixels this GL context renders: the smaller of
