@@ -19,7 +19,7 @@ from pycocotools import mask as mask_utils
 
 from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
 from scenes import Camera, Conditions, Scene
-from scenes.camera_geometry import ray_lengths
+from scenes.camera_geometry import ray_distance_m
 from scenes.taxonomy import category_id
 from scenes.transforms import invert_pose, yaw_from_matrix
 
@@ -178,7 +178,7 @@ def _add_transmittance(
 ) -> None:
     """Each record's ``transmittance`` (see :func:`annotate`): one pass over the visible pixels, summed per
     id with bincount."""
-    distance = depth.astype(np.float64) * ray_lengths(camera.K, camera.width, camera.height)
+    distance = ray_distance_m(depth, camera.K)
     t = np.exp(-beta * distance).ravel()
     ids = instance.ravel()
     sums = np.bincount(ids, weights=t, minlength=1)

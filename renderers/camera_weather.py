@@ -24,6 +24,7 @@ import numpy as np
 from renderers.camera_particles import precipitation_linear
 from scenes import Camera, Scene
 from scenes.atmosphere import koschmieder
+from scenes.camera_geometry import pixel_rays, ray_distance_m
 from scenes.transforms import invert_pose
 
 DISPLAY_GAMMA = 2.2  # Pass.RGB's encoding (pyrender's shader writes pow(linear, 1 / 2.2))
@@ -58,21 +59,6 @@ def encode_display(linear: np.ndarray) -> np.ndarray:
     """Inverse of :func:`decode_display`: linear radiance (clipped to [0, 1]) -> uint8, rounded to nearest as
     GL's unsigned-normalized conversion does."""
     return np.rint(np.clip(linear, 0.0, 1.0) ** (1.0 / DISPLAY_GAMMA) * 255.0).astype(np.uint8)
-
-
-def pixel_rays(K: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(H, W, 3) rays (x, y, 1) through each pixel centre in the OpenCV camera frame (pixel (i, j) at
-    (u, v) = (j, i), DESIGN.md): a point at planar depth z on the ray is z times it."""
-    v, u = np.mgrid[0:height, 0:width].astype(np.float64)
-    return np.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], np.ones_like(u)], axis=-1)
-
-
-def ray_distance_m(depth_planar_m: np.ndarray, K: np.ndarray) -> np.ndarray:
-    """(H, W) Euclidean distance (m) from the camera centre to each pixel's surface, from the planar depth
-    (z along the optical axis, 0 = no surface, kept 0)."""
-    depth = np.asarray(depth_planar_m, dtype=np.float64)
-    rays = pixel_rays(K, depth.shape[1], depth.shape[0])
-    return depth * np.linalg.norm(rays, axis=-1)
 
 
 def fog_linear(

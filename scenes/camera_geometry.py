@@ -60,10 +60,16 @@ def near_clipped_box_points(camera_from_object: np.ndarray, size_m, znear: float
     return np.array(points).reshape(-1, 3)
 
 
-def ray_lengths(K: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(height, width) float64 length of each pixel centre's ray K^-1 [u, v, 1] (OpenCV camera frame, z = 1):
-    the Euclidean distance (m) to a surface is its planar depth times this."""
-    inv = np.linalg.inv(np.asarray(K, dtype=np.float64))
-    u, v = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
-    rays = inv[:, 0, None, None] * u + inv[:, 1, None, None] * v + inv[:, 2, None, None]
-    return np.sqrt((rays**2).sum(axis=0))
+def pixel_rays(K: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(H, W, 3) rays (x, y, 1) through each pixel centre in the OpenCV camera frame (pixel (i, j) at
+    (u, v) = (j, i), DESIGN.md): a point at planar depth z on the ray is z times it."""
+    v, u = np.mgrid[0:height, 0:width].astype(np.float64)
+    return np.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], np.ones_like(u)], axis=-1)
+
+
+def ray_distance_m(depth_planar_m: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """(H, W) Euclidean distance (m) from the camera centre to each pixel's surface, from the planar depth
+    (z along the optical axis, 0 = no surface, kept 0)."""
+    depth = np.asarray(depth_planar_m, dtype=np.float64)
+    rays = pixel_rays(K, depth.shape[1], depth.shape[0])
+    return depth * np.linalg.norm(rays, axis=-1)

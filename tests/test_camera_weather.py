@@ -26,9 +26,9 @@ from renderers.camera_weather import (
     cie_glare_spread,
     fog_composite,
     precipitation_overlay,
-    ray_distance_m,
 )
 from scenes import Camera, Entity, Environment, Light, Scene, SensorRig, Trajectory
+from scenes.camera_geometry import ray_distance_m
 from scenes.conditions import Conditions
 from scenes.transforms import look_at, project_points, rotation_z
 
