@@ -143,6 +143,8 @@ class _Worker:
     def _render(self, t: float, camera: str, passes: frozenset[str], settings: dict) -> dict[str, Any]:
         import bpy
 
+        from renderers.blender.conditions import MEDIUM_NAME
+
         start = time.perf_counter()
         bscene = self._pose(t, camera, settings)
         out: dict[str, Any] = {}
@@ -150,7 +152,10 @@ class _Worker:
         bscene.render.filepath = path
         render_s = 0.0
         label_passes = passes & {"depth", "instance", "normals"}
-        if two_pass(settings) and "rgb" in passes:  # beauty: the chosen engine, motion blur
+        medium = bpy.data.objects.get(MEDIUM_NAME)  # fog, rain, snow: never in a label render
+        split = two_pass(settings) or (medium is not None and bool(label_passes or "amodal" in passes))
+        if split and "rgb" in passes:  # beauty: the chosen engine, motion blur, the medium
+            show_medium(medium, True)
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
             render_s += time.perf_counter() - t0
@@ -160,8 +165,9 @@ class _Worker:
         # and depth are the first sample's in any render. Normals average over samples, so a request
         # for them keeps the frame's own sample count unless the frame is two renders anyway.
         labels_only = "rgb" not in passes and "normals" not in passes
-        if (two_pass(settings) or labels_only) and (label_passes or "amodal" in passes):
+        if (split or labels_only) and (label_passes or "amodal" in passes):
             label_settings(bscene)
+        show_medium(medium, "rgb" in passes)
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
@@ -233,10 +239,21 @@ class _Worker:
     def _bare_render(self, t: float, camera: str, settings: dict) -> dict[str, Any]:
         import bpy
 
+        from renderers.blender.conditions import MEDIUM_NAME
+
         self._pose(t, camera, settings)
+        show_medium(bpy.data.objects.get(MEDIUM_NAME), True)
         t0 = time.perf_counter()
         bpy.ops.render.render()
         return {"timings": {"render_s": time.perf_counter() - t0}}
+
+
+def show_medium(medium: Any | None, visible: bool) -> None:
+    """Show or hide the medium of fog, rain and snow (``conditions.add_medium``; None: none) in the next render.
+    A camera sample that scatters in it writes no depth or object index, so label renders go without it."""
+    # (the view layer's use_volumes does not take it out of Cycles' render: checked with bpy 5.0.1)
+    if medium is not None and medium.hide_render == visible:
+        medium.hide_render = not visible
 
 
 def two_pass(settings: dict) -> bool:
