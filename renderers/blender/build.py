@@ -57,7 +57,11 @@ def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]],
         objects.append((entity, obj))
     by_name = {entity.name: obj for entity, obj in objects}
     for light in scene.lights:
-        parent = by_name[light.parent] if light.parent is not None else None
+        if light.parent is not None and light.parent not in by_name:
+            raise ValueError(
+                f"blender backend: light {light.name!r} is mounted on {light.parent!r}, no entity of the scene"
+            )
+        parent = by_name.get(light.parent)
         if light.intensity > 0 or light.emitter_radius_m <= 0:  # a lamp of intensity 0 only glows: no light
             data, pose = _light(light)
             obj = bpy.data.objects.new(light.name, data)

@@ -16,13 +16,17 @@ check exp(-beta r) on a render.
 The airlight. Water drops and ice barely absorb visible light, so the medium scatters all it extinguishes
 (single-scattering albedo ``MEDIUM_ALBEDO`` = 1) with a Henyey-Greenstein phase function of asymmetry
 ``MEDIUM_ANISOTROPY`` (about 0.85 for water clouds in the visible, Hansen and Travis, Space Science Reviews
-16, 1974). The box is seen by camera rays only: shadow, diffuse, glossy and transmission rays pass it by, so
-surfaces are lit as in clear air (J) and every point of a camera ray is lit by the same unattenuated lights.
-Single scattering (Cycles' volume bounces 0) of light that is the same all along the ray integrates to
-Koschmieder's law (Koschmieder, Beitraege zur Physik der freien Atmosphaere 12, 1924):
-I = J t + A (1 - t), A = albedo * (ambient + sum over lights of p(theta) E): the scene's own airlight,
-bright by day, dark at night, glowing around lamps and toward a low sun. A camera ray that meets no surface
-ends at the camera's far clip, so the background shows through t = exp(-beta * r_far).
+16, 1974). The box is seen by camera rays only: shadow, diffuse, glossy, transmission and volume-scatter rays
+pass it by, so surfaces are lit as in clear air (J) and every point of a camera ray is lit by the
+unattenuated lights and sky. One volume bounce: light scattered toward the camera comes from the lights
+and the sky directly, or off one surface (the ground's light), never from the medium again. Integrated
+along the ray this is Koschmieder's law (Koschmieder, Beitraege zur Physik der freien Atmosphaere 12,
+1924), I = J t + A (1 - t), where A is the scene's own in-scattered light: A = albedo * (ambient + sum over
+suns of p(theta) E) where the medium sees only the sky and the suns (checked by the tests), less in the
+shadows of objects and more over a lit ground. So the airlight is bright by day, dark at night, glows
+around lamps and toward a low sun; ``Conditions.airlight`` is pyrender's stand-in for it and unused here.
+A camera ray that meets no object leaves the box just short of the far clip (:func:`medium_from_box`): the
+background shows through t = exp(-beta * r_far).
 
 Labels. A camera ray's first sample writes depth and object index at the surface it reaches; one that
 scatters in the medium before reaching it writes none. So the labels of a frame with a medium come from
@@ -76,7 +80,7 @@ def add_medium(bscene: Any, scene: Scene) -> Any | None:
     obj.visible_diffuse = obj.visible_glossy = obj.visible_transmission = False
     obj.visible_volume_scatter = obj.visible_shadow = False
     bscene.collection.objects.link(obj)
-    bscene.cycles.volume_bounces = 0  # single scattering
+    bscene.cycles.volume_bounces = 1  # scattered light may come off a surface (the ground's light)
     return obj
 
 
@@ -178,11 +182,14 @@ def emitter_radiance(light: Light) -> float:
 
 def add_emitter(bscene: Any, light: Light, parent: Any | None) -> Any:
     """The glowing disc of ``light`` (radius ``emitter_radius_m``), facing along its direction, parented to
-    ``parent`` (the entity's Blender object) or in the world. Seen by camera and glossy rays (a wet road
-    mirrors it) only: it lights nothing (the lamp does) and casts no shadow."""
+    ``parent`` (the entity's Blender object) or in the world. Seen by camera rays only: it lights nothing (the
+    lamp does), casts no shadow, and is not mirrored (a small disc hundreds of times brighter than white, found
+    only by the rays a glossy surface happens to send, would speckle the image; the lamp's own highlight
+    shows on glossy surfaces)."""
     obj = bpy.data.objects.new(f"{light.name}_disc", _disc_mesh(light.name, light.emitter_radius_m))
     obj.data.materials.append(_emitter_material(light))
-    obj.visible_diffuse = obj.visible_transmission = obj.visible_volume_scatter = obj.visible_shadow = False
+    obj.visible_diffuse = obj.visible_glossy = obj.visible_transmission = False
+    obj.visible_volume_scatter = obj.visible_shadow = False
     place(obj, lamp_pose(light), parent)
     bscene.collection.objects.link(obj)
     return obj

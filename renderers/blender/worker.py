@@ -16,7 +16,9 @@ Any exception is replied as ``("error", traceback text)``; the worker keeps serv
 Engines and motion blur: with an rgb engine other than Cycles, or with motion blur, a frame is two
 renders: the rgb ("beauty") pass (:func:`beauty_settings`), then depth, ids, normals and amodal masks from
 Cycles at 1 sample without motion blur or denoising (:func:`label_settings`). Motion blur reads the
-motion from keys set around the frame (``build.key_motion``).
+motion from keys set around the frame (``build.key_motion``). A scene with fog, rain or snow (the medium of
+``conditions.add_medium``) is two renders whenever labels are asked for: the rgb with the medium, the labels
+without it (:func:`show_medium`).
 
 Conventions (``renderers.base.Pass``): Cycles' Z pass is planar depth along the optical axis (checked
 by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles' Normal pass is in
@@ -155,7 +157,7 @@ class _Worker:
         medium = bpy.data.objects.get(MEDIUM_NAME)  # fog, rain, snow: never in a label render
         split = two_pass(settings) or (medium is not None and bool(label_passes or "amodal" in passes))
         if split and "rgb" in passes:  # beauty: the chosen engine, motion blur, the medium
-            show_medium(medium, True)
+            show_medium(medium, settings["engine"] != "BLENDER_WORKBENCH")  # Workbench would draw its faces
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
             render_s += time.perf_counter() - t0
@@ -167,7 +169,7 @@ class _Worker:
         labels_only = "rgb" not in passes and "normals" not in passes
         if (split or labels_only) and (label_passes or "amodal" in passes):
             label_settings(bscene)
-        show_medium(medium, "rgb" in passes)
+        show_medium(medium, "rgb" in passes and settings["engine"] != "BLENDER_WORKBENCH")
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
