@@ -24,7 +24,7 @@ from scenes.transforms import make_pose
 
 pytestmark = [pytest.mark.blender, pytest.mark.filterwarnings("ignore:tostring:DeprecationWarning")]
 
-LABELS = (Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL)
+LABELS = (Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL, Pass.NORMALS)
 # OpenCV camera axes (x right, y down, z forward) in a z-up world: looking along +x, and straight down
 FORWARD = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
 DOWN = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]])
@@ -107,6 +107,7 @@ def srgb_to_linear(rgb: np.ndarray) -> np.ndarray:
 
 def assert_same_labels(result, reference) -> None:
     np.testing.assert_array_equal(result.depth, reference.depth)
+    np.testing.assert_array_equal(result.normals, reference.normals)
     np.testing.assert_array_equal(result.instance, reference.instance)
     assert set(result.amodal) == set(reference.amodal)
     for instance_id, mask in reference.amodal.items():
@@ -164,14 +165,16 @@ def test_fog_pulls_surfaces_toward_its_sky_more_the_farther_they_are(backend, cl
 
 def test_fog_transmittance_of_a_lamp_disc_is_beer_lambert_and_its_labels_are_clear(backend) -> None:
     # A black world and no light: the disc (intensity 0, radiance 4 x colour) lights neither the medium nor
-    # anything else, so through fog its pixels keep exactly exp(-beta r) of their clear value.
+    # anything else, so through fog its pixels keep exactly exp(-beta r) of their clear value. A second disc,
+    # beside it (columns 38 on: its image spans columns 37 to 46), faces away from the camera.
     d, radius, beta = 10.0, 2.5, 0.05
     camera = Camera("cam", WIDTH, HEIGHT, K, np.eye(4), zfar=100.0)
     dark = Environment((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
     behind = [box(1, (1.0, 1.0, 1.0), at(0.0, 0.6, 12.0)), box(2, (40.0, 40.0, 0.1), at(0.0, 0.0, 20.0))]
     disc = Light("tail", "point", (0.15, 0.15, 0.15), 0.0, (0.0, 0.0, -1.0), (0.0, 0.0, d), emitter_radius_m=radius)
+    away = Light("away", "point", (1.0, 1.0, 1.0), 0.0, (0.0, 0.0, 1.0), (4.5, 0.0, d), emitter_radius_m=1.0)
     unlit = scene_of(behind, [], dark, camera=camera, scene_id="unlit")
-    clear = replace(unlit, lights=[disc], scene_id="disc")
+    clear = replace(unlit, lights=[disc, away], scene_id="disc")
     fog = replace(clear, conditions=Conditions("fog", visibility_m=math.log(20.0) / beta), scene_id="disc_fog")
     assert fog.conditions.camera_extinction() == pytest.approx(beta)
     reference, lit, fogged = (backend.render(s, 0.0) for s in (unlit, clear, fog))
@@ -185,6 +188,7 @@ def test_fog_transmittance_of_a_lamp_disc_is_beer_lambert_and_its_labels_are_cle
     path = (d - 0.01 - camera.znear) * np.sqrt(1.0 + x**2 + y**2)
     clear_linear, fog_linear = (srgb_to_linear(r.rgb[..., 0])[inner] for r in (lit, fogged))
     np.testing.assert_allclose(clear_linear, 4.0 * 0.15, rtol=0.01)  # the disc's radiance, 8-bit rounded
+    assert (lit.rgb[:, 38:] == 0).all()  # a disc glows on its front face only: this one faces away
     assert fog_linear.mean() / clear_linear.mean() == pytest.approx(np.exp(-beta * path[inner]).mean(), rel=0.03)
 
 
@@ -312,3 +316,11 @@ def test_rain_renders_depth_for_the_weather_call_site_without_returning_it(backe
     rgb = np.arange(HEIGHT * WIDTH * 3, dtype=np.uint8).reshape(HEIGHT, WIDTH, 3)
     scene = condition_scene("rain", entities)
     assert camera_conditions(rgb, np.ones((HEIGHT, WIDTH), np.float32), scene, scene.rig.cameras[0], 0.0) is rgb
+
+
+def test_a_lamp_mounted_on_an_unknown_entity_is_an_error_naming_it(backend) -> None:
+    from renderers.base import BackendError
+
+    lamp = Light("head", "spot", intensity=5.0, spot_angle_rad=0.3, parent="no_such_car", emitter_radius_m=0.1)
+    with pytest.raises(BackendError, match="'head' is mounted on 'no_such_car'"):
+        backend.render(scene_of(street(), [SUN, lamp], scene_id="orphan"), 0.0)

@@ -2,14 +2,15 @@
 glowing discs of lamps. Imports ``bpy``: only the worker process imports it (through ``build``).
 
 The medium. Fog, rain and snow attenuate every camera ray by Beer-Lambert, t = exp(-beta * r) over the ray's
-length r (m), with beta = ``scene.conditions.camera_extinction()`` (1/m). Blender holds it as a box around
-everything the cameras can see, filled by a volume-only material: a world volume would make the
-atmosphere infinitely deep, and Cycles then extinguishes the sun and the background completely (checked
-with bpy 5.0.1: a sunlit plane renders black). The material is a Volume Coefficients node, whose
-coefficients Blender's manual defines as probability densities per unit distance travelled
+length r (m), with beta = ``scene.conditions.camera_extinction()`` (1/m). Blender holds it as a box that
+fills the rendering camera's view up to its far clip, posed with the camera every frame, filled by a
+volume-only material: a world volume would make the atmosphere infinitely deep, and Cycles then
+extinguishes the sun and the background completely (checked with bpy 5.0.1: a sunlit plane renders black).
+The material is a Volume Coefficients node, whose coefficients Blender's manual defines as probability
+densities per unit distance travelled
 (https://docs.blender.org/manual/en/latest/render/shader_nodes/shader/volume_coefficients.html; "Scatter
-Coefficients ... is equivalent to Color x Density in Volume Scatter", "Absorption ... (1 - Color) x Density in
-Volume Absorption": a Volume Scatter or Principled Volume "Density" is the same coefficient). One Blender
+Coefficients ... is equivalent to Color x Density in Volume Scatter", "Absorption ... (1 - Color) x Density
+in Volume Absorption": a Volume Scatter or Principled Volume "Density" is the same coefficient). One Blender
 unit is one metre, so absorption + scatter = beta per metre, the extinction coefficient, and the tests
 check exp(-beta r) on a render.
 
@@ -65,6 +66,7 @@ LAMP_OFFSET_M = 0.01
 # floor of every disc's radiance: above 1 (white in the Standard view), so a lamp's face shows in its colour.
 EMITTER_MIN_RADIANCE = 4.0
 _DISC_SEGMENTS = 24
+EMITTER_TAG = "synthsense_emitter"  # the custom property that marks a lamp's disc object
 
 
 def add_medium(bscene: Any, scene: Scene) -> Any | None:
@@ -174,9 +176,9 @@ def lamp_pose(light: Light) -> np.ndarray:
 
 
 def emitter_radiance(light: Light) -> float:
-    """Scene-linear radiance of a lamp's disc: the lamp's intensity (W/sr, ``intensity``) spread over the disc
-    (a Lambertian disc of radius r and radiance L has on-axis intensity L pi r^2), at least
-    EMITTER_MIN_RADIANCE (a tail light, intensity 0, still glows)."""
+    """Scene-linear radiance of a lamp's disc: the lamp's intensity (``intensity`` per steradian, the point
+    light mapping of ``build._light``) spread over the disc (a Lambertian disc of radius r and radiance L has
+    on-axis intensity L pi r^2), at least EMITTER_MIN_RADIANCE (a tail light, intensity 0, still glows)."""
     return max(light.intensity / (math.pi * light.emitter_radius_m**2), EMITTER_MIN_RADIANCE)
 
 
@@ -190,6 +192,7 @@ def add_emitter(bscene: Any, light: Light, parent: Any | None) -> Any:
     obj.data.materials.append(_emitter_material(light))
     obj.visible_diffuse = obj.visible_glossy = obj.visible_transmission = False
     obj.visible_volume_scatter = obj.visible_shadow = False
+    obj[EMITTER_TAG] = True
     place(obj, lamp_pose(light), parent)
     bscene.collection.objects.link(obj)
     return obj

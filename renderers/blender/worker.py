@@ -168,7 +168,10 @@ class _Worker:
         # for them keeps the frame's own sample count unless the frame is two renders anyway.
         labels_only = "rgb" not in passes and "normals" not in passes
         if (split or labels_only) and (label_passes or "amodal" in passes):
-            label_settings(bscene)
+            # A frame split only by the medium keeps its samples for normals (they average over samples), so
+            # they equal those of the same frame in clear weather, one render.
+            keep_samples = "normals" in passes and medium is not None and not two_pass(settings)
+            label_settings(bscene, int(settings["samples"]) if keep_samples else 1)
         show_medium(medium, "rgb" in passes and settings["engine"] != "BLENDER_WORKBENCH")
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
@@ -204,6 +207,7 @@ class _Worker:
         import bpy
 
         from renderers.blender.build import amodal_candidates, pixel_region, set_render_region
+        from renderers.blender.conditions import EMITTER_TAG
 
         candidates = amodal_candidates(self.source, self.objects, camera, t)
         masks: dict[int, np.ndarray] = {}
@@ -211,11 +215,15 @@ class _Worker:
             return masks, 0.0
         regions = [pixel_region(self.source, entity, camera, t) for entity, _ in candidates]
         cycles = bscene.cycles
-        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for _, obj in self.objects])
+        # lamps and their discs never touch an object index: without them a night frame's many lights are not
+        # sampled at every first hit (its amodal renders took four times clear weather's with them)
+        unlit = [obj for obj in bpy.data.objects if obj.type == "LIGHT" or obj.get(EMITTER_TAG)]
+        hidden_objects = [obj for _, obj in self.objects] + unlit
+        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for obj in hidden_objects])
         cycles.samples, cycles.max_bounces = 1, 0
         render_s = 0.0
         try:
-            for _, obj in self.objects:
+            for obj in hidden_objects:
                 obj.hide_render = True
             for batch in disjoint_batches(regions):
                 for k in batch:
@@ -234,7 +242,7 @@ class _Worker:
         finally:
             set_render_region(bscene, None)
             cycles.samples, cycles.max_bounces = saved[0], saved[1]
-            for (_, obj), hidden in zip(self.objects, saved[2], strict=True):
+            for obj, hidden in zip(hidden_objects, saved[2], strict=True):
                 obj.hide_render = hidden
         return masks, render_s
 
@@ -273,15 +281,19 @@ def beauty_settings(bscene: Any, settings: dict) -> None:
     cycles.samples = int(settings["samples"])
     cycles.use_denoising = bool(settings["denoise"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
+    cycles.max_bounces = int(settings["max_bounces"])
 
 
-def label_settings(bscene: Any) -> None:
-    """Set the label render: Cycles at 1 sample, no motion blur, no denoising (ids and depth come from
-    each pixel's first sample whatever the sample count, so they equal a single Cycles render's)."""
+def label_settings(bscene: Any, samples: int = 1) -> None:
+    """Set the label render: Cycles at ``samples`` (1 by default), no bounces, no motion blur, no denoising
+    (ids and depth come from each pixel's first sample whatever the sample count, so they equal a single
+    Cycles render's; depth, ids and normals are written where the camera ray first meets a surface, so light
+    paths need no bounce)."""
     bscene.render.engine = "CYCLES"
     bscene.render.use_motion_blur = False
     cycles = bscene.cycles
-    cycles.samples = 1
+    cycles.samples = samples
+    cycles.max_bounces = 0
     cycles.use_denoising = False
     cycles.use_adaptive_sampling = False
 
