@@ -19,6 +19,13 @@ Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes
   OpenCV camera frame and renormalised, float32 (H, W, 3), (0, 0, 0) where no surface.
 - amodal: each labelled object that may be in view rendered alone (1 sample, no bounces, same camera);
   costs one small Cycles render per such object.
+
+Conditions (``scene.conditions``, ``renderers.blender.conditions``): fog, rain and snow are a scattering
+medium of extinction ``camera_extinction()`` in front of the camera, in the rgb pass only; a frame with it is
+two renders, like motion blur: the labels come from the 1-sample label render without the medium (a sample that
+scatters in it would write no depth or id). Spot lamps, lamps mounted on entities and their glowing discs
+(camera rays only, transparent to every label pass) need no second render. Image-space weather (drops,
+flakes, glare) goes through :func:`camera_conditions`.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
-from scenes import Scene
+from scenes import Camera, Scene
 from scenes.serialization import scene_to_dict
 
 ENGINES = ("CYCLES", "BLENDER_WORKBENCH", "BLENDER_EEVEE")  # Blender 5.0 render.engine identifiers
@@ -54,6 +61,24 @@ def cycles_seed(scene: Scene, t: float) -> int:
     frame = int(round(t * scene.fps))
     sequence = np.random.SeedSequence(root_seed, spawn_key=(int(scene.index), _CYCLES_SEED_KEY, frame))
     return int(sequence.generate_state(1, dtype=np.uint32)[0]) % 2**31
+
+
+def has_precipitation(scene: Scene) -> bool:
+    """Rain or snow falls in ``scene``: its colour images get drops or flakes (:func:`camera_conditions`)."""
+    return scene.conditions.rain_rate_mm_h > 0 or scene.conditions.snow_rate_mm_h > 0
+
+
+def camera_conditions(rgb: np.ndarray, depth: np.ndarray | None, scene: Scene, camera: Camera, t: float) -> np.ndarray:
+    """WIRE-IN POINT (issue 14): the image-space weather of a Blender colour image, a no-op for now.
+
+    ``rgb`` (H, W, 3) uint8 sRGB as rendered (fog, rain and snow's extinction and airlight already in it: the
+    Blender medium, ``renderers.blender.conditions``); ``depth`` (H, W) float32 planar metres (0 = no surface),
+    rendered whenever rain or snow falls (:func:`has_precipitation`) or the call asks for it, else None.
+    Called on every colour image (clear_day's included: it must leave them as they are). To wire in
+    ``renderers.camera_weather`` (drops and flakes occluded by the exact depth, glare), replace the body with
+    ``return apply_camera_conditions(rgb, depth, scene, camera, t, fog=False)``: fog=False because the medium
+    already attenuates by ``scene.conditions.camera_extinction()``, rain and snow included."""
+    return rgb
 
 
 @dataclass(frozen=True)
@@ -142,9 +167,17 @@ class BlenderBackend:
         """
         cam = select_camera(scene, camera)
         names = sorted(p.value for p in call_passes(self.name, self.passes, passes))
-        reply = self._request("render", scene, t, cam.name, names)
+        # the rain drops and snow flakes of the colour image are occluded by the exact depth: ask for it
+        weather_depth = Pass.RGB.value in names and Pass.DEPTH.value not in names and has_precipitation(scene)
+        reply = self._request(
+            "render", scene, t, cam.name, sorted([*names, Pass.DEPTH.value]) if weather_depth else names
+        )
         result = RenderResult(camera=cam.name, t=t)
         result.rgb = reply.get(Pass.RGB.value)
+        if result.rgb is not None:
+            result.rgb = camera_conditions(result.rgb, reply.get(Pass.DEPTH.value), scene, cam, t)
+        if weather_depth:
+            reply.pop(Pass.DEPTH.value)
         result.depth = reply.get(Pass.DEPTH.value)
         result.instance = reply.get(Pass.INSTANCE.value)
         result.amodal = reply.get(Pass.AMODAL.value)

@@ -16,7 +16,9 @@ Any exception is replied as ``("error", traceback text)``; the worker keeps serv
 Engines and motion blur: with an rgb engine other than Cycles, or with motion blur, a frame is two
 renders: the rgb ("beauty") pass (:func:`beauty_settings`), then depth, ids, normals and amodal masks from
 Cycles at 1 sample without motion blur or denoising (:func:`label_settings`). Motion blur reads the
-motion from keys set around the frame (``build.key_motion``).
+motion from keys set around the frame (``build.key_motion``). A scene with fog, rain or snow (the medium of
+``conditions.add_medium``) is two renders whenever labels are asked for: the rgb with the medium, the labels
+without it (:func:`show_medium`).
 
 Conventions (``renderers.base.Pass``): Cycles' Z pass is planar depth along the optical axis (checked
 by the tests), written as 1e10 where no surface is hit, which becomes 0.0 here. Cycles' Normal pass is in
@@ -143,6 +145,8 @@ class _Worker:
     def _render(self, t: float, camera: str, passes: frozenset[str], settings: dict) -> dict[str, Any]:
         import bpy
 
+        from renderers.blender.conditions import MEDIUM_NAME
+
         start = time.perf_counter()
         bscene = self._pose(t, camera, settings)
         out: dict[str, Any] = {}
@@ -150,7 +154,10 @@ class _Worker:
         bscene.render.filepath = path
         render_s = 0.0
         label_passes = passes & {"depth", "instance", "normals"}
-        if two_pass(settings) and "rgb" in passes:  # beauty: the chosen engine, motion blur
+        medium = bpy.data.objects.get(MEDIUM_NAME)  # fog, rain, snow: never in a label render
+        split = two_pass(settings) or (medium is not None and bool(label_passes or "amodal" in passes))
+        if split and "rgb" in passes:  # beauty: the chosen engine, motion blur, the medium
+            show_medium(medium, settings["engine"] != "BLENDER_WORKBENCH")  # Workbench would draw its faces
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
             render_s += time.perf_counter() - t0
@@ -160,8 +167,12 @@ class _Worker:
         # and depth are the first sample's in any render. Normals average over samples, so a request
         # for them keeps the frame's own sample count unless the frame is two renders anyway.
         labels_only = "rgb" not in passes and "normals" not in passes
-        if (two_pass(settings) or labels_only) and (label_passes or "amodal" in passes):
-            label_settings(bscene)
+        if (split or labels_only) and (label_passes or "amodal" in passes):
+            # A frame split only by the medium keeps its samples for normals (they average over samples), so
+            # they equal those of the same frame in clear weather, one render.
+            keep_samples = "normals" in passes and medium is not None and not two_pass(settings)
+            label_settings(bscene, int(settings["samples"]) if keep_samples else 1)
+        show_medium(medium, "rgb" in passes and settings["engine"] != "BLENDER_WORKBENCH")
         if passes & {"rgb", "depth", "instance", "normals"}:
             t0 = time.perf_counter()
             bpy.ops.render.render(write_still=True)
@@ -196,6 +207,7 @@ class _Worker:
         import bpy
 
         from renderers.blender.build import amodal_candidates, pixel_region, set_render_region
+        from renderers.blender.conditions import EMITTER_TAG
 
         candidates = amodal_candidates(self.source, self.objects, camera, t)
         masks: dict[int, np.ndarray] = {}
@@ -203,11 +215,15 @@ class _Worker:
             return masks, 0.0
         regions = [pixel_region(self.source, entity, camera, t) for entity, _ in candidates]
         cycles = bscene.cycles
-        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for _, obj in self.objects])
+        # lamps and their discs never touch an object index: without them a night frame's many lights are not
+        # sampled at every first hit (its amodal renders took four times clear weather's with them)
+        unlit = [obj for obj in bpy.data.objects if obj.type == "LIGHT" or obj.get(EMITTER_TAG)]
+        hidden_objects = [obj for _, obj in self.objects] + unlit
+        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for obj in hidden_objects])
         cycles.samples, cycles.max_bounces = 1, 0
         render_s = 0.0
         try:
-            for _, obj in self.objects:
+            for obj in hidden_objects:
                 obj.hide_render = True
             for batch in disjoint_batches(regions):
                 for k in batch:
@@ -226,17 +242,28 @@ class _Worker:
         finally:
             set_render_region(bscene, None)
             cycles.samples, cycles.max_bounces = saved[0], saved[1]
-            for (_, obj), hidden in zip(self.objects, saved[2], strict=True):
+            for obj, hidden in zip(hidden_objects, saved[2], strict=True):
                 obj.hide_render = hidden
         return masks, render_s
 
     def _bare_render(self, t: float, camera: str, settings: dict) -> dict[str, Any]:
         import bpy
 
+        from renderers.blender.conditions import MEDIUM_NAME
+
         self._pose(t, camera, settings)
+        show_medium(bpy.data.objects.get(MEDIUM_NAME), True)
         t0 = time.perf_counter()
         bpy.ops.render.render()
         return {"timings": {"render_s": time.perf_counter() - t0}}
+
+
+def show_medium(medium: Any | None, visible: bool) -> None:
+    """Show or hide the medium of fog, rain and snow (``conditions.add_medium``; None: none) in the next render.
+    A camera sample that scatters in it writes no depth or object index, so label renders go without it."""
+    # (the view layer's use_volumes does not take it out of Cycles' render: checked with bpy 5.0.1)
+    if medium is not None and medium.hide_render == visible:
+        medium.hide_render = not visible
 
 
 def two_pass(settings: dict) -> bool:
@@ -254,15 +281,19 @@ def beauty_settings(bscene: Any, settings: dict) -> None:
     cycles.samples = int(settings["samples"])
     cycles.use_denoising = bool(settings["denoise"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
+    cycles.max_bounces = int(settings["max_bounces"])
 
 
-def label_settings(bscene: Any) -> None:
-    """Set the label render: Cycles at 1 sample, no motion blur, no denoising (ids and depth come from
-    each pixel's first sample whatever the sample count, so they equal a single Cycles render's)."""
+def label_settings(bscene: Any, samples: int = 1) -> None:
+    """Set the label render: Cycles at ``samples`` (1 by default), no bounces, no motion blur, no denoising
+    (ids and depth come from each pixel's first sample whatever the sample count, so they equal a single
+    Cycles render's; depth, ids and normals are written where the camera ray first meets a surface, so light
+    paths need no bounce)."""
     bscene.render.engine = "CYCLES"
     bscene.render.use_motion_blur = False
     cycles = bscene.cycles
-    cycles.samples = 1
+    cycles.samples = samples
+    cycles.max_bounces = 0
     cycles.use_denoising = False
     cycles.use_adaptive_sampling = False
 
