@@ -283,8 +283,8 @@ class TargetObjectsConfig:
     range_m: Any = None  # camera-to-object-centre distance, metres
     visible_pixels: Any = None
     unoccluded_pixels: Any = None
-    # share of the object's light reaching the camera through fog, rain or snow, [0, 1] (camera records
-    # under conditions=fog, rain, snow; clear scenes have none, so a target on it needs such conditions)
+    # share of the object's light reaching the camera through fog, haze, rain or snow, [0, 1] (camera
+    # records under conditions with a medium: fog, overcast haze, rain, snow; a target on it needs one)
     transmittance: Any = None
     num_lidar_points: Any = None
     num_radar_points: Any = None

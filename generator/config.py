@@ -30,7 +30,12 @@ from configs.schema import (
 from generator.errors import ConfigError
 from generator.errors import require as _require
 from generator.scenario_validation import validate_scenario
-from generator.world.conditions import is_clear_day, may_attenuate, validate_conditions
+from generator.world.conditions import (
+    is_clear_day,
+    may_attenuate,
+    validate_conditions,
+    validate_conditions_for_scene,
+)
 from generator.world.distributions import Distribution, parse_distribution
 from generator.world.intersection import LAYOUTS
 from generator.world.motion_models import (
@@ -253,6 +258,7 @@ def validate_config(cfg: DictConfig) -> None:
     )
     conditions = OmegaConf.to_container(cfg.conditions, resolve=True)
     validate_conditions(conditions)
+    validate_conditions_for_scene(conditions, cfg.scene.kind)
     from generator.run.targeting import target_of  # the predicate's own parser names the key at fault
 
     target = target_of(cfg)

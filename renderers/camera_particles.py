@@ -39,11 +39,10 @@ import math
 import numpy as np
 
 from scenes import Camera, Scene
-from scenes.atmosphere import SNOW_DIAMETER_FACTOR, gunn_marshall
+from scenes.atmosphere import MARSHALL_PALMER_N0, SNOW_DIAMETER_FACTOR, gunn_marshall, marshall_palmer_slope
 from scenes.conditions import weather_rng
 from scenes.transforms import invert_pose
 
-MARSHALL_PALMER_N0 = 8000.0  # 1/(m^3 mm)
 RAIN_MIN_DIAMETER_MM = 0.5  # smaller drops are sub-pixel hairlines of no visible weight
 SNOW_MIN_DIAMETER_MM = 1.0  # dry flake diameter
 SNOW_ALBEDO = 0.85  # fresh snow's diffuse reflectance in the visible
@@ -54,11 +53,6 @@ MAX_PARTICLES = 30000  # per kind and frame: bounds the cost (see the module doc
 MAX_STREAK_SAMPLES = 256  # samples along one streak (one per pixel of its length, at most this)
 MAX_DISC_RADIUS_PX = 6  # a soft disc's stencil half-width
 SPHERE_MEAN_COSINE = 0.25  # mean of max(0, n . l) over a sphere: a particle's mean diffuse irradiance factor
-
-
-def marshall_palmer_lambda(rate_mm_h: float) -> float:
-    """Lambda (1/mm) of the Marshall-Palmer drop size distribution for rain rate ``rate_mm_h`` (mm/h > 0)."""
-    return 4.1 * rate_mm_h**-0.21
 
 
 def rain_terminal_velocity(diameter_mm: np.ndarray) -> np.ndarray:
@@ -84,7 +78,7 @@ def _distribution(kind: str, rate_mm_h: float) -> tuple[float, float, float]:
     """(N0 1/(m^3 mm), Lambda 1/mm, smallest drawn diameter mm), all in the distribution's own diameter: the
     drop's for rain, the melted flake's for snow (Gunn-Marshall)."""
     if kind == "rain":
-        return MARSHALL_PALMER_N0, marshall_palmer_lambda(rate_mm_h), RAIN_MIN_DIAMETER_MM
+        return MARSHALL_PALMER_N0, marshall_palmer_slope(rate_mm_h), RAIN_MIN_DIAMETER_MM
     if kind == "snow":
         n0, lam = gunn_marshall(rate_mm_h)
         return n0, lam, SNOW_MIN_DIAMETER_MM / SNOW_DIAMETER_FACTOR

@@ -52,7 +52,8 @@ def scene_of(
 ) -> Scene:
     camera = camera or Camera("cam", WIDTH, HEIGHT, K, make_pose(FORWARD, (0.0, 0.0, 1.5)), zfar=200.0)
     rig = SensorRig(Trajectory.static(np.eye(4)), [camera])
-    return Scene(scene_id, 0, {}, 10.0, 2, entities, lights, environment, rig, conditions=conditions or Conditions())
+    seeds = {"root_seed": 0}  # the Cycles seed of a scene without seeds (backend.cycles_seed)
+    return Scene(scene_id, 0, seeds, 10.0, 2, entities, lights, environment, rig, conditions=conditions or Conditions())
 
 
 def street(moving: bool = False) -> list:
@@ -309,13 +310,19 @@ def test_a_low_sun_casts_long_shadows_and_warms_the_procedural_sky(backend) -> N
     assert redness[3.0] > 1.3 * redness[45.0] and redness[3.0] > 1.0
 
 
-def test_rain_renders_depth_for_the_weather_call_site_without_returning_it(backend, clear_day) -> None:
+def test_rain_gets_image_space_drops_from_the_depth_it_renders_without_returning_it(backend, clear_day) -> None:
     entities, _ = clear_day
-    result = backend.render(condition_scene("rain", entities), 0.0, passes=frozenset({Pass.RGB}))
-    assert result.rgb.shape == (HEIGHT, WIDTH, 3) and result.depth is None and result.instance is None
-    rgb = np.arange(HEIGHT * WIDTH * 3, dtype=np.uint8).reshape(HEIGHT, WIDTH, 3)
     scene = condition_scene("rain", entities)
-    assert camera_conditions(rgb, np.ones((HEIGHT, WIDTH), np.float32), scene, scene.rig.cameras[0], 0.0) is rgb
+    result = backend.render(scene, 0.0, passes=frozenset({Pass.RGB}))
+    assert result.rgb.shape == (HEIGHT, WIDTH, 3) and result.depth is None and result.instance is None
+    # the call site adds renderers.camera_weather's drops (the medium already holds the extinction) ...
+    rgb = np.full((HEIGHT, WIDTH, 3), 40, np.uint8)
+    far = np.full((HEIGHT, WIDTH), 20.0, np.float32)
+    dropped = camera_conditions(rgb, far, scene, scene.rig.cameras[0], 0.0)
+    assert dropped is not rgb and (dropped > rgb).any()
+    # ... and nothing where fog alone has nothing to add in image space
+    fog = condition_scene("fog", entities)
+    assert camera_conditions(rgb, far, fog, fog.rig.cameras[0], 0.0) is rgb
 
 
 def test_a_lamp_mounted_on_an_unknown_entity_is_an_error_naming_it(backend) -> None:

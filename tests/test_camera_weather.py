@@ -180,8 +180,9 @@ def night_lights() -> list[Light]:
 def lamp_pixel(scene: Scene, light: Light, cam: Camera) -> tuple[int, int]:
     position, _ = scene.light_in_world(light, 0.0)
     uv, z = project_points(cam.K, np.linalg.inv(cam.ego_from_sensor), position[None])
-    assert z[0] > 0
-    return int(round(uv[0, 1])), int(round(uv[0, 0]))
+    row, col = int(round(uv[0, 1])), int(round(uv[0, 0]))
+    assert z[0] > 0 and 0 <= row < cam.height and 0 <= col < cam.width  # in view
+    return row, col
 
 
 @gl
@@ -227,6 +228,23 @@ def test_night_lamps_glow_in_rgb_lighting_the_street_and_hide_behind_occluders(b
     dark = backend.render(scene_of(world(cam), cam, NIGHT, unlit, NIGHT_ENV, scene_id="unlit"), 0.0).rgb
     road = (slice(60, 72), slice(40, 56))  # the ground just in front of the camera, below car1
     assert night_rgb[road].mean() > dark[road].mean() + 10
+
+
+@gl
+def test_a_lamp_against_the_sky_is_fogged_over_its_own_distance(backend) -> None:
+    cam = street_camera()
+    street = Light("street1", "spot", intensity=60.0, position=(15.0, 2.0, 5.0), direction=(0.0, -0.3, -1.0))
+    street.spot_angle_rad, street.emitter_radius_m = 0.8, 0.3  # 15 m ahead, 5 m up: nothing but sky behind
+    foggy = Conditions(name="fog", visibility_m=200.0, street_lights=True, airlight=(0.02, 0.02, 0.03))
+    scene = scene_of([], cam, foggy, [street], NIGHT_ENV, scene_id="lamp_fog")
+    pixel = lamp_pixel(scene, street, cam)
+    rgb = backend.render(scene, 0.0).rgb
+    assert backend.render(scene, 0.0, passes=frozenset({Pass.DEPTH})).depth[pixel] == 0.0  # not in labels
+    clear = backend.render(scene_of([], cam, NIGHT, [street], NIGHT_ENV, scene_id="lamp_clear"), 0.0).rgb
+    # Koschmieder over the lamp's own distance (~16 m), not the airlight the sky would show
+    t = math.exp(-math.log(20.0) / 200.0 * np.linalg.norm(np.subtract(street.position, (0.0, 0.0, 1.5))))
+    expected = ((clear[pixel] / 255.0) ** 2.2 * t + np.array(foggy.airlight) * (1 - t)) ** (1 / 2.2) * 255.0
+    assert clear[pixel].min() > 150 and np.abs(rgb[pixel] - expected).max() <= 3.0
 
 
 @gl
@@ -407,7 +425,7 @@ def test_clear_conditions_return_the_image_itself() -> None:
 
 
 @gl
-def test_clear_scenes_render_without_extra_passes_or_spot_programs(backend, monkeypatch) -> None:
+def test_rgb_renders_need_no_label_pass_and_clear_scenes_keep_the_spot_programs(backend, monkeypatch) -> None:
     from renderers.pyrender import create_backend
     from renderers.pyrender.offscreen import OffscreenRenderer
 
@@ -427,4 +445,4 @@ def test_clear_scenes_render_without_extra_passes_or_spot_programs(backend, monk
             scene_of([box(1, (1, 1, 1), at(0, 0, 4))], cam, Conditions(name="fog", visibility_m=50.0), scene_id="f"),
             0.0,
         )
-        assert calls == ["seg"]  # fog needs the depth the call did not ask for
+        assert calls == []  # fog reads the lit pass's own depth: no label pass for it

@@ -76,6 +76,8 @@ CASES = [
     (["conditions=rain", "conditions.wet_road=1.5"], "conditions.wet_road"),
     (["+conditions.hail_mm=3"], "conditions.hail_mm"),
     (["conditions=night", "target.objects.transmittance=[0,0.5]"], "transmittance"),
+    (["conditions.visibility_m=100"], "conditions.visibility_m"),  # clear_day sets nothing
+    (["scene=tabletop", "conditions=night"], "conditions.street_lights"),
 ]
 
 

@@ -87,6 +87,12 @@ def test_low_sun_sits_low_ahead_of_the_ego_and_night_is_dark():
     assert night.environment.ambient[0] <= 0.03 < day.environment.ambient[0]
     night_sun = next(light for light in night.lights if light.kind == "directional")
     assert night_sun.intensity <= 0.06 and max(night.environment.background) < 0.02
+    # scene.lighting's studio area lights are gone from the street at night, whatever it drew
+    assert any(light.kind == "area" for i in range(8) for light in _scene(index=i).lights)
+    assert not any(light.kind == "area" for i in range(8) for light in _scene("conditions=night", index=i).lights)
+    # a sun below the horizon (dusk) lights nothing
+    dusk = _scene("conditions=dusk", "conditions.sun_elevation_deg=-1.5")
+    assert next(light for light in dusk.lights if light.kind == "directional").intensity == 0.0
 
 
 def test_wet_and_snowy_ground():
@@ -94,7 +100,7 @@ def test_wet_and_snowy_ground():
     clear, rain, snow = (next(e for e in s.entities if e.category == "road").material for s in (clear, rain, snow))
     assert max(rain.base_color) < max(clear.base_color)  # wet asphalt is darker
     assert rain.roughness < clear.roughness  # and glossier
-    assert rain.reflectivity < clear.reflectivity  # a weaker LiDAR return
+    assert rain.reflectivity == clear.reflectivity  # the LiDAR's loss on the film is the ray caster's
     assert min(snow.base_color) > max(clear.base_color)  # snow whitens it
     assert snow.reflectivity > clear.reflectivity
 

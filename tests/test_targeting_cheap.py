@@ -57,7 +57,17 @@ TARGETS = {
         ["target.any=[{sensor: side, objects: {category: cyclist}, min_count: 4}]"],
         ("side", {"cyclist"}, {}, 4),
     ),
+    # fog: transmittance is read from the instance map and the depth
+    "transmittance": (
+        [
+            "conditions=fog",
+            "conditions.visibility_m=50",
+            "target.any=[{sensor: side, objects: {category: car, transmittance: [0.0, 0.7]}}]",
+        ],
+        ("side", {"car"}, {"transmittance": (0.0, 0.7)}, 1),
+    ),
 }
+ID = frozenset({Pass.INSTANCE, Pass.DEPTH})
 
 
 def _parse(node: dict, num_frames: int = 1):
@@ -79,6 +89,7 @@ def _parse(node: dict, num_frames: int = 1):
         # truncation and range come from the box's projection and position: no render at all
         ({"objects": {"truncation": [0, 0.2], "range_m": [0, 20], "category": "car"}}, {"front": set()}, set(), set()),
         ({"objects": {"category": "car"}, "min_count": 3}, {"front": set()}, set(), set()),
+        ({"objects": {"transmittance": [0.0, 0.3]}}, {"front": {Pass.INSTANCE, Pass.DEPTH}}, set(), set()),
         ({"any": [{"sensor": "top", "objects": {"num_lidar_points": [5, 1e6]}}]}, {}, {"top"}, set()),
         ({"any": [{"sensor": "front_radar", "objects": {"num_radar_points": [1, 9]}}]}, {}, set(), {"front_radar"}),
         (
@@ -95,13 +106,25 @@ def _parse(node: dict, num_frames: int = 1):
             set(),
         ),
     ],
-    ids=["visibility", "occlusion", "visible_pixels", "unoccluded", "no_render", "category", "lidar", "radar", "mixed"],
+    ids=[
+        "visibility",
+        "occlusion",
+        "visible_pixels",
+        "unoccluded",
+        "no_render",
+        "category",
+        "transmittance",
+        "lidar",
+        "radar",
+        "mixed",
+    ],
 )
 def test_pass_set_chosen_for_a_target(node, cameras, lidars, radars):
     plan = judging_plan(_parse(node), SENSORS)
     assert dict(plan.cameras) == {k: frozenset(v) for k, v in cameras.items()}  # unnamed cameras: absent
     assert plan.lidars == lidars and plan.radars == radars
-    assert Pass.RGB not in plan.passes() and Pass.DEPTH not in plan.passes()
+    assert Pass.RGB not in plan.passes()
+    assert (Pass.DEPTH in plan.passes()) == ("transmittance" in json.dumps(node))
 
 
 def test_only_a_plan_covering_every_sensor_and_pass_is_a_full_frame():
@@ -205,8 +228,9 @@ def test_cheap_judging_renders_and_casts_only_what_the_target_reads(runs, name):
     assert attempts > scenes, "every scene was accepted at once: the test would not see judging"
     # the kept attempts completed to full frames once: what judging rendered or cast is reused, the rest
     # (every pass of the other camera, the other passes of the judged one, the other sensors) is computed
-    if name == "camera":
-        calls = {("front", None): scenes, ("side", IA): attempts, ("side", run_passes("fake") - IA): scenes}
+    if name in ("camera", "transmittance"):
+        judged = IA if name == "camera" else ID
+        calls = {("front", None): scenes, ("side", judged): attempts, ("side", run_passes("fake") - judged): scenes}
     else:  # category: the Scene alone, no render
         calls = {("front", None): scenes, ("side", None): scenes}
     assert cheap["calls"] == Counter(calls)
@@ -233,7 +257,8 @@ def test_cheap_and_full_judging_write_byte_identical_datasets_on_target(runs, na
         hits = [
             o
             for o in lab["objects"][sensor]
-            if o["category"] in categories and all(lo <= o[k] <= hi for k, (lo, hi) in bounds.items())
+            if o["category"] in categories
+            and all(o[k] is not None and lo <= o[k] <= hi for k, (lo, hi) in bounds.items())
         ]
         assert len(hits) >= min_count, path
         assert lab["target"]["frame_satisfies"] is True

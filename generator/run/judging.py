@@ -8,10 +8,11 @@ the blocks bound. A camera record's fields come from (``labels.annotate``):
 - ``visible_pixels``: the instance map;
 - ``unoccluded_pixels``: the amodal silhouettes;
 - ``visibility`` (visible / unoccluded pixels) and ``occlusion`` (a level of visibility and visible
-  pixels): both.
+  pixels): both;
+- ``transmittance`` (fog, rain, snow): the instance map and the depth.
 
 A LiDAR block needs that LiDAR's ray cast, a radar block that radar's detections; a camera no block names
-needs nothing, and no label ever needs rgb, depth, normals or optical flow. So an attempt is judged on
+needs nothing, and no label ever needs rgb, normals or optical flow. So an attempt is judged on
 :class:`JudgePlan`'s passes and sensors only, and the accepted attempt is then completed to full frames:
 the passes and sensors judging did not compute are rendered and cast, those it did are reused (a full
 render gives the same instance maps, silhouettes and sweeps), and the labels written are those of a full

@@ -8,7 +8,8 @@ scene under any preset has the geometry, objects and instance maps of the same s
 What the conditions change in the Scene itself, so every backend shows it with its own means:
 - the sun (elevation, azimuth, intensity, colour) and the ambient light and sky colour, replacing what
   ``scene.lighting`` drew (its draws still happen, so its stream is not shifted);
-- the road's material when wet (darker, glossier, a weaker LiDAR return) or snow-covered (whiter, rough,
+- the road's material when wet (darker, glossier; the LiDAR's loss on the water film is the ray
+  caster's) or snow-covered (whiter, rough,
   snow's high 905 nm reflectance), and the sidewalks' under snow;
 - street lamps and vehicle lamps (``generator.world.lamps``).
 What they change along the sensors' rays (fog, rain, snow) is ``Scene.conditions``, which the camera
@@ -87,6 +88,11 @@ def validate_conditions(node: Any) -> None:
     for key, spec in KEYS.items():
         where = f"conditions.{key}"
         _require(key in node, f"{where}: missing; choose a preset with conditions={name} to get its defaults")
+        if name == CLEAR_DAY and key in node and not _clear_day_values({**_CLEAR_VALUES, key: node[key]}):
+            raise ConfigError(
+                f"{where}: conditions=clear_day sets nothing; choose the preset it belongs to (e.g. conditions=fog, "
+                f"conditions=rain, conditions=night) and override its keys there"
+            )
         value = node[key]
         if value is None:
             _require(spec.optional, f"{where}: must be set (null is not allowed)")
@@ -109,6 +115,18 @@ def validate_conditions(node: Any) -> None:
             if key == "visibility_m":  # visibility 0 would be an infinitely dense fog
                 ok = ok and low > 0
             _require(ok, f"{where}: must lie in [{spec.low:g}, {spec.high:g}]{unit}, can draw [{low:g}, {high:g}]")
+
+
+_CLEAR_VALUES = {"rain_rate_mm_h": 0.0, "snow_rate_mm_h": 0.0, "wet_road": 0.0, "snow_cover": 0.0}
+
+
+def validate_conditions_for_scene(node: dict[str, Any], scene_kind: str) -> None:
+    """Street and vehicle lamps exist only in a street: a tabletop under them would be a black frame."""
+    for key in ("street_lights", "vehicle_lights"):
+        _require(
+            not node.get(key) or scene_kind == "street",
+            f"conditions.{key}: lamps light streets; scene={scene_kind} has none (set conditions.{key}=false)",
+        )
 
 
 def is_clear_day(node: Any) -> bool:
@@ -170,10 +188,13 @@ def conditions_from(name: str, drawn: dict[str, Any]) -> Conditions:
     )
 
 
-def relit(lights: list[Light], environment: Environment, drawn: dict[str, Any]) -> tuple[list[Light], Environment]:
+def relit(
+    lights: list[Light], environment: Environment, drawn: dict[str, Any], street: bool = True
+) -> tuple[list[Light], Environment]:
     """The scene's sun, ambient and sky with what the conditions set replacing what scene.lighting drew
-    (the sun is the first directional light; its elevation and azimuth are replaced together, a missing
-    one keeping the drawn sun's)."""
+    (the sun is the first directional light; a missing elevation or azimuth keeps the drawn sun's; a sun
+    at or below the horizon lights nothing). In a street, conditions that set the sun's intensity also
+    remove scene.lighting's area lights."""
     lights = list(lights)
     for k, light in enumerate(lights):
         if light.kind != "directional":
@@ -188,9 +209,15 @@ def relit(lights: list[Light], environment: Environment, drawn: dict[str, Any]) 
         el, az = math.radians(elevation), math.radians(azimuth)
         direction = (-math.cos(el) * math.cos(az), -math.cos(el) * math.sin(az), -math.sin(el))
         intensity = light.intensity if drawn["sun_intensity"] is None else drawn["sun_intensity"]
+        if elevation <= 0.0:  # below the horizon (dusk): the sky's light alone (the ambient), no sun
+            intensity = 0.0
         color = light.color if drawn["sun_color"] is None else drawn["sun_color"]
         lights[k] = replace(light, direction=tuple(float(v) for v in direction), intensity=intensity, color=color)
         break
+    if drawn["sun_intensity"] is not None and street:
+        # scene.lighting's area lights (drawn, so its stream does not move) are studio lamps over the ego's
+        # start: under conditions that set the daylight they would outshine a street lamp at night
+        lights = [light for light in lights if light.kind != "area"]
     if drawn["ambient"] is not None:
         environment = replace(environment, ambient=(drawn["ambient"],) * 3)
     if drawn["sky_color"] is not None:
@@ -201,13 +228,12 @@ def relit(lights: list[Light], environment: Environment, drawn: dict[str, Any]) 
 # Wet asphalt: a water film fills the texture, so the surface turns darker (diffuse albedo falls from ~0.1
 # to ~0.05-0.07; Lekner and Dorf, "Why some things are darker when wet", Applied Optics 27(7), 1988) and
 # specular (roughness falls). At 905 nm the film mirrors the pulse away from the sensor at the road's
-# grazing incidence: Vargas Rivero et al. ("Weather classification using an automotive LIDAR sensor based
-# on detections on asphalt and atmosphere", Sensors 20(15), 2020) measure fewer and weaker asphalt returns
-# in the wet. We keep a share 1 - WET_LIDAR_LOSS * wet_road of the reflectivity; the 0.7 is our choice
-# within the drop they report, not a fitted value.
+# grazing incidence (Vargas Rivero et al., "Weather classification using an automotive LIDAR sensor based
+# on detections on asphalt and atmosphere", Sensors 20(15), 2020, measure fewer and weaker asphalt returns
+# in the wet); the ray caster models that with the film's Fresnel transmission (renderers.raycast.weather),
+# so the material's LiDAR reflectivity stays the dry asphalt's.
 WET_DARKENING = 0.45  # base colour kept: 1 - WET_DARKENING * wet_road
 WET_ROUGHNESS = 0.15  # roughness of a water film (wet_road = 1)
-WET_LIDAR_LOSS = 0.7
 SNOW_ALBEDO = 0.85  # fresh snow's visible albedo (~0.8-0.9, Warren 1982)
 SNOW_REFLECTIVITY = 0.8  # snow at 905 nm (Warren 1982: albedo ~0.8 in the near infrared at 0.9 um)
 WET_CATEGORIES = ("road",)
@@ -223,7 +249,6 @@ def weathered_material(material: Material, category: str, drawn: dict[str, Any])
             material,
             base_color=tuple(c * keep for c in material.base_color),
             roughness=material.roughness + (WET_ROUGHNESS - material.roughness) * wet,
-            reflectivity=material.reflectivity * (1.0 - WET_LIDAR_LOSS * wet),
         )
     if category in SNOW_CATEGORIES and snow > 0:
         material = replace(

@@ -74,7 +74,7 @@ def apply_conditions(
     if weather.is_clear_day(node):
         return Conditions(), context, lights, environment
     drawn = weather.draw_conditions(node, seed, index)
-    lights, environment = weather.relit(lights, environment, drawn)
+    lights, environment = weather.relit(lights, environment, drawn, street=cfg.scene.kind == "street")
     if cfg.scene.kind == "street":
         if drawn["street_lights"]:
             lights = [

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
+from renderers.camera_weather import apply_camera_conditions, glare_active
 from scenes import Camera, Scene
 from scenes.serialization import scene_to_dict
 
@@ -63,22 +64,25 @@ def cycles_seed(scene: Scene, t: float) -> int:
     return int(sequence.generate_state(1, dtype=np.uint32)[0]) % 2**31
 
 
-def has_precipitation(scene: Scene) -> bool:
-    """Rain or snow falls in ``scene``: its colour images get drops or flakes (:func:`camera_conditions`)."""
-    return scene.conditions.rain_rate_mm_h > 0 or scene.conditions.snow_rate_mm_h > 0
+def needs_image_weather(scene: Scene) -> bool:
+    """Rain or snow falls in ``scene``, or a low sun glares: its colour images get drops, flakes or glare
+    in image space (:func:`camera_conditions`), which read the exact depth."""
+    conditions = scene.conditions
+    return conditions.rain_rate_mm_h > 0 or conditions.snow_rate_mm_h > 0 or glare_active(scene)
 
 
 def camera_conditions(rgb: np.ndarray, depth: np.ndarray | None, scene: Scene, camera: Camera, t: float) -> np.ndarray:
-    """WIRE-IN POINT (issue 14): the image-space weather of a Blender colour image, a no-op for now.
+    """The image-space weather of a Blender colour image: ``renderers.camera_weather``'s drops and flakes
+    (occluded by the exact depth) and glare toward a low sun, without its fog (``fog=False``: the Blender
+    medium, ``renderers.blender.conditions``, already attenuates by ``scene.conditions.camera_extinction()``,
+    rain and snow included).
 
-    ``rgb`` (H, W, 3) uint8 sRGB as rendered (fog, rain and snow's extinction and airlight already in it: the
-    Blender medium, ``renderers.blender.conditions``); ``depth`` (H, W) float32 planar metres (0 = no surface),
-    rendered whenever rain or snow falls (:func:`has_precipitation`) or the call asks for it, else None.
-    Called on every colour image (clear_day's included: it must leave them as they are). To wire in
-    ``renderers.camera_weather`` (drops and flakes occluded by the exact depth, glare), replace the body with
-    ``return apply_camera_conditions(rgb, depth, scene, camera, t, fog=False)``: fog=False because the medium
-    already attenuates by ``scene.conditions.camera_extinction()``, rain and snow included."""
-    return rgb
+    ``rgb`` (H, W, 3) uint8 sRGB as rendered; ``depth`` (H, W) float32 planar metres (0 = no surface),
+    rendered whenever :func:`needs_image_weather` or the call asks for it, else None. Called on every colour
+    image; returns ``rgb`` itself when nothing applies (clear_day, fog alone, night)."""
+    if not needs_image_weather(scene):
+        return rgb
+    return apply_camera_conditions(rgb, depth, scene, camera, t, fog=False)
 
 
 @dataclass(frozen=True)
@@ -168,7 +172,7 @@ class BlenderBackend:
         cam = select_camera(scene, camera)
         names = sorted(p.value for p in call_passes(self.name, self.passes, passes))
         # the rain drops and snow flakes of the colour image are occluded by the exact depth: ask for it
-        weather_depth = Pass.RGB.value in names and Pass.DEPTH.value not in names and has_precipitation(scene)
+        weather_depth = Pass.RGB.value in names and Pass.DEPTH.value not in names and needs_image_weather(scene)
         reply = self._request(
             "render", scene, t, cam.name, sorted([*names, Pass.DEPTH.value]) if weather_depth else names
         )

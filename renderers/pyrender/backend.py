@@ -4,8 +4,8 @@ One GL context lives as long as the backend; one pyrender world per Scene, compi
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
 - rgb: pyrender's lit forward pass (multisampled), then the scene's conditions in image space
-  (``renderers.camera_weather``: fog from the exact depth, rain and snow particles, glare toward a low sun),
-  for which the segmentation pass below runs even when the call asks for no depth. Lamps: spot lights
+  (``renderers.camera_weather``: fog from the lit pass's own depth, which is the segmentation pass's plus
+  the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot lights
   from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
 - depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
   with every entity drawn in its id colour, context entities in black so they still occlude; depth
@@ -128,16 +128,18 @@ class PyrenderBackend:
         result = RenderResult(camera=cam.name, t=t)
         conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
-            color, _ = renderer.render(compiled.scene)
+            color, lit_depth = renderer.render(compiled.scene)
             result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
-        if passes & {Pass.DEPTH, Pass.INSTANCE} or conditions:  # fog and particles need the exact depth
+            if conditions:
+                # the lit pass's own depth, not the label passes': it holds the lamp discs (RGB only), so a
+                # street lamp against the sky is fogged over its own distance instead of becoming airlight
+                result.rgb = apply_camera_conditions(result.rgb, lit_depth, scene, cam, t)
+        if passes & {Pass.DEPTH, Pass.INSTANCE}:
             color, depth = renderer.render_segmentation(compiled.scene, compiled.instance_colors)
             if Pass.DEPTH in passes:
                 result.depth = depth.astype(np.float32, copy=False)
             if Pass.INSTANCE in passes:
                 result.instance = decode_instance(color)
-            if conditions:
-                result.rgb = apply_camera_conditions(result.rgb, depth, scene, cam, t)
         if Pass.AMODAL in passes:
             result.amodal = self._amodal(renderer, compiled, cam, t)
         return result

@@ -8,9 +8,9 @@ renderer's spot limit is raised to 8 for scenes with spot lights, see ``offscree
 camera the pool takes the 8 lamps that matter most to that view: the largest intensity / r^2, r the
 distance (at least 1 m) from the lamp to the camera's optical axis between the camera and VIEW_AXIS_M
 ahead, the stretch of street the image shows most of. Each light in the fragment loop costs a BRDF
-evaluation per fragment: on llvmpipe a 640x480 night frame took 0.34 s of CPU with 4 spot lights, 0.41 s with
-8 and 0.69 s with 16 (README). The other lamps still glow (their emitter discs are meshes) but light nothing
-in that frame.
+evaluation per fragment: on llvmpipe (2 CPU cores) a 640x480 night frame took 0.34 s with 4 spot lights,
+0.41 s with 8 and 0.69 s with 16. The other lamps still glow (their emitter discs are meshes) but light
+nothing in that frame.
 
 Mounted lights (``Light.parent``) are re-posed every frame from the parent entity's pose
 (``Scene.light_in_world``). Emitter discs (``Light.emitter_radius_m > 0``) are small emissive meshes facing

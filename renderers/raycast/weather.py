@@ -63,7 +63,8 @@ at 905 nm (Hale and Querry, Appl. Opt. 12, 1973). Each beam's strongest particle
 with its hard return. Particles are drawn only out to the range where even the largest plausible one could
 reach the floor. Snow's flakes in front of the hard target also occlude it: it keeps (1 - share)^2 of its
 power (the flakes block the way out and back) within the sampled range, and snow's extinction beyond it.
-Rain's extinction is Goodin's over the whole path (the drops' geometric cross-section is a small part of it).
+Rain's extinction (``scenes.atmosphere``: the Marshall-Palmer spectrum's) applies over the whole path;
+the few drops sampled near the sensor do not occlude the hard target on top of it.
 A weather return is reported along its beam's direction at the particle's range.
 
 Rain's range noise (Goodin et al. 2019, Sec. 3): Gaussian with sigma = 0.02 R (1 - exp(-rain rate))^2 m, R
@@ -92,8 +93,10 @@ import numpy as np
 from renderers.raycast.world import Hits
 from scenes import Lidar, Scene
 from scenes.atmosphere import (
+    MARSHALL_PALMER_N0,
     SNOW_DIAMETER_FACTOR,
     gunn_marshall,
+    marshall_palmer_slope,
     rain_extinction,
     snow_extinction,
     snow_number_density,
@@ -109,7 +112,6 @@ OVERLAP_FULL_M = 2.0  # the transmitter and receiver fields overlap fully beyond
 FOG_LIDAR_RATIO_SR = 18.8  # extinction / backscatter of water droplets at 905 nm (O'Connor et al. 2004)
 SNOW_REFLECTIVITY = 0.9  # snow's albedo at 0.9 um (Warren 1982)
 WATER_INDEX = 1.328  # refractive index of water at 905 nm (Hale and Querry 1973)
-RAIN_N0 = 8000.0  # Marshall-Palmer intercept, 1/(m^3 mm)
 RAIN_MAX_DROP_MM = 6.0  # larger drops break up
 SIZE_QUANTILE = 1e-6  # particles larger than this tail quantile are never drawn when bounding the range
 _WAVEFORM_STEP_M = 0.02
@@ -280,14 +282,14 @@ def snow(rate_mm_h: float) -> Precipitation:
 
 def rain(rate_mm_h: float) -> Precipitation:
     """Marshall-Palmer drops, truncated at RAIN_MAX_DROP_MM, falling at ``rate_mm_h``."""
-    lam = 4.1 * rate_mm_h**-0.21  # 1/mm
+    lam = marshall_palmer_slope(rate_mm_h)  # 1/mm
     kept = 1.0 - math.exp(-lam * RAIN_MAX_DROP_MM)  # share of drops below the largest stable size
 
     def diameters(count: int, rng: np.random.Generator) -> np.ndarray:
         return -np.log1p(-rng.random(count) * kept) / lam * 1e-3  # inverse CDF of the truncated exponential
 
     largest = min(-math.log(SIZE_QUANTILE) / lam, RAIN_MAX_DROP_MM) * 1e-3
-    return Precipitation(RAIN_N0 / lam * kept, drop_reflectivity(), largest, diameters)
+    return Precipitation(MARSHALL_PALMER_N0 / lam * kept, drop_reflectivity(), largest, diameters)
 
 
 @dataclass
