@@ -66,8 +66,8 @@ def test_conditions_keep_the_geometry_of_clear_day(name):
 
 
 def test_parameters_are_drawn_from_the_conditions_stream_within_their_ranges():
-    visibilities = {_scene("conditions=fog", index=i).conditions.visibility_m for i in range(6)}
-    assert len(visibilities) == 6 and all(30.0 <= v <= 300.0 for v in visibilities)
+    visibilities = {_scene("conditions=fog", index=i).conditions.visibility_m for i in range(3)}
+    assert len(visibilities) == 3 and all(30.0 <= v <= 300.0 for v in visibilities)
     # adding a key's override changes only that key: the visibility of scene 2 stays
     a = _scene("conditions=fog", index=2).conditions
     b = _scene("conditions=fog", "conditions.rain_rate_mm_h=5.0", index=2).conditions
@@ -88,8 +88,8 @@ def test_low_sun_sits_low_ahead_of_the_ego_and_night_is_dark():
     night_sun = next(light for light in night.lights if light.kind == "directional")
     assert night_sun.intensity <= 0.06 and max(night.environment.background) < 0.02
     # scene.lighting's studio area lights are gone from the street at night, whatever it drew
-    assert any(light.kind == "area" for i in range(8) for light in _scene(index=i).lights)
-    assert not any(light.kind == "area" for i in range(8) for light in _scene("conditions=night", index=i).lights)
+    lit = [i for i in range(4) if any(light.kind == "area" for light in _scene(index=i).lights)]
+    assert lit and not any(light.kind == "area" for i in lit for light in _scene("conditions=night", index=i).lights)
     # a sun below the horizon (dusk) lights nothing
     dusk = _scene("conditions=dusk", "conditions.sun_elevation_deg=-1.5")
     assert next(light for light in dusk.lights if light.kind == "directional").intensity == 0.0
