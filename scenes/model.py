@@ -13,6 +13,7 @@ import numpy as np
 
 from scenes.conditions import Conditions
 from scenes.sensors import Lidar, Radar
+from scenes.skeleton import Skeleton
 from scenes.transforms import make_pose, matrix_from_quaternion, quaternion_from_matrix, slerp
 
 FORMAT_VERSION = 1
@@ -121,6 +122,9 @@ class Entity:
     motion: the motion model that made the trajectory and its sampled parameters.
     attributes: label attributes copied into every label record of the object (e.g. ``{"age_group":
     "child"}``, ``{"role": "worker"}``); empty for most objects, and then absent from scene.json.
+    skeleton: an articulated person's body, clothing and pose (``scenes.skeleton``): its mesh is then the
+    body's parts posed at each time (plus the asset's mesh unless the asset is a person's, whose rigid
+    figure the body replaces: a cyclist's bicycle stays); None for rigid objects, and then absent from scene.json.
     """
 
     name: str
@@ -133,6 +137,7 @@ class Entity:
     scale: float = 1.0
     motion: dict[str, Any] = field(default_factory=dict)  # the motion model and its sampled parameters
     attributes: dict[str, Any] = field(default_factory=dict)
+    skeleton: Skeleton | None = None
 
     @property
     def is_labelled(self) -> bool:

@@ -28,6 +28,7 @@ from scenes.model import (
     Trajectory,
 )
 from scenes.sensors import BEAM_DIVERGENCE_RAD, Lidar, Radar
+from scenes.skeleton import Appearance, Body, Skeleton
 
 
 def to_jsonable(value: Any) -> Any:
@@ -63,6 +64,8 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
     for entity in data["entities"]:
         if not entity["attributes"]:
             del entity["attributes"]
+        if entity["skeleton"] is None:
+            del entity["skeleton"]
     return data
 
 
@@ -115,6 +118,21 @@ def _entity(d: dict) -> Entity:
         scale=d["scale"],
         motion=d["motion"],
         attributes=dict(d.get("attributes", {})),
+        skeleton=skeleton_from_dict(d["skeleton"]) if d.get("skeleton") is not None else None,
+    )
+
+
+def skeleton_from_dict(d: dict) -> Skeleton:
+    """A Skeleton from its JSON form (scene.json's ``skeleton``)."""
+    bicycle = d.get("bicycle")
+    return Skeleton(
+        body=Body(**d["body"]),
+        appearance=Appearance(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["appearance"].items()}),
+        activity=d["activity"],
+        stance=d["stance"],
+        phase=float(d["phase"]),
+        bicycle=dict(bicycle) if bicycle is not None else None,
+        origin_in_body=tuple(d["origin_in_body"]),
     )
 
 

@@ -48,6 +48,9 @@ PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
     **{name: _entry(name, category, hazards) for name, category in _HAZARDS.items()},
     # named after what it is, labelled by the context category it belongs to
     "crosswalk": ProceduralAsset("crosswalk", "road_marking", street.build_crosswalk, street.sample_crosswalk),
+    # a cyclist's bicycle without its rider (the rider is an articulated person): never drawn for a
+    # category of its own, so its category is no category's name
+    "bicycle": ProceduralAsset("bicycle", "bicycle", street.build_bicycle, street.sample_cyclist),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.base import assemble, box_between, limb, prism_x, rod, sphere, uniform, wheel
+from assets.procedural.base import assemble, box_between, centred, limb, prism_x, rod, sphere, uniform, wheel
 
 
 # --- vehicles ----------------------------------------------------------------------------------------
@@ -206,6 +206,12 @@ def _bicycle(
 
 
 def build_cyclist(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
+    """A rigid person riding a bicycle (:func:`build_cyclist_uncentred`), centred: the mesh of scenes made
+    before people were articulated, and the box a cyclist is labelled with."""
+    return centred(build_cyclist_uncentred(wheel_radius, wheelbase, rider_height))
+
+
+def build_cyclist_uncentred(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
     """A person riding a bicycle towards +x: two thin tyres (annuli with axles along y), a diamond
     frame with handlebar and saddle, and a seated rider leaning onto the bars, one pedal forward.
 
@@ -231,7 +237,38 @@ def build_cyclist(wheel_radius: float, wheelbase: float, rider_height: float) ->
         knee = _knee(hip + y, pedal, 0.245 * rider_height)
         parts += [limb(hip + y, knee, 0.06 * k), limb(knee, pedal, 0.05 * k)]
         parts.append(limb(shoulder + np.array([0.0, sy * 0.17 * k, 0.0]), at["bar"] + [0, sy * 0.22, 0], 0.04 * k))
+    return trimesh.util.concatenate(parts)
+
+
+def build_bicycle(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
+    """The bicycle of :func:`build_cyclist` alone (its rider is an articulated person, ``assets.procedural.people``)."""
+    parts, _ = _bicycle(wheel_radius, wheelbase, 0.415 * rider_height)
     return assemble(parts)
+
+
+CRANK_M = 0.17  # crank length (m)
+GEAR = 2.4  # rear-wheel turns per crank turn: a city bike's middle gear (42/17 teeth)
+
+
+def bicycle_contacts(wheel_radius: float, wheelbase: float, rider_height: float) -> dict[str, list[float]]:
+    """Where the rider of :func:`build_bicycle` touches it, in the bicycle's ground frame (x between the
+    hubs, z = 0 on the ground, metres): ``saddle`` (its top), ``bottom_bracket``, ``bar`` (the grips'
+    centre), ``crank_m``, ``wheel_radius_m``, ``gear``; ``centre``: the centre of the bicycle's bounds
+    (where :func:`build_bicycle` puts its origin); ``rider_box``: the (centre, size) of
+    :func:`build_cyclist`'s bounds, the box a cyclist is labelled with."""
+    parts, at = _bicycle(wheel_radius, wheelbase, 0.415 * rider_height)
+    bounds = trimesh.util.concatenate(parts).bounds
+    rider = build_cyclist_uncentred(wheel_radius, wheelbase, rider_height).bounds
+    return {
+        "saddle": [float(v) for v in at["saddle"]],
+        "bottom_bracket": [float(v) for v in at["bb"]],
+        "bar": [float(v) for v in at["bar"]],
+        "crank_m": CRANK_M,
+        "wheel_radius_m": float(wheel_radius),
+        "gear": GEAR,
+        "centre": [float(v) for v in bounds.mean(axis=0)],
+        "rider_box": [[float(v) for v in rider.mean(axis=0)], [float(v) for v in rider[1] - rider[0]]],
+    }
 
 
 def sample_cyclist(rng: np.random.Generator) -> dict[str, Any]:

@@ -51,17 +51,17 @@ def street_lamps(layout: dict[str, Any], spacing_m: float, intensity: float) -> 
         direction = np.array([0.0, -sign * STREET_LAMP_TILT, -1.0])
         direction /= np.linalg.norm(direction)
         for k, x in enumerate(np.arange(-ROAD_START_X_M + spacing_m / 2.0, length - ROAD_START_X_M, spacing_m)):
+            position = (float(x), float(sign * y_edge), STREET_LAMP_HEIGHT_M)
             lamps.append(
-                Light(
-                    name=f"street_lamp_{side}_{k:03d}",
-                    kind="spot",
-                    color=STREET_LAMP_COLOR,
-                    intensity=float(intensity),
-                    direction=tuple(float(v) for v in direction),
-                    position=(float(x), float(sign * y_edge), STREET_LAMP_HEIGHT_M),
-                    spot_angle_rad=STREET_LAMP_CONE_RAD,
-                    emitter_radius_m=STREET_LAMP_RADIUS_M,
-                )
+                _spot(
+                    f"street_lamp_{side}_{k:03d}",
+                    STREET_LAMP_COLOR,
+                    intensity,
+                    direction,
+                    position,
+                    STREET_LAMP_CONE_RAD,
+                    STREET_LAMP_RADIUS_M,
+                )  # fmt: skip
             )
     return lamps
 
@@ -69,45 +69,48 @@ def street_lamps(layout: dict[str, Any], spacing_m: float, intensity: float) -> 
 def vehicle_lamps(entities: list[Entity], headlight_intensity: float) -> list[Light]:
     """Two head lamps (spot lights) and two tail lamps (glow only) on every labelled vehicle that is not
     parked, in the vehicle's object frame (x forward, y left, z up; origin at its box centre)."""
+    head_dir = np.array([1.0, 0.0, -HEAD_DROP]) / np.hypot(1.0, HEAD_DROP)
+    tail_dir = np.array([-1.0, 0.0, 0.0])
     lamps = []
     for entity in entities:
         if entity.category not in VEHICLE_CATEGORIES or entity.motion.get("model") in UNLIT_MOTIONS:
             continue
-        length, width, height = entity.size_m
+        _, width, height = entity.size_m
         z = min(LAMP_HEIGHT_M[entity.category], 0.8 * height) - height / 2.0
         ys = (LAMP_SIDE_SHARE * width, -LAMP_SIDE_SHARE * width)
-        front = _surface_points(entity, ys, z, +1.0)
-        rear = _surface_points(entity, ys, z, -1.0)
-        head_dir = np.array([1.0, 0.0, -HEAD_DROP]) / np.hypot(1.0, HEAD_DROP)
-        for side, point in zip(("left", "right"), front, strict=True):
-            lamps.append(
-                Light(
-                    name=f"{entity.name}_head_{side}",
-                    kind="spot",
-                    color=HEAD_COLOR,
-                    intensity=float(headlight_intensity),
-                    direction=tuple(float(v) for v in head_dir),
-                    position=tuple(float(v) for v in point),
-                    spot_angle_rad=HEAD_CONE_RAD,
-                    parent=entity.name,
-                    emitter_radius_m=HEAD_RADIUS_M[entity.category],
-                )
-            )
-        for side, point in zip(("left", "right"), rear, strict=True):
-            lamps.append(
-                Light(
-                    name=f"{entity.name}_tail_{side}",
-                    kind="spot",
-                    color=TAIL_COLOR,
-                    intensity=0.0,
-                    direction=(-1.0, 0.0, 0.0),
-                    position=tuple(float(v) for v in point),
-                    spot_angle_rad=HEAD_CONE_RAD,
-                    parent=entity.name,
-                    emitter_radius_m=TAIL_RADIUS_M[entity.category],
-                )
-            )
+        for kind, facing, color, intensity, direction, radius in (
+            ("head", +1.0, HEAD_COLOR, headlight_intensity, head_dir, HEAD_RADIUS_M[entity.category]),
+            ("tail", -1.0, TAIL_COLOR, 0.0, tail_dir, TAIL_RADIUS_M[entity.category]),
+        ):
+            points = _surface_points(entity, ys, z, facing)
+            for side, point in zip(("left", "right"), points, strict=True):
+                name = f"{entity.name}_{kind}_{side}"
+                lamps.append(_spot(name, color, intensity, direction, point, HEAD_CONE_RAD, radius, entity.name))
     return lamps
+
+
+def _spot(
+    name: str,
+    color: tuple[float, float, float],
+    intensity: float,
+    direction: np.ndarray,
+    position: Any,
+    cone_rad: float,
+    radius_m: float,
+    parent: str | None = None,
+) -> Light:
+    """A spot lamp with an emitter disc (plain floats, as scene.json stores them)."""
+    return Light(
+        name=name,
+        kind="spot",
+        color=color,
+        intensity=float(intensity),
+        direction=tuple(float(v) for v in direction),
+        position=tuple(float(v) for v in position),
+        spot_angle_rad=cone_rad,
+        parent=parent,
+        emitter_radius_m=radius_m,
+    )
 
 
 def _surface_points(entity: Entity, ys: tuple[float, ...], z: float, facing: float) -> list[np.ndarray]:

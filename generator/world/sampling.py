@@ -22,6 +22,7 @@ from generator.world.scenarios.base import (
 )
 from generator.world.seeding import attempt_seed, rng_for, seeds_record
 from scenes import Conditions, Entity, Environment, Light, Scene
+from scenes.conditions import CLEAR_DAY
 
 
 def scene_id_for(index: int) -> str:
@@ -32,30 +33,26 @@ def scene_id_for(index: int) -> str:
 ROAD_MARGIN_M = 20.0  # road beyond the farthest critical actor (its front, and a little scenery past it)
 
 
-def plain_scenario(cfg: Any) -> dict[str, Any]:
-    """The run's ``scenario`` config as plain data ({"name": "none"} when the config has none)."""
+def plain_node(cfg: Any, key: str, name: str) -> dict[str, Any]:
+    """The run's ``key`` config group (scenario, conditions) as plain data; ``{"name": name}`` (its
+    default) when the config has none."""
     from omegaconf import DictConfig, OmegaConf
 
-    node = cfg.get("scenario") if hasattr(cfg, "get") else None
+    node = cfg.get(key) if hasattr(cfg, "get") else None
     if node is None:
-        return {"name": NONE}
+        return {"name": name}
     return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
+
+
+def plain_scenario(cfg: Any) -> dict[str, Any]:
+    """The run's ``scenario`` config as plain data ({"name": "none"} when the config has none)."""
+    return plain_node(cfg, "scenario", NONE)
 
 
 def scenario_of(cfg: Any) -> ScenarioSpec | None:
     """The scenario the run places into each street scene, or None (``scenario=none``)."""
     name = plain_scenario(cfg).get("name", NONE)
     return None if name == NONE else get_scenario(name)
-
-
-def plain_conditions(cfg: Any) -> dict[str, Any]:
-    """The run's ``conditions`` config as plain data ({"name": "clear_day"} when the config has none)."""
-    from omegaconf import DictConfig, OmegaConf
-
-    node = cfg.get("conditions") if hasattr(cfg, "get") else None
-    if node is None:
-        return {"name": "clear_day"}
-    return OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
 
 
 def apply_conditions(
@@ -70,7 +67,7 @@ def apply_conditions(
 ) -> tuple[Conditions, list[Entity], list[Light], Environment]:
     """The scene's Conditions, and its context, lights and environment under them (unchanged for
     clear_day). Only the conditions stream is drawn from, so no other draw of the scene moves."""
-    node = plain_conditions(cfg)
+    node = plain_node(cfg, "conditions", CLEAR_DAY)
     if weather.is_clear_day(node):
         return Conditions(), context, lights, environment
     drawn = weather.draw_conditions(node, seed, index)

@@ -1,0 +1,548 @@
+"""Articulated people: a skeleton, its body shape and clothing, and its pose at any time (numpy only).
+
+A person is an Entity with a :class:`Skeleton`. Its mesh is a set of rigid parts, each bound to one joint
+(``assets.procedural.people`` builds them in the joint's frame); :func:`joint_frames` gives every joint's
+frame in the object frame at time t, so a renderer places part p at
+``world_from_object(t) @ object_from_joint[p.joint](t)``. Everything here is a pure function of the
+Skeleton (stored in scene.json) and the entity's trajectory, so a scene re-renders exactly.
+
+Frames and units:
+- body frame: x forward (the walking direction), y left, z up, metres, ground at z = 0, the pelvis
+  above the origin. The object frame is the body frame shifted so that the origin is the centre of the
+  person's 3D box: ``object = body - origin_in_body``.
+- a joint frame has its origin at the joint; its -z axis runs along the segment to the next joint (a
+  hanging arm or a standing leg is the identity rotation), x forward, y left.
+
+Joints: pelvis, spine (waist), neck (base), head (centre of the skull), and per side hip, knee, ankle,
+toe, shoulder, elbow, wrist. The 17 COCO keypoints (``COCO_KEYPOINTS``) are the limb joints plus five
+points on the head: nose, eyes and ears.
+
+Body proportions (fractions of standing height H) are adult segment lengths from Drillis & Contini
+(1966), as tabulated in Winter, *Biomechanics and Motor Control of Human Movement* (4th ed. 2009, fig.
+4.1): hip joint 0.530 H, knee 0.285 H, ankle 0.039 H, shoulder 0.818 H, chin 0.870 H, upper arm
+0.186 H, forearm 0.146 H, hip width 0.191 H, foot length 0.152 H. Children's heads are larger and
+their legs shorter: the head (chin to crown) is 0.13 H for adults and about 0.19 H at H = 1.0 m (4
+years), the hip joint at 0.46 H (Snyder et al. 1977, *Anthropometry of infants, children and youths
+to age 18*, UM-HSRI-77-17); proportions are interpolated linearly in height between 1.0 m and 1.6 m.
+
+Gait (walk and run): the phase advances with the distance walked, one cycle per stride, so feet do not
+slide whatever the speed. Stride length follows Alexander's dynamic-similarity law (Alexander 1984,
+*The gaits of bipedal and quadrupedal animals*, Int. J. Robotics Res. 3(2)): stride / leg length =
+2.3 Fr^0.3 with Froude number Fr = v^2 / (g leg length); people run above Fr = 0.5. Sagittal joint
+angle curves over the cycle follow the normal-gait landmarks of Winter (1991, *The biomechanics and
+motor control of human gait*) for walking (hip +25 deg at heel strike to -12 deg at toe-off, knee
+peaks of ~15 deg in loading and ~60 deg in swing, ankle) and Novacheck (1998, *The biomechanics of
+running*, Gait & Posture 7) for running (stance 35 %, knee ~100 deg in swing, trunk lean 10 deg,
+elbows ~90 deg); the hip's amplitude is set so the stance foot travels the stride's stance share. The
+pelvis is lowered each instant until the lower foot touches the ground.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# --- the skeleton -------------------------------------------------------------------------------------
+SIDES = ("left", "right")
+_LIMB_JOINTS = ("hip", "knee", "ankle", "toe", "shoulder", "elbow", "wrist")
+JOINTS: tuple[str, ...] = (
+    "pelvis",
+    "spine",
+    "neck",
+    "head",
+    *(f"{side}_{joint}" for side in SIDES for joint in _LIMB_JOINTS),
+)
+JOINT_INDEX = {name: i for i, name in enumerate(JOINTS)}
+# every joint's parent (the pelvis is the root)
+PARENT: dict[str, str | None] = {"pelvis": None, "spine": "pelvis", "neck": "spine", "head": "neck"}
+for _side in SIDES:
+    PARENT |= {
+        f"{_side}_hip": "pelvis",
+        f"{_side}_knee": f"{_side}_hip",
+        f"{_side}_ankle": f"{_side}_knee",
+        f"{_side}_toe": f"{_side}_ankle",
+        f"{_side}_shoulder": "neck",
+        f"{_side}_elbow": f"{_side}_shoulder",
+        f"{_side}_wrist": f"{_side}_elbow",
+    }
+
+# COCO's person keypoints in COCO's order, and its skeleton (pairs of 1-based keypoint indices), as the
+# COCO 2017 person_keypoints annotations define them.
+COCO_KEYPOINTS: tuple[str, ...] = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+COCO_SKELETON: tuple[tuple[int, int], ...] = (
+    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8), (7, 9),
+    (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7),
+)  # fmt: skip
+# the keypoint a horizontal flip maps each keypoint to (ultralytics' flip_idx for COCO pose)
+COCO_FLIP_INDEX: tuple[int, ...] = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
+# the face keypoints: points on the head, (forward, left, up) in head radii from the head's centre
+FACE_POINTS: dict[str, tuple[float, float, float]] = {
+    "nose": (1.0, 0.0, -0.15),
+    "left_eye": (0.88, 0.34, 0.12),
+    "right_eye": (0.88, -0.34, 0.12),
+    "left_ear": (0.0, 1.0, 0.0),
+    "right_ear": (0.0, -1.0, 0.0),
+}
+EXTRA_JOINTS = ("pelvis", "spine", "neck")  # labelled in 3D besides the COCO keypoints
+
+ACTIVITIES = ("stand", "walk", "cycle")  # walk: stands, walks or runs as its trajectory's speed says
+STANCES = ("relaxed", "hands_on_hips", "phone", "arms_crossed", "weight_shift")
+TOPS = ("tshirt", "long_sleeve", "coat")
+BOTTOMS = ("trousers", "shorts", "skirt")
+HAIR = ("short", "long", "none")
+
+CROWN_RADII = 1.23  # the crown of the hair cap (assets.procedural.people) above the head's centre, head radii
+GRAVITY_MPS2 = 9.81
+RUN_FROUDE = 0.5  # walk-run transition (Alexander 1984)
+STILL_SPEED_MPS = 0.05  # below this a walker stands
+
+
+@dataclass
+class Body:
+    """Body shape. height_m: standing height (ground to crown), 1.0-2.0 m. build: girth factor
+    (0.8 slim - 1.3 heavy), scaling limb radii and torso depth. shoulder_ratio: biacromial width over
+    height (0.22-0.28)."""
+
+    height_m: float = 1.75
+    build: float = 1.0
+    shoulder_ratio: float = 0.25
+
+
+@dataclass
+class Appearance:
+    """Clothing and colours (linear RGB in [0, 1]): top one of TOPS, bottom one of BOTTOMS, hair one
+    of HAIR."""
+
+    skin: tuple[float, float, float] = (0.6, 0.42, 0.32)
+    hair_color: tuple[float, float, float] = (0.08, 0.06, 0.05)
+    top_color: tuple[float, float, float] = (0.2, 0.3, 0.6)
+    bottom_color: tuple[float, float, float] = (0.15, 0.15, 0.2)
+    shoe_color: tuple[float, float, float] = (0.05, 0.05, 0.05)
+    top: str = "tshirt"
+    bottom: str = "trousers"
+    hair: str = "short"
+
+
+@dataclass
+class Skeleton:
+    """A person's articulated body. activity: one of ACTIVITIES. stance: the standing pose (STANCES).
+    phase: the gait cycle's phase (0-1) at the trajectory's start (left heel strike = 0). bicycle: for
+    ``cycle``, the bicycle's contact points in the body frame (metres): ``saddle``, ``bottom_bracket``,
+    ``bar`` (3-vectors), and ``crank_m``, ``wheel_radius_m``, ``gear`` (wheel turns per crank turn).
+    origin_in_body: the object frame's origin (the 3D box's centre) in the body frame, metres."""
+
+    body: Body = field(default_factory=Body)
+    appearance: Appearance = field(default_factory=Appearance)
+    activity: str = "stand"
+    stance: str = "relaxed"
+    phase: float = 0.0
+    bicycle: dict[str, Any] | None = None
+    origin_in_body: tuple[float, float, float] = (0.0, 0.0, 0.875)
+
+
+# --- proportions -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Dimensions:
+    """Segment lengths and radii (m) of a body, derived from Body and Appearance."""
+
+    height: float
+    hip_z: float  # hip joint above the ground, standing
+    knee_z: float
+    ankle_z: float
+    hip_half_width: float  # lateral offset of each hip joint from the pelvis
+    waist_z: float  # spine joint
+    shoulder_z: float
+    shoulder_half_width: float  # lateral offset of each shoulder joint
+    neck_length: float  # neck joint (at shoulder height) to the head's centre
+    head_radius: float
+    upper_arm: float
+    forearm: float
+    foot_length: float
+    leg_radius: float  # thigh
+    shin_radius: float
+    arm_radius: float
+    forearm_radius: float
+    hand_radius: float
+    torso_depth: float  # front to back
+    torso_half_width: float
+    skirt_radius: float  # at the hem (knee height); 0 without a skirt
+    coat_length: float  # below the waist; 0 without a coat
+
+    @property
+    def thigh(self) -> float:
+        return self.hip_z - self.knee_z
+
+    @property
+    def shank(self) -> float:
+        return self.knee_z - self.ankle_z
+
+
+def dimensions(skeleton: Skeleton) -> Dimensions:
+    """The body's segment lengths and radii in metres (see the module docstring for the sources)."""
+    h, build = skeleton.body.height_m, skeleton.body.build
+    s = float(np.clip((h - 1.0) / 0.6, 0.0, 1.0))  # 0: a 1.0 m child's proportions, 1: an adult's
+    head_fraction = 0.19 + (0.13 - 0.19) * s
+    hip_fraction = 0.46 + (0.53 - 0.46) * s
+    k = h / 1.75
+    head_r = 0.5 * head_fraction * h * 0.9  # the skull's radius: a little under half the chin-crown height
+    chin_z = (1.0 - head_fraction) * h
+    shoulder_z = chin_z - 0.052 * h
+    hip_z = hip_fraction * h
+    shoulder_half = max(0.5 * skeleton.body.shoulder_ratio * h - 0.045 * k * build, 0.08 * k)
+    torso_half_width = shoulder_half - 0.01 * k
+    appearance = skeleton.appearance
+    return Dimensions(
+        height=h,
+        hip_z=hip_z,
+        knee_z=hip_z * 0.285 / 0.53,
+        ankle_z=0.039 * h,
+        hip_half_width=0.5 * 0.191 * h * 0.47,
+        waist_z=hip_z + 0.12 * h,
+        shoulder_z=shoulder_z,
+        shoulder_half_width=shoulder_half,
+        neck_length=h - CROWN_RADII * head_r - shoulder_z,  # the crown (with hair) at the standing height
+        head_radius=head_r,
+        upper_arm=0.186 * h,
+        forearm=0.146 * h,
+        foot_length=0.152 * h,
+        leg_radius=0.068 * k * build,
+        shin_radius=0.05 * k * build,
+        arm_radius=0.042 * k * build,
+        forearm_radius=0.034 * k * build,
+        hand_radius=0.045 * k,
+        torso_depth=0.2 * k * build,
+        torso_half_width=torso_half_width,
+        skirt_radius=0.2 * k * build if appearance.bottom == "skirt" else 0.0,
+        coat_length=0.26 * h if appearance.top == "coat" else 0.0,
+    )
+
+
+def keypoint_radii(skeleton: Skeleton) -> np.ndarray:
+    """(17,) metres, COCO order: how far in front of each keypoint the surface of the body part that
+    encloses it may lie (the limb radius; the torso's or the clothing's where they enclose the joint; a
+    small tolerance for the face points, which are on the head's surface). A keypoint is visible when
+    the surface the camera sees at its pixel is the person's and no nearer than this."""
+    d = dimensions(skeleton)
+    torso = d.torso_depth / 2
+    hip = max(d.leg_radius, torso, d.skirt_radius if d.skirt_radius else 0.0)
+    knee = max(d.shin_radius, d.leg_radius) if not d.skirt_radius else max(d.leg_radius, d.skirt_radius)
+    if d.coat_length > d.hip_z - d.knee_z:
+        knee = max(knee, torso)
+    face = 0.15 * d.head_radius
+    radii = {
+        "nose": face,
+        "left_eye": face,
+        "right_eye": face,
+        "left_ear": face,
+        "right_ear": face,
+        "shoulder": max(d.arm_radius * 1.2, torso),
+        "elbow": d.arm_radius * 1.2,
+        "wrist": d.hand_radius * 1.2,
+        "hip": hip,
+        "knee": knee,
+        "ankle": max(d.shin_radius, 0.06 * d.height / 1.75) * 1.2,
+    }
+    return np.array([radii.get(name, radii.get(name.split("_", 1)[-1])) for name in COCO_KEYPOINTS])
+
+
+# --- rotations ---------------------------------------------------------------------------------------------
+def _ry(angle: float) -> np.ndarray:
+    """Rotation about +y by ``-angle``: a positive angle swings a hanging segment (-z) forward (+x)."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])
+
+
+def _rx(angle: float) -> np.ndarray:
+    """Rotation about +x by ``angle``: a positive angle swings a hanging segment (-z) to the left (+y)."""
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def _rz(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _pose(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    m = np.eye(4)
+    m[:3, :3], m[:3, 3] = rotation, translation
+    return m
+
+
+def _bump(phase: float, centre: float, width: float) -> float:
+    """A periodic Gaussian bump over the gait cycle (phase and centre in cycles, width its sigma)."""
+    d = (phase - centre + 0.5) % 1.0 - 0.5
+    return float(np.exp(-0.5 * (d / width) ** 2))
+
+
+# --- joint angles ---------------------------------------------------------------------------------------
+@dataclass
+class _Angles:
+    """Sagittal and lateral angles (radians) of one instant: per side hip/knee/ankle flexion, shoulder
+    flexion and abduction, elbow flexion; trunk lean; pelvis yaw; and whether the pelvis is placed by
+    foot contact (gaits) or fixed (cycling: on the saddle)."""
+
+    hip: dict[str, float]
+    knee: dict[str, float]
+    ankle: dict[str, float]
+    shoulder: dict[str, float]
+    shoulder_out: dict[str, float]
+    elbow: dict[str, float]
+    hip_out: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
+    trunk_lean: float = 0.0
+    pelvis_yaw: float = 0.0
+    head_pitch: float = 0.0
+
+
+def stride_length(skeleton: Skeleton, speed_mps: float) -> float:
+    """Stride (two steps) in metres at ``speed_mps``: 2.3 Fr^0.3 leg lengths (Alexander 1984)."""
+    leg = dimensions(skeleton).hip_z
+    froude = max(speed_mps, 1e-3) ** 2 / (GRAVITY_MPS2 * leg)
+    return 2.3 * froude**0.3 * leg
+
+
+def _both(value_left: float, value_right: float) -> dict[str, float]:
+    return {"left": value_left, "right": value_right}
+
+
+def _standing(skeleton: Skeleton) -> _Angles:
+    """The still pose of each stance (radians)."""
+    deg = np.radians
+    stance = skeleton.stance
+    angles = _Angles(
+        hip=_both(0.0, 0.0),
+        knee=_both(deg(3), deg(3)),
+        ankle=_both(0.0, 0.0),
+        shoulder=_both(deg(3), deg(3)),
+        shoulder_out=_both(deg(6), deg(6)),
+        elbow=_both(deg(10), deg(10)),
+        hip_out=_both(deg(3), deg(3)),
+    )
+    if stance == "hands_on_hips":
+        angles.shoulder, angles.shoulder_out, angles.elbow = (
+            _both(deg(-20), deg(-20)),
+            _both(deg(45), deg(45)),
+            _both(deg(95), deg(95)),
+        )
+    elif stance == "phone":  # the right hand holds a phone in front of the chest, the head bowed
+        angles.shoulder["right"], angles.elbow["right"], angles.shoulder_out["right"] = deg(20), deg(110), deg(8)
+        angles.head_pitch = deg(25)
+    elif stance == "arms_crossed":
+        angles.shoulder, angles.elbow, angles.shoulder_out = (
+            _both(deg(25), deg(25)),
+            _both(deg(115), deg(115)),
+            _both(deg(-12), deg(-12)),
+        )
+    elif stance == "weight_shift":  # weight on the right leg, the left knee bent and its foot forward
+        angles.hip["left"], angles.knee["left"], angles.hip_out = deg(10), deg(18), _both(deg(6), deg(0))
+    return angles
+
+
+def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
+    """Joint angles of walking or running at gait ``phase`` (cycles, left heel strike = 0)."""
+    d = dimensions(skeleton)
+    froude = speed**2 / (GRAVITY_MPS2 * d.hip_z)
+    running = froude > RUN_FROUDE
+    stride = stride_length(skeleton, speed)
+    stance_share = 0.35 if running else 0.6
+    leg = d.thigh + d.shank
+    offset = np.radians(12.0 if running else 8.0)
+    # the stance foot travels stance_share of a stride under the hip: 2 leg cos(offset) sin(A) of it
+    amplitude = float(np.arcsin(min(0.95, stance_share * stride / (2.0 * leg * np.cos(offset)))))
+    deg = np.radians
+    hip, knee, ankle, shoulder, elbow = {}, {}, {}, {}, {}
+    for side, shift in (("left", 0.0), ("right", 0.5)):
+        p = (phase + shift) % 1.0
+        if running:  # Novacheck 1998: hip max ~85 %, knee 40 deg at mid-stance, ~100 deg in swing
+            hip[side] = offset + amplitude * float(np.cos(2 * np.pi * (p - 0.85)))
+            knee[side] = deg(10) + deg(30) * _bump(p, 0.15, 0.07) + deg(95) * _bump(p, 0.68, 0.13)
+            ankle[side] = deg(15) * _bump(p, 0.15, 0.06) - deg(20) * _bump(p, 0.38, 0.06)
+            shoulder[side] = deg(5) - 1.1 * (hip[side] - offset)
+            elbow[side] = deg(85)
+        else:  # Winter 1991: hip max ~85-90 %, knee ~15 deg loading, ~60 deg swing peak at ~72 %
+            hip[side] = offset + amplitude * float(np.cos(2 * np.pi * (p - 0.9)))
+            knee[side] = deg(4) + deg(14) * _bump(p, 0.15, 0.06) + deg(56) * _bump(p, 0.72, 0.1)
+            ankle[side] = deg(10) * _bump(p, 0.45, 0.1) - deg(5) * _bump(p, 0.04, 0.03) - deg(18) * _bump(p, 0.63, 0.05)
+            shoulder[side] = deg(4) - 0.55 * (hip[side] - offset)
+            elbow[side] = deg(18) + deg(12) * max(0.0, float(np.sin(2 * np.pi * (p - 0.4))))
+    return _Angles(
+        hip=hip,
+        knee=knee,
+        ankle=ankle,
+        shoulder=shoulder,
+        shoulder_out=_both(deg(7), deg(7)),
+        elbow=elbow,
+        trunk_lean=deg(10) if running else deg(2),
+        pelvis_yaw=deg(4) * float(np.cos(2 * np.pi * phase)),  # pelvic rotation, forward with the left leg
+    )
+
+
+# --- forward kinematics ----------------------------------------------------------------------------------
+def _two_link(root: np.ndarray, target: np.ndarray, a: float, b: float) -> tuple[float, float, float]:
+    """A two-segment chain of lengths ``a``, ``b`` (m) from ``root`` to ``target`` in the sagittal (x-z)
+    plane: (flexion of the straight line root -> target from hanging, the triangle's angle at the root,
+    the middle joint's bend), radians. A knee is (line + root angle, bend), an elbow (line - root angle,
+    bend)."""
+    delta = np.asarray(target, np.float64) - np.asarray(root, np.float64)
+    dist = float(np.clip(np.hypot(delta[0], delta[2]), abs(a - b) + 1e-6, a + b - 1e-6))
+    line = float(np.arctan2(delta[0], -delta[2]))
+    at_root = float(np.arccos(np.clip((a * a + dist * dist - b * b) / (2 * a * dist), -1.0, 1.0)))
+    bend = float(np.pi - np.arccos(np.clip((a * a + b * b - dist * dist) / (2 * a * b), -1.0, 1.0)))
+    return line, at_root, bend
+
+
+def _body_frames(skeleton: Skeleton, angles: _Angles, pelvis_z: float | None) -> dict[str, np.ndarray]:
+    """Every joint's frame (4x4) in the body frame, the pelvis at height ``pelvis_z`` or, when None,
+    lowered until the lower foot's sole touches the ground (z = 0)."""
+    d = dimensions(skeleton)
+    pelvis = _pose(_rz(angles.pelvis_yaw), np.zeros(3))
+    spine = pelvis @ _pose(_ry(-angles.trunk_lean), [0.0, 0.0, d.waist_z - d.hip_z])  # leaning forward
+    neck = spine @ _pose(_rz(-angles.pelvis_yaw), [0.0, 0.0, d.shoulder_z - d.waist_z])  # shoulders counter-rotate
+    head = neck @ _pose(_ry(-angles.head_pitch), np.zeros(3)) @ _pose(np.eye(3), [0.0, 0.0, d.neck_length])
+    frames = {"pelvis": pelvis, "spine": spine, "neck": neck, "head": head}
+    for sign, side in ((1.0, "left"), (-1.0, "right")):
+        hip_rotation = _rx(sign * angles.hip_out[side]) @ _ry(angles.hip[side])
+        hip = pelvis @ _pose(hip_rotation, [0.0, sign * d.hip_half_width, 0.0])
+        knee = hip @ _pose(_ry(-angles.knee[side]), [0.0, 0.0, -d.thigh])
+        ankle = knee @ _pose(_ry(angles.ankle[side]), [0.0, 0.0, -d.shank])  # the foot lies along its +x
+        shoulder_rotation = _rx(sign * angles.shoulder_out[side]) @ _ry(angles.shoulder[side])
+        shoulder = neck @ _pose(shoulder_rotation, [0.0, sign * d.shoulder_half_width, 0.0])
+        elbow = shoulder @ _pose(_ry(angles.elbow[side]), [0.0, 0.0, -d.upper_arm])
+        frames |= {
+            f"{side}_hip": hip,
+            f"{side}_knee": knee,
+            f"{side}_ankle": ankle,
+            f"{side}_toe": ankle @ _pose(np.eye(3), [0.78 * d.foot_length, 0.0, -d.ankle_z]),
+            f"{side}_shoulder": shoulder,
+            f"{side}_elbow": elbow,
+            f"{side}_wrist": elbow @ _pose(np.eye(3), [0.0, 0.0, -d.forearm]),
+        }
+    if pelvis_z is None:
+        pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in SIDES)
+    lift = _pose(np.eye(3), [0.0, 0.0, pelvis_z])
+    return {name: lift @ frame for name, frame in frames.items()}
+
+
+def _sole_z(ankle: np.ndarray, d: Dimensions) -> float:
+    """Height of a foot's lowest sole point (heel or toe) in the frame ``ankle`` is given in."""
+    heel = ankle @ np.array([-0.22 * d.foot_length, 0.0, -d.ankle_z, 1.0])
+    toe = ankle @ np.array([0.78 * d.foot_length, 0.0, -d.ankle_z, 1.0])
+    return float(min(heel[2], toe[2]))
+
+
+def _cycling(skeleton: Skeleton, crank_angle: float) -> dict[str, np.ndarray]:
+    """Joint frames (body frame) of a rider: hips on the saddle, the soles on the pedals at
+    ``crank_angle`` (radians; 0 = left crank pointing forward, the right one opposite), hands on the bar."""
+    d = dimensions(skeleton)
+    bike = skeleton.bicycle or {}
+    saddle, bb, bar = (np.asarray(bike[key], np.float64) for key in ("saddle", "bottom_bracket", "bar"))
+    crank = float(bike["crank_m"])
+    pelvis_at = saddle + np.array([0.0, 0.0, 0.06 * d.height / 1.75])  # the hip joints above the saddle top
+    # the trunk leans from the hips towards a point above and behind the bar, as far as 60 deg
+    reach = bar + np.array([-0.3 * d.upper_arm, 0.0, 0.45 * d.upper_arm]) - pelvis_at
+    angles = _standing(Skeleton(skeleton.body, skeleton.appearance))
+    angles.trunk_lean = float(np.clip(np.arctan2(reach[0], reach[2]), 0.0, np.radians(60.0)))
+    upright = _body_frames(skeleton, angles, 0.0)
+    for side, angle in (("left", crank_angle), ("right", crank_angle + np.pi)):
+        hip = upright[f"{side}_hip"][:3, 3] + pelvis_at
+        pedal = bb + crank * np.array([np.cos(angle), 0.0, np.sin(angle)])
+        ankle = pedal + np.array([-0.25 * d.foot_length, 0.0, d.ankle_z])  # the ball of the foot on the pedal
+        line, at_root, bend = _two_link(hip, ankle, d.thigh, d.shank)
+        angles.hip[side], angles.knee[side] = line + at_root, bend
+        angles.ankle[side] = bend - line - at_root  # the foot stays level on the pedal
+        shoulder = upright[f"{side}_shoulder"][:3, 3] + pelvis_at
+        line, at_root, bend = _two_link(shoulder, bar, d.upper_arm, d.forearm)
+        # the shoulder frame leans back with the trunk's lean (its -z turns backwards): add it back
+        angles.shoulder[side], angles.elbow[side] = line - at_root + angles.trunk_lean, bend
+        angles.shoulder_out[side] = 0.0
+    frames = _body_frames(skeleton, angles, 0.0)
+    return {name: _pose(np.eye(3), pelvis_at) @ frame for name, frame in frames.items()}
+
+
+# --- the pose over time ------------------------------------------------------------------------------
+def _segment_table(trajectory: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times (n,), distance walked at each keyframe (n,), speed of each interval (n-1,)) of a
+    ``scenes.Trajectory`` (horizontal distances, metres and m/s)."""
+    times = np.asarray(trajectory.times, np.float64)
+    positions = np.array([p[:3, 3] for p in trajectory.poses])
+    steps = np.linalg.norm(np.diff(positions[:, :2], axis=0), axis=1) if len(times) > 1 else np.zeros(0)
+    durations = np.diff(times) if len(times) > 1 else np.zeros(0)
+    speeds = np.divide(steps, durations, out=np.zeros_like(steps), where=durations > 0)
+    return times, np.concatenate([[0.0], np.cumsum(steps)]), speeds
+
+
+def motion_state(skeleton: Skeleton, trajectory: Any, t: float) -> tuple[float, float]:
+    """(speed m/s, cycle position) at time ``t`` s: for walkers the gait phase (cycles, grows by one per
+    stride, each interval's distance divided by the stride at its speed), for riders the crank's turns
+    (distance / (wheel circumference x gear)); for still people 0."""
+    times, walked, speeds = _segment_table(trajectory)
+    if len(times) == 1:
+        return 0.0, skeleton.phase
+    if skeleton.activity == "cycle":
+        bike = skeleton.bicycle or {}
+        per_turn = 2 * np.pi * float(bike["wheel_radius_m"]) * float(bike["gear"])
+        lengths = np.diff(walked)
+        cycles = np.concatenate([[0.0], np.cumsum(lengths / per_turn)])
+    else:
+        strides = np.array([stride_length(skeleton, v) for v in speeds])
+        cycles = np.concatenate([[0.0], np.cumsum(np.where(speeds > STILL_SPEED_MPS, np.diff(walked) / strides, 0.0))])
+    tc = float(np.clip(t, times[0], times[-1]))
+    k = min(int(np.searchsorted(times, tc, side="right")) - 1, len(times) - 2)
+    alpha = (tc - times[k]) / (times[k + 1] - times[k]) if times[k + 1] > times[k] else 0.0
+    speed = float(speeds[k]) if times[0] <= t <= times[-1] else 0.0
+    return speed, skeleton.phase + float(cycles[k] + alpha * (cycles[k + 1] - cycles[k]))
+
+
+def body_frames(skeleton: Skeleton, trajectory: Any, t: float) -> dict[str, np.ndarray]:
+    """Every joint's frame (4x4) in the body frame at time ``t`` seconds (see the module docstring)."""
+    speed, cycle = motion_state(skeleton, trajectory, t)
+    if skeleton.activity == "cycle":
+        return _cycling(skeleton, -2 * np.pi * cycle)  # the forward pedal goes down
+    if skeleton.activity == "walk" and speed > STILL_SPEED_MPS:
+        return _body_frames(skeleton, _gait(skeleton, cycle % 1.0, speed), None)
+    return _body_frames(skeleton, _standing(skeleton), None)
+
+
+def joint_frames(skeleton: Skeleton, trajectory: Any, t: float) -> np.ndarray:
+    """(len(JOINTS), 4, 4) ``object_from_joint`` at time ``t`` seconds, in JOINTS order."""
+    object_from_body = _pose(np.eye(3), -np.asarray(skeleton.origin_in_body, np.float64))
+    frames = body_frames(skeleton, trajectory, t)
+    return np.stack([object_from_body @ frames[name] for name in JOINTS])
+
+
+def keypoints_object(skeleton: Skeleton, frames: np.ndarray) -> np.ndarray:
+    """(17, 3) COCO keypoints in the object frame (metres) from ``joint_frames``."""
+    head = frames[JOINT_INDEX["head"]]
+    radius = dimensions(skeleton).head_radius
+    points = []
+    for name in COCO_KEYPOINTS:
+        if name in FACE_POINTS:
+            points.append((head @ np.array([*(radius * np.asarray(FACE_POINTS[name])), 1.0]))[:3])
+        else:
+            points.append(frames[JOINT_INDEX[name], :3, 3])
+    return np.array(points)
+
+
+def extra_joints_object(frames: np.ndarray) -> dict[str, np.ndarray]:
+    """The EXTRA_JOINTS (pelvis, spine, neck) in the object frame (metres) from ``joint_frames``."""
+    return {name: frames[JOINT_INDEX[name], :3, 3].copy() for name in EXTRA_JOINTS}
