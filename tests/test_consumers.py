@@ -1,8 +1,8 @@
 """Our exports read by their consumers' own code: TrackEval (KITTI tracking and MOTChallenge evaluation),
-FiftyOne's COCO importer and ultralytics' training-mask rasterization. They need numpy 2, so they run in
-``.venv-consumers`` (scripts/install.sh) through the scripts in tests/consumers/; without that venv these
-tests are skipped (the rules they check are also tested in our own venv: test_yolo, test_kitti_object,
-test_tracking_exports).
+FiftyOne's COCO importer, ultralytics' training-mask rasterization and pose label check. They need numpy 2,
+so they run in ``.venv-consumers`` (scripts/install.sh) through the scripts in tests/consumers/; without that
+venv these tests are skipped (the rules they check are also tested in our own venv: test_yolo,
+test_kitti_object, test_tracking_exports, test_keypoint_exports).
 
 The street sequence is small (160x120), so it holds many objects one pixel wide or high: the boxes and
 masks where a convention off by one pixel shows.
@@ -227,6 +227,47 @@ def _one_part_without_holes(mask: np.ndarray) -> bool:
     count, _ = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     background, _ = cv2.connectedComponents(np.pad(~mask, 1).astype(np.uint8), connectivity=4)
     return count == 2 and background == 2
+
+
+@pytest.fixture(scope="module")
+def people_dataset(tmp_path_factory) -> Path:
+    """Street-like scenes of articulated people (walkers, standers, a cyclist) among a box and a wall, ray
+    cast on the run's frame path (tests/_people.py; no GL), exported to COCO and YOLO pose."""
+    from _people import street_of_people, write_dataset
+
+    from formats.exporters import get_exporter
+
+    rng = np.random.default_rng(11)
+    root = write_dataset(tmp_path_factory.mktemp("consumers") / "people", [street_of_people(rng, i) for i in range(4)])
+    get_exporter("coco")(root)
+    get_exporter("yolo_pose")(root)
+    return root
+
+
+def test_ultralytics_reads_our_pose_labels_as_the_coco_keypoints(people_dataset, consumer):
+    result = consumer("ultralytics_pose.py", people_dataset / "exports/yolo_pose")
+    assert result["yaml"]["kpt_shape"] == [17, 3] and len(result["yaml"]["flip_idx"]) == 17
+    coco = json.loads((people_dataset / "exports/coco/annotations.json").read_text())
+    by_stem = {f"{im['scene_id']}_{im['frame']:06d}_{im['sensor']}": im for im in coco["images"]}
+    people = {c["id"] for c in coco["categories"] if "keypoints" in c}
+    compared = 0
+    for stem, got in result["labels"].items():
+        # found, not empty or missing, nothing corrupt, no message (ultralytics warns of duplicates there)
+        assert got["message"] == "" and got["counts"][3] == 0, (stem, got["message"])
+        im = by_stem[stem]
+        anns = [a for a in coco["annotations"] if a["image_id"] == im["id"] and a["category_id"] in people]
+        anns = [a for a in anns if a["num_keypoints"] > 0]  # ultralytics' converter skips the others
+        assert got["counts"][1:3] == ([1, 0] if anns else [1, 1])
+        theirs = np.array(got["keypoints"]).reshape(-1, 17, 3) * [im["width"], im["height"], 1]
+        assert len(theirs) == len(anns)
+        for kp, ann in zip(theirs, anns, strict=True):
+            ours = np.array(ann["keypoints"], np.float64).reshape(17, 3)
+            np.testing.assert_array_equal(kp[:, 2], ours[:, 2])  # the flags, as COCO's v
+            labelled = ours[:, 2] > 0
+            # denormalized (float32 in ultralytics, 6 decimals in the file): within 1e-6 of the image size
+            np.testing.assert_allclose(kp[labelled, :2], ours[labelled, :2], rtol=0, atol=1e-6 * im["width"])
+            compared += 1
+    assert compared > 20
 
 
 def test_consumer_scripts_import_nothing_of_ours():
