@@ -1,7 +1,8 @@
 """Buffers + Scene -> the label record of one camera frame (labels.json).
 
-Backend-independent: works on the instance map, the amodal masks and the Scene only, so every renderer
-gets the same labels by construction.
+Backend-independent: works on the instance map, the amodal masks, the depth pass and the Scene only, so
+every renderer gets the same labels by construction. Articulated people's records add their keypoints
+(``labels.keypoints``).
 
 Occlusion levels (KITTI-style, from ``visibility`` = visible pixels / unoccluded pixels in the image):
     0 fully visible   visibility >= 0.9

@@ -40,13 +40,15 @@ def test_flags_and_occluders_on_a_synthetic_buffer():
     instance[12:18, 5:12], depth[12:18, 5:12] = car_id, 3.0  # a car in front of its lower left
     instance[2:5, 20:25], depth[2:5, 20:25] = person_id, 3.5  # its own arm 0.5 m in front of its chest
     depth[0, :] = 2.0  # scenery (id 0) along the top row
+    instance[2:18, 25:27], depth[2:18, 25:27] = 11, 6.0  # a wall 2 m behind, right of the person
     points = np.array(
         [
             _at(10.0, 6.0, 4.05),  # on its own surface, 5 cm behind it: r 0.06 encloses -> visible
             _at(8.0, 14.0, 4.05),  # behind the car -> hidden by the car
             _at(22.0, 3.0, 4.05),  # behind its own arm -> hidden by itself
             _at(10.0, 0.0, 4.05),  # behind scenery -> hidden, occluder 0
-            _at(27.0, 10.0, 4.05),  # in the image, where nothing is drawn -> hidden, occluder 0
+            _at(28.0, 10.0, 4.05),  # in the image, where nothing is drawn -> hidden, occluder 0
+            _at(25.0, 10.0, 4.05),  # where the wall behind shows: not the person's surface -> "hidden", 11
             _at(-0.6, 6.0, 4.05),  # rounds to column -1: outside
             [0.0, 0.0, 0.05],  # in front of the camera but nearer than znear
             [0.0, 0.0, -2.0],  # behind the camera
@@ -54,21 +56,24 @@ def test_flags_and_occluders_on_a_synthetic_buffer():
     )
     radii = np.full(len(points), 0.06)
     uv, flags, occluders = keypoint_visibility(points, K, 0.1, radii, person_id, instance, depth)
-    assert flags.tolist() == [2, 1, 1, 1, 1, 0, 0, 0]
-    assert occluders == [None, car_id, person_id, 0, 0, None, None, None]
-    np.testing.assert_allclose(uv[:6], [[10, 6], [8, 14], [22, 3], [10, 0], [27, 10], [-0.6, 6]], atol=1e-12)
-    assert (uv[6:] == 0).all()  # behind the camera: no projection
+    assert flags.tolist() == [2, 1, 1, 1, 1, 1, 0, 0, 0]
+    assert occluders == [None, car_id, person_id, 0, 0, 11, None, None, None]
+    expected_uv = [[10, 6], [8, 14], [22, 3], [10, 0], [28, 10], [25, 10], [-0.6, 6]]
+    np.testing.assert_allclose(uv[:7], expected_uv, atol=1e-12)
+    assert (uv[7:] == 0).all()  # behind the camera: no projection
 
 
 def test_pixel_rounding_and_the_depth_tolerance_at_its_bounds():
     instance = np.full((20, 30), 5, np.uint16)
     depth = np.full((20, 30), 7.0, np.float32)
     depth[:, 29] = 20.0
+    instance[5, 4] = 0  # at u = 4.5 (half-way between columns 4 and 5) the keypoint is in column 5
     # (u, v): the pixel is the one whose half-open area [j - 1/2, j + 1/2) holds u
     cases = [(-0.5, 3.0), (-0.5001, 3.0), (29.4999, 3.0), (29.5, 3.0), (3.0, 19.4999), (3.0, 19.5), (3.0, -0.5)]
+    cases += [(4.5, 5.0), (4.4999, 5.0)]
     points = np.array([_at(u, v, 8.0) for u, v in cases])
     _, flags, _ = keypoint_visibility(points, K, 0.1, np.full(len(cases), 1.0), 5, instance, depth)
-    assert flags.tolist() == [2, 0, 2, 0, 2, 0, 2]
+    assert flags.tolist() == [2, 0, 2, 0, 2, 0, 2, 2, 1]
     # tol(10 m) = 0.01 + 1e-4 * 10 = 0.011 m: a surface r + 0.0109 m in front still shows the keypoint,
     # r + 0.0111 m does not (it is a nearer part of the body)
     z, r = 10.0, 0.05
