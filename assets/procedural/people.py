@@ -22,11 +22,12 @@ Color = tuple[float, float, float]
 @dataclass(frozen=True)
 class PersonPart:
     """One rigid piece of a body: its mesh in the frame of joint ``joint`` (a name of
-    ``scenes.skeleton.JOINTS``) and its colour (linear RGB)."""
+    ``scenes.skeleton.JOINTS``) and its colour (linear RGB; None: the entity's material colour, which the
+    top wears)."""
 
     joint: str
     mesh: trimesh.Trimesh
-    color: Color
+    color: Color | None
 
 
 def person_parts(skeleton: Skeleton) -> list[PersonPart]:
@@ -34,7 +35,7 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
     d = dimensions(skeleton)
     a = skeleton.appearance
     k = d.height / 1.75
-    skin, top, bottom = tuple(a.skin), tuple(a.top_color), tuple(a.bottom_color)
+    skin, top, bottom = tuple(a.skin), None, tuple(a.bottom_color)  # the top: the entity's material
     long_sleeves = a.top in ("long_sleeve", "coat")
     bare_shins = a.bottom in ("shorts", "skirt")
     torso_top = d.shoulder_z - d.waist_z + 0.035 * k
@@ -91,8 +92,8 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
             PersonPart(
                 f"{side}_ankle",
                 box_between(
-                    (-0.22 * d.foot_length, -0.045 * k, -d.ankle_z),
-                    (0.78 * d.foot_length, 0.045 * k, -d.ankle_z + 0.085 * k),
+                    (-0.22 * d.foot_length, -d.foot_half_width, -d.ankle_z),
+                    (0.78 * d.foot_length, d.foot_half_width, -d.ankle_z + 0.085 * k),
                 ),
                 tuple(a.shoe_color),
             ),
