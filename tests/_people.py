@@ -106,6 +106,17 @@ def write_dataset(root: Path, scenes: list[Scene]) -> Path:
     return root
 
 
+def generated_streets(count: int, seed: int, width: int = 320, height: int = 240) -> list[Scene]:
+    """``count`` street scenes of two frames as ``synthsense generate`` samples them (pedestrians, children
+    and cyclists articulated by ``generator.world.people``)."""
+    from generator.config import compose_config
+    from generator.world.sampling import sample_scene
+
+    overrides = [f"seed={seed}", f"camera.width={width}", f"camera.height={height}", "scene.sequence.num_frames=2"]
+    cfg = compose_config(overrides)
+    return [sample_scene(cfg, index) for index in range(count)]
+
+
 def street_of_people(rng: np.random.Generator, index: int, num_frames: int = 2) -> Scene:
     """A street-like scene: walkers, standers and a cyclist at 4-25 m in front of a camera 1.5 m up, a
     labelled box and a scenery wall among them (occluders), random poses from ``rng``."""

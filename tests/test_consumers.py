@@ -231,14 +231,16 @@ def _one_part_without_holes(mask: np.ndarray) -> bool:
 
 @pytest.fixture(scope="module")
 def people_dataset(tmp_path_factory) -> Path:
-    """Street-like scenes of articulated people (walkers, standers, a cyclist) among a box and a wall, ray
-    cast on the run's frame path (tests/_people.py; no GL), exported to COCO and YOLO pose."""
-    from _people import street_of_people, write_dataset
+    """Two generated street scenes (articulated pedestrians, children, cyclists) and two hand-built ones
+    (people among a box and a wall), two frames each, ray cast on the run's frame path (tests/_people.py;
+    no GL), exported to COCO and YOLO pose."""
+    from _people import generated_streets, street_of_people, write_dataset
 
     from formats.exporters import get_exporter
 
     rng = np.random.default_rng(11)
-    root = write_dataset(tmp_path_factory.mktemp("consumers") / "people", [street_of_people(rng, i) for i in range(4)])
+    scenes = generated_streets(2, seed=3) + [street_of_people(rng, i) for i in range(2)]
+    root = write_dataset(tmp_path_factory.mktemp("consumers") / "people", scenes)
     get_exporter("coco")(root)
     get_exporter("yolo_pose")(root)
     return root

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from _people import box, cyclist, person, scene, street_of_people, write_dataset
+from _people import box, cyclist, generated_streets, person, scene, street_of_people, write_dataset
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
@@ -39,10 +39,11 @@ def _rigid_pedestrian(iid: int) -> Entity:
 @pytest.fixture(scope="module")
 def people_dataset(tmp_path_factory) -> Path:
     """Four street-like scenes of two frames with walkers, standers, a cyclist, a box and a wall, and a
-    rigid pedestrian in the first, exported to COCO and YOLO pose."""
+    rigid pedestrian in the first, and two generated street scenes, exported to COCO and YOLO pose."""
     rng = np.random.default_rng(7)
     scenes = [street_of_people(rng, i) for i in range(4)]
     scenes[0].entities.append(_rigid_pedestrian(20))
+    scenes += generated_streets(2, seed=5)
     root = write_dataset(tmp_path_factory.mktemp("people") / "ds", scenes)
     get_exporter("coco")(root)
     get_exporter("yolo_pose")(root)
@@ -75,7 +76,7 @@ def test_coco_keypoints_are_the_labels_keypoints(people_dataset):
         flat = np.array(ann["keypoints"], np.float64).reshape(17, 3)
         assert ann["num_keypoints"] == int((flat[:, 2] > 0).sum())
         if "keypoints" not in obj:  # the rigid pedestrian: zeros
-            assert ann["track_id"] == 20 and not flat.any()
+            assert (im["scene_id"], ann["track_id"]) == ("people000", 20) and not flat.any()
             checked.add("rigid")
             continue
         assert ann["num_keypoints"] == obj["num_keypoints"]
