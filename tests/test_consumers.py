@@ -137,13 +137,24 @@ def _check_fiftyone(result: dict, coco: dict) -> int:
             x, y, w, h = ann["bbox"]
             box = [x / im["width"], y / im["height"], w / im["width"], h / im["height"]]
             np.testing.assert_allclose(det["bounding_box"], box, rtol=1e-12)
+            # keypoints: a COCO field, FiftyOne's Keypoints label (below), not a Detection attribute
             extra = set(ann) - {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd", "score"}
+            extra -= {"keypoints"}
             assert not extra & reserved
             for key in extra:
                 assert det["attributes"][key] == ann[key], key
             # FiftyOne crops the instance mask to the box: the crop holds every pixel of the mask
             assert det["mask_shape"] == [round(h), round(w)] and det["mask_pixels"] == ann["area"]
             compared += 1
+        # people's keypoints: FiftyOne's relative points are COCO's x / width, y / height, its visible COCO's v
+        people = [a for a in anns if "keypoints" in a]
+        assert len(got["keypoints"]) == len(people)
+        for kp, ann in zip(got["keypoints"], people, strict=True):
+            assert kp["label"] == names[ann["category_id"]]
+            ours = np.array(ann["keypoints"], np.float64).reshape(-1, 3)
+            assert kp["visible"] == ours[:, 2].astype(int).tolist()
+            expected = np.where(ours[:, 2:] > 0, ours[:, :2] / [im["width"], im["height"]], np.nan)
+            np.testing.assert_allclose(np.array(kp["points"], np.float64), expected, rtol=1e-12)
     return compared
 
 
@@ -154,6 +165,7 @@ def test_fiftyone_imports_our_coco_with_every_attribute(street_sequence, consume
     result = consumer("fiftyone_coco.py", path, street_sequence)
     assert _check_fiftyone(result, coco) > 100
     assert all("track_id" in a and "visibility" in a for a in coco["annotations"])
+    assert sum(a.get("num_keypoints", 0) > 0 for a in coco["annotations"]) > 20  # the articulated people
 
 
 @pytest.mark.gl
