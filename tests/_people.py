@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 from _pixel_cast import PixelCastBackend
 
-from assets.procedural.street import bicycle_contacts
 from formats.native import NativeWriter
 from generator.run.scene_job import render_frame
+from generator.world.people import articulated_choice
+from generator.world.pieces import AssetChoice
 from scenes import AssetRef, Camera, Entity, Environment, Material, Scene, SensorRig, Trajectory
 from scenes.skeleton import Body, Skeleton
 from scenes.taxonomy import category_table
@@ -51,18 +52,16 @@ def person(
 
 def cyclist(iid: int, xy: tuple[float, float], yaw: float, speed: float = 4.0) -> Entity:
     """A rider on a bicycle (asset ``bicycle``, skeleton activity ``cycle``) riding along ``yaw`` at
-    ``speed`` m/s from ``xy``; labelled with the rigid cyclist's box (``bicycle_contacts``' rider_box)."""
+    ``speed`` m/s from ``xy``, articulated as the generator articulates a scenario's cyclist (its box the
+    envelope of a crank turn), its looks drawn from a generator seeded with ``iid``."""
     params = {"wheel_radius": 0.34, "wheelbase": 1.05, "rider_height": 1.75}
-    contacts = bicycle_contacts(**params)
-    centre, size = contacts["rider_box"]
-    skeleton = Skeleton(body=Body(height_m=1.75), activity="cycle", bicycle=contacts, origin_in_body=tuple(centre))
-    start = make_pose(rotation_z(yaw), (xy[0], xy[1], centre[2]))
+    rigid = AssetChoice(AssetRef("procedural", "cyclist", params), 1.0, (1.8, 0.6, 1.7))
+    choice = articulated_choice(rigid, np.random.default_rng(iid), speed)
+    skeleton, size = choice.skeleton, choice.size_m
+    start = make_pose(rotation_z(yaw), (xy[0], xy[1], skeleton.origin_in_body[2]))
     step = 2.0 * speed * np.array([np.cos(yaw), np.sin(yaw), 0.0])
     trajectory = Trajectory(times=[0.0, 2.0], poses=[start, make_pose(rotation_z(yaw), start[:3, 3] + step)])
-    return Entity(
-        f"cyclist{iid}", iid, "cyclist", AssetRef("procedural", "bicycle", params), tuple(size), trajectory,
-        skeleton=skeleton,
-    )  # fmt: skip
+    return Entity(f"cyclist{iid}", iid, "cyclist", choice.ref, tuple(size), trajectory, skeleton=skeleton)
 
 
 def box(iid: int, centre: tuple[float, float, float], size: tuple[float, float, float]) -> Entity:
