@@ -11,7 +11,8 @@ pose every backend draws):
   [0.0, 0.0, 0] for a keypoint behind the camera;
 - ``num_keypoints``: how many flags are > 0 (COCO's ``num_keypoints``);
 - ``keypoint_occluders``: per keypoint, for flag 1 the instance id at its pixel (the person's own id when
-  its own body hides it, another object's id, 0 for unlabelled scenery or no surface), else None.
+  its own body hides it, or a cyclist's own bicycle, which carries the rider's id; another object's id; 0
+  for unlabelled scenery or no surface), else None.
 
 The flag (COCO's v), exactly:
 
