@@ -372,18 +372,44 @@ def _standing(skeleton: Skeleton) -> _Angles:
     return angles
 
 
+def _walk_knee(p: float) -> float:
+    """Knee flexion (radians) at walking phase ``p``: ~4 deg at heel strike, ~18 deg in loading (15 %),
+    ~60 deg at the swing peak (72 %), after Winter (1991)."""
+    return float(np.radians(4.0 + 14.0 * _bump(p, 0.15, 0.06) + 56.0 * _bump(p, 0.72, 0.1)))
+
+
+def _walk_hip(d: Dimensions, stride: float, p: float) -> float:
+    """Thigh flexion from vertical (radians) at walking phase ``p``. While a foot carries the body (the
+    first half of its cycle) its ankle moves back under the hip at the walking speed, from a quarter
+    stride ahead to a quarter stride behind, so it stays put in the world: the hip angle is solved from
+    the ankle's place and the knee's flexion. In swing the thigh swings forward again (a cosine ease)."""
+
+    def solve(q: float) -> float:
+        # ankle x relative to the hip: T sin a + S sin(a - k) = R sin(a - psi)
+        k = _walk_knee(q)
+        ax, az = d.thigh + d.shank * np.cos(k), d.shank * np.sin(k)
+        reach = float(np.hypot(ax, az))
+        x = stride * (0.25 - q / (2 * WALK_SUPPORT))
+        return float(np.arctan2(az, ax) + np.arcsin(np.clip(x / reach, -1.0, 1.0)))
+
+    if p < WALK_SUPPORT:
+        return solve(p)
+    start, end = solve(WALK_SUPPORT - 1e-9), solve(0.0)
+    u = (p - WALK_SUPPORT) / (1.0 - WALK_SUPPORT)
+    return start + (end - start) * 0.5 * (1.0 - float(np.cos(np.pi * u)))
+
+
 def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
     """Joint angles of walking or running at gait ``phase`` (cycles, left heel strike = 0)."""
     d = dimensions(skeleton)
     froude = speed**2 / (GRAVITY_MPS2 * d.hip_z)
     running = froude > RUN_FROUDE
     stride = stride_length(skeleton, speed)
-    stance_share = 0.35 if running else 0.6
     leg = d.thigh + d.shank
     offset = np.radians(12.0 if running else 3.0)  # thigh from vertical: the hip angle less pelvic tilt
-    # the stance foot travels stance_share of a stride under the body: the leg's swing covers
-    # 2 leg cos(offset) sin(A) of it, the foot's roll from heel to toe about three quarters of its length
-    swing = max(stance_share * stride - ROLL_OVER * d.foot_length, 0.0)
+    # running: the stance foot travels 35 % of a stride under the body, 2 leg cos(offset) sin(A) of it
+    # from the leg's swing and about three quarters of the foot's length from its roll, heel to toe
+    swing = max(0.35 * stride - ROLL_OVER * d.foot_length, 0.0)
     amplitude = float(np.arcsin(min(0.95, swing / (2.0 * leg * np.cos(offset)))))
     deg = np.radians
     hip, knee, ankle, shoulder, elbow = {}, {}, {}, {}, {}
@@ -395,9 +421,9 @@ def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
             ankle[side] = deg(15) * _bump(p, 0.15, 0.06) - deg(20) * _bump(p, 0.38, 0.06)
             shoulder[side] = deg(5) - 1.1 * (hip[side] - offset)
             elbow[side] = deg(85)
-        else:  # Winter 1991: hip max ~90-100 %, knee ~15 deg loading, ~60 deg swing peak at ~72 %
-            hip[side] = offset + amplitude * float(np.cos(2 * np.pi * (p - 0.95)))
-            knee[side] = deg(4) + deg(14) * _bump(p, 0.15, 0.06) + deg(56) * _bump(p, 0.72, 0.1)
+        else:  # Winter 1991: knee ~15 deg in loading, ~60 deg swing peak at ~72 %
+            knee[side] = _walk_knee(p)
+            hip[side] = _walk_hip(d, stride, p)
             # the foot's pitch to the ground (toes up > 0) over the cycle, the ankle the difference to the
             # shank's tilt: heel strike toes up, flat from loading to heel-off, push-off, swing
             pitch = float(np.interp(p, WALK_FOOT_PITCH[0], np.radians(WALK_FOOT_PITCH[1])))
