@@ -147,13 +147,15 @@ def test_a_rider_sits_on_the_saddle_pedals_and_holds_the_bar():
     """The rider's hands are on the bar, its hips above the saddle, its feet on the pedals, and the cranks
     turn once per 2 pi r x gear metres ridden (the pose repeats)."""
     contacts = bicycle_contacts(0.35, 1.05, 1.75)
-    skeleton = Skeleton(activity="cycle", bicycle=contacts, origin_in_body=tuple(contacts["rider_box"][0]))
     ref = AssetRef("procedural", "bicycle", {"wheel_radius": 0.35, "wheelbase": 1.05, "rider_height": 1.75})
+    skeleton = Skeleton(activity="cycle", bicycle=contacts, origin_in_body=(0.0, 0.0, 0.0))
+    size, origin = _box(ref, 1.0, skeleton, [(5.0, k / 8) for k in range(8)])
+    skeleton = dataclasses.replace(skeleton, origin_in_body=origin)
     per_turn = 2 * np.pi * 0.35 * contacts["gear"]
     speed = 5.0
-    start = np.array([0.0, 0.0, contacts["rider_box"][0][2]])
+    start = np.asarray(origin)
     trajectory = Trajectory([0.0, 2.0], [make_pose(np.eye(3), start), make_pose(np.eye(3), start + [2 * speed, 0, 0])])
-    entity = Entity("cyclist", 2, "cyclist", ref, tuple(contacts["rider_box"][1]), trajectory, skeleton=skeleton)
+    entity = Entity("cyclist", 2, "cyclist", ref, size, trajectory, skeleton=skeleton)
     origin = np.asarray(skeleton.origin_in_body)
     for t in (0.0, 0.13, 0.5):
         frames = joint_frames(skeleton, trajectory, t)
