@@ -40,6 +40,7 @@ pelvis is lowered each instant until the lower foot touches the ground.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -210,7 +211,13 @@ class Dimensions:
 
 def dimensions(skeleton: Skeleton) -> Dimensions:
     """The body's segment lengths and radii in metres (see the module docstring for the sources)."""
-    h, build = skeleton.body.height_m, skeleton.body.build
+    body, appearance = skeleton.body, skeleton.appearance
+    return _dimensions(body.height_m, body.build, body.shoulder_ratio, appearance.top, appearance.bottom)
+
+
+@lru_cache(maxsize=4096)
+def _dimensions(h: float, build: float, shoulder_ratio: float, top: str, bottom: str) -> Dimensions:
+    """:func:`dimensions` of one body and garment set (cached: every pose of every frame asks)."""
     s = float(np.clip((h - 1.0) / 0.6, 0.0, 1.0))  # 0: a 1.0 m child's proportions, 1: an adult's
     head_fraction = 0.19 + (0.13 - 0.19) * s
     hip_fraction = 0.46 + (0.53 - 0.46) * s
@@ -219,9 +226,8 @@ def dimensions(skeleton: Skeleton) -> Dimensions:
     chin_z = (1.0 - head_fraction) * h
     shoulder_z = chin_z - 0.052 * h
     hip_z = hip_fraction * h
-    shoulder_half = max(0.5 * skeleton.body.shoulder_ratio * h - 0.045 * k * build, 0.08 * k)
+    shoulder_half = max(0.5 * shoulder_ratio * h - 0.045 * k * build, 0.08 * k)
     torso_half_width = shoulder_half - 0.01 * k
-    appearance = skeleton.appearance
     return Dimensions(
         height=h,
         hip_z=hip_z,
@@ -244,8 +250,8 @@ def dimensions(skeleton: Skeleton) -> Dimensions:
         hand_radius=0.045 * k,
         torso_depth=0.2 * k * build,
         torso_half_width=torso_half_width,
-        skirt_radius=0.2 * k * build if appearance.bottom == "skirt" else 0.0,
-        coat_length=0.26 * h if appearance.top == "coat" else 0.0,
+        skirt_radius=0.2 * k * build if bottom == "skirt" else 0.0,
+        coat_length=0.26 * h if top == "coat" else 0.0,
     )
 
 
@@ -372,18 +378,44 @@ def _standing(skeleton: Skeleton) -> _Angles:
     return angles
 
 
+def _walk_knee(p: float) -> float:
+    """Knee flexion (radians) at walking phase ``p``: ~4 deg at heel strike, ~18 deg in loading (15 %),
+    ~60 deg at the swing peak (72 %), after Winter (1991)."""
+    return float(np.radians(4.0 + 14.0 * _bump(p, 0.15, 0.06) + 56.0 * _bump(p, 0.72, 0.1)))
+
+
+def _walk_hip(d: Dimensions, stride: float, p: float) -> float:
+    """Thigh flexion from vertical (radians) at walking phase ``p``. While a foot carries the body (the
+    first half of its cycle) its ankle moves back under the hip at the walking speed, from a quarter
+    stride ahead to a quarter stride behind, so it stays put in the world: the hip angle is solved from
+    the ankle's place and the knee's flexion. In swing the thigh swings forward again (a cosine ease)."""
+
+    def solve(q: float) -> float:
+        # ankle x relative to the hip: T sin a + S sin(a - k) = R sin(a - psi)
+        k = _walk_knee(q)
+        ax, az = d.thigh + d.shank * np.cos(k), d.shank * np.sin(k)
+        reach = float(np.hypot(ax, az))
+        x = stride * (0.25 - q / (2 * WALK_SUPPORT))
+        return float(np.arctan2(az, ax) + np.arcsin(np.clip(x / reach, -1.0, 1.0)))
+
+    if p < WALK_SUPPORT:
+        return solve(p)
+    start, end = solve(WALK_SUPPORT - 1e-9), solve(0.0)
+    u = (p - WALK_SUPPORT) / (1.0 - WALK_SUPPORT)
+    return start + (end - start) * 0.5 * (1.0 - float(np.cos(np.pi * u)))
+
+
 def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
     """Joint angles of walking or running at gait ``phase`` (cycles, left heel strike = 0)."""
     d = dimensions(skeleton)
     froude = speed**2 / (GRAVITY_MPS2 * d.hip_z)
     running = froude > RUN_FROUDE
     stride = stride_length(skeleton, speed)
-    stance_share = 0.35 if running else 0.6
     leg = d.thigh + d.shank
     offset = np.radians(12.0 if running else 3.0)  # thigh from vertical: the hip angle less pelvic tilt
-    # the stance foot travels stance_share of a stride under the body: the leg's swing covers
-    # 2 leg cos(offset) sin(A) of it, the foot's roll from heel to toe about three quarters of its length
-    swing = max(stance_share * stride - ROLL_OVER * d.foot_length, 0.0)
+    # running: the stance foot travels 35 % of a stride under the body, 2 leg cos(offset) sin(A) of it
+    # from the leg's swing and about three quarters of the foot's length from its roll, heel to toe
+    swing = max(0.35 * stride - ROLL_OVER * d.foot_length, 0.0)
     amplitude = float(np.arcsin(min(0.95, swing / (2.0 * leg * np.cos(offset)))))
     deg = np.radians
     hip, knee, ankle, shoulder, elbow = {}, {}, {}, {}, {}
@@ -395,9 +427,9 @@ def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
             ankle[side] = deg(15) * _bump(p, 0.15, 0.06) - deg(20) * _bump(p, 0.38, 0.06)
             shoulder[side] = deg(5) - 1.1 * (hip[side] - offset)
             elbow[side] = deg(85)
-        else:  # Winter 1991: hip max ~90-100 %, knee ~15 deg loading, ~60 deg swing peak at ~72 %
-            hip[side] = offset + amplitude * float(np.cos(2 * np.pi * (p - 0.95)))
-            knee[side] = deg(4) + deg(14) * _bump(p, 0.15, 0.06) + deg(56) * _bump(p, 0.72, 0.1)
+        else:  # Winter 1991: knee ~15 deg in loading, ~60 deg swing peak at ~72 %
+            knee[side] = _walk_knee(p)
+            hip[side] = _walk_hip(d, stride, p)
             # the foot's pitch to the ground (toes up > 0) over the cycle, the ankle the difference to the
             # shank's tilt: heel strike toes up, flat from loading to heel-off, push-off, swing
             pitch = float(np.interp(p, WALK_FOOT_PITCH[0], np.radians(WALK_FOOT_PITCH[1])))
@@ -442,21 +474,11 @@ def _body_frames(
     head = neck @ _pose(_ry(-angles.head_pitch), np.zeros(3)) @ _pose(np.eye(3), [0.0, 0.0, d.neck_length])
     frames = {"pelvis": pelvis, "spine": spine, "neck": neck, "head": head}
     for sign, side in ((1.0, "left"), (-1.0, "right")):
-        hip_rotation = _rx(sign * angles.hip_out[side]) @ _ry(angles.hip[side])
-        hip = pelvis @ _pose(hip_rotation, [0.0, sign * d.hip_half_width, 0.0])
-        knee = hip @ _pose(_ry(-angles.knee[side]), [0.0, 0.0, -d.thigh])
-        ankle = knee @ _pose(np.eye(3), [0.0, 0.0, -d.shank])
-        # the foot lies along the ankle frame's +x, pitched by the leg's sagittal angles and the ankle's,
-        # never rolled by the hip's abduction (the subtalar joint keeps the sole level across)
-        ankle[:3, :3] = pelvis[:3, :3] @ _ry(angles.hip[side] - angles.knee[side] + angles.ankle[side])
+        frames |= _leg_frames(pelvis, side, angles, d)
         shoulder_rotation = _rx(sign * angles.shoulder_out[side]) @ _ry(angles.shoulder[side])
         shoulder = neck @ _pose(shoulder_rotation, [0.0, sign * d.shoulder_half_width, 0.0])
         elbow = shoulder @ _pose(_ry(angles.elbow[side]), [0.0, 0.0, -d.upper_arm])
         frames |= {
-            f"{side}_hip": hip,
-            f"{side}_knee": knee,
-            f"{side}_ankle": ankle,
-            f"{side}_toe": ankle @ _pose(np.eye(3), [0.78 * d.foot_length, 0.0, -d.ankle_z]),
             f"{side}_shoulder": shoulder,
             f"{side}_elbow": elbow,
             f"{side}_wrist": elbow @ _pose(np.eye(3), [0.0, 0.0, -d.forearm]),
@@ -465,6 +487,20 @@ def _body_frames(
         pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in standing_on)
     lift = _pose(np.eye(3), [0.0, 0.0, pelvis_z])
     return {name: lift @ frame for name, frame in frames.items()}
+
+
+def _leg_frames(pelvis: np.ndarray, side: str, angles: _Angles, d: Dimensions) -> dict[str, np.ndarray]:
+    """The hip, knee, ankle and toe frames of one leg below the ``pelvis`` frame (4x4)."""
+    sign = 1.0 if side == "left" else -1.0
+    hip_rotation = _rx(sign * angles.hip_out[side]) @ _ry(angles.hip[side])
+    hip = pelvis @ _pose(hip_rotation, [0.0, sign * d.hip_half_width, 0.0])
+    knee = hip @ _pose(_ry(-angles.knee[side]), [0.0, 0.0, -d.thigh])
+    ankle = knee @ _pose(np.eye(3), [0.0, 0.0, -d.shank])
+    # the foot lies along the ankle frame's +x, pitched by the leg's sagittal angles and the ankle's, never
+    # rolled by the hip's abduction (the subtalar joint keeps the sole level across)
+    ankle[:3, :3] = pelvis[:3, :3] @ _ry(angles.hip[side] - angles.knee[side] + angles.ankle[side])
+    toe = ankle @ _pose(np.eye(3), [0.78 * d.foot_length, 0.0, -d.ankle_z])
+    return {f"{side}_hip": hip, f"{side}_knee": knee, f"{side}_ankle": ankle, f"{side}_toe": toe}
 
 
 def _sole_z(ankle: np.ndarray, d: Dimensions) -> float:
@@ -563,19 +599,20 @@ def _walking_frames(skeleton: Skeleton, phase: float, speed: float) -> dict[str,
         return _body_frames(skeleton, angles, None)
     on_ground = tuple(side for side, shift in (("left", 0.0), ("right", 0.5)) if (phase + shift) % 1.0 < WALK_SUPPORT)
     frames = _body_frames(skeleton, angles, None, on_ground)
-    pelvis_z = float(frames["pelvis"][2, 3])
     d = dimensions(skeleton)
     for side in SIDES:
         if side in on_ground:
             continue
+        raised = 0.0
         for _ in range(CLEARANCE_STEPS):
             if _sole_z(frames[f"{side}_ankle"], d) >= -1e-9:
                 break
-            if angles.ankle[side] < MAX_SWING_DORSIFLEXION:
-                angles.ankle[side] = min(angles.ankle[side] + CLEARANCE_STEP, MAX_SWING_DORSIFLEXION)
+            if raised < MAX_SWING_DORSIFLEXION:
+                angles.ankle[side] += CLEARANCE_STEP
+                raised += CLEARANCE_STEP
             else:
                 angles.knee[side] += CLEARANCE_STEP
-            frames = _body_frames(skeleton, angles, pelvis_z)
+            frames |= _leg_frames(frames["pelvis"], side, angles, d)  # only this leg moves
     return frames
 
 

@@ -111,8 +111,9 @@ def _articulated_entity(people_cfg: Any, entity: Entity, rng: np.random.Generato
         if "age_group" not in attributes and is_child < float(people_cfg.child_share):
             height, attributes["age_group"] = child_height, "child"
     moving = _top_speed(entity.trajectory) > 0
-    ref, skeleton, old_origin = _skeleton(entity.asset, rng, moving, height)
-    # the rigid figure's box stood on its support with its centre at old_origin (body frame)
+    ref, skeleton = _skeleton(entity.asset, rng, moving, height)
+    # the rigid figure's box stood on its support, centred over the feet (a cyclist's: between the hubs)
+    old_origin = np.array([0.0, 0.0, entity.size_m[2] / 2.0])
     support_z = entity.trajectory.poses[0][2, 3] - old_origin[2]
     probe = replace(entity, asset=ref, skeleton=skeleton)
     poses = _frame_poses(probe, frame_times)
@@ -148,18 +149,15 @@ def articulated_choice(choice: AssetChoice, rng: np.random.Generator, speed_mps:
     at ``speed_mps`` and the standing pose, so any frame the scenario stages lies inside it."""
     if not is_person_asset(choice.ref):
         return choice
-    ref, skeleton, _ = _skeleton(choice.ref, rng, speed_mps > 0, None)
+    ref, skeleton = _skeleton(choice.ref, rng, speed_mps > 0, None)
     size, origin = _box(ref, choice.scale, skeleton, _cycle_poses(skeleton, speed_mps))
     return AssetChoice(ref, choice.scale, size, replace(skeleton, origin_in_body=origin))
 
 
 # --- shared -------------------------------------------------------------------------------------------------
-def _skeleton(
-    ref: AssetRef, rng: np.random.Generator, moving: bool, height: float | None
-) -> tuple[AssetRef, Skeleton, np.ndarray]:
-    """(the asset the person's entity has, its Skeleton with the origin at the body frame's origin, the
-    rigid figure's box centre in the body frame) for procedural person ``ref``; ``height`` (m) overrides a
-    pedestrian's."""
+def _skeleton(ref: AssetRef, rng: np.random.Generator, moving: bool, height: float | None) -> tuple[AssetRef, Skeleton]:
+    """(the asset the person's entity has, its Skeleton with the origin at the body frame's origin) for
+    procedural person ``ref``; ``height`` (m) overrides a pedestrian's."""
     params = ref.params
     appearance = Appearance(
         skin=SKIN_TONES[int(rng.integers(len(SKIN_TONES)))],
@@ -175,15 +173,13 @@ def _skeleton(
         contacts = bicycle_contacts(params["wheel_radius"], params["wheelbase"], params["rider_height"])
         body = Body(float(params["rider_height"]), float(rng.uniform(0.85, 1.2)), float(rng.uniform(0.23, 0.27)))
         skeleton = Skeleton(body, appearance, "cycle", "relaxed", phase, contacts, (0.0, 0.0, 0.0))
-        return AssetRef("procedural", "bicycle", dict(params)), skeleton, np.asarray(contacts["rider_box"][0])
+        return AssetRef("procedural", "bicycle", dict(params)), skeleton
     body = Body(
         height_m=float(height if height is not None else params["height"]),
         build=float(np.clip(float(params["torso_depth"]) / 0.23, 0.8, 1.3)),
         shoulder_ratio=float(np.clip(float(params["shoulder_width"]) / float(params["height"]) - 0.02, 0.2, 0.3)),
     )
-    skeleton = Skeleton(body, appearance, "walk" if moving else "stand", stance, phase, None, (0.0, 0.0, 0.0))
-    # the rigid pedestrian stood centred over its feet, its box centre half its height up
-    return ref, skeleton, np.array([0.0, 0.0, float(params["height"]) / 2.0])
+    return ref, Skeleton(body, appearance, "walk" if moving else "stand", stance, phase, None, (0.0, 0.0, 0.0))
 
 
 def _colour(rng: np.random.Generator, saturation: tuple[float, float], value: tuple[float, float]) -> tuple:
@@ -212,11 +208,11 @@ def _box(ref: AssetRef, scale: float, skeleton: Skeleton, poses: Poses) -> tuple
     probe = Entity("probe", 0, "pedestrian", ref, (1.0, 1.0, 1.0), Trajectory.static(np.eye(4)), scale=scale)
     parts = entity_parts(replace(probe, skeleton=skeleton))
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for speed, cycle in poses:
+    for speed, cycle in dict.fromkeys(poses):  # a person standing still has one pose in every frame
         frames = pose_frames(skeleton, speed, cycle)
         for part in parts:
             pose = frames[JOINTS[part.joint]] if part.joint is not None else part.object_from_part
-            vertices = part.mesh.vertices @ pose[:3, :3].T + pose[:3, 3]
+            vertices = np.asarray(part.mesh.vertices) @ pose[:3, :3].T + pose[:3, 3]  # plain arrays: fast
             lo, hi = np.minimum(lo, vertices.min(axis=0)), np.maximum(hi, vertices.max(axis=0))
     lo[2] = 0.0
     return tuple(float(v) for v in hi - lo), tuple(float(v) for v in (lo + hi) / 2.0)
