@@ -125,9 +125,9 @@ def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
     return pyrender.Mesh.from_trimesh(part.mesh, material=_material(entity, color), smooth=False)
 
 
-def _corners(mesh) -> np.ndarray:
-    """(8, 3) corners of a mesh's axis-aligned bounds, in its own frame (metres)."""
-    lo, hi = mesh.bounds
+def _corners(bounds: np.ndarray) -> np.ndarray:
+    """(8, 3) corners of axis-aligned ``bounds`` (2, 3): (min, max) corners, metres."""
+    lo, hi = bounds
     return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
 
 
@@ -148,7 +148,7 @@ def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrende
         if key not in meshes:
             meshes[key] = _build_part_mesh(entity, part)
         nodes.append(world.add(meshes[key], name=f"{entity.name}/part{k}", pose=pose))
-    return EntityNodes(entity, nodes, poses, np.stack([_corners(p.mesh) for p in parts]))
+    return EntityNodes(entity, nodes, poses, np.stack([_corners(p.mesh.bounds) for p in parts]))
 
 
 def _light_node(light: Light) -> pyrender.Node:

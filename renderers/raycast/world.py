@@ -8,8 +8,9 @@ rebuilt from one frame or firing to the next.
 Articulated entities (``assets.articulated``: a person's body parts, a cyclist's bicycle) are their
 parts: a static one's parts are baked posed at t = 0; a moving one is several bodies, each part moving
 in its object frame one of its own on a densely sampled track of its world_from_part, the rest one body
-on the entity's trajectory (``renderers.raycast.parts``). Every triangle of every part carries the
-entity's instance and semantic ids.
+on the entity's trajectory (``renderers.raycast.parts``; the samples span the scene's frames plus the
+longest LiDAR sweep, and rays cast later see such parts as they were at its end). Every triangle of
+every part carries the entity's instance and semantic ids.
 
 Every triangle has a global index (static triangles first, then each moving entity's), and two tables
 indexed by it hold what a hit needs: (normal x, y, z, reflectivity) and (instance id, semantic id). The
