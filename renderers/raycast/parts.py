@@ -39,7 +39,7 @@ from scenes import Entity, Scene
 # (~2 cm per 0.1 deg). A 0.1 s LiDAR sweep then sees ~10 samples per part; denser samples cost memory and
 # compile time (one ``part_poses`` call per entity per sample) for no visible gain. Where the pose is not
 # smooth (the pelvis height kinks when the support foot changes: 3 mm walking, 6 mm running at this dt;
-# jumps of the pose) ``refine_samples`` adds samples.
+# jumps of the pose) ``refine_samples`` adds samples about the jumps.
 SAMPLE_DT_S = 0.01
 # Samples this close (s) to an exact time (a frame, a keyframe) are dropped: the exact one stands in.
 _MERGE_S = 1e-7
@@ -47,12 +47,14 @@ _MERGE_S = 1e-7
 _BEFORE_S = 1e-6
 # Parts whose object_from_part stays within this (metres, rotation matrix entries) move with the object.
 _STILL_TOL = 1e-9
-# Where interpolating between samples would miss a part by more than this (m), samples are added
-# (``refine_samples``) ...
+# Where a sample lies farther than this (m) off its neighbours' chord, the pose has jumped (smooth motion
+# and kinks stay under ~6 mm at SAMPLE_DT_S) and ``refine_samples`` adds samples about it ...
+_JUMP_FLAG_M = 0.01
+# ... while interpolating between samples misses a part by more than this (m) ...
 REFINE_TOL_M = 0.003
-# ... down to intervals this short (s): a pose that jumps is interpolated over less than twice this; each
-# halving costs two ``part_poses`` calls, and 0.1 ms is 0.1 % of a 0.1 s LiDAR sweep.
-_MIN_SPLIT_S = 1e-4
+# ... down to intervals this short (s): a pose that jumps is interpolated over less than twice this. Each
+# halving costs two ``part_poses`` calls; 1 ms is 1 % of a 0.1 s LiDAR sweep.
+_MIN_SPLIT_S = 1e-3
 
 
 @dataclass(frozen=True)
@@ -147,14 +149,14 @@ def moving_pieces(entity: Entity, times: np.ndarray) -> tuple[Piece | None, Movi
 def refine_samples(
     entity: Entity, moving: np.ndarray, times: np.ndarray, poses: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The samples (times (n,) s, world_from_part (n, m, 4, 4) of parts ``moving`` (m,)) plus more where
-    the tracks would miss a part's pose by more than REFINE_TOL_M: near a sample that its neighbours'
-    chords miss by that much (cheap to find), an interval's midpoint is evaluated, kept and both halves
-    examined in turn while its interpolation misses the part by more than that, down to _MIN_SPLIT_S.
-    So a kink (the pelvis riding on the other foot) or a jump of the pose (the gait's swing foot lifted in
-    steps) gets samples about it, and a jump is interpolated over less than 2 _MIN_SPLIT_S. Errors are
-    measured at the corners of each part mesh's bounds. A pose that leaves its path and comes back
-    between two samples (a foot lifted for a few milliseconds) leaves no trace in them and is missed."""
+    """The samples (times (n,) s, world_from_part (n, m, 4, 4) of parts ``moving`` (m,)) plus more about
+    jumps of the pose (the gait's swing foot lifted in steps): next to a sample that its neighbours'
+    chord misses by over _JUMP_FLAG_M (cheap to find), an interval's midpoint is evaluated, kept and both
+    halves examined in turn while interpolating misses the part there by over REFINE_TOL_M, down to
+    _MIN_SPLIT_S, so a jump is interpolated over less than 2 _MIN_SPLIT_S instead of SAMPLE_DT_S. Misses
+    are measured at the corners of each part mesh's bounds. A smooth pose costs nothing here; a pose that
+    leaves its path and comes back between two samples (a foot lifted for a few milliseconds) leaves no
+    trace in them and is missed."""
     parts = entity_parts(entity)
     corners = np.array([_corners(parts[k].mesh.bounds) for k in moving])  # (m, 8, 3)
 
@@ -164,7 +166,7 @@ def refine_samples(
     at = points(poses[..., :3, :3], poses[..., :3, 3])  # (n, m, 8, 3)
     alpha = ((times[1:-1] - times[:-2]) / (times[2:] - times[:-2]))[:, None, None, None]
     chord = np.linalg.norm(at[1:-1] - at[:-2] - alpha * (at[2:] - at[:-2]), axis=-1).max(axis=(1, 2))
-    flagged = np.flatnonzero(chord > REFINE_TOL_M) + 1  # inner samples its neighbours' chord misses
+    flagged = np.flatnonzero(chord > _JUMP_FLAG_M) + 1  # inner samples their neighbours' chords miss
     intervals = sorted(set(flagged - 1) | set(flagged[flagged < len(times) - 1]))
     stack = [(times[i], times[i + 1], poses[i], poses[i + 1]) for i in intervals]
     added_times, added_poses = [], []
