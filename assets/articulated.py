@@ -22,7 +22,7 @@ from assets.loading import entity_mesh, load_asset_mesh
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
 from scenes.serialization import skeleton_from_dict
-from scenes.skeleton import JOINT_INDEX, joint_frames, keypoints_object
+from scenes.skeleton import JOINT_INDEX, joint_frames, world_keypoints
 from scenes.transforms import make_pose
 
 PERSON_ASSETS = ("pedestrian",)  # assets whose rigid figure an articulated body replaces
@@ -109,7 +109,4 @@ def posed_mesh(entity: Entity, t: float, frame: str = "object") -> trimesh.Trime
 
 def keypoints_world(entity: Entity, t: float) -> np.ndarray:
     """(17, 3) COCO keypoints of an articulated entity in the world frame (metres) at time ``t``."""
-    frames = joint_frames(entity.skeleton, entity.trajectory, t)
-    points = keypoints_object(entity.skeleton, frames)
-    pose = entity.trajectory.pose_at(t)
-    return points @ pose[:3, :3].T + pose[:3, 3]
+    return world_keypoints(entity.skeleton, entity.trajectory, t)[0]

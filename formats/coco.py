@@ -15,6 +15,16 @@ camera (``id``, ``name`` = the scene id, or ``<scene_id>-<camera>`` when a scene
 ``scene_id``, ``sensor``, ``width``, ``height``, ``fps`` in Hz, ``num_frames`` = its images here); each
 image adds ``video_id`` and ``frame_index`` (0-based, = ``frame``); each annotation adds ``video_id`` and
 ``track_id`` (the same object keeps it over the whole video, also across an absence).
+
+Keypoints (people with a skeleton, ``labels.keypoints``): their annotations add COCO's ``keypoints``
+[x1, y1, v1, ..., x17, y17, v17] (``COCO_KEYPOINTS`` order; x, y the labels' (u, v) unchanged: COCO's
+keypoint coordinates are pixel indices, the centre of pixel column j at x = j, as in labels.json; v the
+labels' flag: 0 not in the image, written 0, 0, 0 as COCO writes an unlabelled keypoint, 1 hidden, 2
+visible) and ``num_keypoints`` (how many v > 0). A category any exported annotation has keypoints in
+gets COCO's ``keypoints`` names and ``skeleton`` (1-based pairs) in ``categories``, and each of its
+annotations without keypoints (a person drawn rigid, in a dataset made before people had skeletons)
+gets 51 zeros and ``num_keypoints`` 0, so COCOeval's keypoint evaluation reads every one. A dataset with
+no articulated person exports exactly as before.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from formats import atomic
 from formats._files import export_dir
 from formats._sequences import iter_sequences, track_id
 from formats.native import FrameKey, NativeDataset, sensor_file
+from formats.untrusted import coco_keypoints
+from scenes.skeleton import COCO_KEYPOINTS, COCO_SKELETON
 
 EXPORT_SUBDIR = "exports/coco"
 
@@ -74,7 +86,7 @@ def build_coco(dataset: NativeDataset) -> dict[str, Any]:
     return {
         "info": {"description": "synthsense synthetic dataset", **_info(dataset)},
         "licenses": [],
-        "categories": dataset.categories,
+        "categories": _keypoint_categories(dataset.categories, annotations),
         "videos": videos,
         "images": images,
         "annotations": annotations,
@@ -89,7 +101,7 @@ def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) 
     # Values are checked as they are copied: a dataset from elsewhere must not yield a COCO file that
     # loads but breaks training code later (a ValueError here becomes a one-line DatasetError).
     rle = obj["mask_rle"]
-    return {
+    ann = {
         "id": ann_id,
         "image_id": image_id,
         "video_id": video_id,
@@ -104,6 +116,23 @@ def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) 
         "truncation": float(obj["truncation"]),
         "occlusion": int(obj["occlusion"]),
     }
+    if "keypoints" in obj:
+        ann["keypoints"] = coco_keypoints(obj["keypoints"], f"object {track_id(obj)} keypoints")
+        ann["num_keypoints"] = sum(v > 0 for v in ann["keypoints"][2::3])
+    return ann
+
+
+def _keypoint_categories(categories: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories, those with keypoints in some annotation given COCO's keypoint names and skeleton;
+    their annotations without keypoints get zeros (see the module docstring). The same list when none has."""
+    with_keypoints = {a["category_id"] for a in annotations if "keypoints" in a}
+    if not with_keypoints:
+        return categories
+    for ann in annotations:
+        if ann["category_id"] in with_keypoints and "keypoints" not in ann:
+            ann["keypoints"], ann["num_keypoints"] = [0] * (3 * len(COCO_KEYPOINTS)), 0
+    keypoint_fields = {"keypoints": list(COCO_KEYPOINTS), "skeleton": [list(pair) for pair in COCO_SKELETON]}
+    return [{**c, **keypoint_fields} if c["id"] in with_keypoints else c for c in categories]
 
 
 def _box(box: Any) -> list[int]:

@@ -22,7 +22,7 @@ from formats.kitti_tracking import export_kitti_tracking
 from formats.mot import export_mot
 from formats.native import DatasetError, FrameKey, NativeDataset, damaged_frames, scan_manifest
 from formats.ply import export_ply
-from formats.yolo import export_yolo, export_yolo_seg
+from formats.yolo import export_yolo, export_yolo_pose, export_yolo_seg
 
 Exporter = Callable[..., Path]  # (dataset_root, skip: Collection[FrameKey] = ()) -> Path
 
@@ -50,6 +50,7 @@ EXPORTERS: dict[str, Exporter] = {
         ("ply", export_ply),
         ("yolo", export_yolo),
         ("yolo_seg", export_yolo_seg),
+        ("yolo_pose", export_yolo_pose),
     )
 }
 

@@ -2,7 +2,8 @@
 
 Objects: the visible ones only (a YOLO/COCO consumer has nothing to learn from an object it cannot see),
 with bbox = bbox_visible, mask = mask_rle, and visibility, truncation, occlusion, track_id from the labels;
-``extra`` keeps instance_id and bbox_amodal. Images are grouped by scene (a sequence never crosses splits);
+``extra`` keeps instance_id and bbox_amodal; people with a skeleton get ``keypoints`` (COCO's flat list,
+``untrusted.coco_keypoints``). Images are grouped by scene (a sequence never crosses splits);
 meta holds scene_id, frame, sensor, root_seed, scene_index and t (seconds).
 
 A native set from elsewhere is checked like a COCO one: each camera image's header must give the size
@@ -23,6 +24,7 @@ from formats.records import OUTSIDE_IMAGE, ImageAnnotations, ObjectAnnotation, S
 from formats.untrusted import (
     AnnotationError,
     check_size,
+    coco_keypoints,
     finite,
     image_box,
     load_json,
@@ -158,4 +160,5 @@ def _object(obj: dict[str, Any], width: int, height: int, where: str) -> ObjectA
         occlusion=int(obj["occlusion"]),
         track_id=int(obj.get("track_id", obj["instance_id"])),
         extra={"instance_id": int(obj["instance_id"]), "bbox_amodal": obj.get("bbox_amodal")},
+        keypoints=coco_keypoints(obj["keypoints"], f"{where} keypoints") if "keypoints" in obj else None,
     )

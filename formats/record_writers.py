@@ -1,6 +1,6 @@
-"""Writers of format-neutral records (``formats.records``) to COCO and YOLO label files. They write labels
-only: placing the image files at ``OutputImage.file_name`` is the caller's job (hard links for a native
-export, copies for a mix). Every file is written atomically.
+"""Writers of format-neutral records (``formats.records``) to COCO and YOLO label files (YOLO detect,
+segment and pose). They write labels only: placing the image files at ``OutputImage.file_name`` is the
+caller's job (hard links for a native export, copies for a mix). Every file is written atomically.
 
 An object without a mask gets its box as its shape: in COCO a 4-corner polygon segmentation
 ``[[x, y, x + w, y, x + w, y + h, x, y + h]]`` (clipped to the image; COCOeval "segm" needs a shape for
@@ -21,10 +21,11 @@ import numpy as np
 
 from formats import _masks, atomic
 from formats.import_yolo import label_rel
-from formats.records import ImageAnnotations, clip_box
+from formats.records import ImageAnnotations, ObjectAnnotation, clip_box
+from scenes.skeleton import COCO_FLIP_INDEX, COCO_KEYPOINTS
 
 YOLO_SPLITS = ("train", "val", "test")
-TASKS = ("detect", "segment")
+TASKS = ("detect", "segment", "pose")
 
 
 @dataclass
@@ -113,20 +114,31 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
     (``_masks.polygon_from_mask(mask, inset_px=_masks.INSET_PX)``), or the clipped box's 4 corners moved
     as far inside when the object has no mask (or an empty one), with ``_masks.yolo_decimals`` decimals
     (6 for images up to 7,812 pixels wide and high).
+
+    ``pose`` rows are ``cls cx cy w h x1 y1 v1 ... x17 y17 v17``: the detect row's box, then the object's
+    keypoints as ultralytics' own COCO converter writes them (``ultralytics/data/converter.py``
+    ``convert_coco(use_keypoints=True)``: x / width, y / height, v kept, so COCO's pixel-index
+    coordinates stay pixel indices), clipped to [0, 1] (a keypoint in the first row or column may lie up
+    to half a pixel before 0, which ultralytics' label check refuses beyond -0.01) with the segment rows'
+    decimals; v is 0 (then x = y = 0), 1 or 2. Objects without keypoints, or without one of v > 0
+    (the converter skips those: COCO's keypoint evaluation ignores them), get no row.
     """
     scale = np.array([image.width, image.height], dtype=np.float64)
     decimals = 6 if task == "detect" else _masks.yolo_decimals(image.width, image.height)
     lines = []
     for obj in image.objects:
         x, y, w, h = obj.bbox
-        if obj.iscrowd or w <= 0 or h <= 0:
+        if obj.iscrowd or w <= 0 or h <= 0 or (task == "pose" and not has_pose(obj)):
             continue
         clipped = clip_box(obj.bbox, image.width, image.height)
-        if task == "detect":
+        if task in ("detect", "pose"):
             if clipped is None:
                 continue
             x, y, w, h = clipped
             values = np.array([x + w / 2, y + h / 2, w, h]) / np.tile(scale, 2)
+            if task == "pose":
+                lines.append(_pose_row(index[obj.category], values, obj.keypoints, scale, decimals))
+                continue
         else:
             polygon = np.zeros((0, 2))
             if obj.mask is not None:
@@ -141,15 +153,32 @@ def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:
     return "".join(lines)
 
 
+def has_pose(obj: ObjectAnnotation) -> bool:
+    """Whether an object gets a YOLO pose row: it has keypoints, one of them labelled (v > 0)."""
+    return obj.keypoints is not None and any(v > 0 for v in obj.keypoints[2::3])
+
+
+def _pose_row(cls: int, box: np.ndarray, keypoints: list[float], scale: np.ndarray, decimals: int) -> str:
+    """One pose row (see :func:`yolo_rows`): ``box`` the normalized cx cy w h, ``keypoints`` COCO's flat list."""
+    points = np.asarray(keypoints, np.float64).reshape(-1, 3)
+    xy = np.clip(points[:, :2] / scale, 0.0, 1.0) + 0.0  # + 0.0: no "-0.000000"
+    fields = [f"{v:.6f}" for v in np.clip(box, 0.0, 1.0) + 0.0]
+    for (x, y), v in zip(xy, points[:, 2].astype(int), strict=True):
+        fields += [f"{x:.{decimals}f}", f"{y:.{decimals}f}", str(v)]
+    return " ".join([str(cls), *fields]) + "\n"
+
+
 def _box_segmentation(bbox: tuple[float, float, float, float], width: int, height: int) -> list[list[float]]:
     """The COCO polygon of an object without a mask: its box's 4 corners, clipped to the image."""
     corners = np.clip(_masks.box_polygon(bbox), 0.0, (width, height)) + 0.0
     return [[float(v) for v in corners.ravel()]]
 
 
-def data_yaml(splits: Sequence[str], classes: Sequence[str]) -> str:
+def data_yaml(splits: Sequence[str], classes: Sequence[str], pose: bool = False) -> str:
     """data.yaml text: split folders relative to the yaml (no ``path`` key, so ultralytics takes the
     yaml's folder) and names as {id: name}; names are JSON strings, which YAML reads as they are.
+    ``pose``: also ``kpt_shape: [17, 3]``, ``flip_idx`` (``scenes.skeleton.COCO_FLIP_INDEX``) and
+    ``kpt_names`` (every class's ``COCO_KEYPOINTS``), as ultralytics' coco-pose.yaml has them.
 
     ``splits``: the splits that have images; train is required (ValueError). train and val are always
     written (ultralytics requires both): without val images, val is the train folder, with a comment.
@@ -164,6 +193,9 @@ def data_yaml(splits: Sequence[str], classes: Sequence[str]) -> str:
             lines.append(f"{split}: images/train  # no {split} images in this dataset: validating on train\n")
     lines += [f"nc: {len(classes)}\n", "names:\n"]
     lines += [f"  {k}: {json.dumps(name)}\n" for k, name in enumerate(classes)]
+    if pose:
+        lines += [f"kpt_shape: [{len(COCO_KEYPOINTS)}, 3]\n", f"flip_idx: {json.dumps(list(COCO_FLIP_INDEX))}\n"]
+        lines += ["kpt_names:\n", *(f"  {k}: {json.dumps(list(COCO_KEYPOINTS))}\n" for k in range(len(classes)))]
     return "".join(lines)
 
 
@@ -176,7 +208,8 @@ def write_yolo(
 ) -> list[Path]:
     """Labels of ``entries`` at ``root/labels/<split>/<stem>.txt`` (ultralytics finds them by swapping
     ``images`` for ``labels``; an image without objects gets an empty file) and ``root/data.yaml``.
-    ``task``: "detect" (cls cx cy w h) or "segment" (cls x1 y1 ...). Returns the written paths.
+    ``task``: "detect" (cls cx cy w h), "segment" (cls x1 y1 ...) or "pose" (cls cx cy w h x1 y1 v1 ...;
+    objects without labelled keypoints get no row, :func:`yolo_rows`). Returns the written paths.
 
     ``durable=False`` writes the label files plainly, without a temporary name and fsync each: for a
     fresh staging folder that the caller syncs once and renames into place (one fsync per small label
@@ -187,7 +220,8 @@ def write_yolo(
     index = _check(entries, classes)
     present = {e.split for e in entries}
     splits = [s for s in YOLO_SPLITS if s in present] + sorted(present - set(YOLO_SPLITS))
-    yaml_text = data_yaml(splits, classes)  # before any label is written: it refuses a dataset without train
+    # before any label is written: it refuses a dataset without train
+    yaml_text = data_yaml(splits, classes, pose=task == "pose")
     root = Path(root)
     written: list[Path] = []
     for entry in entries:

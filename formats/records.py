@@ -48,6 +48,10 @@ class ObjectAnnotation:
         track_id: the object's id over a video (native, COCO-video), None when unknown.
         iscrowd: a COCO crowd region (not a single object).
         extra: anything else the source says about the object (e.g. KITTI's 3D box fields).
+        keypoints: COCO's flat person keypoints [x1, y1, v1, ...] (``scenes.skeleton.COCO_KEYPOINTS`` order,
+            pixel indices: the centre of pixel column j is x = j; v 0 not in the image (then x = y = 0),
+            1 hidden, 2 visible), None when the source has none (native people with a skeleton have
+            them; the YOLO pose writer reads them, the other writers do not yet).
     """
 
     category: str
@@ -59,6 +63,7 @@ class ObjectAnnotation:
     track_id: int | None = None
     iscrowd: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    keypoints: list[float] | None = None
 
 
 @dataclass

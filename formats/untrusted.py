@@ -20,6 +20,7 @@ from formats.native import DatasetError
 from formats.records import clip_box
 from scenes import plain_data
 from scenes.plain_data import short_repr
+from scenes.skeleton import COCO_KEYPOINTS
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # "C:..." is absolute on Windows; never a sensible relative path here
 
@@ -130,6 +131,22 @@ def parse_float(field: str, path: Path, line: int, name: str) -> float:
     if not math.isfinite(value):
         raise row_error(path, line, f"{name} {short_repr(field)} is not finite")
     return value
+
+
+def coco_keypoints(value: Any, where: str) -> list[float]:
+    """COCO's flat ``keypoints`` [x1, y1, v1, ...] (3 numbers per ``COCO_KEYPOINTS`` name) of a labels.json
+    ``keypoints`` (rows [u, v, flag], ``labels.keypoints``): (u, v) unchanged, as COCO's keypoint
+    coordinates are pixel indices too (the centre of pixel column j is x = j), and a keypoint of flag 0
+    written 0, 0, 0 as COCO writes an unlabelled one."""
+    if not isinstance(value, list) or len(value) != len(COCO_KEYPOINTS):
+        raise AnnotationError(f"{where}: expected {len(COCO_KEYPOINTS)} keypoints, got {short_repr(value, 80)}")
+    flat: list[float] = []
+    for row in value:
+        if not isinstance(row, list) or len(row) != 3 or row[2] not in (0, 1, 2) or isinstance(row[2], bool):
+            raise AnnotationError(f"{where}: expected a keypoint [u, v, flag 0/1/2], got {short_repr(row, 80)}")
+        u, v, flag = finite(row[0], where), finite(row[1], where), int(row[2])
+        flat += [0, 0, 0] if flag == 0 else [u, v, flag]
+    return flat
 
 
 def positive_int(value: Any, where: str) -> int:

@@ -1,4 +1,4 @@
-"""Buffers + Scene -> label records (masks, 2D and 3D boxes, visibility, truncation)."""
+"""Buffers + Scene -> label records (masks, 2D and 3D boxes, visibility, truncation, people's keypoints)."""
 
 from labels.annotate import OCCLUSION_THRESHOLDS, annotate, encode_rle, occlusion_level
 

@@ -1,7 +1,8 @@
 """Buffers + Scene -> the label record of one camera frame (labels.json).
 
-Backend-independent: works on the instance map, the amodal masks and the Scene only, so every renderer
-gets the same labels by construction.
+Backend-independent: works on the instance map, the amodal masks, the depth pass and the Scene only, so
+every renderer gets the same labels by construction. Articulated people's records add their keypoints
+(``labels.keypoints``).
 
 Occlusion levels (KITTI-style, from ``visibility`` = visible pixels / unoccluded pixels in the image):
     0 fully visible   visibility >= 0.9
@@ -18,6 +19,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
+from labels.keypoints import has_pixels, keypoint_fields
 from scenes import Camera, Conditions, Scene
 from scenes.camera_geometry import ray_distance_m
 from scenes.taxonomy import category_id
@@ -87,8 +89,8 @@ def annotate(
         instance: uint16 (H, W) instance map, 0 = no object.
         amodal: id -> bool (H, W) mask of the object's unoccluded silhouette inside the image; objects
             missing from it do not reach the image.
-        depth: float32 (H, W) planar depth (m) of the same render; needed for ``transmittance`` (without it
-            the field is left out).
+        depth: float32 (H, W) planar depth (m) of the same render; needed for ``transmittance`` and for the
+            keypoints of articulated people (``labels.keypoints``; without it those fields are left out).
     """
     t = scene.frame_time(frame)
     world_from_camera = scene.rig.world_from_sensor(camera, t)
@@ -99,10 +101,15 @@ def annotate(
     ids = np.flatnonzero(counts)
     visible_counts = dict(zip(ids.tolist(), counts[ids].tolist(), strict=True))
     camera_velocity = sensor_velocity(scene, camera, t)
+    entities = scene.labelled_entities()
     objects = [
         _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t)
-        for entity in scene.labelled_entities()
+        for entity in entities
     ]
+    if has_pixels(camera, instance, depth):  # people's keypoints (labels.keypoints); rigid records unchanged
+        for entity, record in zip(entities, objects, strict=True):
+            if entity.skeleton is not None:
+                record.update(keypoint_fields(entity, camera, camera_from_world, instance, depth, t))
     beta = scene.conditions.camera_extinction()
     if beta > 0 and depth is not None and depth.size:
         _add_transmittance(objects, instance, depth, camera, beta)

@@ -639,3 +639,15 @@ def keypoints_object(skeleton: Skeleton, frames: np.ndarray) -> np.ndarray:
 def extra_joints_object(frames: np.ndarray) -> dict[str, np.ndarray]:
     """The EXTRA_JOINTS (pelvis, spine, neck) in the object frame (metres) from ``joint_frames``."""
     return {name: frames[JOINT_INDEX[name], :3, 3].copy() for name in EXTRA_JOINTS}
+
+
+def world_keypoints(skeleton: Skeleton, trajectory: Any, t: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The COCO keypoints (17, 3) and the EXTRA_JOINTS ({name: (3,)}) in the world frame (metres) at time
+    ``t`` seconds: :func:`keypoints_object` and :func:`extra_joints_object` of :func:`joint_frames`, placed
+    by the trajectory's ``world_from_object(t)``. The one place labels and assets get them from."""
+    frames = joint_frames(skeleton, trajectory, t)
+    world_from_object = trajectory.pose_at(t)
+    rotation, translation = world_from_object[:3, :3], world_from_object[:3, 3]
+    points = keypoints_object(skeleton, frames) @ rotation.T + translation
+    joints = {name: rotation @ p + translation for name, p in extra_joints_object(frames).items()}
+    return points, joints

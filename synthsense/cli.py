@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("dataset", help="native dataset folder")
     exp = sub.add_parser("export", help="export a native dataset to another format")
 
-    exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply, yolo, yolo_seg")
+    exp.add_argument("format", help="export format: coco, mot, kitti_tracking, kitti, ply, yolo, yolo_seg, yolo_pose")
     exp.add_argument("dataset", help="native dataset folder")
     exp.add_argument(
         "--skip-damaged",

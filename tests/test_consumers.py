@@ -1,8 +1,8 @@
 """Our exports read by their consumers' own code: TrackEval (KITTI tracking and MOTChallenge evaluation),
-FiftyOne's COCO importer and ultralytics' training-mask rasterization. They need numpy 2, so they run in
-``.venv-consumers`` (scripts/install.sh) through the scripts in tests/consumers/; without that venv these
-tests are skipped (the rules they check are also tested in our own venv: test_yolo, test_kitti_object,
-test_tracking_exports).
+FiftyOne's COCO importer, ultralytics' training-mask rasterization and pose label check. They need numpy 2,
+so they run in ``.venv-consumers`` (scripts/install.sh) through the scripts in tests/consumers/; without that
+venv these tests are skipped (the rules they check are also tested in our own venv: test_yolo,
+test_kitti_object, test_tracking_exports, test_keypoint_exports).
 
 The street sequence is small (160x120), so it holds many objects one pixel wide or high: the boxes and
 masks where a convention off by one pixel shows.
@@ -137,13 +137,24 @@ def _check_fiftyone(result: dict, coco: dict) -> int:
             x, y, w, h = ann["bbox"]
             box = [x / im["width"], y / im["height"], w / im["width"], h / im["height"]]
             np.testing.assert_allclose(det["bounding_box"], box, rtol=1e-12)
+            # keypoints: a COCO field, FiftyOne's Keypoints label (below), not a Detection attribute
             extra = set(ann) - {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd", "score"}
+            extra -= {"keypoints"}
             assert not extra & reserved
             for key in extra:
                 assert det["attributes"][key] == ann[key], key
             # FiftyOne crops the instance mask to the box: the crop holds every pixel of the mask
             assert det["mask_shape"] == [round(h), round(w)] and det["mask_pixels"] == ann["area"]
             compared += 1
+        # people's keypoints: FiftyOne's relative points are COCO's x / width, y / height, its visible COCO's v
+        people = [a for a in anns if "keypoints" in a]
+        assert len(got["keypoints"]) == len(people)
+        for kp, ann in zip(got["keypoints"], people, strict=True):
+            assert kp["label"] == names[ann["category_id"]]
+            ours = np.array(ann["keypoints"], np.float64).reshape(-1, 3)
+            assert kp["visible"] == ours[:, 2].astype(int).tolist()
+            expected = np.where(ours[:, 2:] > 0, ours[:, :2] / [im["width"], im["height"]], np.nan)
+            np.testing.assert_allclose(np.array(kp["points"], np.float64), expected, rtol=1e-12)
     return compared
 
 
@@ -154,6 +165,7 @@ def test_fiftyone_imports_our_coco_with_every_attribute(street_sequence, consume
     result = consumer("fiftyone_coco.py", path, street_sequence)
     assert _check_fiftyone(result, coco) > 100
     assert all("track_id" in a and "visibility" in a for a in coco["annotations"])
+    assert sum(a.get("num_keypoints", 0) > 0 for a in coco["annotations"]) > 20  # the articulated people
 
 
 @pytest.mark.gl
@@ -227,6 +239,49 @@ def _one_part_without_holes(mask: np.ndarray) -> bool:
     count, _ = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     background, _ = cv2.connectedComponents(np.pad(~mask, 1).astype(np.uint8), connectivity=4)
     return count == 2 and background == 2
+
+
+@pytest.fixture(scope="module")
+def people_dataset(tmp_path_factory) -> Path:
+    """Two generated street scenes (articulated pedestrians, children, cyclists) and two hand-built ones
+    (people among a box and a wall), two frames each, ray cast on the run's frame path (tests/_people.py;
+    no GL), exported to COCO and YOLO pose."""
+    from _people import generated_streets, street_of_people, write_dataset
+
+    from formats.exporters import get_exporter
+
+    rng = np.random.default_rng(11)
+    scenes = generated_streets(2, seed=3) + [street_of_people(rng, i) for i in range(2)]
+    root = write_dataset(tmp_path_factory.mktemp("consumers") / "people", scenes)
+    get_exporter("coco")(root)
+    get_exporter("yolo_pose")(root)
+    return root
+
+
+def test_ultralytics_reads_our_pose_labels_as_the_coco_keypoints(people_dataset, consumer):
+    result = consumer("ultralytics_pose.py", people_dataset / "exports/yolo_pose")
+    assert result["yaml"]["kpt_shape"] == [17, 3] and len(result["yaml"]["flip_idx"]) == 17
+    coco = json.loads((people_dataset / "exports/coco/annotations.json").read_text())
+    by_stem = {f"{im['scene_id']}_{im['frame']:06d}_{im['sensor']}": im for im in coco["images"]}
+    people = {c["id"] for c in coco["categories"] if "keypoints" in c}
+    compared = 0
+    for stem, got in result["labels"].items():
+        # found, not empty or missing, nothing corrupt, no message (ultralytics warns of duplicates there)
+        assert got["message"] == "" and got["counts"][3] == 0, (stem, got["message"])
+        im = by_stem[stem]
+        anns = [a for a in coco["annotations"] if a["image_id"] == im["id"] and a["category_id"] in people]
+        anns = [a for a in anns if a["num_keypoints"] > 0]  # ultralytics' converter skips the others
+        assert got["counts"][1:3] == ([1, 0] if anns else [1, 1])
+        theirs = np.array(got["keypoints"]).reshape(-1, 17, 3) * [im["width"], im["height"], 1]
+        assert len(theirs) == len(anns)
+        for kp, ann in zip(theirs, anns, strict=True):
+            ours = np.array(ann["keypoints"], np.float64).reshape(17, 3)
+            np.testing.assert_array_equal(kp[:, 2], ours[:, 2])  # the flags, as COCO's v
+            labelled = ours[:, 2] > 0
+            # denormalized (float32 in ultralytics, 6 decimals in the file): within 1e-6 of the image size
+            np.testing.assert_allclose(kp[labelled, :2], ours[labelled, :2], rtol=0, atol=1e-6 * im["width"])
+            compared += 1
+    assert compared > 20
 
 
 def test_consumer_scripts_import_nothing_of_ours():

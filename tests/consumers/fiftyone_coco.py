@@ -5,8 +5,10 @@ without a database: the importer's own iteration, which builds each image's Dete
     python fiftyone_coco.py ANNOTATIONS IMAGES
 
 Prints {"images": [{"file_name", "width", "height", "detections": [{"label", "bounding_box" (relative
-x, y, w, h), "attributes" (the extra keys, as FiftyOne stores them), "mask_shape", "mask_pixels"}]}],
-"reserved": names on fiftyone.core.labels.Detection} or {"error": message}.
+x, y, w, h), "attributes" (the extra keys, as FiftyOne stores them), "mask_shape", "mask_pixels"}],
+"keypoints": [{"label", "points" (relative x, y; NaN where not labelled), "visible"}] (the annotations
+with COCO keypoints, as its Keypoints label holds them)}], "reserved": names on
+fiftyone.core.labels.Detection} or {"error": message}.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def main(annotations: Path, images: Path) -> dict:
     importer = fouc.COCODetectionDatasetImporter(
         data_path=str(images),
         labels_path=str(annotations),
-        label_types=["detections", "segmentations"],
+        label_types=["detections", "segmentations", "keypoints"],
         extra_attrs=True,
     )
     out = []
@@ -47,12 +49,17 @@ def main(annotations: Path, images: Path) -> dict:
                             "mask_pixels": int(det.mask.sum()) if det.mask is not None else None,
                         }
                     )
+                keypoints = labels["keypoints"].keypoints if labels.get("keypoints") else []
                 out.append(
                     {
                         "file_name": str(Path(image_path).relative_to(images)),
                         "width": metadata.width,
                         "height": metadata.height,
                         "detections": detections,
+                        "keypoints": [
+                            {"label": k.label, "points": [list(p) for p in k.points], "visible": list(k.visible)}
+                            for k in keypoints
+                        ],
                     }
                 )
     except Exception as exc:  # noqa: BLE001 - the test wants FiftyOne's own message
