@@ -10,7 +10,8 @@ first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass
 - depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
   with every entity drawn in its id colour, context entities in black so they still occlude; depth
   comes from the same pass, so depth and instance agree pixel for pixel.
-- amodal: for labelled entities whose 3D box may be in view, the pixels each covers on its own, with
+- amodal: for labelled entities whose 3D box may be in view, the pixels each covers on its own (all its
+  parts, for an articulated entity), with
   the same rasterization as the instance pass; by default 24 objects per union pass (see
   ``offscreen``), or one segmentation pass per object (``amodal_method="per_object"``, the reference
   the union pass is tested against).
@@ -28,12 +29,12 @@ import numpy as np
 from renderers.base import BackendError, Pass, RenderResult, call_passes, check_passes, select_camera
 from renderers.camera_weather import apply_camera_conditions, camera_conditions_active
 from renderers.pyrender._gl import pyrender
-from renderers.pyrender.compile import CompiledScene, compile_scene, pose_nodes
+from renderers.pyrender.compile import CompiledScene, EntityNodes, compile_scene, pose_nodes
 from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
 from renderers.pyrender.offscreen import OffscreenRenderer
-from scenes import Camera, Entity, Scene
+from scenes import Camera, Scene
 from scenes.camera_geometry import box_in_view
-from scenes.transforms import invert_pose
+from scenes.transforms import invert_pose, make_pose
 
 AMODAL_METHODS = ("union", "per_object")
 _WHITE = (255, 255, 255)
@@ -190,26 +191,38 @@ class PyrenderBackend:
     ) -> dict[int, np.ndarray]:
         camera_from_world = invert_pose(compiled.source.rig.world_from_sensor(camera, t))
         candidates = [
-            (entity, node)
-            for entity, node in compiled.entity_nodes
-            if entity.is_labelled and _may_be_in_view(entity, camera, camera_from_world, t)
+            entry
+            for entry in compiled.entity_nodes
+            if entry.entity.is_labelled and _may_be_in_view(entry, camera, camera_from_world, t)
         ]
         masks: list[np.ndarray] = []
+        # an entity is all its parts: they draw one colour (one bit), so its mask is their union
         if self.amodal_method == "per_object":
-            for _, node in candidates:
-                color, _ = renderer.render_segmentation(compiled.scene, {node: _WHITE})
+            for entry in candidates:
+                color, _ = renderer.render_segmentation(compiled.scene, dict.fromkeys(entry.nodes, _WHITE))
                 masks.append(color[..., 0] > 0)
         else:
             for start in range(0, len(candidates), AMODAL_BITS_PER_PASS):
                 chunk = candidates[start : start + AMODAL_BITS_PER_PASS]
-                colors = {node: bit_color(k) for k, (_, node) in enumerate(chunk)}
+                colors = {node: bit_color(k) for k, entry in enumerate(chunk) for node in entry.nodes}
                 masks.extend(decode_bits(renderer.render_union(compiled.scene, colors), len(chunk)))
         # An object covering no pixel is not in the image: labels see no entry, as for culled objects.
-        return {entity.instance_id: mask for (entity, _), mask in zip(candidates, masks, strict=True) if mask.any()}
+        return {entry.entity.instance_id: mask for entry, mask in zip(candidates, masks, strict=True) if mask.any()}
 
 
-def _may_be_in_view(entity: Entity, camera: Camera, camera_from_world: np.ndarray, t: float) -> bool:
-    camera_from_object = camera_from_world @ entity.trajectory.pose_at(t)
-    return box_in_view(
-        camera.K, camera.width, camera.height, camera.znear, camera.zfar, camera_from_object, entity.size_m
-    )
+def _may_be_in_view(entry: EntityNodes, camera: Camera, camera_from_world: np.ndarray, t: float) -> bool:
+    """Whether the entity may cover a pixel (conservative): a rigid entity's ``size_m`` box, an articulated
+    one's box (object frame) around its posed parts' bounds, which a swinging limb may push past ``size_m``."""
+    entity = entry.entity
+    world_from_object = entity.trajectory.pose_at(t)
+    if entry.part_corners is None:
+        camera_from_object = camera_from_world @ world_from_object
+        return box_in_view(
+            camera.K, camera.width, camera.height, camera.znear, camera.zfar, camera_from_object, entity.size_m
+        )
+    object_from_part = invert_pose(world_from_object) @ entry.poses  # (parts, 4, 4)
+    corners = np.einsum("pij,pkj->pki", object_from_part[:, :3, :3], entry.part_corners)
+    corners = (corners + object_from_part[:, None, :3, 3]).reshape(-1, 3)
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    camera_from_box = camera_from_world @ world_from_object @ make_pose(np.eye(3), (lo + hi) / 2)
+    return box_in_view(camera.K, camera.width, camera.height, camera.znear, camera.zfar, camera_from_box, hi - lo)

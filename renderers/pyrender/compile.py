@@ -2,16 +2,23 @@
 
 Compiling builds every mesh, material, light and camera; a frame only sets node poses, so a sequence
 never rebuilds geometry (or re-uploads it to the GL context).
+
+Every entity is its parts (``assets.articulated.entity_parts``), one mesh node each: a rigid entity is
+one node holding its whole mesh, an articulated one (a person, a cyclist and its bicycle) one node per
+body part, placed at ``part_poses`` each frame. Every part node of an entity draws in the entity's
+instance colour in the label passes, so labels see one object whatever its parts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from assets import entity_mesh
+from assets.articulated import MeshPart, entity_parts, is_moving, part_poses
 from renderers.base import BackendError
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.geometry import gl_intrinsics, instance_color
@@ -21,23 +28,42 @@ from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
 
 
 @dataclass
+class EntityNodes:
+    """One entity's mesh nodes, one per part of ``entity_parts(entity)`` in that order.
+
+    Attributes:
+        entity: the Entity.
+        nodes: its part nodes (a rigid entity: one node, its whole mesh).
+        poses: (parts, 4, 4) world_from_part of each node as last posed (``pose_nodes``).
+        part_corners: (parts, 8, 3) corners of each part mesh's axis-aligned bounds in its part frame
+            (metres), for view culling of articulated entities, whose posed parts may reach past the
+            entity's ``size_m`` box; None for a rigid entity (culled by its ``size_m`` box).
+    """
+
+    entity: Entity
+    nodes: list[pyrender.Node]
+    poses: np.ndarray
+    part_corners: np.ndarray | None = None
+
+
+@dataclass
 class CompiledScene:
     """A Scene's pyrender world.
 
     Attributes:
         source: the Scene this was compiled from (compared by identity to detect a new scene).
         scene: the pyrender.Scene.
-        entity_nodes: (entity, mesh node) for every entity, in the Scene's order.
+        entity_nodes: every entity's part nodes (``EntityNodes``), in the Scene's order.
         camera_nodes: rig camera name -> camera node.
-        instance_colors: mesh node -> id colour for the segmentation pass; context entities map to
-            black so they still occlude.
+        instance_colors: mesh node -> id colour for the segmentation pass (every part node of an entity
+            takes the entity's); context entities map to black so they still occlude.
         lamps: spot light pool, mounted lights and emitter discs (``lamps``); emitter meshes are not in
             ``instance_colors``, so no label pass draws them.
     """
 
     source: Scene
     scene: pyrender.Scene
-    entity_nodes: list[tuple[Entity, pyrender.Node]]
+    entity_nodes: list[EntityNodes]
     camera_nodes: dict[str, pyrender.Node]
     instance_colors: dict[pyrender.Node, tuple[int, int, int]] = field(default_factory=dict)
     lamps: Lamps = field(default_factory=Lamps)
@@ -62,18 +88,67 @@ def _mesh_key(entity: Entity) -> str:
     )
 
 
-def _build_mesh(entity: Entity) -> pyrender.Mesh:
-    material = pyrender.MetallicRoughnessMaterial(
-        baseColorFactor=(*entity.material.base_color, 1.0),
+def _part_key(entity: Entity, part: MeshPart) -> str:
+    """Parts with equal keys share one pyrender.Mesh: the same mesh (by content: people with equal
+    proportions share limbs), colour and material values."""
+    mesh = part.mesh
+    digest = hashlib.blake2b(np.ascontiguousarray(mesh.vertices).tobytes(), digest_size=16)
+    digest.update(np.ascontiguousarray(mesh.faces).tobytes())
+    material = entity.material
+    color = part.color if part.color is not None else material.base_color
+    values = [list(color), material.roughness, material.metallic, entity.asset.source == "file"]
+    return json.dumps(["part", digest.hexdigest(), *values])
+
+
+def _material(entity: Entity, color: tuple[float, float, float]) -> pyrender.MetallicRoughnessMaterial:
+    return pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=(*color, 1.0),
         roughnessFactor=entity.material.roughness,
         metallicFactor=entity.material.metallic,
         # user meshes may have inconsistent winding; culling their "back" faces would punch holes into
         # the instance, depth and amodal passes alike
         doubleSided=entity.asset.source == "file",
     )
+
+
+def _build_mesh(entity: Entity) -> pyrender.Mesh:
     # Flat shading (smooth=False) is right for every mesh; smooth normals would bend the shading of
     # hard-edged assets such as boxes. Geometry, depth and labels are the same either way.
+    material = _material(entity, entity.material.base_color)
     return pyrender.Mesh.from_trimesh(entity_mesh(entity), material=material, smooth=False)
+
+
+def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
+    """A part in its own colour (the entity's base colour if it has none), the entity's other material
+    values, flat shaded like every mesh."""
+    color = part.color if part.color is not None else entity.material.base_color
+    return pyrender.Mesh.from_trimesh(part.mesh, material=_material(entity, color), smooth=False)
+
+
+def _corners(bounds: np.ndarray) -> np.ndarray:
+    """(8, 3) corners of axis-aligned ``bounds`` (2, 3): (min, max) corners, metres."""
+    lo, hi = bounds
+    return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+
+
+def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrender.Mesh]) -> EntityNodes:
+    """Add the entity's part nodes at their poses at t = 0 (a static entity keeps them)."""
+    if entity.skeleton is None:  # one node, its whole mesh: exactly the rigid entities' world of before
+        key = _mesh_key(entity)
+        if key not in meshes:
+            meshes[key] = _build_mesh(entity)
+        pose = entity.trajectory.pose_at(0.0)
+        node = world.add(meshes[key], name=entity.name, pose=pose)
+        return EntityNodes(entity, [node], pose[None])
+    parts = entity_parts(entity)
+    poses = np.stack(part_poses(entity, 0.0))
+    nodes = []
+    for k, (part, pose) in enumerate(zip(parts, poses, strict=True)):
+        key = _part_key(entity, part)
+        if key not in meshes:
+            meshes[key] = _build_part_mesh(entity, part)
+        nodes.append(world.add(meshes[key], name=f"{entity.name}/part{k}", pose=pose))
+    return EntityNodes(entity, nodes, poses, np.stack([_corners(p.mesh.bounds) for p in parts]))
 
 
 def _light_node(light: Light) -> pyrender.Node:
@@ -101,8 +176,9 @@ def _camera_node(camera: Camera) -> pyrender.Node:
 
 
 def compile_scene(scene: Scene) -> CompiledScene:
-    """Build the pyrender world of ``scene``: meshes (shared between entities with the same asset,
-    scale and material), lights, ambient light, background and one camera node per rig camera.
+    """Build the pyrender world of ``scene``: one mesh node per entity part (``EntityNodes``; meshes shared
+    between rigid entities with the same asset, scale and material, and between identical parts of the
+    same colour and material values), lights, ambient light, background and one camera node per rig camera.
     Node poses are set by :func:`pose_nodes`.
 
     What pyrender cannot show is left out: procedural textures (plain base colour), area lights (point
@@ -116,12 +192,10 @@ def compile_scene(scene: Scene) -> CompiledScene:
     entity_nodes = []
     instance_colors = {}
     for entity in scene.entities:
-        key = _mesh_key(entity)
-        if key not in meshes:
-            meshes[key] = _build_mesh(entity)
-        node = world.add(meshes[key], name=entity.name, pose=entity.trajectory.pose_at(0.0))
-        entity_nodes.append((entity, node))
-        instance_colors[node] = instance_color(entity.instance_id)
+        entry = _add_entity(world, entity, meshes)
+        entity_nodes.append(entry)
+        for node in entry.nodes:
+            instance_colors[node] = instance_color(entity.instance_id)
     for light in scene.lights:
         # spot and mounted lights: add_lamps; a lamp that only glows (intensity 0, an emitter) takes no slot
         # of pyrender's 4 per light type
@@ -136,12 +210,15 @@ def compile_scene(scene: Scene) -> CompiledScene:
 
 
 def pose_nodes(compiled: CompiledScene, camera: Camera, t: float) -> None:
-    """Move every entity to its pose at time ``t`` seconds and make ``camera`` the active camera at
-    its rig pose, converted from the OpenCV to the OpenGL camera frame; pose the lamps (``lamps``)."""
+    """Move every moving entity's parts to their poses at time ``t`` seconds (one ``part_poses`` call per
+    entity) and make ``camera`` the active camera at its rig pose, converted from the OpenCV to the
+    OpenGL camera frame; pose the lamps (``lamps``)."""
     world = compiled.scene
-    for entity, node in compiled.entity_nodes:
-        if len(entity.trajectory.times) > 1:  # static entities keep the pose they were compiled with
-            world.set_pose(node, entity.trajectory.pose_at(t))
+    for entry in compiled.entity_nodes:
+        if is_moving(entry.entity):  # static entities keep the poses they were compiled with
+            entry.poses = np.stack(part_poses(entry.entity, t))
+            for node, pose in zip(entry.nodes, entry.poses, strict=True):
+                world.set_pose(node, pose)
     camera_node = compiled.camera_nodes[camera.name]
     world.main_camera_node = camera_node
     world.set_pose(camera_node, opengl_from_opencv_pose(compiled.source.rig.world_from_sensor(camera, t)))

@@ -10,7 +10,10 @@ arbitrary rays). Per chunk of bundles:
 3. prefilter per ray within the surviving bundles: the ray's line must pass through the sphere in front
    of the origin, entering it before the ray's closest hit so far;
 4. the surviving rays moved into the body's frame at their time and cast with tfar = the closest hit so
-   far, so Embree reports only closer hits, which replace the earlier ones.
+   far, so Embree reports only closer hits, which replace the earlier ones;
+5. the same for the part groups of articulated entities (``PartGroup``): steps 2 and 3 against the
+   group's sphere about the entity, then per ray against each part's sphere at the ray's time (all parts
+   at once), each surviving (ray, part) pair cast in the part's frame, the closest part hit kept.
 
 Results are global triangle indices (-1 = miss) and distances; labels and normals are then gathered
 from the World's per-triangle tables in one pass.
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from renderers.raycast.motion import Track, TrackBatch
+from renderers.raycast.motion import PartTracks, Track, TrackBatch
 
 if TYPE_CHECKING:
     from embreex import rtcore_scene
@@ -43,7 +46,8 @@ _F32_SLACK = np.float32(1e-6)
 
 @dataclass
 class Body:
-    """One moving entity: its mesh in its object frame and its motion.
+    """One moving entity, or the parts of an articulated one that move with its object frame
+    (``renderers.raycast.parts``): its mesh in its object frame and its motion.
 
     offset: global index of its first triangle. radius: metres, bounding sphere of the mesh about the
     object-frame origin. normals: (faces, 3) float32 object-frame outward face normals.
@@ -56,12 +60,34 @@ class Body:
     track: Track
 
 
+@dataclass
+class PartGroup:
+    """The parts of one moving articulated entity that move in its object frame
+    (``renderers.raycast.parts.MovingParts``), each part's mesh in its own Embree scene, in its part frame.
+
+    embree: (p) EmbreeScenes. offsets: (p + 1,) global index of each part's first triangle, then the
+    group's end. normals: (triangles, 3) float32 part-frame outward face normals, all parts in global
+    order. part_radii: (p,) metres, each part mesh's bounding sphere about its part origin. tracks: the
+    parts' motion. radius: metres, a sphere about the entity's origin (``track``) holding every part at
+    every time; it is what the group prefilter tests.
+    """
+
+    embree: list[rtcore_scene.EmbreeScene]
+    offsets: np.ndarray
+    normals: np.ndarray
+    part_radii: np.ndarray
+    tracks: PartTracks
+    radius: float
+    track: Track
+
+
 class World(Protocol):
     """What the kernels cast against; :class:`renderers.raycast.world.World` builds it from a Scene.
 
     static: world-frame EmbreeScene of the static entities, or None. bodies: the moving entities.
     normal_reflectivity: (triangles + 1, 4) float32 per global triangle (the last row: a miss). ids:
     (triangles + 1, 2) uint16. tracks: the bodies' motion, evaluated together. radii: (bodies,) metres.
+    groups, group_tracks, group_radii: the same for the part groups of moving articulated entities.
     """
 
     static: rtcore_scene.EmbreeScene | None
@@ -70,6 +96,9 @@ class World(Protocol):
     ids: np.ndarray
     tracks: TrackBatch
     radii: np.ndarray
+    groups: list[PartGroup]
+    group_tracks: TrackBatch
+    group_radii: np.ndarray
 
 
 class Casting:
@@ -149,23 +178,34 @@ def _cast_chunk(
     else:
         ray_origins = np.repeat(origins.astype(np.float32), b, axis=0)
         prim[:] = world.static.run(ray_origins, directions.reshape(-1, 3), dists=tfar, output=1)["primID"]
-    turned = []  # (rays, world normals, body) of hits on bodies that turn: their table normals are object frame
-    for j, bundles, to_centre in _prefilter(world, origins, times, axis, cos_half, tfar.reshape(g, b)):
+    # (rays, world normals, first and end triangle) of hits on bodies that turn: their table normals are in
+    # the body's own frame
+    turned: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+    spheres = (world.tracks, world.radii)
+    for j, bundles, to_centre in _prefilter(spheres, origins, times, axis, cos_half, tfar.reshape(g, b)):
         body = world.bodies[j]
         turned += _cast_body(body, origins, directions, times, bundles, to_centre, tfar, prim)
+    spheres = (world.group_tracks, world.group_radii)
+    for j, bundles, to_centre in _prefilter(spheres, origins, times, axis, cos_half, tfar.reshape(g, b)):
+        turned += _cast_group(world.groups[j], origins, directions, times, bundles, to_centre, tfar, prim)
     # mode="wrap": index -1 (miss) selects the tables' last row, the miss row, without a bounds pass
     np.take(world.normal_reflectivity, prim, axis=0, out=out.nr[rows], mode="wrap")
     np.take(world.ids, prim, axis=0, out=out.ids[rows], mode="wrap")
-    for ray_index, normals, body in turned:
-        still = (prim[ray_index] >= body.offset) & (prim[ray_index] < body.offset + len(body.normals))
+    for ray_index, normals, lo, hi in turned:
+        still = (prim[ray_index] >= lo) & (prim[ray_index] < hi)
         out.nr[first + ray_index[still], :3] = normals[still]
 
 
 def _prefilter(
-    world: World, origins: np.ndarray, times: np.ndarray, axis: np.ndarray, cos_half: np.ndarray, tfar: np.ndarray
+    spheres: tuple[TrackBatch, np.ndarray],
+    origins: np.ndarray,
+    times: np.ndarray,
+    axis: np.ndarray,
+    cos_half: np.ndarray,
+    tfar: np.ndarray,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """Yield (body index, bundle indices (k,), body centre - bundle origin (k, 3)) of the bundles that
-    may hit each moving body.
+    may hit each moving body; ``spheres``: the bodies' centre tracks and radii (bodies,) metres.
 
     A body's bounding sphere (centre c at the bundle's time, radius R, at distance D = |c - o| from the
     bundle origin o) lies within angle beta = asin(R / D) of the direction to c; it can meet the bundle's
@@ -173,16 +213,17 @@ def _prefilter(
     alpha + beta < pi) a.(c - o) >= cos(alpha) sqrt(D^2 - R^2) - sin(alpha) R; and it can be hit only if
     D - R is nearer than the bundle's farthest hit so far (tfar, (g, b)).
     """
-    if not world.bodies:
+    tracks, radii = spheres
+    if not len(radii):
         return
-    reach = (world.radii * (1 + _REACH_PAD_REL) + _REACH_PAD_M)[:, None]
+    reach = (radii * (1 + _REACH_PAD_REL) + _REACH_PAD_M)[:, None]
     reach_sq = reach * reach
     sin_half = np.sqrt(np.maximum(1.0 - cos_half.astype(np.float64) ** 2, 0.0))
     limit_sq = np.square(tfar.max(axis=1).astype(np.float64)[None, :] + reach)  # occlusion: D <= far + R
-    found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in world.bodies]
+    found: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in radii]
     for lo in range(0, len(origins), _PREFILTER_SLICE):
         s = slice(lo, lo + _PREFILTER_SLICE)
-        c = world.tracks.translations_at(times[s])  # (3, bodies, g), then centre - origin
+        c = tracks.translations_at(times[s])  # (3, bodies, g), then centre - origin
         c -= origins[s].T[:, None, :]
         dist_sq = c[0] * c[0] + c[1] * c[1] + c[2] * c[2]
         along = c[0] * axis[s, 0] + c[1] * axis[s, 1] + c[2] * axis[s, 2]
@@ -191,8 +232,8 @@ def _prefilter(
         if np.any(cos_half[s] <= 0):  # cones wider than a hemisphere: alpha + beta >= pi sees everything
             may_hit |= (cos_half[s] <= 0) & (reach_sq >= dist_sq * sin_half[s] ** 2)
         body_index, bundle_index = np.nonzero(may_hit)
-        splits = np.searchsorted(body_index, np.arange(len(world.bodies) + 1))
-        for j in range(len(world.bodies)):
+        splits = np.searchsorted(body_index, np.arange(len(radii) + 1))
+        for j in range(len(radii)):
             pairs = slice(splits[j], splits[j + 1])
             if pairs.stop > pairs.start:
                 part = bundle_index[pairs]
@@ -200,6 +241,20 @@ def _prefilter(
     for j, parts in enumerate(found):
         if parts:
             yield j, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _rays_through(d: np.ndarray, to_centre: np.ndarray, radius: float, rays_tfar: np.ndarray) -> np.ndarray:
+    """Flat indices (into k * b) of the rays ``d`` (k, b, 3) whose line passes through a sphere of
+    ``radius`` metres about centre - bundle origin ``to_centre`` (k, 3), in front of the origin, entering
+    it before the ray's closest hit so far ``rays_tfar`` (k * b,)."""
+    b = d.shape[1]
+    # per ray: projection of (centre - origin) on the ray, and squared distance of the centre to the line
+    along = np.matmul(d, to_centre.astype(np.float32)[:, :, None]).reshape(-1)  # (k * b,)
+    centre_sq = np.repeat(np.einsum("kj,kj->k", to_centre, to_centre).astype(np.float32), b)
+    radius = np.float32(radius * (1 + _REACH_PAD_REL) + _REACH_PAD_M)
+    # the squared distances are float32, so the test allows for their rounding (a few ulp of |c - o|^2)
+    slack = radius * radius + _F32_SLACK * centre_sq
+    return np.flatnonzero((centre_sq - along * along <= slack) & (along >= -radius) & (along - radius <= rays_tfar))
 
 
 def _cast_body(
@@ -214,19 +269,12 @@ def _cast_body(
 ) -> list:
     """Cast the rays of ``bundles`` that pass through ``body``'s bounding sphere against the body at each
     bundle's time; where it is closer than the closest hit so far, update ``tfar`` and ``prim``
-    (chunk-local rows). Returns [(rays, world normals, body)] for a turning body's hits (their table
-    normals are in its object frame), else []."""
+    (chunk-local rows). Returns [(rays, world normals, first triangle, end triangle)] for a turning body's
+    hits (their table normals are in its object frame), else []."""
     b = directions.shape[1]
     d = np.take(directions, bundles, axis=0)  # (k, b, 3); np.take: far faster than fancy indexing
-    # per ray: projection of (centre - origin) on the ray, and squared distance of the centre to the line
-    along = np.matmul(d, to_centre.astype(np.float32)[:, :, None]).reshape(-1)  # (k * b,)
-    centre_sq = np.repeat(np.einsum("kj,kj->k", to_centre, to_centre).astype(np.float32), b)
-    radius = np.float32(body.radius * (1 + _REACH_PAD_REL) + _REACH_PAD_M)
     rays_tfar = np.take(tfar.reshape(-1, b), bundles, axis=0).reshape(-1)
-    # through the sphere, in front of the origin, entering it before the closest hit so far; the squared
-    # distances are float32, so the test allows for their rounding (a few ulp of |c - o|^2)
-    slack = radius * radius + _F32_SLACK * centre_sq
-    through = np.flatnonzero((centre_sq - along * along <= slack) & (along >= -radius) & (along - radius <= rays_tfar))
+    through = _rays_through(d, to_centre, body.radius, rays_tfar)
     if not len(through):
         return []
     local = through // b  # index into bundles
@@ -251,4 +299,67 @@ def _cast_body(
     if body.track.fixed_rotation is not None:
         return []
     normals = np.matmul(rot[closer], body.normals[hit[closer]][:, :, None])[..., 0].astype(np.float32)
-    return [(hit_rays, normals, body)]
+    return [(hit_rays, normals, body.offset, body.offset + len(body.normals))]
+
+
+def _cast_group(
+    group: PartGroup,
+    origins: np.ndarray,
+    directions: np.ndarray,
+    times: np.ndarray,
+    bundles: np.ndarray,
+    to_centre: np.ndarray,
+    tfar: np.ndarray,
+    prim: np.ndarray,
+) -> list:
+    """Cast the rays of ``bundles`` that pass through ``group``'s sphere about its entity against every
+    part at each bundle's time: per (ray, part) the part's bounding-sphere test (as in :func:`_cast_body`),
+    then each surviving pair in the part's frame; where a ray's closest part hit is closer than its
+    closest hit so far, update ``tfar`` and ``prim`` (chunk-local rows). Returns [(rays, world normals,
+    first triangle, end triangle)]."""
+    b = directions.shape[1]
+    d = np.take(directions, bundles, axis=0)  # (k, b, 3)
+    rays_tfar = np.take(tfar.reshape(-1, b), bundles, axis=0).reshape(-1)
+    through = _rays_through(d, to_centre, group.radius, rays_tfar)
+    if not len(through):
+        return []
+    d = np.take(d.reshape(-1, 3), through, axis=0)  # (m, 3)
+    rays_tfar = np.take(rays_tfar, through)
+    used, ray_bundle = np.unique(through // b, return_inverse=True)  # bundles with a ray through the sphere
+    rot, trans = group.tracks.poses_at(np.take(times, np.take(bundles, used)))  # world_from_part (u, p, ...)
+    to_part = trans - np.take(origins, np.take(bundles, used), axis=0)[:, None, :]  # (u, p, 3)
+    # per (ray, part) the same sphere test, against each part's sphere at the ray's time
+    rays_to_part = np.take(to_part, ray_bundle, axis=0)  # (m, p, 3)
+    along = np.einsum("mj,mpj->mp", d, rays_to_part.astype(np.float32))
+    centre_sq = np.take(np.einsum("upj,upj->up", to_part, to_part).astype(np.float32), ray_bundle, axis=0)
+    radius = (group.part_radii * (1 + _REACH_PAD_REL) + _REACH_PAD_M).astype(np.float32)
+    slack = radius * radius + _F32_SLACK * centre_sq
+    near = (centre_sq - along * along <= slack) & (along >= -radius) & (along - radius <= rays_tfar[:, None])
+    part, ray = np.nonzero(near.T)  # the (part, ray) pairs, grouped by part
+    if not len(part):
+        return []
+    # rays into each part's frame at their bundle's time: o = R^T (origin - part origin), d = R^T d
+    rotation = rot[ray_bundle[ray], part]  # (n, 3, 3)
+    o_part = np.einsum("nji,nj->ni", rotation, -rays_to_part[ray, part]).astype(np.float32)
+    d_part = np.einsum("nji,nj->ni", rotation, d[ray]).astype(np.float32)
+    dist = rays_tfar[ray]
+    hit = np.full(len(part), -1, np.int64)
+    splits = np.searchsorted(part, np.arange(len(group.embree) + 1))
+    for p in np.flatnonzero(np.diff(splits)):
+        s = slice(splits[p], splits[p + 1])
+        sub = dist[s].copy()
+        found = group.embree[p].run(o_part[s], d_part[s], dists=sub, output=1)["primID"]
+        dist[s] = sub
+        hit[s] = np.where(found >= 0, found + group.offsets[p], -1)
+    pairs = np.flatnonzero(hit >= 0)
+    if not len(pairs):
+        return []
+    # the closest part hit of each ray: sort its pairs by distance, keep the first
+    order = pairs[np.lexsort((dist[pairs], ray[pairs]))]
+    best = order[np.concatenate([[True], ray[order][1:] != ray[order][:-1]])]
+    hit_rays = np.take(bundles, through[ray[best]] // b) * b + through[ray[best]] % b  # chunk-local rows
+    tfar[hit_rays] = dist[best]
+    prim[hit_rays] = hit[best]
+    local = group.normals[hit[best] - group.offsets[0]]
+    normals = np.matmul(rotation[best], local[:, :, None])[..., 0].astype(np.float32)
+    return [(hit_rays, normals, int(group.offsets[0]), int(group.offsets[-1]))]

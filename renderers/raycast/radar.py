@@ -19,7 +19,9 @@ world (id 0, many unrelated surfaces) has no per-object cap; at most ``radar.max
 Radial velocity (m/s, + = moving away): ``(v_hit - v_sensor) . u`` with u the unit line of sight from
 the sensor to the hit point, v_hit the hit entity's velocity (``Trajectory.velocity_at``; 0 for the
 static world) and v_sensor the velocity of the sensor origin (a finite difference of
-``rig.world_from_sensor`` over 1e-4 s, so the ego's turning is included).
+``rig.world_from_sensor`` over 1e-4 s, so the ego's turning is included). An articulated entity (a
+person) is cast with its parts where they are at t, but every detection on it gets its trajectory's
+velocity, not that of the limb hit: the micro-Doppler of swinging arms and legs is not modelled.
 
 Noise (only from the ``rng`` passed): Gaussian on range, azimuth and radial velocity with the radar's
 standard deviations; then range and velocity are quantised to multiples of their resolutions and the

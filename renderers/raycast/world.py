@@ -5,6 +5,13 @@ own EmbreeScene in its object frame, and a ray that may reach it is moved into t
 own time. So a rolling LiDAR sweep sees every object where it is when each ray fires, and nothing is
 rebuilt from one frame or firing to the next.
 
+Articulated entities (``assets.articulated``: a person's body parts, a cyclist's bicycle) are their
+parts: a static one's parts are baked posed at t = 0; a moving one is several bodies, each part moving
+in its object frame one of its own on a densely sampled track of its world_from_part, the rest one body
+on the entity's trajectory (``renderers.raycast.parts``; the samples span the scene's frames plus the
+longest LiDAR sweep, and rays cast later see such parts as they were at its end). Every triangle of
+every part carries the entity's instance and semantic ids.
+
 Every triangle has a global index (static triangles first, then each moving entity's), and two tables
 indexed by it hold what a hit needs: (normal x, y, z, reflectivity) and (instance id, semantic id). The
 last row of each table is the miss row that Embree's primitive id -1 selects.
@@ -24,8 +31,10 @@ from embreex import rtcore_scene
 from embreex.mesh_construction import TriangleMesh
 
 from assets import entity_mesh
-from renderers.raycast.casting import Body, Casting, bundle_cones, cast_chunks
+from assets.articulated import is_moving
+from renderers.raycast.casting import Body, Casting, PartGroup, bundle_cones, cast_chunks
 from renderers.raycast.motion import Track, TrackBatch
+from renderers.raycast.parts import MovingParts, moving_pieces, sample_times, static_parts
 from scenes import Entity, Scene
 from scenes.taxonomy import semantic_id
 from scenes.transforms import transform_points
@@ -83,36 +92,52 @@ class World:
 
     Attributes:
         static: world-frame EmbreeScene of every static entity (None without any).
-        bodies: the moving entities; ``tracks`` evaluates all their positions at once.
+        bodies: the moving rigid entities and the parts of moving articulated ones that move with their
+            object frame; ``tracks`` evaluates all their positions at once.
+        groups: the parts of each moving articulated entity that move in its object frame
+            (``casting.PartGroup``); ``group_tracks`` evaluates their entities' positions at once.
         normal_reflectivity: (triangles + 1, 4) float32 per global triangle: normal (world frame for
-            static entities and for moving ones that never turn, object frame otherwise), reflectivity.
+            static entities and for moving ones that never turn, object or part frame otherwise),
+            reflectivity.
         ids: (triangles + 1, 2) uint16 per global triangle: instance id, semantic id.
         rig_track: the ego's trajectory as arrays.
     """
 
     def __init__(self, scene: Scene):
-        statics = [e for e in scene.entities if len(e.trajectory.times) == 1]
-        moving = [e for e in scene.entities if len(e.trajectory.times) > 1]
+        statics = [e for e in scene.entities if not is_moving(e)]
+        moving = [e for e in scene.entities if is_moving(e)]
         rows_nr, rows_ids = [], []
         self.static, count = self._compile_static(statics, rows_nr, rows_ids)
         self.bodies: list[Body] = []
+        self.groups: list[PartGroup] = []
         for entity in moving:
-            mesh = entity_mesh(entity)
-            if len(mesh.faces) == 0:
-                continue
-            track = Track.from_trajectory(entity.trajectory)
-            normals = mesh.face_normals.astype(np.float32)
-            radius = float(np.linalg.norm(mesh.vertices, axis=1).max())
-            self.bodies.append(Body(_embree_scene(mesh.vertices, mesh.faces), count, normals, radius, track))
-            # never-turning bodies store world normals, so hits on them need no per-ray rotation
-            world_normals = normals if track.fixed_rotation is None else normals @ track.fixed_rotation.T
-            rows_nr.append(_nr_rows(world_normals, entity))
-            rows_ids.append(_id_rows(len(normals), entity))
-            count += len(normals)
+            group = None
+            if entity.skeleton is None:
+                mesh, track = entity_mesh(entity), Track.from_trajectory(entity.trajectory)
+            else:
+                piece, group = moving_pieces(entity, sample_times(scene, entity))
+                mesh, track = (piece.mesh, piece.track) if piece is not None else (None, None)
+            if mesh is not None and len(mesh.faces):
+                normals = mesh.face_normals.astype(np.float32)
+                radius = float(np.linalg.norm(mesh.vertices, axis=1).max())
+                self.bodies.append(Body(_embree_scene(mesh.vertices, mesh.faces), count, normals, radius, track))
+                # never-turning bodies store world normals, so hits on them need no per-ray rotation
+                world_normals = normals if track.fixed_rotation is None else normals @ track.fixed_rotation.T
+                rows_nr.append(_nr_rows(world_normals, entity))
+                rows_ids.append(_id_rows(len(normals), entity))
+                count += len(normals)
+            if group is not None:
+                self.groups.append(_part_group(group, count))
+                normals = self.groups[-1].normals
+                rows_nr.append(_nr_rows(normals, entity))  # part-frame normals: hits rotate them (casting)
+                rows_ids.append(_id_rows(len(normals), entity))
+                count += len(normals)
         self.normal_reflectivity = np.concatenate([*rows_nr, np.zeros((1, 4), np.float32)])
         self.ids = np.concatenate([*rows_ids, np.zeros((1, 2), np.uint16)])
         self.tracks = TrackBatch([b.track for b in self.bodies])
         self.radii = np.array([b.radius for b in self.bodies])
+        self.group_tracks = TrackBatch([g.track for g in self.groups])
+        self.group_radii = np.array([g.radius for g in self.groups])
         self.rig_track = Track.from_trajectory(scene.rig.trajectory)
         self._scratch = threading.local()
 
@@ -124,15 +149,18 @@ class World:
         their rows of the per-triangle tables to rows_nr and rows_ids."""
         vertices, faces, offset = [], [], 0
         for entity in entities:
-            mesh = entity_mesh(entity)
-            if len(mesh.faces) == 0:
-                continue
-            pose = entity.trajectory.poses[0]
-            vertices.append(transform_points(pose, mesh.vertices))
-            faces.append(mesh.faces + offset)
-            rows_nr.append(_nr_rows(mesh.face_normals @ pose[:3, :3].T, entity))
-            rows_ids.append(_id_rows(len(mesh.faces), entity))
-            offset += len(mesh.vertices)
+            if entity.skeleton is None:
+                placed = [(entity_mesh(entity), entity.trajectory.poses[0])]
+            else:
+                placed = static_parts(entity)  # its parts posed at t = 0
+            for mesh, pose in placed:
+                if len(mesh.faces) == 0:
+                    continue
+                vertices.append(transform_points(pose, mesh.vertices))
+                faces.append(mesh.faces + offset)
+                rows_nr.append(_nr_rows(mesh.face_normals @ pose[:3, :3].T, entity))
+                rows_ids.append(_id_rows(len(mesh.faces), entity))
+                offset += len(mesh.vertices)
         if not faces:
             return None, 0
         faces = np.concatenate(faces)
@@ -212,6 +240,17 @@ class World:
         if buffers is None or len(buffers.tfar) != n:
             buffers = self._scratch.buffers = Casting(n)
         return buffers
+
+
+def _part_group(parts: MovingParts, offset: int) -> PartGroup:
+    """The Embree scenes and tables of an articulated entity's moving parts, its triangles from global
+    index ``offset`` on."""
+    meshes = parts.meshes
+    offsets = offset + np.concatenate([[0], np.cumsum([len(m.faces) for m in meshes])]).astype(np.int64)
+    embree = [_embree_scene(m.vertices, m.faces) for m in meshes]
+    normals = np.concatenate([m.face_normals for m in meshes]).astype(np.float32)
+    part_radii = np.array([float(np.linalg.norm(m.vertices, axis=1).max()) for m in meshes])
+    return PartGroup(embree, offsets, normals, part_radii, parts.tracks, parts.radius, parts.centre)
 
 
 def _nr_rows(normals: np.ndarray, entity: Entity) -> np.ndarray:
