@@ -87,9 +87,9 @@ def _articulated_parts(key: str) -> tuple[MeshPart, ...]:
 def part_poses(entity: Entity, t: float) -> list[np.ndarray]:
     """``world_from_part`` (4x4) of each of ``entity_parts(entity)`` at time ``t`` seconds."""
     world_from_object = entity.trajectory.pose_at(t)
-    parts = entity_parts(entity)
-    if entity.skeleton is None:
+    if entity.skeleton is None:  # before entity_parts, which would load (copy) the rigid mesh every call
         return [world_from_object]
+    parts = entity_parts(entity)
     frames = joint_frames(entity.skeleton, entity.trajectory, t)
     return [world_from_object @ (frames[p.joint] if p.joint is not None else p.object_from_part) for p in parts]
 
