@@ -217,6 +217,16 @@ class StreetMotionConfig:
 
 
 @dataclass
+class PeopleConfig:
+    """Articulated people (``generator.world.people``): whether procedural pedestrians and cyclists get
+    skeletons, the share of the street's pedestrians that are children, and children's heights (m)."""
+
+    articulated: bool = True
+    child_share: float = 0.1
+    child_height_m: Any = field(default_factory=lambda: {"uniform": [1.0, 1.45]})
+
+
+@dataclass
 class StreetSceneConfig(SceneConfig):
     """A straight road along +x with lanes, sidewalks and buildings; an ego camera in a lane."""
 
@@ -248,6 +258,7 @@ class StreetSceneConfig(SceneConfig):
     junction_distance_m: Any = field(default_factory=lambda: {"uniform": [25.0, 45.0]})
     crossing_lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})  # on the road along y
     motion: StreetMotionConfig = field(default_factory=lambda: StreetMotionConfig())
+    people: PeopleConfig = field(default_factory=lambda: PeopleConfig())
 
 
 @dataclass

@@ -23,6 +23,7 @@ from configs.schema import (
     SCENE_SCHEMAS,
     LightingConfig,
     MaterialConfig,
+    PeopleConfig,
     RunConfig,
     StreetMotionConfig,
     register_configs,
@@ -429,6 +430,12 @@ def _validate_scene(scene: DictConfig) -> None:
         nodes.append(("scene.motion", scene.motion, StreetMotionConfig))
         _check_weights("scene.motion.vehicle_models", scene.motion.vehicle_models, VEHICLE_MODELS)
         _check_weights("scene.motion.pedestrian_models", scene.motion.pedestrian_models, PEDESTRIAN_MODELS)
+        nodes.append(("scene.people", scene.people, PeopleConfig))
+        _require(
+            isinstance(scene.people.articulated, bool),
+            f"scene.people.articulated must be true or false, got {short_repr(scene.people.articulated)}",
+        )
+        _between("scene.people.child_share", scene.people.child_share, 0.0, 1.0)
     else:
         _check_weights("scene.camera_motion", scene.camera_motion, CAMERA_MOTIONS)
     for prefix, node, cls in nodes:
@@ -468,6 +475,7 @@ FIELD_BOUNDS: dict[str, tuple[float, float]] = {
     "ego_speed_mps": (0, 40),
     "vehicle_speed_mps": (0, 40),
     "pedestrian_speed_mps": (0, 4),
+    "child_height_m": (0.9, 1.6),
     "cyclist_speed_mps": (0, 15),
 }
 # By unit suffix: lengths > 0 (checked apart, below) up to MAX_LENGTH_M, angles and turn rates within a turn.

@@ -40,6 +40,7 @@ pelvis is lowered each instant until the lower foot touches the ground.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -113,8 +114,19 @@ HAIR = ("short", "long", "none")
 
 CROWN_RADII = 1.23  # the crown of the hair cap (assets.procedural.people) above the head's centre, head radii
 GRAVITY_MPS2 = 9.81
+ROLL_OVER = 0.75  # the share of the foot's length a stance foot rolls over from heel strike to toe-off
 RUN_FROUDE = 0.5  # walk-run transition (Alexander 1984)
 STILL_SPEED_MPS = 0.05  # below this a walker stands
+# the foot segment's pitch to the ground over a walking cycle (phase, degrees; toes up > 0), after the foot
+# segment angles of Winter (1991): heel strike ~18 deg toes up, foot flat from ~8 % to heel-off at ~42 %,
+# ~55 deg toes down at toe-off (62 %), swinging back to toes up before the next heel strike
+WALK_FOOT_PITCH = ((0.0, 0.08, 0.42, 0.62, 0.75, 0.9, 1.0), (18.0, 0.0, 0.0, -55.0, -10.0, 10.0, 18.0))
+# the pelvis rides on the left foot for the first half of a walking cycle (heel strike to the right
+# heel strike), on the right one for the second; the trailing foot's push-off is not modelled as support
+WALK_SUPPORT = 0.5
+CLEARANCE_STEP = np.radians(5.0)  # a swing foot in the ground is lifted in these steps ...
+CLEARANCE_STEPS = 16  # ... at most this many
+MAX_SWING_DORSIFLEXION = np.radians(15.0)  # toes raised up to this much relative to the curve's angle
 
 
 @dataclass
@@ -131,11 +143,10 @@ class Body:
 @dataclass
 class Appearance:
     """Clothing and colours (linear RGB in [0, 1]): top one of TOPS, bottom one of BOTTOMS, hair one
-    of HAIR."""
+    of HAIR. The top wears the entity's material colour."""
 
     skin: tuple[float, float, float] = (0.6, 0.42, 0.32)
     hair_color: tuple[float, float, float] = (0.08, 0.06, 0.05)
-    top_color: tuple[float, float, float] = (0.2, 0.3, 0.6)
     bottom_color: tuple[float, float, float] = (0.15, 0.15, 0.2)
     shoe_color: tuple[float, float, float] = (0.05, 0.05, 0.05)
     top: str = "tshirt"
@@ -178,6 +189,7 @@ class Dimensions:
     upper_arm: float
     forearm: float
     foot_length: float
+    foot_half_width: float  # half the shoe's width
     leg_radius: float  # thigh
     shin_radius: float
     arm_radius: float
@@ -199,7 +211,13 @@ class Dimensions:
 
 def dimensions(skeleton: Skeleton) -> Dimensions:
     """The body's segment lengths and radii in metres (see the module docstring for the sources)."""
-    h, build = skeleton.body.height_m, skeleton.body.build
+    body, appearance = skeleton.body, skeleton.appearance
+    return _dimensions(body.height_m, body.build, body.shoulder_ratio, appearance.top, appearance.bottom)
+
+
+@lru_cache(maxsize=4096)
+def _dimensions(h: float, build: float, shoulder_ratio: float, top: str, bottom: str) -> Dimensions:
+    """:func:`dimensions` of one body and garment set (cached: every pose of every frame asks)."""
     s = float(np.clip((h - 1.0) / 0.6, 0.0, 1.0))  # 0: a 1.0 m child's proportions, 1: an adult's
     head_fraction = 0.19 + (0.13 - 0.19) * s
     hip_fraction = 0.46 + (0.53 - 0.46) * s
@@ -208,9 +226,8 @@ def dimensions(skeleton: Skeleton) -> Dimensions:
     chin_z = (1.0 - head_fraction) * h
     shoulder_z = chin_z - 0.052 * h
     hip_z = hip_fraction * h
-    shoulder_half = max(0.5 * skeleton.body.shoulder_ratio * h - 0.045 * k * build, 0.08 * k)
+    shoulder_half = max(0.5 * shoulder_ratio * h - 0.045 * k * build, 0.08 * k)
     torso_half_width = shoulder_half - 0.01 * k
-    appearance = skeleton.appearance
     return Dimensions(
         height=h,
         hip_z=hip_z,
@@ -225,6 +242,7 @@ def dimensions(skeleton: Skeleton) -> Dimensions:
         upper_arm=0.186 * h,
         forearm=0.146 * h,
         foot_length=0.152 * h,
+        foot_half_width=0.045 * k,
         leg_radius=0.068 * k * build,
         shin_radius=0.05 * k * build,
         arm_radius=0.042 * k * build,
@@ -232,8 +250,8 @@ def dimensions(skeleton: Skeleton) -> Dimensions:
         hand_radius=0.045 * k,
         torso_depth=0.2 * k * build,
         torso_half_width=torso_half_width,
-        skirt_radius=0.2 * k * build if appearance.bottom == "skirt" else 0.0,
-        coat_length=0.26 * h if appearance.top == "coat" else 0.0,
+        skirt_radius=0.2 * k * build if bottom == "skirt" else 0.0,
+        coat_length=0.26 * h if top == "coat" else 0.0,
     )
 
 
@@ -340,9 +358,9 @@ def _standing(skeleton: Skeleton) -> _Angles:
     )
     if stance == "hands_on_hips":
         angles.shoulder, angles.shoulder_out, angles.elbow = (
-            _both(deg(-20), deg(-20)),
-            _both(deg(45), deg(45)),
-            _both(deg(95), deg(95)),
+            _both(deg(-10), deg(-10)),
+            _both(deg(35), deg(35)),
+            _both(deg(100), deg(100)),
         )
     elif stance == "phone":  # the right hand holds a phone in front of the chest, the head bowed
         angles.shoulder["right"], angles.elbow["right"], angles.shoulder_out["right"] = deg(20), deg(110), deg(8)
@@ -355,7 +373,36 @@ def _standing(skeleton: Skeleton) -> _Angles:
         )
     elif stance == "weight_shift":  # weight on the right leg, the left knee bent and its foot forward
         angles.hip["left"], angles.knee["left"], angles.hip_out = deg(10), deg(18), _both(deg(6), deg(0))
+    for side in SIDES:  # feet flat on the ground: the ankle undoes the shank's tilt
+        angles.ankle[side] = angles.knee[side] - angles.hip[side]
     return angles
+
+
+def _walk_knee(p: float) -> float:
+    """Knee flexion (radians) at walking phase ``p``: ~4 deg at heel strike, ~18 deg in loading (15 %),
+    ~60 deg at the swing peak (72 %), after Winter (1991)."""
+    return float(np.radians(4.0 + 14.0 * _bump(p, 0.15, 0.06) + 56.0 * _bump(p, 0.72, 0.1)))
+
+
+def _walk_hip(d: Dimensions, stride: float, p: float) -> float:
+    """Thigh flexion from vertical (radians) at walking phase ``p``. While a foot carries the body (the
+    first half of its cycle) its ankle moves back under the hip at the walking speed, from a quarter
+    stride ahead to a quarter stride behind, so it stays put in the world: the hip angle is solved from
+    the ankle's place and the knee's flexion. In swing the thigh swings forward again (a cosine ease)."""
+
+    def solve(q: float) -> float:
+        # ankle x relative to the hip: T sin a + S sin(a - k) = R sin(a - psi)
+        k = _walk_knee(q)
+        ax, az = d.thigh + d.shank * np.cos(k), d.shank * np.sin(k)
+        reach = float(np.hypot(ax, az))
+        x = stride * (0.25 - q / (2 * WALK_SUPPORT))
+        return float(np.arctan2(az, ax) + np.arcsin(np.clip(x / reach, -1.0, 1.0)))
+
+    if p < WALK_SUPPORT:
+        return solve(p)
+    start, end = solve(WALK_SUPPORT - 1e-9), solve(0.0)
+    u = (p - WALK_SUPPORT) / (1.0 - WALK_SUPPORT)
+    return start + (end - start) * 0.5 * (1.0 - float(np.cos(np.pi * u)))
 
 
 def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
@@ -364,11 +411,12 @@ def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
     froude = speed**2 / (GRAVITY_MPS2 * d.hip_z)
     running = froude > RUN_FROUDE
     stride = stride_length(skeleton, speed)
-    stance_share = 0.35 if running else 0.6
     leg = d.thigh + d.shank
-    offset = np.radians(12.0 if running else 8.0)
-    # the stance foot travels stance_share of a stride under the hip: 2 leg cos(offset) sin(A) of it
-    amplitude = float(np.arcsin(min(0.95, stance_share * stride / (2.0 * leg * np.cos(offset)))))
+    offset = np.radians(12.0 if running else 3.0)  # thigh from vertical: the hip angle less pelvic tilt
+    # running: the stance foot travels 35 % of a stride under the body, 2 leg cos(offset) sin(A) of it
+    # from the leg's swing and about three quarters of the foot's length from its roll, heel to toe
+    swing = max(0.35 * stride - ROLL_OVER * d.foot_length, 0.0)
+    amplitude = float(np.arcsin(min(0.95, swing / (2.0 * leg * np.cos(offset)))))
     deg = np.radians
     hip, knee, ankle, shoulder, elbow = {}, {}, {}, {}, {}
     for side, shift in (("left", 0.0), ("right", 0.5)):
@@ -379,10 +427,13 @@ def _gait(skeleton: Skeleton, phase: float, speed: float) -> _Angles:
             ankle[side] = deg(15) * _bump(p, 0.15, 0.06) - deg(20) * _bump(p, 0.38, 0.06)
             shoulder[side] = deg(5) - 1.1 * (hip[side] - offset)
             elbow[side] = deg(85)
-        else:  # Winter 1991: hip max ~85-90 %, knee ~15 deg loading, ~60 deg swing peak at ~72 %
-            hip[side] = offset + amplitude * float(np.cos(2 * np.pi * (p - 0.9)))
-            knee[side] = deg(4) + deg(14) * _bump(p, 0.15, 0.06) + deg(56) * _bump(p, 0.72, 0.1)
-            ankle[side] = deg(10) * _bump(p, 0.45, 0.1) - deg(5) * _bump(p, 0.04, 0.03) - deg(18) * _bump(p, 0.63, 0.05)
+        else:  # Winter 1991: knee ~15 deg in loading, ~60 deg swing peak at ~72 %
+            knee[side] = _walk_knee(p)
+            hip[side] = _walk_hip(d, stride, p)
+            # the foot's pitch to the ground (toes up > 0) over the cycle, the ankle the difference to the
+            # shank's tilt: heel strike toes up, flat from loading to heel-off, push-off, swing
+            pitch = float(np.interp(p, WALK_FOOT_PITCH[0], np.radians(WALK_FOOT_PITCH[1])))
+            ankle[side] = pitch - (hip[side] - knee[side])
             shoulder[side] = deg(4) - 0.55 * (hip[side] - offset)
             elbow[side] = deg(18) + deg(12) * max(0.0, float(np.sin(2 * np.pi * (p - 0.4))))
     return _Angles(
@@ -411,9 +462,11 @@ def _two_link(root: np.ndarray, target: np.ndarray, a: float, b: float) -> tuple
     return line, at_root, bend
 
 
-def _body_frames(skeleton: Skeleton, angles: _Angles, pelvis_z: float | None) -> dict[str, np.ndarray]:
+def _body_frames(
+    skeleton: Skeleton, angles: _Angles, pelvis_z: float | None, standing_on: tuple[str, ...] = SIDES
+) -> dict[str, np.ndarray]:
     """Every joint's frame (4x4) in the body frame, the pelvis at height ``pelvis_z`` or, when None,
-    lowered until the lower foot's sole touches the ground (z = 0)."""
+    lowered until the lower sole of the feet ``standing_on`` (sides) touches the ground (z = 0)."""
     d = dimensions(skeleton)
     pelvis = _pose(_rz(angles.pelvis_yaw), np.zeros(3))
     spine = pelvis @ _pose(_ry(-angles.trunk_lean), [0.0, 0.0, d.waist_z - d.hip_z])  # leaning forward
@@ -421,33 +474,41 @@ def _body_frames(skeleton: Skeleton, angles: _Angles, pelvis_z: float | None) ->
     head = neck @ _pose(_ry(-angles.head_pitch), np.zeros(3)) @ _pose(np.eye(3), [0.0, 0.0, d.neck_length])
     frames = {"pelvis": pelvis, "spine": spine, "neck": neck, "head": head}
     for sign, side in ((1.0, "left"), (-1.0, "right")):
-        hip_rotation = _rx(sign * angles.hip_out[side]) @ _ry(angles.hip[side])
-        hip = pelvis @ _pose(hip_rotation, [0.0, sign * d.hip_half_width, 0.0])
-        knee = hip @ _pose(_ry(-angles.knee[side]), [0.0, 0.0, -d.thigh])
-        ankle = knee @ _pose(_ry(angles.ankle[side]), [0.0, 0.0, -d.shank])  # the foot lies along its +x
+        frames |= _leg_frames(pelvis, side, angles, d)
         shoulder_rotation = _rx(sign * angles.shoulder_out[side]) @ _ry(angles.shoulder[side])
         shoulder = neck @ _pose(shoulder_rotation, [0.0, sign * d.shoulder_half_width, 0.0])
         elbow = shoulder @ _pose(_ry(angles.elbow[side]), [0.0, 0.0, -d.upper_arm])
         frames |= {
-            f"{side}_hip": hip,
-            f"{side}_knee": knee,
-            f"{side}_ankle": ankle,
-            f"{side}_toe": ankle @ _pose(np.eye(3), [0.78 * d.foot_length, 0.0, -d.ankle_z]),
             f"{side}_shoulder": shoulder,
             f"{side}_elbow": elbow,
             f"{side}_wrist": elbow @ _pose(np.eye(3), [0.0, 0.0, -d.forearm]),
         }
     if pelvis_z is None:
-        pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in SIDES)
+        pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in standing_on)
     lift = _pose(np.eye(3), [0.0, 0.0, pelvis_z])
     return {name: lift @ frame for name, frame in frames.items()}
 
 
+def _leg_frames(pelvis: np.ndarray, side: str, angles: _Angles, d: Dimensions) -> dict[str, np.ndarray]:
+    """The hip, knee, ankle and toe frames of one leg below the ``pelvis`` frame (4x4)."""
+    sign = 1.0 if side == "left" else -1.0
+    hip_rotation = _rx(sign * angles.hip_out[side]) @ _ry(angles.hip[side])
+    hip = pelvis @ _pose(hip_rotation, [0.0, sign * d.hip_half_width, 0.0])
+    knee = hip @ _pose(_ry(-angles.knee[side]), [0.0, 0.0, -d.thigh])
+    ankle = knee @ _pose(np.eye(3), [0.0, 0.0, -d.shank])
+    # the foot lies along the ankle frame's +x, pitched by the leg's sagittal angles and the ankle's, never
+    # rolled by the hip's abduction (the subtalar joint keeps the sole level across)
+    ankle[:3, :3] = pelvis[:3, :3] @ _ry(angles.hip[side] - angles.knee[side] + angles.ankle[side])
+    toe = ankle @ _pose(np.eye(3), [0.78 * d.foot_length, 0.0, -d.ankle_z])
+    return {f"{side}_hip": hip, f"{side}_knee": knee, f"{side}_ankle": ankle, f"{side}_toe": toe}
+
+
 def _sole_z(ankle: np.ndarray, d: Dimensions) -> float:
-    """Height of a foot's lowest sole point (heel or toe) in the frame ``ankle`` is given in."""
-    heel = ankle @ np.array([-0.22 * d.foot_length, 0.0, -d.ankle_z, 1.0])
-    toe = ankle @ np.array([0.78 * d.foot_length, 0.0, -d.ankle_z, 1.0])
-    return float(min(heel[2], toe[2]))
+    """Height of a foot's lowest sole corner (heel or toe, either edge) in the frame ``ankle`` is given in."""
+    corners = np.array(
+        [[x * d.foot_length, y * d.foot_half_width, -d.ankle_z, 1.0] for x in (-0.22, 0.78) for y in (-1.0, 1.0)]
+    )
+    return float((corners @ ankle.T)[:, 2].min())
 
 
 def _cycling(skeleton: Skeleton, crank_angle: float) -> dict[str, np.ndarray]:
@@ -515,12 +576,44 @@ def motion_state(skeleton: Skeleton, trajectory: Any, t: float) -> tuple[float, 
 
 def body_frames(skeleton: Skeleton, trajectory: Any, t: float) -> dict[str, np.ndarray]:
     """Every joint's frame (4x4) in the body frame at time ``t`` seconds (see the module docstring)."""
-    speed, cycle = motion_state(skeleton, trajectory, t)
+    return pose_frames(skeleton, *motion_state(skeleton, trajectory, t))
+
+
+def pose_frames(skeleton: Skeleton, speed: float, cycle: float) -> dict[str, np.ndarray]:
+    """Every joint's frame (4x4) in the body frame moving at ``speed`` (m/s) at cycle position ``cycle``
+    (gait phase or crank turns, see :func:`motion_state`)."""
     if skeleton.activity == "cycle":
         return _cycling(skeleton, -2 * np.pi * cycle)  # the forward pedal goes down
     if skeleton.activity == "walk" and speed > STILL_SPEED_MPS:
-        return _body_frames(skeleton, _gait(skeleton, cycle % 1.0, speed), None)
+        return _walking_frames(skeleton, cycle % 1.0, speed)
     return _body_frames(skeleton, _standing(skeleton), None)
+
+
+def _walking_frames(skeleton: Skeleton, phase: float, speed: float) -> dict[str, np.ndarray]:
+    """Joint frames of a gait: the pelvis rides on the feet in their stance phase, and a swing foot that
+    the joint-angle curves would put into the ground is lifted clear, first by raising its toes, then by
+    bending its knee (joint-angle averages are not exact kinematics of any one body)."""
+    angles = _gait(skeleton, phase, speed)
+    froude = speed**2 / (GRAVITY_MPS2 * dimensions(skeleton).hip_z)
+    if froude > RUN_FROUDE:  # running: the swing leg is folded high, the lower foot is the one on the ground
+        return _body_frames(skeleton, angles, None)
+    on_ground = tuple(side for side, shift in (("left", 0.0), ("right", 0.5)) if (phase + shift) % 1.0 < WALK_SUPPORT)
+    frames = _body_frames(skeleton, angles, None, on_ground)
+    d = dimensions(skeleton)
+    for side in SIDES:
+        if side in on_ground:
+            continue
+        raised = 0.0
+        for _ in range(CLEARANCE_STEPS):
+            if _sole_z(frames[f"{side}_ankle"], d) >= -1e-9:
+                break
+            if raised < MAX_SWING_DORSIFLEXION:
+                angles.ankle[side] += CLEARANCE_STEP
+                raised += CLEARANCE_STEP
+            else:
+                angles.knee[side] += CLEARANCE_STEP
+            frames |= _leg_frames(frames["pelvis"], side, angles, d)  # only this leg moves
+    return frames
 
 
 def joint_frames(skeleton: Skeleton, trajectory: Any, t: float) -> np.ndarray:

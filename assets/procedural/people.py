@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assets._trimesh import trimesh
-from assets.procedural.base import box_between, limb, revolved, sphere
+from assets.procedural.base import box_between, capsule_down, revolved, sphere
 from scenes.skeleton import JOINT_INDEX, SIDES, Skeleton, dimensions
 
 Color = tuple[float, float, float]
@@ -22,11 +22,12 @@ Color = tuple[float, float, float]
 @dataclass(frozen=True)
 class PersonPart:
     """One rigid piece of a body: its mesh in the frame of joint ``joint`` (a name of
-    ``scenes.skeleton.JOINTS``) and its colour (linear RGB)."""
+    ``scenes.skeleton.JOINTS``) and its colour (linear RGB; None: the entity's material colour, which the
+    top wears)."""
 
     joint: str
     mesh: trimesh.Trimesh
-    color: Color
+    color: Color | None
 
 
 def person_parts(skeleton: Skeleton) -> list[PersonPart]:
@@ -34,7 +35,7 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
     d = dimensions(skeleton)
     a = skeleton.appearance
     k = d.height / 1.75
-    skin, top, bottom = tuple(a.skin), tuple(a.top_color), tuple(a.bottom_color)
+    skin, top, bottom = tuple(a.skin), None, tuple(a.bottom_color)  # the top: the entity's material
     long_sleeves = a.top in ("long_sleeve", "coat")
     bare_shins = a.bottom in ("shorts", "skirt")
     torso_top = d.shoulder_z - d.waist_z + 0.035 * k
@@ -54,7 +55,7 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
             box_between((-half_depth, -d.torso_half_width, 0.0), (half_depth, d.torso_half_width, torso_top)),
             top,
         ),
-        PersonPart("neck", limb((0.0, 0.0, 0.0), (0.0, 0.0, d.neck_length - 0.6 * d.head_radius), 0.045 * k), skin),
+        PersonPart("neck", _segment_up(d.neck_length - 0.6 * d.head_radius, 0.045 * k), skin),
         PersonPart("head", sphere((0.0, 0.0, 0.0), d.head_radius), skin),
     ]
     r = d.head_radius
@@ -84,25 +85,31 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
         )
     for side in SIDES:
         parts += [
-            PersonPart(f"{side}_hip", limb((0, 0, 0), (0, 0, -d.thigh), d.leg_radius), bottom),
-            PersonPart(
-                f"{side}_knee", limb((0, 0, 0), (0, 0, -d.shank), d.shin_radius), skin if bare_shins else bottom
-            ),
+            PersonPart(f"{side}_hip", capsule_down(d.thigh, d.leg_radius), bottom),
+            PersonPart(f"{side}_knee", capsule_down(d.shank, d.shin_radius), skin if bare_shins else bottom),
             PersonPart(
                 f"{side}_ankle",
                 box_between(
-                    (-0.22 * d.foot_length, -0.045 * k, -d.ankle_z),
-                    (0.78 * d.foot_length, 0.045 * k, -d.ankle_z + 0.085 * k),
+                    (-0.22 * d.foot_length, -d.foot_half_width, -d.ankle_z),
+                    (0.78 * d.foot_length, d.foot_half_width, -d.ankle_z + 0.085 * k),
                 ),
                 tuple(a.shoe_color),
             ),
-            PersonPart(f"{side}_shoulder", limb((0, 0, 0), (0, 0, -d.upper_arm), d.arm_radius), top),
+            PersonPart(f"{side}_shoulder", capsule_down(d.upper_arm, d.arm_radius), top),
             PersonPart(
                 f"{side}_elbow",
-                limb((0, 0, 0), (0, 0, -0.94 * d.forearm), d.forearm_radius),
+                capsule_down(0.94 * d.forearm, d.forearm_radius),
                 top if long_sleeves else skin,
             ),
             PersonPart(f"{side}_wrist", sphere((0.0, 0.0, -0.5 * d.hand_radius), d.hand_radius), skin),
         ]
     assert all(p.joint in JOINT_INDEX for p in parts)
     return parts
+
+
+def _segment_up(length: float, radius: float) -> trimesh.Trimesh:
+    """A capsule of ``radius`` from the origin up to (0, 0, ``length``) (the neck)."""
+    mesh = capsule_down(length, radius)
+    mesh.vertices[:, 2] *= -1.0
+    mesh.faces = mesh.faces[:, ::-1]  # the mirror turns the winding inside out: turn it back
+    return mesh

@@ -8,6 +8,7 @@ parts out with z = 0 on the ground, then :func:`assemble` centres the result.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -250,25 +251,28 @@ CRANK_M = 0.17  # crank length (m)
 GEAR = 2.4  # rear-wheel turns per crank turn: a city bike's middle gear (42/17 teeth)
 
 
-def bicycle_contacts(wheel_radius: float, wheelbase: float, rider_height: float) -> dict[str, list[float]]:
+def bicycle_contacts(wheel_radius: float, wheelbase: float, rider_height: float) -> dict[str, Any]:
     """Where the rider of :func:`build_bicycle` touches it, in the bicycle's ground frame (x between the
     hubs, z = 0 on the ground, metres): ``saddle`` (its top), ``bottom_bracket``, ``bar`` (the grips'
     centre), ``crank_m``, ``wheel_radius_m``, ``gear``; ``centre``: the centre of the bicycle's bounds
-    (where :func:`build_bicycle` puts its origin); ``rider_box``: the (centre, size) of
-    :func:`build_cyclist`'s bounds, the box a cyclist is labelled with."""
+    (where :func:`build_bicycle` puts its origin)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in _contacts(wheel_radius, wheelbase, rider_height)}
+
+
+@lru_cache(maxsize=1024)
+def _contacts(wheel_radius: float, wheelbase: float, rider_height: float) -> tuple:
+    """:func:`bicycle_contacts` as a tuple of pairs (cached: the envelope and the parts both ask)."""
     parts, at = _bicycle(wheel_radius, wheelbase, 0.415 * rider_height)
     bounds = trimesh.util.concatenate(parts).bounds
-    rider = build_cyclist_uncentred(wheel_radius, wheelbase, rider_height).bounds
-    return {
-        "saddle": [float(v) for v in at["saddle"]],
-        "bottom_bracket": [float(v) for v in at["bb"]],
-        "bar": [float(v) for v in at["bar"]],
-        "crank_m": CRANK_M,
-        "wheel_radius_m": float(wheel_radius),
-        "gear": GEAR,
-        "centre": [float(v) for v in bounds.mean(axis=0)],
-        "rider_box": [[float(v) for v in rider.mean(axis=0)], [float(v) for v in rider[1] - rider[0]]],
-    }
+    return (
+        ("saddle", [float(v) for v in at["saddle"]]),
+        ("bottom_bracket", [float(v) for v in at["bb"]]),
+        ("bar", [float(v) for v in at["bar"]]),
+        ("crank_m", CRANK_M),
+        ("wheel_radius_m", wheel_radius),
+        ("gear", GEAR),
+        ("centre", [float(v) for v in bounds.mean(axis=0)]),
+    )
 
 
 def sample_cyclist(rng: np.random.Generator) -> dict[str, Any]:

@@ -21,16 +21,19 @@ from generator.world.motion import Motion, static
 from generator.world.placement import Placer, SweptFootprint
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Texture
+from scenes.skeleton import Skeleton
 from scenes.transforms import intrinsics_from_fov
 
 
 @dataclass(frozen=True)
 class AssetChoice:
-    """An asset with the scale it will be placed at and the size (l, w, h) in metres that gives."""
+    """An asset with the scale it will be placed at and the size (l, w, h) in metres that gives; an
+    articulated person's ``skeleton`` (``scenes.skeleton``; None for rigid assets), whose box size_m is."""
 
     ref: AssetRef
     scale: float
     size_m: tuple[float, float, float]
+    skeleton: Skeleton | None = None
 
 
 def asset_pool(category: str, user_assets: list[UserAsset]) -> list[Any]:
@@ -267,4 +270,5 @@ def moving_entity(
         material=material,
         scale=choice.scale,
         motion={"model": motion.model, **motion.params},
+        skeleton=choice.skeleton,
     )

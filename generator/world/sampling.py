@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
 from generator.world import conditions as weather
 from generator.world import intersection, intersection_traffic, lamps, street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
+from generator.world.people import articulate_people
 from generator.world.pieces import sample_lighting
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
@@ -131,7 +134,17 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         if spec is not None:
             time_s = critical_time(drawn["critical_time_s"], int(seq.num_frames), float(seq.fps))
             context_of_plan = ScenarioContext(
-                drawn, layout, times, time_s, ego, seed, index, user_assets, scene_cfg.materials, CURB_HEIGHT_M
+                drawn,
+                layout,
+                times,
+                time_s,
+                ego,
+                seed,
+                index,
+                user_assets,
+                scene_cfg.materials,
+                CURB_HEIGHT_M,
+                bool(scene_cfg.people.articulated),
             )
             try:
                 plan = spec.build(context_of_plan)
@@ -155,6 +168,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         rig, rig_params = street.ego_rig(
             scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
         )
+        objects = articulate_people(scene_cfg.people, objects, seed, index, np.arange(seq.num_frames) / float(seq.fps))
     elif scene_cfg.kind == "tabletop":
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))

@@ -30,6 +30,7 @@ STREAMS: dict[str, int] = {
     "scenario": 11,  # a scenario's parameters (keyed by parameter) and critical actors (keyed by actor)
     "conditions": 12,  # the conditions preset's parameters (keyed by parameter) and its lamps
     "weather": 13,  # rain drops, snow flakes, fog backscatter and clutter, keyed by (time, sensor): scenes.conditions
+    "people": 14,  # articulated people's build, clothing, stance and gait phase, keyed by instance id
 }
 
 

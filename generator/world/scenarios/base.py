@@ -24,6 +24,7 @@ import numpy as np
 from assets.catalog import UserAsset
 from generator.world.distributions import parse_distribution
 from generator.world.motion import Motion
+from generator.world.people import articulated_choice
 from generator.world.pieces import AssetChoice, choose_asset, random_material
 from generator.world.placement import SweptFootprint
 from generator.world.seeding import rng_for
@@ -83,6 +84,9 @@ class ScenarioPlan:
     junction_x_m: float | None = None  # intersection layout: where the scenario needs the crossing road (x, m)
 
 
+PEOPLE_PART = 9  # the part of an actor's rng its articulated body draws from (ScenarioContext.person)
+
+
 @dataclass
 class ScenarioContext:
     """Everything ``build`` may use. ``params``: the drawn parameter values (by name, in config
@@ -101,6 +105,7 @@ class ScenarioContext:
     user_assets: list[UserAsset]
     materials_cfg: Any
     curb_height_m: float
+    articulated_people: bool = True  # scene.people.articulated
 
     def rng(self, actor: int, part: int = 0) -> np.random.Generator:
         """The generator of actor number ``actor`` (0, 1, ...) for its ``part`` (0: asset, 1: material,
@@ -110,6 +115,16 @@ class ScenarioContext:
     def asset(self, actor: int, category: str) -> AssetChoice:
         """An asset of ``category`` for actor number ``actor`` (procedural or the user's catalog)."""
         return choose_asset(category, self.user_assets, self.rng(actor, 0))
+
+    def person(self, actor: int, category: str, speed_mps: float, choice: AssetChoice | None = None) -> AssetChoice:
+        """Actor ``actor``'s person of ``category`` (pedestrian or cyclist; ``choice`` when given, else
+        :meth:`asset`'s), articulated (``generator.world.people``) with its box enclosing a whole gait
+        cycle at ``speed_mps`` (m/s) and the standing pose, unless ``scene.people.articulated`` is false
+        or the asset is a user's mesh (rng: ``actor``, part PEOPLE_PART)."""
+        choice = choice if choice is not None else self.asset(actor, category)
+        if not self.articulated_people:
+            return choice
+        return articulated_choice(choice, self.rng(actor, PEOPLE_PART), speed_mps)
 
     def material(self, actor: int) -> Material:
         return random_material(self.materials_cfg, self.rng(actor, 1), texture_rng=self.rng(actor, 2))

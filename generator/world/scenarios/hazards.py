@@ -332,7 +332,8 @@ def _construction_zone(ctx: ScenarioContext) -> ScenarioPlan:
     stretch = (hi - lo) / int(p["workers"])
     for j in range(int(p["workers"])):
         k = n_cones + 1 + j
-        choice = ctx.asset(k, "pedestrian")
+        walks = p["worker_motion"] != "standing"
+        choice = ctx.person(k, "pedestrian", float(p["worker_speed_kmh"]) * KMH if walks else 0.0)
         motion = _worker_motion(ctx, k, lo + j * stretch + 0.3, lo + (j + 1) * stretch - 0.3, lines, choice.size_m)
         material = _tinted(ctx.rng(k, 1), HI_VIS_YELLOW, roughness=0.7)
         actors.append(Actor("worker", "pedestrian", choice, motion, material, attributes={"role": "worker"}))

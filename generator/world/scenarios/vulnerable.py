@@ -128,7 +128,7 @@ def crossing_walk(
 
 def _pedestrian_crossing(ctx: ScenarioContext) -> ScenarioPlan:
     p = ctx.params
-    choice = ctx.asset(0, "pedestrian")
+    choice = ctx.person(0, "pedestrian", p["pedestrian_speed_kmh"] * KMH)
     motion, ego, derived = crossing_walk(
         ctx,
         choice,
@@ -203,8 +203,8 @@ def _occluded_pedestrian(ctx: ScenarioContext) -> ScenarioPlan:
     of it, and the vehicle is taller than the child), then walks across on a collision course with the
     ego; the critical moment is when its front passes the vehicle's inner side."""
     p = ctx.params
-    child = child_choice(ctx, p["child_height_m"])
     speed = p["walking_speed_kmh"] * KMH
+    child = ctx.person(0, "pedestrian", speed, child_choice(ctx, p["child_height_m"]))
     hider = parked_car(ctx, 1, max(p["occluder_height_m"], p["child_height_m"] + CHILD_HEAD_ROOM_M))
     y_inner = parked_y(ctx, hider.size_m[1]) + hider.size_m[1] / 2.0
     half_x, half_y = child.size_m[1] / 2.0, child.size_m[0] / 2.0  # facing across the road
@@ -267,8 +267,8 @@ def _cyclist_crossing(ctx: ScenarioContext) -> ScenarioPlan:
     """The cyclist waits at the right curb across the road (its length along y), then rides across on a
     collision course, reaching the impact point when the ego's front would at constant speed."""
     p = ctx.params
-    choice = ctx.asset(0, "cyclist")
     speed = p["cyclist_speed_kmh"] * KMH
+    choice = ctx.person(0, "cyclist", speed)
     half_x, half_y = choice.size_m[1] / 2.0, choice.size_m[0] / 2.0
     y_start = -(ctx.half_road - CURB_OFFSET_M - half_y)  # its rear wheel CURB_OFFSET_M in from the curb
     y_impact = impact_y(ctx, True, p["impact_overlap_pct"])
@@ -326,8 +326,8 @@ def _cyclist_along(ctx: ScenarioContext) -> ScenarioPlan:
     the ego's width; the ego, faster, is ttc_s behind it at the critical moment and falls in behind it
     after its reaction time."""
     p = ctx.params
-    choice = ctx.asset(0, "cyclist")
     v_cyclist = p["cyclist_speed_kmh"] * KMH
+    choice = ctx.person(0, "cyclist", v_cyclist)
     closing = ctx.ego_speed - v_cyclist
     gap = max(closing, MIN_CLOSING_MPS) * p["ttc_s"]  # ego front to rear wheel at the critical moment (m)
     ego, outcome = None, "no_closing"
@@ -405,7 +405,7 @@ def _jaywalking_group(ctx: ScenarioContext) -> ScenarioPlan:
     p = ctx.params
     near = p["side"] == "near"
     sign = 1.0 if near else -1.0  # walking direction along y
-    choices = [ctx.asset(k, "pedestrian") for k in range(p["group_size"])]
+    choices = [ctx.person(k, "pedestrian", p["walking_speed_kmh"] * KMH) for k in range(p["group_size"])]
     dx, dy = group_formation(ctx, choices)
     half_y = np.array([c.size_m[0] / 2.0 for c in choices])
     lead = int(np.argmax(dy + half_y))
