@@ -2,11 +2,11 @@
 its instance id, posed per frame, keyed for motion blur and masked as one entity in the amodal pass.
 
 One street-like scene, seen from the side by a camera that travels along +x with two of the people: a walker
-(id 1, gait phase 0.3: legs apart; red top, blue trousers), a person in a coat over a skirt standing with hands
-on hips (id 2) and a cyclist (id 3: the rigid ``bicycle`` asset plus a pedalling rider) riding past behind the
-walker, with a glow-only lamp on its object frame. The reference for every label is the exact one: the posed
-meshes (``assets.articulated.posed_mesh``) ray cast at each pixel centre, the rule both Cycles' label passes and
-pyrender's rasterization follow. 320x240, few samples.
+(id 1, gait phase 0.3: legs apart; a red top, its material's colour, and blue trousers, their own), a person in
+a coat over a skirt standing with hands on hips (id 2) and a cyclist (id 3: the rigid ``bicycle`` asset plus a
+pedalling rider) riding past behind the walker, with a glow-only lamp on its object frame. The reference for
+every label is the exact one: the posed meshes (``assets.articulated.posed_mesh``) ray cast at each pixel centre,
+the rule both Cycles' label passes and pyrender's rasterization follow. 320x240, few samples.
 """
 
 from __future__ import annotations
@@ -45,42 +45,61 @@ def along_x(start: tuple[float, float, float], speed: float) -> Trajectory:
     )
 
 
-def person(instance_id: int, x: float, y: float, skeleton: Skeleton, speed: float = SPEED) -> Entity:
-    """A pedestrian with ``skeleton``, its object origin (its box's centre) at half its height above (x, y, 0)."""
+def boxed(entity: Entity) -> Entity:
+    """``entity`` (skeleton origin at its body frame's origin, trajectory the body frame's, ground at z = 0) with
+    its box around its posed parts at t = 0 from the ground up, the object origin at the box's centre."""
+    lo, hi = np.array(posed_mesh(entity, 0.0).bounds)  # the object frame is the body frame here
+    lo[2] = 0.0
+    origin = (lo + hi) / 2.0
+    poses = [pose @ make_pose(np.eye(3), origin) for pose in entity.trajectory.poses]
+    return replace(
+        entity,
+        size_m=tuple(float(v) for v in hi - lo),
+        trajectory=Trajectory(times=list(entity.trajectory.times), poses=poses),
+        skeleton=replace(entity.skeleton, origin_in_body=tuple(float(v) for v in origin)),
+    )
+
+
+def person(
+    instance_id: int,
+    x: float,
+    y: float,
+    skeleton: Skeleton,
+    speed: float = SPEED,
+    color: tuple[float, float, float] = (0.5, 0.5, 0.5),
+) -> Entity:
+    """A pedestrian with ``skeleton`` whose top wears ``color`` (its material's), standing on (x, y, 0) at t = 0."""
     height = skeleton.body.height_m
-    skeleton.origin_in_body = (0.0, 0.0, height / 2)
     params = {"height": height, "shoulder_width": 0.26 * height, "torso_depth": 0.22}
     entity = Entity(
         f"person{instance_id}",
         instance_id,
         "pedestrian",
         AssetRef("procedural", "pedestrian", params),
-        (0.5, 0.6, height),
-        along_x((x, y, height / 2), speed),
-        Material(base_color=(0.5, 0.5, 0.5), roughness=0.7),
-        skeleton=skeleton,
+        (1.0, 1.0, 1.0),
+        along_x((x, y, 0.0), speed),
+        Material(base_color=color, roughness=0.7),
+        skeleton=replace(skeleton, origin_in_body=(0.0, 0.0, 0.0)),
     )
-    entity.size_m = tuple(float(v) for v in posed_mesh(entity, 0.0).extents)
-    return entity
+    return boxed(entity)
 
 
 def cyclist(instance_id: int, x: float, y: float, speed: float) -> Entity:
-    """A rider on the ``bicycle`` asset (the rigid bicycle and the articulated rider), labelled with the rider
-    box of ``bicycle_contacts``, whose centre is the object origin."""
+    """A rider on the ``bicycle`` asset (the rigid bicycle and the articulated rider), the bicycle's ground frame
+    at (x, y, 0) at t = 0."""
     params = {"wheel_radius": 0.35, "wheelbase": 1.05, "rider_height": 1.75}
-    contacts = bicycle_contacts(**params)
-    centre, size = contacts["rider_box"]
-    skeleton = Skeleton(Body(1.75), activity="cycle", bicycle=contacts, origin_in_body=tuple(centre))
-    return Entity(
+    skeleton = Skeleton(Body(1.75), activity="cycle", bicycle=bicycle_contacts(**params), origin_in_body=(0, 0, 0))
+    entity = Entity(
         f"cyclist{instance_id}",
         instance_id,
         "cyclist",
         AssetRef("procedural", "bicycle", params),
-        tuple(size),
-        along_x((x, y, centre[2]), speed),
+        (1.0, 1.0, 1.0),
+        along_x((x, y, 0.0), speed),
         Material(base_color=(0.1, 0.6, 0.1)),
         skeleton=skeleton,
     )
+    return boxed(entity)
 
 
 def people_scene(lamp: bool = True) -> Scene:
@@ -88,9 +107,9 @@ def people_scene(lamp: bool = True) -> Scene:
         WALKER,
         0.0,
         0.0,
-        Skeleton(appearance=Appearance(top_color=(0.7, 0.08, 0.08), bottom_color=(0.08, 0.1, 0.7)), activity="walk"),
+        Skeleton(appearance=Appearance(bottom_color=(0.08, 0.1, 0.7)), activity="walk", phase=0.3),
+        color=(0.7, 0.08, 0.08),
     )
-    walker.skeleton.phase = 0.3
     stander = person(
         STANDER,
         1.7,
@@ -228,14 +247,14 @@ def test_a_walkers_limbs_move_between_frames_and_a_standing_person_keeps_its_pix
     assert (stander[0] ^ stander[1]).sum() <= 0.005 * stander[0].sum()
 
 
-def test_parts_draw_in_their_own_colours_and_the_bicycle_in_the_entitys(renders) -> None:
+def test_parts_draw_in_their_own_colours_and_the_others_in_the_entitys(renders) -> None:
     result = renders[0.0]
     walker = ndimage.binary_erosion(result.instance == WALKER)
     rows = np.flatnonzero(walker.any(axis=1))
     mid = rows[0] + (rows[-1] - rows[0]) // 2
     rgb, row = result.rgb.astype(int), np.arange(HEIGHT)[:, None]
     top, bottom = (np.median(rgb[walker & band], axis=0) for band in (row < mid - 10, row > mid + 10))
-    assert top[0] > top[2] + 40 and bottom[2] > bottom[0] + 40, (top, bottom)  # red top, blue trousers
+    assert top[0] > top[2] + 40 and bottom[2] > bottom[0] + 40, (top, bottom)  # red material top, blue trousers
     wheels = ndimage.binary_erosion(result.instance == CYCLIST) & (row > 150)
     green = np.median(rgb[wheels], axis=0)
     assert green[1] > green[0] + 20 and green[1] > green[2] + 20, green  # the bicycle: the material's green
