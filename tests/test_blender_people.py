@@ -294,3 +294,19 @@ def test_motion_blur_keys_every_part_and_leaves_labels_sharp(scene, renders) -> 
     # aside); the walker's limbs swing within the shutter and the cyclist gains on the camera: smeared
     still, walking, riding = (np.mean(difference[around(i)] > 40) for i in (STANDER, WALKER, CYCLIST))
     assert still < 0.02 and walking > 0.1 and riding > 0.07, (still, walking, riding)
+
+
+def test_a_generated_streets_people_are_their_posed_meshes(backend) -> None:
+    from generator.config import compose_config
+    from generator.world.sampling import sample_scene
+
+    config = compose_config(["camera.width=320", "camera.height=240", "seed=2", "scene.sequence.num_frames=3"])
+    street = sample_scene(config, 0)
+    t = street.frame_time(1)
+    ours, reference = backend.render(street, t).instance, ray_cast_ids(street, t)
+    people = [e.instance_id for e in street.entities if e.skeleton is not None]
+    seen = [i for i in people if agreement(ours, reference, i)[1] >= 100]
+    assert len(seen) >= 2  # two pedestrians of this scene cover 100 pixels or more
+    for instance_id in seen:
+        assert agreement(ours, reference, instance_id)[0] >= 0.99, instance_id
+    assert (ours == reference).mean() >= 0.995
