@@ -9,6 +9,10 @@
 - memory: resident memory (RSS) of the worker process over 200 frames (20 street scenes x 10 frames, every pass,
   160x120, 1 sample, one worker, no recycling): growth from after the first scene (warm-up) to the end
   (target < 10%).
+- people: per-frame time at 640x480, 16 samples, of a street sequence whose pedestrians and cyclists are articulated
+  people (each its posed parts: ``assets.articulated``; frames 1..N, poses changing) against the same scene with
+  them as rigid figures (``scene.people.articulated=false``), both as ``BlenderBackend.render`` (rgb + depth +
+  instance, then also amodal) and as one bare ``bpy.ops.render.render()``; the first frame (build) of each.
 - end_to_end: ``generator.run.loop.run_generation`` with renderer=blender at 640x480, 16 and 64 samples (every pass,
   labels, flow and writing) against bare bpy rendering the same frames in the same worker (ratio; target <= 1.15).
 
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import psutil
 
+from assets.articulated import entity_parts
 from generator.config import compose_config
 from generator.run.loop import run_generation
 from generator.world.sampling import sample_scene
@@ -36,7 +41,7 @@ from renderers.blender import create_backend
 
 RESULTS = Path(__file__).parent / "results" / "blender.json"
 LABEL_PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE})
-SECTIONS = ("steady", "sequence", "memory", "end_to_end")
+SECTIONS = ("steady", "sequence", "memory", "people", "end_to_end")
 
 
 def _mean(xs: list[float]) -> float:
@@ -145,6 +150,56 @@ def memory(scenes: int = 20, frames_per_scene: int = 10) -> dict:
     return out
 
 
+def people(frames: int = 8, samples: int = 16, size: tuple[int, int] = (640, 480)) -> dict:
+    """Frames 1..N of the seed-2 street sequence with articulated and with rigid people, the two interleaved
+    frame by frame (machine noise hits both alike); means. ``outside_cycles``: our frame's time outside Cycles'
+    render calls (posing every part, reading the passes back)."""
+    width, height = size
+    overrides = [f"camera.width={width}", f"camera.height={height}", f"scene.sequence.num_frames={frames}", "seed=2"]
+    scenes = {
+        "rigid": sample_scene(compose_config([*overrides, "scene.people.articulated=false"]), 0),
+        "articulated": sample_scene(compose_config(overrides), 0),
+    }
+    posed = scenes["articulated"].entities
+    out: dict = {
+        "frames": frames,
+        "samples": samples,
+        "size": [width, height],
+        "people": sum(e.skeleton is not None for e in posed),
+        "objects": {"rigid": len(scenes["rigid"].entities), "articulated": sum(len(entity_parts(e)) for e in posed)},
+    }
+    for name, passes in (("rgb_depth_instance", LABEL_PASSES), ("with_amodal", frozenset(Pass))):
+        backends = {kind: create_backend(passes, samples=samples) for kind in scenes}
+        times: dict[str, dict[str, list[float]]] = {kind: {"ours": [], "outside": [], "bare": []} for kind in scenes}
+        first = {}
+        try:
+            for kind, backend in backends.items():
+                first[kind] = _timed(lambda b=backend, s=scenes[kind]: b.render(s, 0.0))
+            for k in range(1, frames):
+                for kind, backend in backends.items():
+                    t = scenes[kind].frame_time(k)
+                    times[kind]["ours"].append(_timed(lambda b=backend, s=scenes[kind], t=t: b.render(s, t)))
+                    times[kind]["outside"].append(times[kind]["ours"][-1] - backend.last_timings["render_s"])
+                    times[kind]["bare"].append(backend.bare_render(scenes[kind], t)["render_s"])
+        finally:
+            for backend in backends.values():
+                backend.close()
+        stats = {
+            kind: {
+                "first_frame_s_including_worker_start_and_build": first[kind],
+                "ours_s_per_frame": _mean(times[kind]["ours"]),
+                "outside_cycles_s_per_frame": _mean(times[kind]["outside"]),
+                "bare_bpy_render_s_per_frame": _mean(times[kind]["bare"]),
+            }
+            for kind in scenes
+        }
+        for key in ("ours_s_per_frame", "outside_cycles_s_per_frame", "bare_bpy_render_s_per_frame"):
+            stats[f"ratio_articulated_vs_rigid_{key}"] = stats["articulated"][key] / stats["rigid"][key]
+        out[name] = stats
+        print(f"people {name}", json.dumps(stats), flush=True)
+    return out
+
+
 class _TimedBackend:
     """Forwards ``render`` to a BlenderBackend, recording each call's wall time and Cycles' render time."""
 
@@ -222,6 +277,8 @@ def main() -> None:
         results["sequence"] = sequence()
     if "memory" in only:
         results["memory"] = memory(args.memory_scenes)
+    if "people" in only:
+        results["people"] = people()
     if "end_to_end" in only:
         results["end_to_end"] = {}
         for samples in samples_list:

@@ -13,12 +13,15 @@ Scene is sent once, as ``scene_to_dict``) and per frame only re-poses it. Passes
   give the same bytes.
 - depth: Cycles' Z pass (planar z along the optical axis), 0.0 where no surface.
 - instance: the object index pass (each entity's ``pass_index`` is its instance id; context entities 0).
+  An entity is one Blender object per part (``assets.articulated.entity_parts``: a rigid entity one, an
+  articulated person its body's parts, a cyclist's bicycle too), each posed at ``world_from_part(t)`` and
+  carrying the entity's id.
   Cycles takes ID and depth passes from each pixel's first sample, at the pixel centre, so they are
   unfiltered and agree with pyrender's pixel-centre rasterization.
 - normals: Cycles' Normal pass (world space, averaged over samples and the pixel filter) rotated into the
   OpenCV camera frame and renormalised, float32 (H, W, 3), (0, 0, 0) where no surface.
-- amodal: each labelled object that may be in view rendered alone (1 sample, no bounces, same camera);
-  costs one small Cycles render per such object.
+- amodal: each labelled object that may be in view rendered alone, all its parts together (1 sample, no
+  bounces, same camera); costs one small Cycles render per such object.
 
 Conditions (``scene.conditions``, ``renderers.blender.conditions``): fog, rain and snow are a scattering
 medium of extinction ``camera_extinction()`` in front of the camera, in the rgb pass only; a frame with it is

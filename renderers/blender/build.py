@@ -3,11 +3,14 @@
 Imports ``bpy``: only the worker process (``renderers.blender.worker``) imports this module.
 Compiling resets Blender to its factory state (nothing of the previous scene survives), builds every
 mesh, material, light and camera and the render settings; a frame only sets ``matrix_world``s.
+An entity is one object per part of ``assets.articulated.entity_parts`` (a rigid entity: one object, built
+exactly as before parts existed), posed at its ``world_from_part(t)`` (``part_poses``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 from typing import Any
@@ -16,7 +19,7 @@ import bmesh  # noqa: F401 - registers bmesh with bpy; meshes are filled with fo
 import bpy
 import numpy as np
 
-from assets import entity_mesh
+from assets.articulated import entity_parts, is_articulated, is_moving, part_poses
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
 from scenes import Camera, Entity, Light, Material, Scene
@@ -24,44 +27,43 @@ from scenes.camera_geometry import box_in_view, near_clipped_box_points
 from scenes.transforms import invert_pose, light_pose, make_pose, opengl_from_opencv_pose
 
 
-def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]], dict[str, Any]]:
-    """Reset Blender and build ``scene``. Returns ((entity, object) per entity, camera name -> object)."""
+@dataclasses.dataclass
+class EntityObjects:
+    """The Blender objects of one entity: ``parts``, one per ``assets.articulated.entity_parts(entity)`` in
+    that order (a rigid entity: its one object, posed at world_from_object), every one with the entity's
+    instance id as ``pass_index``; ``frame``: an empty at world_from_object that the lamps mounted on an
+    articulated entity hang from (None when no lamp is, and for a rigid entity, whose lamps hang from its
+    one part)."""
+
+    entity: Entity
+    parts: list[Any]
+    frame: Any | None = None
+
+    def placements(self, t: float) -> list[tuple[Any, np.ndarray]]:
+        """(object, world pose 4x4) of every object of the entity at ``t`` seconds."""
+        placed = list(zip(self.parts, part_poses(self.entity, t), strict=True))
+        if self.frame is not None:
+            placed.append((self.frame, self.entity.trajectory.pose_at(t)))
+        return placed
+
+
+def build_scene(scene: Scene, settings: dict) -> tuple[list[EntityObjects], dict[str, Any]]:
+    """Reset Blender and build ``scene``. Returns (the objects of each entity, in the Scene's order; camera
+    name -> object)."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
     bscene = bpy.context.scene
     _render_settings(bscene, scene, settings)
     _world(bscene, scene)
     meshes: dict[str, Any] = {}
     materials: dict[str, Any] = {}
-    objects = []
-    for entity in scene.entities:
-        key = json.dumps([entity.asset.source, entity.asset.name, entity.asset.params, entity.asset.path,
-                          entity.asset.up_axis, entity.scale], sort_keys=True)  # fmt: skip
-        if key not in meshes:
-            meshes[key] = _mesh(entity)
-        obj = bpy.data.objects.new(entity.name, meshes[key])
-        material_key = json.dumps(
-            [
-                list(entity.material.base_color),
-                entity.material.roughness,
-                entity.material.metallic,
-                dataclasses.asdict(entity.material.texture),
-            ]
-        )
-        if material_key not in materials:
-            materials[material_key] = _material(entity.material)
-        # the material sits on the object, so entities sharing a mesh can differ in material
-        _assign_material(obj, materials[material_key])
-        obj.pass_index = entity.instance_id  # context entities: 0, like the background
-        obj.matrix_world = _matrix(entity.trajectory.pose_at(0.0))
-        bscene.collection.objects.link(obj)
-        objects.append((entity, obj))
-    by_name = {entity.name: obj for entity, obj in objects}
+    objects = [_entity_objects(bscene, entity, meshes, materials) for entity in scene.entities]
+    by_name = {item.entity.name: item for item in objects}
     for light in scene.lights:
         if light.parent is not None and light.parent not in by_name:
             raise ValueError(
                 f"blender backend: light {light.name!r} is mounted on {light.parent!r}, no entity of the scene"
             )
-        parent = by_name.get(light.parent)
+        parent = _light_parent(bscene, by_name[light.parent]) if light.parent is not None else None
         if light.intensity > 0 or light.emitter_radius_m <= 0:  # a lamp of intensity 0 only glows: no light
             data, pose = _light(light)
             obj = bpy.data.objects.new(light.name, data)
@@ -76,12 +78,69 @@ def build_scene(scene: Scene, settings: dict) -> tuple[list[tuple[Entity, Any]],
     return objects, cameras
 
 
-def pose_scene(scene: Scene, objects: list[tuple[Entity, Any]], cameras: dict[str, Any], camera: str, t: float) -> None:
-    """Move every moving entity to its pose at ``t`` seconds and make ``camera`` the active camera at
-    its rig pose (OpenCV camera frame converted to Blender's, which is OpenGL's)."""
-    for entity, obj in objects:
-        if len(entity.trajectory.times) > 1:  # static entities keep the pose they were built with
-            obj.matrix_world = _matrix(entity.trajectory.pose_at(t))
+def _entity_objects(bscene: Any, entity: Entity, meshes: dict[str, Any], materials: dict[str, Any]) -> EntityObjects:
+    """One object per part of ``entity``, posed at t = 0. Mesh data is shared between objects of one asset
+    (rigid entities, keyed by the asset as before parts existed) or of identical part meshes (keyed by their
+    vertices and faces: a left and a right shin, two people of one build); materials between equal material
+    values. A part with its own colour gets the entity's material in that colour."""
+    parts = entity_parts(entity)
+    articulated = is_articulated(entity)
+    objects = []
+    for k, (part, pose) in enumerate(zip(parts, part_poses(entity, 0.0), strict=True)):
+        if articulated:
+            key = (
+                "part:"
+                + hashlib.sha1(
+                    np.ascontiguousarray(part.mesh.vertices, np.float64).tobytes()
+                    + np.ascontiguousarray(part.mesh.faces, np.int64).tobytes()
+                ).hexdigest()
+            )
+            name = f"{entity.name}.{k:02d}"
+        else:
+            asset = entity.asset
+            key = json.dumps([asset.source, asset.name, asset.params, asset.path, asset.up_axis, entity.scale],
+                             sort_keys=True)  # fmt: skip
+            name = entity.name
+        if key not in meshes:
+            meshes[key] = _mesh(name, part.mesh)
+        obj = bpy.data.objects.new(name, meshes[key])
+        material = entity.material
+        if part.color is not None:
+            material = dataclasses.replace(material, base_color=tuple(part.color))
+        material_key = json.dumps(
+            [list(material.base_color), material.roughness, material.metallic, dataclasses.asdict(material.texture)]
+        )
+        if material_key not in materials:
+            materials[material_key] = _material(material)
+        # the material sits on the object, so entities sharing a mesh can differ in material
+        _assign_material(obj, materials[material_key])
+        obj.pass_index = entity.instance_id  # every part of the entity; context entities: 0, like the background
+        obj.matrix_world = _matrix(pose)
+        bscene.collection.objects.link(obj)
+        objects.append(obj)
+    return EntityObjects(entity, objects)
+
+
+def _light_parent(bscene: Any, item: EntityObjects) -> Any:
+    """The object a lamp mounted on ``item``'s entity hangs from, following its object frame: a rigid entity's
+    one part, or (made on first use) an empty posed at world_from_object for an articulated one, whose parts
+    move against its object frame."""
+    if not is_articulated(item.entity):
+        return item.parts[0]
+    if item.frame is None:
+        item.frame = bpy.data.objects.new(f"{item.entity.name}.frame", None)
+        item.frame.matrix_world = _matrix(item.entity.trajectory.pose_at(0.0))
+        bscene.collection.objects.link(item.frame)
+    return item.frame
+
+
+def pose_scene(scene: Scene, objects: list[EntityObjects], cameras: dict[str, Any], camera: str, t: float) -> None:
+    """Move every part of every moving entity to its pose at ``t`` seconds (``world_from_part(t)``) and make
+    ``camera`` the active camera at its rig pose (OpenCV camera frame converted to Blender's, which is OpenGL's)."""
+    for item in objects:
+        if is_moving(item.entity):  # static entities (a still person too) keep the pose they were built with
+            for obj, pose in item.placements(t):
+                obj.matrix_world = _matrix(pose)
     cam = scene.rig.camera(camera)
     obj = cameras[camera]
     obj.matrix_world = _matrix(opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, t)))
@@ -93,59 +152,75 @@ MOTION_FRAME = 1  # the Blender frame every synthsense frame is rendered at (key
 
 
 def key_motion(
-    scene: Scene, objects: list[tuple[Entity, Any]], cameras: dict[str, Any], camera: str, t: float, shutter: float
+    scene: Scene, objects: list[EntityObjects], cameras: dict[str, Any], camera: str, t: float, shutter: float
 ) -> None:
-    """Give Blender the motion around ``t`` for motion blur: every moving entity and ``camera`` gets keys
-    (location, quaternion rotation, scale) at frames MOTION_FRAME - shutter/2, MOTION_FRAME and
-    MOTION_FRAME + shutter/2 holding its poses at t - shutter/2/fps, t and t + shutter/2/fps, and the scene
-    goes to MOTION_FRAME. Cycles and EEVEE sample the motion at exactly those subframes (centred shutter,
-    3 motion steps), so Blender's own fps and key interpolation play no part. Keys are replaced per frame."""
+    """Give Blender the motion around ``t`` for motion blur: every part of every moving entity and ``camera``
+    gets keys (location, quaternion rotation, scale) at frames MOTION_FRAME - shutter/2, MOTION_FRAME and
+    MOTION_FRAME + shutter/2 holding its poses at t - shutter/2/fps, t and t + shutter/2/fps (a part: its
+    ``world_from_part`` at those times, so limbs swing within the shutter), and the scene goes to MOTION_FRAME.
+    Cycles and EEVEE sample the motion at exactly those subframes (centred shutter, 3 motion steps), so
+    Blender's own fps and key interpolation play no part. Keys are replaced per frame."""
     half = shutter / 2.0
     steps = ((-half, t - half / scene.fps), (0.0, t), (half, t + half / scene.fps))
     cam = scene.rig.camera(camera)
-    movers = [
-        (obj, entity.trajectory.pose_at) for entity, obj in objects if len(entity.trajectory.times) > 1
-    ]  # fmt: skip
-    movers.append((cameras[camera], lambda s: opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, s))))
-    for obj, pose_at in movers:
+    keyed: dict[str, tuple[Any, list[tuple[float, np.ndarray]]]] = {}  # object name -> (object, (offset, pose)s)
+    for offset, time in steps:
+        placed = [p for item in objects if is_moving(item.entity) for p in item.placements(time)]
+        placed.append((cameras[camera], opengl_from_opencv_pose(scene.rig.world_from_sensor(cam, time))))
+        for obj, pose in placed:
+            keyed.setdefault(obj.name, (obj, []))[1].append((offset, pose))
+    for obj, poses in keyed.values():
         obj.animation_data_clear()
         obj.rotation_mode = "QUATERNION"
-        for offset, time in steps:
-            obj.matrix_world = _matrix(pose_at(time))
+        for offset, pose in poses:
+            obj.matrix_world = _matrix(pose)
             for path in ("location", "rotation_quaternion", "scale"):
                 obj.keyframe_insert(path, frame=MOTION_FRAME + offset)
     bpy.context.scene.frame_set(MOTION_FRAME)
 
 
-def amodal_candidates(
-    scene: Scene, objects: list[tuple[Entity, Any]], camera: str, t: float
-) -> list[tuple[Entity, Any]]:
-    """Labelled entities whose 3D box may cover a pixel of ``camera`` at ``t`` seconds."""
+def _object_box(entity: Entity, t: float) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """(object_from_box 4x4, size_m) of a box in the object frame that holds every part of ``entity`` at ``t``
+    seconds: the entity's own 3D box for a rigid entity; for an articulated one, the box around its parts'
+    posed bounding boxes (swinging limbs may leave the labelled box)."""
+    if not is_articulated(entity):
+        return np.eye(4), entity.size_m
+    object_from_world = invert_pose(entity.trajectory.pose_at(t))
+    corners = []
+    for part, pose in zip(entity_parts(entity), part_poses(entity, t), strict=True):
+        (x0, y0, z0), (x1, y1, z1) = part.mesh.bounds
+        box = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
+        placed = object_from_world @ pose
+        corners.append(box @ placed[:3, :3].T + placed[:3, 3])
+    corners = np.concatenate(corners)
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    return make_pose(np.eye(3), (low + high) / 2.0), tuple(float(v) for v in high - low)
+
+
+def amodal_candidates(scene: Scene, objects: list[EntityObjects], camera: str, t: float) -> list[EntityObjects]:
+    """Labelled entities some part of which may cover a pixel of ``camera`` at ``t`` seconds."""
     cam = scene.rig.camera(camera)
     camera_from_world = invert_pose(scene.rig.world_from_sensor(cam, t))
-    return [
-        (entity, obj)
-        for entity, obj in objects
-        if entity.is_labelled
-        and box_in_view(
-            cam.K,
-            cam.width,
-            cam.height,
-            cam.znear,
-            cam.zfar,
-            camera_from_world @ entity.trajectory.pose_at(t),
-            entity.size_m,
-        )  # fmt: skip
-    ]
+    candidates = []
+    for item in objects:
+        if not item.entity.is_labelled:
+            continue
+        object_from_box, size_m = _object_box(item.entity, t)
+        camera_from_box = camera_from_world @ item.entity.trajectory.pose_at(t) @ object_from_box
+        if box_in_view(cam.K, cam.width, cam.height, cam.znear, cam.zfar, camera_from_box, size_m):
+            candidates.append(item)
+    return candidates
 
 
 def pixel_region(scene: Scene, entity: Entity, camera: str, t: float, pad: int = 2) -> tuple[int, int, int, int]:
     """Pixel box ``(u0, v0, u1, v1)`` (inclusive, clipped to the image, padded by ``pad`` px) that holds every
-    pixel ``entity``'s 3D box may cover in ``camera`` at ``t`` seconds: the projection of the box's part in
-    front of the near plane. The whole image when nothing of the box is in front of it."""
+    pixel ``entity`` may cover in ``camera`` at ``t`` seconds: the projection of the part of its box
+    (``_object_box``: its 3D box, or the box around an articulated entity's posed parts) in front of the near
+    plane. The whole image when nothing of the box is in front of it."""
     cam = scene.rig.camera(camera)
-    camera_from_object = invert_pose(scene.rig.world_from_sensor(cam, t)) @ entity.trajectory.pose_at(t)
-    points = near_clipped_box_points(camera_from_object, entity.size_m, cam.znear)
+    object_from_box, size_m = _object_box(entity, t)
+    camera_from_box = invert_pose(scene.rig.world_from_sensor(cam, t)) @ entity.trajectory.pose_at(t) @ object_from_box
+    points = near_clipped_box_points(camera_from_box, size_m, cam.znear)
     if len(points) == 0:
         return 0, 0, cam.width - 1, cam.height - 1
     uvw = points @ cam.K.T
@@ -271,12 +346,12 @@ def _sky(nodes: Any, links: Any, scene: Scene) -> Any:
     return scaled.outputs["Result"]
 
 
-def _mesh(entity: Entity) -> Any:
-    """The entity's mesh in its object frame, flat shaded (like pyrender's)."""
-    tri = entity_mesh(entity)
+def _mesh(name: str, tri: Any) -> Any:
+    """A Blender mesh of the trimesh ``tri`` (vertices in its part's frame, metres), flat shaded (like
+    pyrender's)."""
     vertices = np.asarray(tri.vertices, dtype=np.float32)
     faces = np.asarray(tri.faces, dtype=np.int32)
-    mesh = bpy.data.meshes.new(entity.name)
+    mesh = bpy.data.meshes.new(name)
     mesh.vertices.add(len(vertices))
     mesh.vertices.foreach_set("co", vertices.ravel())
     mesh.loops.add(faces.size)

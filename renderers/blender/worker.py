@@ -95,7 +95,7 @@ class _Worker:
         )
         self.scene_id: str | None = None
         self.source = None  # the scenes.Scene being rendered
-        self.objects: list[tuple[Any, Any]] = []  # (entity, bpy object) in the Scene's order
+        self.objects: list[Any] = []  # build.EntityObjects (an entity and its part objects) in the Scene's order
         self.cameras: dict[str, Any] = {}  # rig camera name -> bpy camera object
 
     def cleanup(self) -> None:
@@ -200,10 +200,12 @@ class _Worker:
         return out
 
     def _amodal(self, bscene: Any, t: float, camera: str, path: str) -> tuple[dict[int, np.ndarray], float]:
-        """Labelled objects that may be in view rendered without the others (1 sample, no bounces): the
-        pixels each one's object index covers. Objects whose pixel boxes (the projection of their 3D box,
-        padded) are disjoint cannot hide each other, so they share one render, bordered to the union of
-        their boxes (:func:`disjoint_batches`). Cost: one Cycles render per batch."""
+        """Labelled entities that may be in view rendered without the others (1 sample, no bounces): the
+        pixels each one's object index covers. An entity is all its parts (``build.EntityObjects``): they are
+        shown and hidden together. Entities whose pixel boxes (the projection of their 3D box, or of the box
+        around an articulated entity's posed parts, padded) are disjoint cannot hide each other, so they share
+        one render, bordered to the union of their boxes (:func:`disjoint_batches`). Cost: one Cycles render
+        per batch."""
         import bpy
 
         from renderers.blender.build import amodal_candidates, pixel_region, set_render_region
@@ -213,12 +215,12 @@ class _Worker:
         masks: dict[int, np.ndarray] = {}
         if not candidates:
             return masks, 0.0
-        regions = [pixel_region(self.source, entity, camera, t) for entity, _ in candidates]
+        regions = [pixel_region(self.source, item.entity, camera, t) for item in candidates]
         cycles = bscene.cycles
         # lamps and their discs never touch an object index: without them a night frame's many lights are not
         # sampled at every first hit (its amodal renders took four times clear weather's with them)
         unlit = [obj for obj in bpy.data.objects if obj.type == "LIGHT" or obj.get(EMITTER_TAG)]
-        hidden_objects = [obj for _, obj in self.objects] + unlit
+        hidden_objects = [obj for item in self.objects for obj in item.parts] + unlit
         saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for obj in hidden_objects])
         cycles.samples, cycles.max_bounces = 1, 0
         render_s = 0.0
@@ -227,15 +229,17 @@ class _Worker:
                 obj.hide_render = True
             for batch in disjoint_batches(regions):
                 for k in batch:
-                    candidates[k][1].hide_render = False
+                    for obj in candidates[k].parts:
+                        obj.hide_render = False
                 set_render_region(bscene, _union(regions[k] for k in batch))
                 t0 = time.perf_counter()
                 bpy.ops.render.render(write_still=True)
                 render_s += time.perf_counter() - t0
                 ids = np.rint(_read_exr(path)["ViewLayer.Object Index.X"])
                 for k in batch:
-                    entity, obj = candidates[k]
-                    obj.hide_render = True
+                    entity = candidates[k].entity
+                    for obj in candidates[k].parts:
+                        obj.hide_render = True
                     mask = ids == entity.instance_id
                     if mask.any():  # an object covering no pixel has no entry, as in pyrender
                         masks[entity.instance_id] = mask
