@@ -310,3 +310,21 @@ def test_a_generated_streets_people_are_their_posed_meshes(backend) -> None:
     for instance_id in seen:
         assert agreement(ours, reference, instance_id)[0] >= 0.99, instance_id
     assert (ours == reference).mean() >= 0.995
+
+
+@pytest.mark.gl
+def test_blender_and_pyrender_agree_on_each_persons_instance_map(scene, renders) -> None:
+    # the measure: per person, outside the boundary band of pyrender's map (as in test_blender_backend's
+    # agreement test), the pixels both maps give the person over those either map gives it: >= 99 %
+    from renderers.pyrender import create_backend
+
+    with create_backend(frozenset({Pass.INSTANCE, Pass.AMODAL})) as gl:
+        references = {t: gl.render(scene, t) for t in TIMES}
+    for t, reference in references.items():
+        ours = renders[t]
+        for instance_id in PEOPLE:
+            share, pixels = agreement(ours.instance, reference.instance, instance_id)
+            assert pixels > 300 and share >= 0.99, (t, instance_id, share, pixels)
+            share, pixels = agreement(ours.amodal[instance_id], reference.amodal[instance_id], True)
+            assert pixels > 300 and share >= 0.99, (t, instance_id, share, pixels)
+        assert (ours.instance == reference.instance).mean() >= 0.995
