@@ -35,13 +35,12 @@ import numpy as np  # noqa: E402
 from embreex import rtcore_scene  # noqa: E402
 from embreex.mesh_construction import TriangleMesh  # noqa: E402
 
-from assets import entity_mesh  # noqa: E402
+from assets.articulated import posed_mesh  # noqa: E402
 from generator.config import compose_config  # noqa: E402
 from generator.world.sampling import sample_scene  # noqa: E402
 from renderers.raycast import cast_lidar, detect_radar, sweep_rays, world_for  # noqa: E402
 from scenes import Lidar, Scene  # noqa: E402
 from scenes.sensor_presets import LIDAR_PRESETS  # noqa: E402
-from scenes.transforms import transform_points  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SWEEP_START = 0.3  # seconds: the ego and the objects are moving
@@ -50,11 +49,11 @@ M_TOP_PAD = -2  # glibc mallopt parameter
 
 
 def bare_world(scene: Scene, t: float) -> rtcore_scene.EmbreeScene:
-    """Every entity of the scene at time t in one world-frame EmbreeScene, committed."""
+    """Every entity of the scene at time t (people posed) in one world-frame EmbreeScene, committed."""
     vertices, faces, offset = [], [], 0
     for entity in scene.entities:
-        mesh = entity_mesh(entity)
-        vertices.append(transform_points(entity.trajectory.pose_at(t), mesh.vertices))
+        mesh = posed_mesh(entity, t, "world")  # a rigid entity's mesh at its pose; a person's posed parts
+        vertices.append(mesh.vertices)
         faces.append(mesh.faces + offset)
         offset += len(mesh.vertices)
     embree = rtcore_scene.EmbreeScene()

@@ -26,14 +26,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy: "one thread"
 import argparse  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from embreex import rtcore_scene  # noqa: E402
-from embreex.mesh_construction import TriangleMesh  # noqa: E402
 
-from assets.articulated import entity_parts, part_poses, posed_mesh  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmarks' bare-engine worlds
+
+from bench_lidar import bare_world  # noqa: E402
+
+from assets.articulated import entity_parts, part_poses  # noqa: E402
 from generator.config import compose_config  # noqa: E402
 from generator.run.resources import PASSES  # noqa: E402
 from generator.world.sampling import sample_scene  # noqa: E402
@@ -108,20 +111,6 @@ class BarePyrender:
         renderer.render(self.world, flags=pyrender.RenderFlags.SEG, seg_node_map=self.seg_map)
 
 
-def bare_embree(scene, t: float) -> rtcore_scene.EmbreeScene:
-    """Every entity posed at time t in one world-frame EmbreeScene, committed."""
-    vertices, faces, offset = [], [], 0
-    for entity in scene.entities:
-        mesh = posed_mesh(entity, t, "world")
-        vertices.append(mesh.vertices)
-        faces.append(mesh.faces + offset)
-        offset += len(mesh.vertices)
-    embree = rtcore_scene.EmbreeScene()
-    TriangleMesh(embree, np.concatenate(vertices).astype(np.float32), np.concatenate(faces).astype(np.int32))
-    embree.run(np.zeros((1, 3), np.float32), np.array([[0.0, 0.0, 1.0]], np.float32))
-    return embree
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -150,7 +139,7 @@ def main() -> None:
         sweep = sweep_rays(s, lidar, 0.0)
         channels = sweep.directions.shape[1]
         origins = np.ascontiguousarray(np.repeat(sweep.origins.astype(np.float32), channels, axis=0))
-        rays.append((bare_embree(s, 0.0), origins, np.ascontiguousarray(sweep.directions.reshape(-1, 3))))
+        rays.append((bare_world(s, 0.0), origins, np.ascontiguousarray(sweep.directions.reshape(-1, 3))))
     for _ in range(args.repeats):
         for i in range(args.scenes):
             for k in kinds:
