@@ -550,10 +550,12 @@ LAYOUT_KEYS = ("layout", "junction_distance_m", "crossing_lanes_per_direction")
 def drop_inactive_target(data: dict[str, Any]) -> None:
     """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, the
     ``scenario`` node when it is ``none``, the ``conditions`` node when it is clear_day, the zero weights of
-    ZERO_DEFAULT_CATEGORIES, and the street's layout keys when a straight street without a scenario (which
-    may choose its own layout) does not read them, so a run without them has the config hash and
-    dataset.json it had before targets, scenarios, conditions, those categories and layouts existed; a set
-    target, scenario, condition, weight or layout stays (it changes the data)."""
+    ZERO_DEFAULT_CATEGORIES, the street's layout keys when a straight street without a scenario (which
+    may choose its own layout) does not read them, and the ``scene.people`` node when people are not
+    articulated (rigid people read none of its keys), so a run without them has the config hash and
+    dataset.json it had before targets, scenarios, conditions, those categories, layouts and articulated
+    people existed; a set target, scenario, condition, weight, layout or articulation stays (it changes
+    the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
@@ -566,7 +568,10 @@ def drop_inactive_target(data: dict[str, Any]) -> None:
                 scene.pop(key, None)
     if is_clear_day(data.get("conditions")):
         data.pop("conditions", None)
-    categories = (data.get("scene") or {}).get("categories") or {}
+    scene = data.get("scene") or {}
+    if (scene.get("people") or {}).get("articulated") is False:
+        scene.pop("people")
+    categories = scene.get("categories") or {}
     for name in ZERO_DEFAULT_CATEGORIES:
         if categories.get(name) == 0:
             del categories[name]

@@ -302,6 +302,36 @@ def test_rigid_scene_renders_exactly_as_a_hand_built_pyrender_scene(backend) -> 
     assert set(np.unique(result.instance)) == {0, 1, 2, 3}
 
 
+@gl
+@pytest.mark.parametrize("first", [0, 1])
+def test_coincident_parts_draw_in_insertion_order(first: int) -> None:
+    """Two coincident quads at the same node origin (the tie of two body parts meeting at a joint): the
+    one added first wins every pixel, whatever order pyrender's node set would have given."""
+    from renderers.pyrender._gl import pyrender
+    from renderers.pyrender.compile import ordered_world
+    from renderers.pyrender.geometry import gl_intrinsics
+    from renderers.pyrender.offscreen import OffscreenRenderer
+
+    colours = [(1.0, 0.0, 0.0), (0.0, 0.0, 1.0)]
+    world = ordered_world(bg_color=(0.0, 0.0, 0.0, 1.0), ambient_light=(1.0, 1.0, 1.0))
+    quad = trimesh.Trimesh([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], [[0, 1, 2], [0, 2, 3]])
+    pose = make_pose(np.eye(3), (0.0, 0.0, -3.0))  # in front of the OpenGL camera (looking along -z)
+    nodes = []
+    for k in (first, 1 - first):
+        material = pyrender.MetallicRoughnessMaterial(baseColorFactor=(*colours[k], 1.0), metallicFactor=0.0)
+        nodes.append(world.add(pyrender.Mesh.from_trimesh(quad, material=material, smooth=False), pose=pose))
+    assert list(world.mesh_nodes) == nodes
+    world.add(pyrender.IntrinsicsCamera(*gl_intrinsics(K), znear=0.1, zfar=10.0), pose=np.eye(4))
+    renderer = OffscreenRenderer(WIDTH, HEIGHT)
+    try:
+        rgb, _ = renderer.render(world, pyrender.RenderFlags.FLAT)
+    finally:
+        renderer.delete()
+    centre = rgb[HEIGHT // 2 - 10 : HEIGHT // 2 + 10, WIDTH // 2 - 10 : WIDTH // 2 + 10].reshape(-1, 3)
+    winner = 0 if first == 0 else 2  # red channel when red came first, blue otherwise
+    assert (centre[:, winner] > 200).all() and (centre[:, 2 - winner] < 50).all()
+
+
 # --- ray casting -----------------------------------------------------------------------------------------
 def lidar_scene(entities: list[Entity]) -> tuple[Scene, Lidar]:
     lidar = Lidar(

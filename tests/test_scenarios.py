@@ -54,7 +54,8 @@ def test_no_scenario_leaves_the_config_hash_and_scene_as_they_were():
     scene = sample_scene(cfg, 0)
     data = json.loads(scene_to_json(scene))
     assert "scenario" not in data
-    assert all("attributes" not in e for e in data["entities"])
+    # the only attribute a street without a scenario gives is the children's age group (scene.people)
+    assert all(e.get("attributes", {"age_group": "child"}) == {"age_group": "child"} for e in data["entities"])
     with_scenario = compose_config(["num_scenes=1", "scenario=pedestrian_crossing"])
     assert config_hash(with_scenario) != config_hash(cfg)
 

@@ -27,6 +27,30 @@ from scenes import Camera, Entity, Light, Scene
 from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
 
 
+class _InsertionOrderedNodes(dict):
+    """The set interface pyrender.Scene uses for its mesh nodes (``add``, ``remove``, iteration, ``in``),
+    iterating in insertion order."""
+
+    def add(self, node: pyrender.Node) -> None:
+        self[node] = None
+
+    def remove(self, node: pyrender.Node) -> None:
+        del self[node]
+
+
+def ordered_world(**kwargs: object) -> pyrender.Scene:
+    """A pyrender.Scene (``kwargs`` as pyrender's) whose mesh nodes draw in a reproducible order.
+
+    pyrender keeps mesh nodes in a set, whose order follows the nodes' memory addresses and so changes
+    from one process to the next, and its renderer orders them only by the distance of each node's origin
+    from the camera. Body parts meeting at a joint can share that distance; their coincident surfaces
+    then z-fight, and the part drawn first wins the pixel. Insertion order breaks those ties the same way
+    in every run, so the same seed gives the same RGB bytes whatever the process."""
+    world = pyrender.Scene(**kwargs)
+    world._mesh_nodes = _InsertionOrderedNodes()  # pinned pyrender 0.1.45: Scene.add_node/remove_node use it
+    return world
+
+
 @dataclass
 class EntityNodes:
     """One entity's mesh nodes, one per part of ``entity_parts(entity)`` in that order.
@@ -187,7 +211,7 @@ def compile_scene(scene: Scene) -> CompiledScene:
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
-    world = pyrender.Scene(bg_color=(*background, 1.0), ambient_light=scene.environment.ambient)
+    world = ordered_world(bg_color=(*background, 1.0), ambient_light=scene.environment.ambient)
     meshes: dict[str, pyrender.Mesh] = {}
     entity_nodes = []
     instance_colors = {}
