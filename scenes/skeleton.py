@@ -121,12 +121,9 @@ STILL_SPEED_MPS = 0.05  # below this a walker stands
 # segment angles of Winter (1991): heel strike ~18 deg toes up, foot flat from ~8 % to heel-off at ~42 %,
 # ~55 deg toes down at toe-off (62 %), swinging back to toes up before the next heel strike
 WALK_FOOT_PITCH = ((0.0, 0.08, 0.42, 0.62, 0.75, 0.9, 1.0), (18.0, 0.0, 0.0, -55.0, -10.0, 10.0, 18.0))
-# the pelvis rides on the left foot for the first half of a walking cycle (heel strike to the right
-# heel strike), on the right one for the second; the trailing foot's push-off is not modelled as support
+# a foot's ankle is held in place for the first half of its walking cycle (heel strike to the other
+# foot's heel strike), then swings forward again
 WALK_SUPPORT = 0.5
-CLEARANCE_STEP = np.radians(5.0)  # a swing foot in the ground is lifted in these steps ...
-CLEARANCE_STEPS = 16  # ... at most this many
-MAX_SWING_DORSIFLEXION = np.radians(15.0)  # toes raised up to this much relative to the curve's angle
 
 
 @dataclass
@@ -317,8 +314,8 @@ def _bump(phase: float, centre: float, width: float) -> float:
 @dataclass
 class _Angles:
     """Sagittal and lateral angles (radians) of one instant: per side hip/knee/ankle flexion, shoulder
-    flexion and abduction, elbow flexion; trunk lean; pelvis yaw; and whether the pelvis is placed by
-    foot contact (gaits) or fixed (cycling: on the saddle)."""
+    flexion, abduction and internal rotation (about the upper arm, turning a bent forearm toward the
+    body), elbow flexion; trunk lean; pelvis yaw; head pitch."""
 
     hip: dict[str, float]
     knee: dict[str, float]
@@ -327,6 +324,7 @@ class _Angles:
     shoulder_out: dict[str, float]
     elbow: dict[str, float]
     hip_out: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
+    shoulder_twist: dict[str, float] = field(default_factory=lambda: {"left": 0.0, "right": 0.0})
     trunk_lean: float = 0.0
     pelvis_yaw: float = 0.0
     head_pitch: float = 0.0
@@ -357,11 +355,7 @@ def _standing(skeleton: Skeleton) -> _Angles:
         hip_out=_both(deg(3), deg(3)),
     )
     if stance == "hands_on_hips":
-        angles.shoulder, angles.shoulder_out, angles.elbow = (
-            _both(deg(-10), deg(-10)),
-            _both(deg(35), deg(35)),
-            _both(deg(100), deg(100)),
-        )
+        _hands_on_hips(dimensions(skeleton), angles)
     elif stance == "phone":  # the right hand holds a phone in front of the chest, the head bowed
         angles.shoulder["right"], angles.elbow["right"], angles.shoulder_out["right"] = deg(20), deg(110), deg(8)
         angles.head_pitch = deg(25)
@@ -376,6 +370,42 @@ def _standing(skeleton: Skeleton) -> _Angles:
     for side in SIDES:  # feet flat on the ground: the ankle undoes the shank's tilt
         angles.ankle[side] = angles.knee[side] - angles.hip[side]
     return angles
+
+
+def _hands_on_hips(d: Dimensions, angles: _Angles) -> None:
+    """Set both arms' angles so each wrist rests on its side of the hips' block just below the waist, the
+    elbow out to the side and a little back: the elbow is the point of the circle where the upper arm's
+    and forearm's spheres (about the shoulder and the wrist) meet that lies farthest out, and the
+    shoulder's rotation is read off the two segments' directions (the arm hangs along the shoulder
+    frame's -z, the elbow bends about its y; see :func:`_body_frames`)."""
+    for sign, side in ((1.0, "left"), (-1.0, "right")):
+        shoulder = np.array([0.0, sign * d.shoulder_half_width, d.shoulder_z])
+        wrist = np.array([-0.01 * d.height, sign * (d.hip_half_width + d.leg_radius + d.hand_radius), d.waist_z])
+        wrist[2] -= 0.02 * d.height
+        reach = wrist - shoulder
+        dist = float(
+            np.clip(np.linalg.norm(reach), abs(d.upper_arm - d.forearm) + 1e-6, d.upper_arm + d.forearm - 1e-6)
+        )
+        axis = reach / np.linalg.norm(reach)
+        along = (dist**2 + d.upper_arm**2 - d.forearm**2) / (2.0 * dist)
+        out = np.array([-0.3, sign, 0.0])
+        out -= (out @ axis) * axis
+        elbow = shoulder + along * axis + np.sqrt(max(d.upper_arm**2 - along**2, 0.0)) * out / np.linalg.norm(out)
+        upper = (elbow - shoulder) / d.upper_arm
+        fore = shoulder + dist * axis - elbow
+        fore /= np.linalg.norm(fore)
+        # the shoulder frame: z = -upper (the arm hangs along -z); x = the forearm's part across the upper
+        # arm (a positive elbow flexion swings -z toward +x); y = z cross x
+        x = fore - (fore @ upper) * upper
+        x /= np.linalg.norm(x)
+        rotation = np.stack([x, np.cross(-upper, x), -upper], axis=1)
+        # rotation = _rx(a) @ _ry(b) @ _rz(c): its last column is (-sin b, -sin a cos b, cos a cos b) and
+        # its first row (cos b cos c, -cos b sin c, .)
+        a = float(np.arctan2(-rotation[1, 2], rotation[2, 2]))
+        b = float(np.arcsin(np.clip(-rotation[0, 2], -1.0, 1.0)))
+        c = float(np.arctan2(-rotation[0, 1], rotation[0, 0]))
+        angles.shoulder_out[side], angles.shoulder[side], angles.shoulder_twist[side] = sign * a, b, -sign * c
+        angles.elbow[side] = float(np.arctan2(fore @ x, fore @ upper))
 
 
 def _walk_knee(p: float) -> float:
@@ -462,11 +492,9 @@ def _two_link(root: np.ndarray, target: np.ndarray, a: float, b: float) -> tuple
     return line, at_root, bend
 
 
-def _body_frames(
-    skeleton: Skeleton, angles: _Angles, pelvis_z: float | None, standing_on: tuple[str, ...] = SIDES
-) -> dict[str, np.ndarray]:
+def _body_frames(skeleton: Skeleton, angles: _Angles, pelvis_z: float | None) -> dict[str, np.ndarray]:
     """Every joint's frame (4x4) in the body frame, the pelvis at height ``pelvis_z`` or, when None,
-    lowered until the lower sole of the feet ``standing_on`` (sides) touches the ground (z = 0)."""
+    lowered until the lower sole of the two feet touches the ground (z = 0)."""
     d = dimensions(skeleton)
     pelvis = _pose(_rz(angles.pelvis_yaw), np.zeros(3))
     spine = pelvis @ _pose(_ry(-angles.trunk_lean), [0.0, 0.0, d.waist_z - d.hip_z])  # leaning forward
@@ -475,7 +503,11 @@ def _body_frames(
     frames = {"pelvis": pelvis, "spine": spine, "neck": neck, "head": head}
     for sign, side in ((1.0, "left"), (-1.0, "right")):
         frames |= _leg_frames(pelvis, side, angles, d)
-        shoulder_rotation = _rx(sign * angles.shoulder_out[side]) @ _ry(angles.shoulder[side])
+        shoulder_rotation = (
+            _rx(sign * angles.shoulder_out[side])
+            @ _ry(angles.shoulder[side])
+            @ _rz(-sign * angles.shoulder_twist[side])
+        )
         shoulder = neck @ _pose(shoulder_rotation, [0.0, sign * d.shoulder_half_width, 0.0])
         elbow = shoulder @ _pose(_ry(angles.elbow[side]), [0.0, 0.0, -d.upper_arm])
         frames |= {
@@ -484,7 +516,7 @@ def _body_frames(
             f"{side}_wrist": elbow @ _pose(np.eye(3), [0.0, 0.0, -d.forearm]),
         }
     if pelvis_z is None:
-        pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in standing_on)
+        pelvis_z = -min(_sole_z(frames[f"{side}_ankle"], d) for side in SIDES)
     lift = _pose(np.eye(3), [0.0, 0.0, pelvis_z])
     return {name: lift @ frame for name, frame in frames.items()}
 
@@ -590,30 +622,12 @@ def pose_frames(skeleton: Skeleton, speed: float, cycle: float) -> dict[str, np.
 
 
 def _walking_frames(skeleton: Skeleton, phase: float, speed: float) -> dict[str, np.ndarray]:
-    """Joint frames of a gait: the pelvis rides on the feet in their stance phase, and a swing foot that
-    the joint-angle curves would put into the ground is lifted clear, first by raising its toes, then by
-    bending its knee (joint-angle averages are not exact kinematics of any one body)."""
-    angles = _gait(skeleton, phase, speed)
-    froude = speed**2 / (GRAVITY_MPS2 * dimensions(skeleton).hip_z)
-    if froude > RUN_FROUDE:  # running: the swing leg is folded high, the lower foot is the one on the ground
-        return _body_frames(skeleton, angles, None)
-    on_ground = tuple(side for side, shift in (("left", 0.0), ("right", 0.5)) if (phase + shift) % 1.0 < WALK_SUPPORT)
-    frames = _body_frames(skeleton, angles, None, on_ground)
-    d = dimensions(skeleton)
-    for side in SIDES:
-        if side in on_ground:
-            continue
-        raised = 0.0
-        for _ in range(CLEARANCE_STEPS):
-            if _sole_z(frames[f"{side}_ankle"], d) >= -1e-9:
-                break
-            if raised < MAX_SWING_DORSIFLEXION:
-                angles.ankle[side] += CLEARANCE_STEP
-                raised += CLEARANCE_STEP
-            else:
-                angles.knee[side] += CLEARANCE_STEP
-            frames |= _leg_frames(frames["pelvis"], side, angles, d)  # only this leg moves
-    return frames
+    """Joint frames of a gait: the pelvis rides on the lower sole of the two feet. The joint-angle curves
+    are averages, not exact kinematics of any one body, so at a heel strike the trailing toe (pushing off)
+    still reaches lower than the leading heel: resting on the lower foot hands the contact from the
+    trailing toe to the leading foot as the one lifts and the other comes down, with the pelvis height
+    continuous in the phase and no foot in the ground."""
+    return _body_frames(skeleton, _gait(skeleton, phase, speed), None)
 
 
 def joint_frames(skeleton: Skeleton, trajectory: Any, t: float) -> np.ndarray:

@@ -28,6 +28,7 @@ from scenes.skeleton import (
     dimensions,
     joint_frames,
     keypoint_radii,
+    pose_frames,
     stride_length,
 )
 from scenes.transforms import make_pose, rotation_z
@@ -72,6 +73,36 @@ def test_a_standing_person_is_as_tall_as_its_height_and_stands_on_the_ground(hei
     assert bounds[0, 2] == pytest.approx(0.0, abs=1e-9)  # the soles on the ground
 
 
+@pytest.mark.parametrize("height", [1.0, 1.75, 2.0])
+def test_hands_on_hips_rest_the_hands_on_the_hips_with_the_elbows_out(height):
+    """Each hand (a sphere of hand_radius about the wrist) touches the body's own trunk and hips mesh,
+    without sinking into it, and each elbow sticks out well beyond its shoulder."""
+    import trimesh
+
+    skeleton = Skeleton(body=Body(height_m=height), stance="hands_on_hips")
+    _, origin = _box(PEDESTRIAN, 1.0, skeleton, [(0.0, 0.0)])
+    entity = walker(0.0, dataclasses.replace(skeleton, origin_in_body=origin))
+    poses = part_poses(entity, 0.0)
+    trunk = trimesh.util.concatenate(
+        [
+            part.mesh.copy().apply_transform(pose)
+            for part, pose in zip(entity_parts(entity), poses, strict=True)
+            if part.joint in {JOINT_INDEX["pelvis"], JOINT_INDEX["spine"]}
+        ]
+    )
+    keypoints = keypoints_world(entity, 0.0)
+    d = dimensions(skeleton)
+    for side in ("left", "right"):
+        wrist = keypoints[COCO_KEYPOINTS.index(f"{side}_wrist")]
+        nearest = trimesh.triangles.closest_point(trunk.triangles, np.repeat(wrist[None], len(trunk.triangles), 0))
+        gaps = np.linalg.norm(nearest - wrist, axis=1)
+        closest = nearest[int(np.argmin(gaps))]
+        assert 0.5 * d.hand_radius < gaps.min() < 1.3 * d.hand_radius, (side, gaps.min(), d.hand_radius)
+        assert abs(wrist[1]) > abs(closest[1])  # beside the hips, not inside them
+        elbow, shoulder = (keypoints[COCO_KEYPOINTS.index(f"{side}_{j}")] for j in ("elbow", "shoulder"))
+        assert abs(elbow[1]) > abs(shoulder[1]) + 0.08 * height
+
+
 def test_children_have_larger_heads_and_shorter_legs_than_adults():
     child, adult = dimensions(Skeleton(body=Body(height_m=1.0))), dimensions(Skeleton(body=Body(height_m=1.8)))
     assert child.head_radius / child.height > 1.3 * adult.head_radius / adult.height
@@ -114,6 +145,17 @@ def test_walking_feet_alternate_stay_out_of_the_ground_and_one_touches_it(speed)
     changes = int(np.count_nonzero(np.diff(ahead)))
     assert changes >= 4
     assert min(lowest) > -1e-6 and max(lowest) < 0.01  # never in the ground; at most 1 cm above it
+
+
+@pytest.mark.parametrize(("height", "speed"), [(1.1, 0.8), (1.75, 1.4), (2.0, 0.7), (1.75, 3.5)])
+def test_gait_is_continuous_over_the_cycle(height, speed):
+    """No joint jumps anywhere in the cycle, the wrap from phase 1 to 0 and the contact passing from one
+    foot to the other included: over 1/1000 of a cycle no joint moves more than 1 cm (a body walking
+    at 1.4 m/s covers ~1.5 mm of its ~1.5 m stride meanwhile; its swinging foot about twice that)."""
+    skeleton = Skeleton(Body(height, 1.0, 0.25), activity="walk")
+    frames = [pose_frames(skeleton, speed, p) for p in np.linspace(0.0, 1.0, 1001)]
+    positions = np.array([[f[name][:3, 3] for name in JOINTS] for f in frames])
+    assert np.linalg.norm(np.diff(positions, axis=0), axis=2).max() < 0.01
 
 
 def test_the_supporting_foot_does_not_slide():
