@@ -21,8 +21,9 @@ from assets._trimesh import trimesh
 from assets.loading import entity_mesh, load_asset_mesh
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
+from scenes.pose import joint_frames, world_keypoints
 from scenes.serialization import skeleton_from_dict
-from scenes.skeleton import JOINT_INDEX, joint_frames, world_keypoints
+from scenes.skeleton import JOINT_INDEX
 from scenes.transforms import make_pose
 
 PERSON_ASSETS = ("pedestrian",)  # assets whose rigid figure an articulated body replaces

@@ -31,7 +31,8 @@ from _pixel_cast import PixelCastBackend, _cast  # noqa: E402
 
 from assets.articulated import posed_mesh  # noqa: E402
 from labels.keypoints import depth_tolerance_m, keypoint_visibility  # noqa: E402
-from scenes.skeleton import STANCES, keypoint_radii, world_keypoints  # noqa: E402
+from scenes.pose import world_keypoints
+from scenes.skeleton import STANCES, keypoint_radii  # noqa: E402
 from scenes.transforms import invert_pose, transform_points  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -1,5 +1,7 @@
 """preview.png: a contact sheet of a dataset's first frames with masks, boxes and ids drawn, for a
-person to check a run at a glance. Solid box = visible box, thin box = amodal box.
+person to check a run at a glance. Solid box = visible box, thin box = amodal box. People's keypoints:
+COCO's skeleton between keypoints in the image, a filled dot where a keypoint is visible (flag 2), a
+dark one where it is hidden (flag 1); bones to a hidden keypoint are thin.
 
 When the frames have a LiDAR, each camera tile also shows the first LiDAR's points projected onto the
 image (coloured by range) and has the sweep's bird's-eye view (points by instance, 3D boxes) beside it.
@@ -19,6 +21,7 @@ from formats import atomic
 from formats.bev import bev_image, instance_colour, project_points_on_image
 from formats.native import NativeDataset
 from formats.ply import pose_between, read_points, sensor_names
+from scenes.skeleton import COCO_SKELETON
 
 THUMB_WIDTH = 400  # pixels per tile
 COLUMNS = 4
@@ -43,7 +46,24 @@ def draw_frame(rgb: np.ndarray, objects: list[dict]) -> Image.Image:
             x, y, w, h = obj["bbox_visible"]
             draw.rectangle([x, y, x + w - 1, y + h - 1], outline=colour, width=2)
             draw.text((x + 2, y + 1), f"{obj['instance_id']} {obj['category']}", fill=(255, 255, 255))
+        if obj.get("keypoints") and obj.get("num_keypoints"):
+            _draw_keypoints(draw, obj["keypoints"], colour)
     return image
+
+
+def _draw_keypoints(draw: ImageDraw.ImageDraw, keypoints: list[list[float]], colour: tuple[int, int, int]) -> None:
+    """COCO's skeleton and dots for the 17 ``[u, v, flag]`` rows (pixel centres at integer u, v)."""
+    for a, b in COCO_SKELETON:  # 1-based
+        (ua, va, fa), (ub, vb, fb) = keypoints[a - 1], keypoints[b - 1]
+        if fa and fb:
+            width = 2 if fa == 2 and fb == 2 else 1
+            draw.line([(ua + 0.5, va + 0.5), (ub + 0.5, vb + 0.5)], fill=colour, width=width)
+    rows = [v for _, v, flag in keypoints if flag]
+    radius = float(np.clip((max(rows) - min(rows)) / 40.0, 1.0, 2.5))  # small people get small dots
+    for u, v, flag in keypoints:
+        if flag:
+            box = [u + 0.5 - radius, v + 0.5 - radius, u + 0.5 + radius, v + 0.5 + radius]
+            draw.ellipse(box, fill=(255, 255, 255) if flag == 2 else (0, 0, 0), outline=colour)
 
 
 def write_preview(dataset_root: str | Path, max_frames: int = 8) -> Path | None:

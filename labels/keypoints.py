@@ -1,6 +1,6 @@
 """Keypoint labels of articulated people (entities with a ``scenes.skeleton.Skeleton``), per camera.
 
-Every articulated entity's record gains, at the frame's time t (``scenes.skeleton.world_keypoints``, the
+Every articulated entity's record gains, at the frame's time t (``scenes.pose.world_keypoints``, the
 pose every backend draws):
 
 - ``keypoints_world``: (17, 3) COCO keypoints (``scenes.skeleton.COCO_KEYPOINTS`` order), world frame, m;
@@ -53,7 +53,8 @@ from typing import Any
 import numpy as np
 
 from scenes import Camera, Entity
-from scenes.skeleton import keypoint_radii, world_keypoints
+from scenes.pose import world_keypoints
+from scenes.skeleton import keypoint_radii
 from scenes.transforms import transform_points
 
 DEPTH_TOLERANCE_M = 0.01  # the absolute part of tol (see the module docstring)

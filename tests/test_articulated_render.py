@@ -30,7 +30,8 @@ from renderers.raycast import cast_lidar, detect_radar, world_for
 from renderers.raycast.motion import poses_at
 from renderers.raycast.parts import moving_pieces, sample_times
 from scenes import AssetRef, Camera, Entity, Environment, Lidar, Light, Material, Radar, Scene, SensorRig, Trajectory
-from scenes.skeleton import JOINTS, Appearance, Body, Skeleton, stride_length
+from scenes.pose import stride_length
+from scenes.skeleton import JOINTS, Appearance, Body, Skeleton
 from scenes.taxonomy import semantic_id
 from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose, rotation_z, transform_points
 
@@ -159,8 +160,8 @@ def test_walking_person_mask_is_its_posed_mesh_at_each_time(backend) -> None:
         columns = np.flatnonzero(feet.any(axis=0))
         masks.append((mask, reference))
         widths.append(columns[-1] - columns[0] + 1)
-    # the legs moved: the feet's spread halves, and each frame's mask is not the other frame's pose
-    assert widths[1] < 0.6 * widths[0]
+    # the legs moved: the feet's spread shrinks by a third, and each frame's mask is not the other's pose
+    assert widths[1] < 0.7 * widths[0]
     assert iou(masks[0][0], masks[1][1]) < 0.9 and iou(masks[1][0], masks[0][1]) < 0.9
 
 

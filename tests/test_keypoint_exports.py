@@ -187,3 +187,20 @@ def test_a_cyclist_entering_the_image_front_wheel_first_has_no_keypoint_to_train
     assert row.startswith("0 ") and yaml.safe_load((label.parents[2] / "data.yaml").read_text())["names"] == {
         0: "pedestrian"
     }
+
+
+def test_preview_draws_the_skeleton_with_visible_dots_white_and_hidden_ones_dark():
+    from formats.preview import draw_frame
+
+    keypoints = [[0.0, 0.0, 0]] * 17
+    keypoints[5] = [10.0, 10.0, 2]  # left shoulder, visible
+    keypoints[7] = [40.0, 10.0, 1]  # left elbow, hidden: COCO's bone (6, 8) joins the two
+    keypoints[9] = [40.0, 40.0, 0]  # left wrist outside: no bone to it
+    obj = {"instance_id": 3, "category": "pedestrian", "visible": False, "bbox_amodal": None}
+    image = np.asarray(draw_frame(np.zeros((60, 60, 3), np.uint8), [dict(obj, keypoints=keypoints, num_keypoints=2)]))
+    lit = image.any(axis=2)
+    assert lit[10, 20:30].all()  # the bone between shoulder and elbow
+    assert (image[10, 10] == 255).all() and not lit[10, 40]  # a white dot, a dark one
+    assert not lit[15:, 38:43].any()  # nothing toward the wrist
+    bare = np.asarray(draw_frame(np.zeros((60, 60, 3), np.uint8), [dict(obj, keypoints=keypoints, num_keypoints=0)]))
+    assert not bare.any()

@@ -15,7 +15,8 @@ from generator.run.scene_job import compute_frame
 from labels import annotate
 from labels.keypoints import keypoint_visibility
 from renderers.base import Pass
-from scenes.skeleton import COCO_KEYPOINTS, EXTRA_JOINTS, JOINT_INDEX, joint_frames
+from scenes.pose import joint_frames
+from scenes.skeleton import COCO_KEYPOINTS, EXTRA_JOINTS, JOINT_INDEX
 from scenes.transforms import invert_pose, transform_points
 
 KP = {name: k for k, name in enumerate(COCO_KEYPOINTS)}

@@ -15,6 +15,7 @@ from generator.errors import ConfigError
 from generator.world.people import _box
 from generator.world.sampling import sample_scene
 from scenes import AssetRef, Entity, Trajectory, scene_from_dict, scene_to_dict
+from scenes.pose import joint_frames, pose_frames, stride_length
 from scenes.skeleton import (
     COCO_FLIP_INDEX,
     COCO_KEYPOINTS,
@@ -26,10 +27,7 @@ from scenes.skeleton import (
     Body,
     Skeleton,
     dimensions,
-    joint_frames,
     keypoint_radii,
-    pose_frames,
-    stride_length,
 )
 from scenes.transforms import make_pose, rotation_z
 

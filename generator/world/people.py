@@ -34,18 +34,8 @@ from generator.world.distributions import sample, weighted_choice
 from generator.world.pieces import AssetChoice
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Entity, Trajectory
-from scenes.skeleton import (
-    BOTTOMS,
-    HAIR,
-    JOINTS,
-    STANCES,
-    TOPS,
-    Appearance,
-    Body,
-    Skeleton,
-    motion_state,
-    pose_frames,
-)
+from scenes.pose import motion_state, pose_frames
+from scenes.skeleton import BOTTOMS, HAIR, JOINTS, STANCES, TOPS, Appearance, Body, Skeleton
 from scenes.transforms import make_pose
 
 # Skin tones: linear RGB across the Fitzpatrick range (sRGB swatches of the von Luschan / Fitzpatrick
