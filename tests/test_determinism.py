@@ -46,15 +46,18 @@ def test_different_seed_gives_a_different_scene(street_dataset, tmp_path):
 
 def test_rerendering_scene_json_reproduces_labels(street_dataset):
     ds = NativeDataset(street_dataset)
-    passes = frozenset({Pass.INSTANCE, Pass.AMODAL})
+    passes = frozenset({Pass.INSTANCE, Pass.AMODAL, Pass.DEPTH})  # depth: people's keypoint flags read it
+    people = 0  # records with keypoints in the image, re-derived too
     with create_backend(passes) as backend:
         for rec in ds.frames():
             scene = ds.scene(rec["scene_id"])  # read back from scene.json, nothing else
             camera = scene.rig.cameras[0]
             result = backend.render(scene, scene.frame_time(rec["frame"]), camera.name)
             np.testing.assert_array_equal(result.instance, ds.instance(rec["scene_id"], rec["frame"], camera.name))
-            labels = annotate(scene, rec["frame"], camera, result.instance, result.amodal)
+            labels = annotate(scene, rec["frame"], camera, result.instance, result.amodal, depth=result.depth)
+            people += sum(1 for obj in labels["objects"][camera.name] if obj.get("num_keypoints"))
             assert json.loads(json.dumps(labels)) == ds.labels(rec["scene_id"], rec["frame"])
+    assert people > 0
 
 
 def test_separate_processes_with_different_hash_seeds_agree(tmp_path):
