@@ -23,12 +23,19 @@ SECTIONS = 16
 
 @dataclass(frozen=True)
 class ProceduralAsset:
-    """A named asset: ``build(**params)`` makes the mesh, ``sample(rng)`` draws its parameters."""
+    """A named asset: ``build(**params)`` makes the mesh, ``sample(rng)`` draws its parameters.
+
+    ``build_parts(**params)``, where an asset is made of several surfaces (a car's paint, glass, tyres),
+    gives its parts as ``[(surface, mesh), ...]``: each mesh in the same object frame as ``build``'s
+    (already centred the same way), ``surface`` a name of ``assets.surfaces.SURFACES`` (``"body"``: the
+    entity's own material). ``build`` is then the parts' concatenation in that order
+    (:func:`assemble_parts`), so the whole mesh, its box and every label stay those of the parts."""
 
     name: str
     category: str
     build: Callable[..., trimesh.Trimesh]
     sample: Callable[[np.random.Generator], dict[str, Any]]
+    build_parts: Callable[..., list[tuple[str, trimesh.Trimesh]]] | None = None
 
 
 def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -41,6 +48,25 @@ def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
 def assemble(parts: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
     """Concatenate parts into one mesh and centre it on its bounding-box centre (object frame)."""
     return centred(trimesh.util.concatenate(list(parts)))
+
+
+def centre_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> list[tuple[str, trimesh.Trimesh]]:
+    """Surface parts laid out on the ground (z = 0 at the bottom), moved together so the whole is centred
+    on its bounding-box centre (object frame), as :func:`assemble` centres one mesh."""
+    lo = np.min([mesh.bounds[0] for _, mesh in parts], axis=0)
+    hi = np.max([mesh.bounds[1] for _, mesh in parts], axis=0)
+    shift = -(lo + hi) / 2.0
+    moved = []
+    for surface, mesh in parts:
+        mesh = mesh.copy()
+        mesh.apply_translation(shift)
+        moved.append((surface, mesh))
+    return moved
+
+
+def assemble_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> trimesh.Trimesh:
+    """The whole mesh of centred surface parts (:func:`centre_parts`): their concatenation, in order."""
+    return trimesh.util.concatenate([mesh for _, mesh in parts])
 
 
 def uniform(rng: np.random.Generator, low: float, high: float) -> float:
