@@ -37,8 +37,8 @@ from formats import atomic
 from formats._files import export_dir
 from formats._sequences import iter_sequences, track_id
 from formats.native import FrameKey, NativeDataset, sensor_file
+from formats.record_writers import keypoint_categories
 from formats.untrusted import coco_keypoints
-from scenes.skeleton import COCO_KEYPOINTS, COCO_SKELETON
 
 EXPORT_SUBDIR = "exports/coco"
 
@@ -86,7 +86,7 @@ def build_coco(dataset: NativeDataset) -> dict[str, Any]:
     return {
         "info": {"description": "synthsense synthetic dataset", **_info(dataset)},
         "licenses": [],
-        "categories": _keypoint_categories(dataset.categories, annotations),
+        "categories": keypoint_categories(dataset.categories, annotations),
         "videos": videos,
         "images": images,
         "annotations": annotations,
@@ -120,19 +120,6 @@ def _annotation(ann_id: int, image_id: int, video_id: int, obj: dict[str, Any]) 
         ann["keypoints"] = coco_keypoints(obj["keypoints"], f"object {track_id(obj)} keypoints")
         ann["num_keypoints"] = sum(v > 0 for v in ann["keypoints"][2::3])
     return ann
-
-
-def _keypoint_categories(categories: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The categories, those with keypoints in some annotation given COCO's keypoint names and skeleton;
-    their annotations without keypoints get zeros (see the module docstring). The same list when none has."""
-    with_keypoints = {a["category_id"] for a in annotations if "keypoints" in a}
-    if not with_keypoints:
-        return categories
-    for ann in annotations:
-        if ann["category_id"] in with_keypoints and "keypoints" not in ann:
-            ann["keypoints"], ann["num_keypoints"] = [0] * (3 * len(COCO_KEYPOINTS)), 0
-    keypoint_fields = {"keypoints": list(COCO_KEYPOINTS), "skeleton": [list(pair) for pair in COCO_SKELETON]}
-    return [{**c, **keypoint_fields} if c["id"] in with_keypoints else c for c in categories]
 
 
 def _box(box: Any) -> list[int]:

@@ -3,7 +3,9 @@
 Boxes are COCO's [x, y, w, h] in pixels (continuous coordinates, as ours). Segmentations may be polygons
 (a list of flat [x1, y1, ...] lists), uncompressed RLE (counts a list) or compressed RLE (counts a str);
 all become compressed RLE. Kept per annotation: iscrowd, track_id (else instance_id), visibility,
-truncation, occlusion; other non-standard keys go to ``extra``. Per image: group ``video:<video_id>``
+truncation, occlusion; a person's ``keypoints`` (COCO's flat [x1, y1, v1, ...]) when its category names
+COCO's 17 person keypoints in COCO's order (other keypoint sets stay in ``extra``, as every other
+non-standard key). Per image: group ``video:<video_id>``
 when the image has a video_id, else ``image:<id>``; meta = the image dict minus id/file_name/width/height.
 
 Boxes are clipped to their image; a box wholly outside it, or empty once clipped, is left out and
@@ -34,9 +36,11 @@ from formats.untrusted import (
     resolve_inside,
 )
 from scenes.plain_data import short_repr
+from scenes.skeleton import COCO_KEYPOINTS
 
 _STANDARD_ANN_KEYS = {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd"}
 _OPTIONAL = ("track_id", "instance_id", "visibility", "truncation", "occlusion")
+_KEYPOINT_KEYS = ("keypoints", "num_keypoints")
 
 
 def import_coco(root: Path, *, annotations: str = "annotations.json", images: str = ".") -> SourceDataset:
@@ -54,6 +58,7 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
     image_dir = "." if images in (".", "") else images
     resolve_inside(root, image_dir, f"import coco of {root}: option images")  # checks the folder itself
     categories = _categories(data.get("categories"), name)
+    coco_people = _coco_keypoint_categories(data.get("categories"))
     records, missing = _images(root, data.get("images"), image_dir, name)
     outside = 0
     for i, ann in enumerate(_list(data.get("annotations", []), f"{name}: annotations")):
@@ -69,7 +74,7 @@ def import_coco(root: Path, *, annotations: str = "annotations.json", images: st
         cat = ann.get("category_id")
         if isinstance(cat, bool) or not isinstance(cat, int) or cat not in categories:
             raise AnnotationError(f"{where}: category_id {short_repr(cat, 40)} is not in categories")
-        obj = _object(ann, categories[cat], record.height, record.width, where)
+        obj = _object(ann, categories[cat], record.height, record.width, where, cat in coco_people)
         if obj is None:
             outside += 1
         else:
@@ -152,9 +157,29 @@ def _images(root: Path, value: Any, image_dir: str, name: str) -> tuple[dict[Any
     return records, missing
 
 
-def _object(ann: dict[str, Any], category: str, height: int, width: int, where: str) -> ObjectAnnotation | None:
+def _coco_keypoint_categories(value: list) -> set[int]:
+    """Ids of the categories (already checked by :func:`_categories`) whose ``keypoints`` names are COCO's
+    17 person keypoints in COCO's order."""
+    return {cat["id"] for cat in value if cat.get("keypoints") == list(COCO_KEYPOINTS)}
+
+
+def _keypoints(value: Any, where: str) -> list[float]:
+    """COCO's flat person keypoints: 17 (x, y, v) triples of finite numbers, v 0 (not labelled), 1
+    (labelled, hidden) or 2 (visible)."""
+    if not isinstance(value, list) or len(value) != 3 * len(COCO_KEYPOINTS):
+        raise AnnotationError(f"{where}: expected {3 * len(COCO_KEYPOINTS)} numbers, got {short_repr(value, 80)}")
+    flat = [finite(v, where) for v in value]
+    if any(v not in (0, 1, 2) for v in flat[2::3]) or any(isinstance(v, bool) for v in value):
+        raise AnnotationError(f"{where}: each keypoint's v must be 0, 1 or 2, got {short_repr(value[2::3], 80)}")
+    return [int(v) if k % 3 == 2 else v for k, v in enumerate(flat)]
+
+
+def _object(
+    ann: dict[str, Any], category: str, height: int, width: int, where: str, coco_person: bool = False
+) -> ObjectAnnotation | None:
     """The annotation as an object, its box clipped to the image; None when the box is wholly outside the
-    image or empty (the caller counts it)."""
+    image or empty (the caller counts it). ``coco_person``: its category names COCO's person keypoints,
+    so its ``keypoints`` are read as such."""
     bbox = image_box(ann.get("bbox"), width, height, f"{where} bbox")
     iscrowd = ann.get("iscrowd", 0)
     if iscrowd not in (0, 1) or (not isinstance(iscrowd, (int, bool))):
@@ -167,6 +192,8 @@ def _object(ann: dict[str, Any], category: str, height: int, width: int, where: 
         raise AnnotationError(f"{where}: occlusion must be an integer, got {short_repr(occlusion, 40)}")
     optional = {k: finite(ann[k], f"{where} {k}") for k in ("visibility", "truncation") if ann.get(k) is not None}
     mask = segmentation(ann.get("segmentation"), height, width, f"{where} segmentation")  # checked even if dropped
+    read_keypoints = coco_person and ann.get("keypoints") is not None
+    keypoints = _keypoints(ann["keypoints"], f"{where} keypoints") if read_keypoints else None
     if bbox is None:
         return None
     return ObjectAnnotation(
@@ -178,7 +205,12 @@ def _object(ann: dict[str, Any], category: str, height: int, width: int, where: 
         occlusion=occlusion,
         track_id=track,
         iscrowd=bool(iscrowd),
-        extra={k: v for k, v in ann.items() if k not in _STANDARD_ANN_KEYS and k not in _OPTIONAL},
+        keypoints=keypoints,
+        extra={
+            k: v
+            for k, v in ann.items()
+            if k not in _STANDARD_ANN_KEYS and k not in _OPTIONAL and not (read_keypoints and k in _KEYPOINT_KEYS)
+        },
     )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from formats import _masks, atomic
 from formats.import_yolo import label_rel
 from formats.records import ImageAnnotations, ObjectAnnotation, clip_box
-from scenes.skeleton import COCO_FLIP_INDEX, COCO_KEYPOINTS
+from scenes.skeleton import COCO_FLIP_INDEX, COCO_KEYPOINTS, COCO_SKELETON
 
 YOLO_SPLITS = ("train", "val", "test")
 TASKS = ("detect", "segment", "pose")
@@ -67,7 +67,9 @@ def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequen
     order, with file_name, width, height, split and the entry's ``fields`` (which never replace those);
     annotations with bbox [x, y, w, h] (pixels), RLE segmentation when the object has a mask (else the
     box's 4 corners as a polygon, clipped to the image), area = mask pixel count (else w * h), iscrowd,
-    and visibility/truncation/occlusion/track_id when known.
+    and visibility/truncation/occlusion/track_id when known; people's ``keypoints`` and ``num_keypoints``
+    where the object has keypoints, their categories with COCO's keypoint names and skeleton
+    (:func:`keypoint_categories`).
     """
     index = _check(entries, classes)
     images, annotations = [], []
@@ -92,17 +94,36 @@ def write_coco(path: str | Path, entries: Sequence[OutputImage], classes: Sequen
             for key in ("visibility", "truncation", "occlusion", "track_id"):
                 if getattr(obj, key) is not None:
                     ann[key] = getattr(obj, key)
+            if obj.keypoints is not None:
+                ann["keypoints"] = list(obj.keypoints)
+                ann["num_keypoints"] = sum(v > 0 for v in obj.keypoints[2::3])
             annotations.append(ann)
+    categories = [{"id": k + 1, "name": name} for k, name in enumerate(classes)]
     coco = {
         "info": {"description": "written by synthsense"},
         "licenses": [],
-        "categories": [{"id": k + 1, "name": name} for k, name in enumerate(classes)],
+        "categories": keypoint_categories(categories, annotations),
         "images": images,
         "annotations": annotations,
     }
     path = Path(path)
     atomic.write_json(path, coco, indent=None)
     return path
+
+
+def keypoint_categories(categories: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories, those with keypoints in some annotation given COCO's keypoint names and skeleton;
+    their annotations without keypoints get 51 zeros and ``num_keypoints`` 0, as COCO writes a person whose
+    keypoints nobody labelled, so COCOeval's keypoint evaluation reads every one. The same list when
+    none has."""
+    with_keypoints = {a["category_id"] for a in annotations if "keypoints" in a}
+    if not with_keypoints:
+        return categories
+    for ann in annotations:
+        if ann["category_id"] in with_keypoints and "keypoints" not in ann:
+            ann["keypoints"], ann["num_keypoints"] = [0] * (3 * len(COCO_KEYPOINTS)), 0
+    keypoint_fields = {"keypoints": list(COCO_KEYPOINTS), "skeleton": [list(pair) for pair in COCO_SKELETON]}
+    return [{**c, **keypoint_fields} if c["id"] in with_keypoints else c for c in categories]
 
 
 def yolo_rows(image: ImageAnnotations, index: dict[str, int], task: str) -> str:

@@ -25,7 +25,7 @@ from scenes import AssetRef, Entity, Trajectory
 from scenes.skeleton import COCO_FLIP_INDEX, COCO_KEYPOINTS, COCO_SKELETON
 from scenes.transforms import make_pose
 
-PEOPLE = ("pedestrian", "cyclist")
+PEOPLE = ["pedestrian", "cyclist"]
 
 
 def _rigid_pedestrian(iid: int) -> Entity:
@@ -204,3 +204,115 @@ def test_preview_draws_the_skeleton_with_visible_dots_white_and_hidden_ones_dark
     assert not lit[15:, 38:43].any()  # nothing toward the wrist
     bare = np.asarray(draw_frame(np.zeros((60, 60, 3), np.uint8), [dict(obj, keypoints=keypoints, num_keypoints=0)]))
     assert not bare.any()
+
+
+def _real_people_coco(root: Path, images: int = 20) -> Path:
+    """A small real COCO person-keypoints set: 64x48 PNGs with one labelled person each (COCO's keypoint
+    names on the category, some keypoints not labelled)."""
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    records, annotations = [], []
+    for i in range(images):
+        Image.new("RGB", (64, 48), (i * 10 % 256, 40, 90)).save(root / f"im{i:02d}.png")
+        records.append({"id": i + 1, "file_name": f"im{i:02d}.png", "width": 64, "height": 48})
+        flat = []
+        for k in range(17):
+            v = int(rng.integers(0, 3)) if k else 2
+            flat += [0, 0, 0] if v == 0 else [float(rng.uniform(10, 40)), float(rng.uniform(5, 40)), v]
+        box = [8.0, 4.0, 40.0, 40.0]
+        ann = {"id": i + 1, "image_id": i + 1, "category_id": 1, "bbox": box, "area": 1600.0, "iscrowd": 0}
+        annotations.append({**ann, "keypoints": flat, "num_keypoints": sum(v > 0 for v in flat[2::3])})
+    person = {
+        "id": 1,
+        "name": "person",
+        "keypoints": list(COCO_KEYPOINTS),
+        "skeleton": [list(p) for p in COCO_SKELETON],
+    }
+    (root / "annotations.json").write_text(
+        json.dumps({"images": records, "annotations": annotations, "categories": [person]})
+    )
+    return root
+
+
+def test_a_mix_keeps_every_persons_keypoints(people_dataset, tmp_path):
+    """Mixing real COCO person keypoints with the synthetic people: every mixed person carries the
+    keypoints of its source (the native COCO export's for synthetic ones), the categories COCO's names
+    and skeleton, and COCOeval's keypoint evaluation of the mix against itself is AP 1."""
+    from mixing import mix
+
+    real = _real_people_coco(tmp_path / "real")
+    out = tmp_path / "mixed"
+    mix({
+        "sources": [
+            {"name": "real", "path": str(real), "format": "coco", "role": "real"},
+            {"name": "synth", "path": str(people_dataset), "format": "native", "role": "synthetic"},
+        ],
+        "taxonomy": {"classes": PEOPLE, "map": {"real": {"person": "pedestrian"}}, "unmapped": "drop"},
+        "synthetic_share": 0.3,
+        "splits": {"train": 0.6, "val": 0.2, "test": 0.2},
+        "output": {"path": str(out), "formats": ["coco"], "link": "copy"},
+        "seed": 0,
+    })  # fmt: skip
+    source_coco = json.loads((real / "annotations.json").read_text())
+    real_keypoints = {
+        im["file_name"]: a["keypoints"] for im, a in zip(source_coco["images"], source_coco["annotations"], strict=True)
+    }
+    native = _coco(people_dataset)
+    native_file = {im["id"]: im["file_name"] for im in native["images"]}
+    native_keypoints = {
+        (native_file[a["image_id"]], a["track_id"]): a["keypoints"] for a in native["annotations"] if "keypoints" in a
+    }
+    rows = {
+        r["file_name"]: r for r in (json.loads(line) for line in (out / "provenance.jsonl").read_text().splitlines())
+    }
+    synthetic_checked = 0
+    for split in ("train", "val", "test"):
+        coco = json.loads((out / f"annotations/{split}.json").read_text())
+        with_keypoints = {a["category_id"] for a in coco["annotations"]}  # every annotation is a person's
+        assert {c["name"] for c in coco["categories"] if c["id"] in with_keypoints} >= {"pedestrian"}
+        for c in coco["categories"]:
+            names = c.get("keypoints") == list(COCO_KEYPOINTS) and c.get("skeleton") == [list(p) for p in COCO_SKELETON]
+            assert names if c["id"] in with_keypoints else "keypoints" not in c
+        images = {im["id"]: rows[im["file_name"]] for im in coco["images"]}
+        for ann in coco["annotations"]:
+            row = images[ann["image_id"]]
+            if row["role"] == "real":
+                assert ann["keypoints"] == real_keypoints[row["original_path"]]
+            else:
+                assert ann["keypoints"] == native_keypoints[(row["original_path"], ann["track_id"])]
+                synthetic_checked += 1
+            assert ann["num_keypoints"] == sum(v > 0 for v in ann["keypoints"][2::3])
+    assert synthetic_checked > 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(out / "annotations/train.json"))
+        people = [a for a in gt.dataset["annotations"] if a["num_keypoints"] > 0]
+        dt = gt.loadRes([{"image_id": a["image_id"], "category_id": a["category_id"], "keypoints": a["keypoints"],
+                          "score": 1.0} for a in people])  # fmt: skip
+        evaluation = COCOeval(gt, dt, iouType="keypoints")
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    assert evaluation.stats[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("keypoints", "message"),
+    [
+        ([1.0, 2.0, 2] * 16, "expected 51 numbers"),
+        ([1.0, 2.0, 3] * 17, "v must be 0, 1 or 2"),
+        (["left", 1, 2] * 17, ""),
+    ],
+)
+def test_bad_real_keypoints_are_a_one_line_error_naming_the_annotation(tmp_path, keypoints, message):
+    from formats.import_coco import import_coco
+    from formats.untrusted import AnnotationError
+
+    root = _real_people_coco(tmp_path / "real", images=2)
+    data = json.loads((root / "annotations.json").read_text())
+    data["annotations"][1]["keypoints"] = keypoints
+    (root / "annotations.json").write_text(json.dumps(data))
+    with pytest.raises(AnnotationError, match=r"annotations\[1\] keypoints") as error:
+        import_coco(root)
+    assert message in str(error.value) and "\n" not in str(error.value)
