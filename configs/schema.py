@@ -284,7 +284,7 @@ class TabletopSceneConfig(SceneConfig):
 @dataclass
 class TargetObjectsConfig:
     """What each counted object's label record must match; unset (None) fields match anything. Numeric
-    fields take a closed interval ``[low, high]``; camera records carry the first seven, LiDAR records
+    fields take a closed interval ``[low, high]``; camera records carry the first eight, LiDAR records
     ``num_lidar_points``, radar records ``num_radar_points`` (labels/annotate.py, labels/ranges.py)."""
 
     category: Any = None  # a category name or a list of names
@@ -297,6 +297,7 @@ class TargetObjectsConfig:
     # share of the object's light reaching the camera through fog, haze, rain or snow, [0, 1] (camera
     # records under conditions with a medium: fog, overcast haze, rain, snow; a target on it needs one)
     transmittance: Any = None
+    num_keypoints: Any = None  # a person's keypoints in the image (COCO v > 0), 0..17; others never match
     num_lidar_points: Any = None
     num_radar_points: Any = None
 

@@ -316,3 +316,21 @@ def test_exhausted_target_is_recorded_once_and_the_run_goes_on(tmp_path, capsys,
     assert stats["target"]["acceptance_rate"] == 0.0 and stats["retried_attempts"] == 0
     assert not list(root.glob("scenes/*/scene.json"))
     assert "target: 0 scene(s) accepted in 6 attempts" in capsys.readouterr().out
+
+
+@pytest.mark.gl
+def test_a_target_on_num_keypoints_keeps_nearly_whole_people_and_cheap_judging_agrees(tmp_path):
+    """pyrender: scenes kept for a pedestrian with at least 15 of its 17 keypoints in the image (the flag
+    reads the instance map and the depth, which cheap judging renders), byte-identical to judging on
+    full frames."""
+    run = ["camera.width=160", "camera.height=120", "output.progress=false", "output.preview=false"]
+    run += ["num_scenes=2", "seed=2", "target.objects.category=[pedestrian]", "target.objects.num_keypoints=[15,17]"]
+    cheap, full = tmp_path / "cheap", tmp_path / "full"
+    summary = _generate(cheap, *run)
+    _generate(full, *run, "target_judging=full")
+    labels = _labels(cheap)
+    assert len(labels) == 2 and not summary.failures
+    for name, lab in labels.items():
+        people = [o for o in lab["objects"]["front"] if o["category"] == "pedestrian"]
+        assert any(o.get("num_keypoints", -1) >= 15 for o in people), name
+    assert _digests(cheap) == _digests(full)

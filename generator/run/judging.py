@@ -9,7 +9,8 @@ the blocks bound. A camera record's fields come from (``labels.annotate``):
 - ``unoccluded_pixels``: the amodal silhouettes;
 - ``visibility`` (visible / unoccluded pixels) and ``occlusion`` (a level of visibility and visible
   pixels): both;
-- ``transmittance`` (fog, rain, snow): the instance map and the depth.
+- ``transmittance`` (fog, rain, snow) and ``num_keypoints`` (people's labelled keypoints): the instance
+  map and the depth.
 
 A LiDAR block needs that LiDAR's ray cast, a radar block that radar's detections; a camera no block names
 needs nothing, and no label ever needs rgb, normals or optical flow. So an attempt is judged on
@@ -48,6 +49,7 @@ CAMERA_FIELD_PASSES: dict[str, frozenset[Pass]] = {
     "truncation": frozenset(),
     "range_m": frozenset(),
     "transmittance": frozenset({Pass.INSTANCE, Pass.DEPTH}),
+    "num_keypoints": frozenset({Pass.INSTANCE, Pass.DEPTH}),  # people's keypoint flags (labels.keypoints)
 }
 
 # An instance map with no pixel: what a camera record is computed from when no pass is rendered (its

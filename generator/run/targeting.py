@@ -21,7 +21,8 @@ from typing import Any
 
 from generator.errors import ConfigError
 
-# Numeric label fields a target may bound, by sensor type (labels/annotate.py, labels/ranges.py). The
+# Numeric label fields a target may bound, by sensor type (labels/annotate.py, labels/keypoints.py,
+# labels/ranges.py). The
 # schema's TargetObjectsConfig declares the union of these (a test checks they agree).
 NUMERIC_FIELDS: dict[str, tuple[str, ...]] = {
     "camera": (
@@ -32,6 +33,7 @@ NUMERIC_FIELDS: dict[str, tuple[str, ...]] = {
         "visible_pixels",
         "unoccluded_pixels",
         "transmittance",
+        "num_keypoints",
     ),
     "lidar": ("num_lidar_points",),
     "radar": ("num_radar_points",),
