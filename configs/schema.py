@@ -114,7 +114,9 @@ class RendererConfig:
     device: str = "CPU"  # blender Cycles device: CPU | GPU
     samples: int = 16  # blender Cycles samples per pixel
     adaptive_threshold: float = 0.0  # blender Cycles noise threshold; 0 = off (every pixel gets `samples`)
-    denoise: bool = False  # blender OpenImageDenoise on rgb (labels are never denoised)
+    # blender OpenImageDenoise (ships in the bpy wheel) on rgb, guided by albedo and normals; labels are never
+    # denoised. On by default (its noise and cost: benchmarks/bench_blender_noise.py)
+    denoise: bool = True
     filter_width_px: float = 1.5  # blender pixel filter width of rgb (labels are unfiltered either way)
     max_bounces: int = 4  # blender light path bounces
     seed: int | None = None  # blender Cycles seed for every frame; null = drawn per (scene, frame) from the root seed

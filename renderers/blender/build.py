@@ -22,6 +22,7 @@ import numpy as np
 from assets.articulated import entity_parts, is_articulated, is_moving, part_poses
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
+from renderers.blender.worker import set_denoising
 from scenes import Camera, Entity, Light, Material, Scene
 from scenes.camera_geometry import box_in_view, near_clipped_box_points
 from scenes.transforms import invert_pose, light_pose, make_pose, opengl_from_opencv_pose
@@ -268,7 +269,7 @@ def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
     cycles = bscene.cycles
     cycles.device = settings["device"]
     cycles.samples = int(settings["samples"])
-    cycles.use_denoising = bool(settings["denoise"])
+    set_denoising(cycles, bool(settings["denoise"]), settings["device"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
     if cycles.use_adaptive_sampling:
         cycles.adaptive_threshold = float(settings["adaptive_threshold"])
