@@ -106,6 +106,9 @@ class RendererConfig:
     """Which backend renders camera images."""
 
     name: str = "pyrender"  # pyrender | blender | fake (fake: numpy stand-in for tests, boxes only)
+    # pyrender: the sun casts shadows in rgb (pyrender's directional shadow map; labels unchanged). Blender's
+    # Cycles always traces them.
+    shadows: bool = True
     # The fields below are read by the blender backend only (renderers.blender.BlenderSettings).
     # blender rgb engine: CYCLES | BLENDER_WORKBENCH | BLENDER_EEVEE (EEVEE is slow headless: shader
     # compilation on llvmpipe). Not Cycles, or motion_blur on: a second 1-sample Cycles render per frame

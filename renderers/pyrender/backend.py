@@ -3,7 +3,8 @@
 One GL context lives as long as the backend; one pyrender world per Scene, compiled on the Scene's
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
-- rgb: pyrender's lit forward pass (multisampled), then the scene's conditions in image space
+- rgb: pyrender's lit forward pass (multisampled; the sun casts shadows through pyrender's directional
+  shadow map unless ``shadows=False``), then the scene's conditions in image space
   (``renderers.camera_weather``: fog from the lit pass's own depth, which is the segmentation pass's plus
   the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot lights
   from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
@@ -50,6 +51,10 @@ class PyrenderBackend:
         image_sizes: (width, height) in pixels of every camera the backend will render; when given, the
             GL context opens now and each size is checked against its limits, so a run fails before it
             writes anything rather than on its first frame.
+        shadows: directional lights (the sun) cast shadows in the rgb pass: pyrender's shadow map
+            (``RenderFlags.SHADOWS_DIRECTIONAL``, a 2048^2 depth map from an orthographic view along the
+            light over the whole scene). Label passes are segmentation passes, which never take a shadow
+            pass: they are the same bytes either way.
 
     Raises:
         BackendError: a requested pass is not in ``capabilities``, or an image size exceeds the GL
@@ -65,6 +70,7 @@ class PyrenderBackend:
         *,
         amodal_method: str = "union",
         image_sizes: Iterable[tuple[int, int]] = (),
+        shadows: bool = True,
     ) -> None:
         passes = frozenset(passes)
         check_passes(self.name, self.capabilities, passes)
@@ -72,6 +78,7 @@ class PyrenderBackend:
             raise BackendError(f"unknown amodal_method {amodal_method!r}; known: {', '.join(AMODAL_METHODS)}")
         self.passes = passes
         self.amodal_method = amodal_method
+        self.shadows = bool(shadows)
         self.compile_count = 0  # how many Scenes were compiled: one per scene, never per frame
         self._renderer: OffscreenRenderer | None = None
         self._compiled: CompiledScene | None = None
@@ -129,7 +136,8 @@ class PyrenderBackend:
         result = RenderResult(camera=cam.name, t=t)
         conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
-            color, lit_depth = renderer.render(compiled.scene)
+            flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if self.shadows else pyrender.RenderFlags.NONE
+            color, lit_depth = renderer.render(compiled.scene, flags)
             result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
             if conditions:
                 # the lit pass's own depth, not the label passes': it holds the lamp discs (RGB only), so a

@@ -27,6 +27,20 @@ class _UnionRenderer(pyrender.Renderer):
         limits[1] = max(limits[1], self.max_spot_lights)
         return limits
 
+    def render(self, scene: pyrender.Scene, flags: int, seg_node_map: dict | None = None):
+        self._light_matrices: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # this render's, per light node
+        return super().render(scene, flags, seg_node_map=seg_node_map)
+
+    def _get_light_cam_matrices(self, scene: pyrender.Scene, light_node: pyrender.Node, flags: int):
+        # pyrender asks for a shadowed light's view and projection once per drawn primitive, each time
+        # inverting a 4x4 and walking every node for the scene's bounds: with the sun's shadows on, that
+        # tripled a street frame (265 primitives). They are fixed within one render: compute them once.
+        cache = self.__dict__.setdefault("_light_matrices", {})
+        key = id(light_node)
+        if key not in cache:
+            cache[key] = super()._get_light_cam_matrices(scene, light_node, flags)
+        return cache[key]
+
     def _configure_forward_pass_viewport(self, flags: int) -> None:
         # pyrender sets the depth test here on every forward pass, so this is the hook that runs
         # after it and before any draw call; glClear ignores the logic op, so the clear still zeroes.
