@@ -336,8 +336,9 @@ def _sky(nodes: Any, links: Any, scene: Scene) -> Any:
     towards_sun = -np.asarray(suns[0].direction, dtype=np.float64) if suns else np.array([0.0, 0.0, 1.0])
     towards_sun /= np.linalg.norm(towards_sun)
     sky.sun_elevation = float(np.arcsin(np.clip(towards_sun[2], -1.0, 1.0)))
-    # Blender 5.0 puts the sun at azimuth sun_rotation + pi/2 (from +x towards +y): rotation 0 is +y
-    sky.sun_rotation = float(np.arctan2(towards_sun[1], towards_sun[0]) - math.pi / 2.0) % (2.0 * math.pi)
+    # Blender 5.0 puts the sun at azimuth sun_rotation - pi/2 (from +x towards +y): rotation 0 is -y (measured:
+    # the circumsolar glow of a rendered sky lies toward the scene's sun; tests/test_blender_light.py)
+    sky.sun_rotation = float(np.arctan2(towards_sun[1], towards_sun[0]) + math.pi / 2.0) % (2.0 * math.pi)
     scaled = nodes.new("ShaderNodeMix")
     scaled.data_type = "RGBA"
     scaled.blend_type = "MULTIPLY"

@@ -4,7 +4,9 @@ One GL context lives as long as the backend; one pyrender world per Scene, compi
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
 - rgb: pyrender's lit forward pass (multisampled; the sun casts shadows through pyrender's directional
-  shadow map unless ``shadows=False``), then the scene's conditions in image space
+  shadow map unless ``shadows=False``); under ``environment.sky == "sky"`` the procedural daylight sky of
+  ``renderers.sky`` (Preetham et al. 1999, with the sun's disc) behind it, composited by each pixel's
+  coverage (the alpha of the multisampled pass over a clear colour of alpha 0); then the scene's conditions in image space
   (``renderers.camera_weather``: fog from the lit pass's own depth, which is the segmentation pass's plus
   the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot lights
   from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
@@ -33,6 +35,7 @@ from renderers.pyrender._gl import pyrender
 from renderers.pyrender.compile import CompiledScene, EntityNodes, compile_scene, pose_nodes
 from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
 from renderers.pyrender.offscreen import OffscreenRenderer
+from renderers.sky import scene_sky_composite
 from scenes import Camera, Scene
 from scenes.camera_geometry import box_in_view
 from scenes.transforms import invert_pose, make_pose
@@ -137,8 +140,14 @@ class PyrenderBackend:
         conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
             flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if self.shadows else pyrender.RenderFlags.NONE
+            sky = scene.environment.sky == "sky"
+            if sky:  # the clear colour has alpha 0 (compile_scene): alpha is each pixel's coverage
+                flags |= pyrender.RenderFlags.RGBA
             color, lit_depth = renderer.render(compiled.scene, flags)
-            result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
+            if sky:
+                result.rgb = scene_sky_composite(color, scene, cam, t)
+            else:
+                result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
             if conditions:
                 # the lit pass's own depth, not the label passes': it holds the lamp discs (RGB only), so a
                 # street lamp against the sky is fogged over its own distance instead of becoming airlight

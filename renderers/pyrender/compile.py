@@ -205,13 +205,16 @@ def compile_scene(scene: Scene) -> CompiledScene:
     same colour and material values), lights, ambient light, background and one camera node per rig camera.
     Node poses are set by :func:`pose_nodes`.
 
-    What pyrender cannot show is left out: procedural textures (plain base colour), area lights (point
-    lights at their centre) and the procedural sky (the background colour). Spot lights share a pool of
+    What pyrender cannot show is left out: procedural textures (plain base colour) and area lights (point
+    lights at their centre); the procedural sky is composited by the backend (``renderers.sky``). Spot lights share a pool of
     nodes loaded per frame and camera (``lamps``)."""
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
-    world = ordered_world(bg_color=(*background, 1.0), ambient_light=scene.environment.ambient)
+    # under a procedural sky the clear colour's alpha is 0, so the rgb pass's alpha is each pixel's coverage and
+    # the backend puts the sky (renderers.sky) behind the surfaces
+    alpha = 0.0 if scene.environment.sky == "sky" else 1.0
+    world = ordered_world(bg_color=(*background, alpha), ambient_light=scene.environment.ambient)
     meshes: dict[str, pyrender.Mesh] = {}
     entity_nodes = []
     instance_colors = {}
