@@ -14,8 +14,9 @@ values (cos theta clamped to ``HORIZON_COS``), as the ground hides such rays in 
 
 The sky is brighter toward the sun (the circumsolar term C exp(D gamma), D < 0) and toward the horizon
 (A exp(B / cos theta) with A, B < 0 darkens the zenith) and bluer at the zenith; the tests check these
-against the formula's own terms. The sun's disc (``SUN_ANGULAR_RADIUS_DEG``) is drawn at the sun's radiance,
-which saturates any exposure of the street.
+against the formula's own terms. The sun's disc (``SUN_ANGULAR_RADIUS_DEG``) is drawn at
+``SUN_DISC_RADIANCE``, which saturates any exposure of the street; near a low sun the circumsolar sky
+saturates too (as Blender's does).
 
 Exposure: luminance in kcd/m^2 times ``SKY_EXPOSURE`` gives the linear display radiance of the renderers'
 units; it and the turbidity were fitted to the Blender backend's sky (Blender 5.0's Sky Texture, multiple
@@ -37,6 +38,9 @@ from scenes.camera_geometry import pixel_rays
 SKY_TURBIDITY = 2.0  # Preetham's turbidity: 2 a very clear sky, 3 clear, 6 light haze; 2 fits Blender's sky best
 HORIZON_COS = 0.01  # views at or below the horizon take cos(theta) = 0.01 (0.57 degrees above it)
 SUN_ANGULAR_RADIUS_DEG = 0.265  # half of the sun's 32' apparent diameter
+# linear radiance of the sun's disc: far above any display value, so it saturates every exposure (the real
+# disc outshines the sky around it some 1e5 times)
+SUN_DISC_RADIANCE = 1000.0
 DISPLAY_GAMMA = 2.2  # pyrender's shader output and Pass.RGB's encoding (renderers.camera_weather)
 # kcd/m^2 -> linear display radiance, fitted to the Blender backend's sky (module docstring)
 SKY_EXPOSURE = 0.045
@@ -111,7 +115,7 @@ def sky_linear(directions: np.ndarray, to_sun: np.ndarray, turbidity: float = SK
     to_sun = np.asarray(to_sun, dtype=np.float64) / np.linalg.norm(to_sun)
     if to_sun[2] > 0.0:  # the disc, where the sun is up
         disc = np.asarray(directions) @ to_sun >= math.cos(math.radians(SUN_ANGULAR_RADIUS_DEG))
-        rgb[disc] = np.maximum(rgb[disc], 1.0)
+        rgb[disc] = SUN_DISC_RADIANCE
     return rgb
 
 

@@ -139,7 +139,9 @@ class PyrenderBackend:
         result = RenderResult(camera=cam.name, t=t)
         conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
-            flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if self.shadows else pyrender.RenderFlags.NONE
+            # (pyrender sizes the shadow map by the scene's extent: a world without meshes has none, and no shadows)
+            shadows = self.shadows and bool(compiled.scene.mesh_nodes) and compiled.scene.scale > 0
+            flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if shadows else pyrender.RenderFlags.NONE
             sky = scene.environment.sky == "sky"
             if sky:  # the clear colour has alpha 0 (compile_scene): alpha is each pixel's coverage
                 flags |= pyrender.RenderFlags.RGBA
