@@ -23,6 +23,7 @@ from assets.articulated import entity_parts, is_articulated, is_moving, part_pos
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
 from renderers.blender.worker import set_denoising
+from renderers.sky import SUN_ANGULAR_RADIUS_DEG
 from scenes import Camera, Entity, Light, Material, Scene
 from scenes.camera_geometry import box_in_view, near_clipped_box_points
 from scenes.transforms import invert_pose, light_pose, make_pose, opengl_from_opencv_pose
@@ -326,12 +327,15 @@ SKY_STRENGTH = 0.08  # scales the physical sky's radiance to the display range o
 
 
 def _sky(nodes: Any, links: Any, scene: Scene) -> Any:
-    """A Sky Texture node (multiple scattering model, no sun disc: the sun lamp lights the scene) whose sun
+    """A Sky Texture node (multiple scattering model, with the sun's disc) whose sun
     stands where the scene's first directional light comes from (straight up without one), scaled by
     SKY_STRENGTH. Returns the output socket of the scaled sky colour."""
     sky = nodes.new("ShaderNodeTexSky")
     sky.sky_type = "MULTIPLE_SCATTERING"
-    sky.sun_disc = False
+    # the sun's disc, as pyrender's sky draws it (renderers.sky): only camera rays see the sky (_world), so the
+    # disc shows in the image and lights nothing (the sun lamp does)
+    sky.sun_disc = True
+    sky.sun_size = 2.0 * math.radians(SUN_ANGULAR_RADIUS_DEG)  # angular diameter
     suns = [light for light in scene.lights if light.kind == "directional"]
     towards_sun = -np.asarray(suns[0].direction, dtype=np.float64) if suns else np.array([0.0, 0.0, 1.0])
     towards_sun /= np.linalg.norm(towards_sun)
