@@ -36,7 +36,8 @@ def test_the_denoiser_is_on_by_default() -> None:
 def test_denoising_changes_the_rgb_and_leaves_every_label_pass_byte_identical() -> None:
     from renderers.blender import create_backend
 
-    scene = make_scene([box(1, (1.2, 1.2, 0.2), at(0, 0, 3), color=(0.7, 0.7, 0.7)), box(2, (0.4, 0.4, 0.4), at(0.8, 0.4, 5))])
+    plate = box(1, (1.2, 1.2, 0.2), at(0, 0, 3), color=(0.7, 0.7, 0.7))
+    scene = make_scene([plate, box(2, (0.4, 0.4, 0.4), at(0.8, 0.4, 5))])
     results = {}
     for denoise in (False, True):
         with create_backend(ALL_PASSES | {Pass.NORMALS}, samples=2, denoise=denoise) as b:

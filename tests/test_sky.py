@@ -10,7 +10,6 @@ with the length h / tan(elevation).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -22,7 +22,7 @@ import numpy as np
 from assets.articulated import entity_parts, is_articulated, is_moving, part_poses
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
-from renderers.blender.worker import set_denoising
+from renderers.blender.denoise import set_denoising
 from renderers.sky import SUN_ANGULAR_RADIUS_DEG
 from scenes import Camera, Entity, Light, Material, Scene
 from scenes.camera_geometry import box_in_view, near_clipped_box_points

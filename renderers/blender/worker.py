@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from renderers.blender.denoise import set_denoising
+
 # Depth values at or above this are Cycles' "no surface" (it writes 1e10).
 _NO_SURFACE_Z = 1e9
 
@@ -287,23 +289,6 @@ def beauty_settings(bscene: Any, settings: dict) -> None:
     set_denoising(cycles, bool(settings["denoise"]), settings["device"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
     cycles.max_bounces = int(settings["max_bounces"])
-
-
-def set_denoising(cycles: Any, on: bool, device: str = "CPU") -> None:
-    """Turn Cycles' denoiser on or off for the next render. On: OpenImageDenoise (it ships in the bpy wheel,
-    ``libOpenImageDenoise`` 2.3), guided by the albedo and normal of the first hit, at OIDN's high quality.
-    Prefilter "FAST" (the guides as they are): "ACCURATE" (the guides denoised first) left the road patch's
-    noise the same (1.48 against 1.49 display levels, benchmarks/bench_blender_noise.py at 640x480) and cost a
-    third more CPU per 16-sample street frame (1.34x against 1.07x without denoising, bpy 5.0.1). Cycles
-    denoises the Combined pass only: depth, object index and normals are written as they are (checked by the
-    tests), so labels are never denoised."""
-    cycles.use_denoising = on
-    if on:
-        cycles.denoiser = "OPENIMAGEDENOISE"
-        cycles.denoising_input_passes = "RGB_ALBEDO_NORMAL"
-        cycles.denoising_prefilter = "FAST"
-        cycles.denoising_quality = "HIGH"
-        cycles.denoising_use_gpu = device == "GPU"
 
 
 def label_settings(bscene: Any, samples: int = 1) -> None:

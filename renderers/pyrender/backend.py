@@ -6,10 +6,10 @@ first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass
 - rgb: pyrender's lit forward pass (multisampled; the sun casts shadows through pyrender's directional
   shadow map unless ``shadows=False``); under ``environment.sky == "sky"`` the procedural daylight sky of
   ``renderers.sky`` (Preetham et al. 1999, with the sun's disc) behind it, composited by each pixel's
-  coverage (the alpha of the multisampled pass over a clear colour of alpha 0); then the scene's conditions in image space
-  (``renderers.camera_weather``: fog from the lit pass's own depth, which is the segmentation pass's plus
-  the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot lights
-  from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
+  coverage (the alpha of the multisampled pass over a clear colour of alpha 0); then the scene's conditions
+  in image space (``renderers.camera_weather``: fog from the lit pass's own depth, which is the
+  segmentation pass's plus the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot
+  lights from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
 - depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
   with every entity drawn in its id colour, context entities in black so they still occlude; depth
   comes from the same pass, so depth and instance agree pixel for pixel.

@@ -206,8 +206,8 @@ def compile_scene(scene: Scene) -> CompiledScene:
     Node poses are set by :func:`pose_nodes`.
 
     What pyrender cannot show is left out: procedural textures (plain base colour) and area lights (point
-    lights at their centre); the procedural sky is composited by the backend (``renderers.sky``). Spot lights share a pool of
-    nodes loaded per frame and camera (``lamps``)."""
+    lights at their centre); the procedural sky is composited by the backend (``renderers.sky``). Spot lights
+    share a pool of nodes loaded per frame and camera (``lamps``)."""
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
