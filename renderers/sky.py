@@ -158,9 +158,10 @@ def scene_sky_composite(rgba: np.ndarray, scene: Scene, camera: Camera, t: float
     where = rgba[..., 3] < 255
     if not where.any():
         return np.ascontiguousarray(rgba[..., :3])
-    world_from_camera = scene.rig.world_from_sensor(camera, t)
-    sky = camera_sky_linear(camera.K, camera.width, camera.height, world_from_camera, towards_sun(scene), where)
-    return composite_sky(rgba, scene.environment.background, sky)
+    rays = pixel_rays(camera.K, camera.width, camera.height)[where]
+    rays = rays @ np.asarray(scene.rig.world_from_sensor(camera, t), dtype=np.float64)[:3, :3].T
+    rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
+    return _composite(rgba, where, scene.environment.background, sky_linear(rays, towards_sun(scene)))
 
 
 def composite_sky(rgba: np.ndarray, background: tuple[float, float, float], sky: np.ndarray) -> np.ndarray:
@@ -169,12 +170,17 @@ def composite_sky(rgba: np.ndarray, background: tuple[float, float, float], sky:
     multisampled pixel) was cleared to ``background`` (linear RGB) with alpha 0, so a pixel holds
     a c + (1 - a) b (display values); it becomes a c + (1 - a) s, s the encoded sky. Fully covered pixels keep
     their bytes. Returns (H, W, 3) uint8."""
-    alpha = rgba[..., 3:4].astype(np.float64) / 255.0
+    where = rgba[..., 3] < 255
+    return _composite(rgba, where, background, np.asarray(sky)[where])
+
+
+def _composite(rgba: np.ndarray, where: np.ndarray, background, sky_pixels: np.ndarray) -> np.ndarray:
+    """:func:`composite_sky` with the sky given only at the pixels ``where`` (alpha < 255), (N, 3) linear."""
+    result = np.array(rgba[..., :3], dtype=np.uint8)
+    alpha = rgba[where][:, 3:4].astype(np.float64) / 255.0
     encode = 1.0 / DISPLAY_GAMMA
     background_encoded = np.asarray(background, dtype=np.float64) ** encode * 255.0
-    sky_encoded = np.clip(sky, 0.0, 1.0) ** encode * 255.0
-    out = rgba[..., :3].astype(np.float64) + (1.0 - alpha) * (sky_encoded - background_encoded)
-    covered = rgba[..., 3] == 255
-    result = np.rint(np.clip(out, 0.0, 255.0)).astype(np.uint8)
-    result[covered] = rgba[covered, :3]
+    sky_encoded = np.clip(sky_pixels, 0.0, 1.0) ** encode * 255.0
+    mixed = result[where].astype(np.float64) + (1.0 - alpha) * (sky_encoded - background_encoded)
+    result[where] = np.rint(np.clip(mixed, 0.0, 255.0)).astype(np.uint8)
     return result
