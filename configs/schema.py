@@ -159,6 +159,10 @@ class LightingConfig:
     # what camera rays see: color (Environment.background) | sky (Blender's procedural sky, lit from the
     # sun's direction; pyrender shows the background colour) -> weight
     sky: dict[str, float] = field(default_factory=lambda: {"color": 1.0, "sky": 1.0})
+    # an environment map (HDRI) shipped in the bpy wheel (Blender's CC0 world studio lights) -> weight, drawn from
+    # its own stream: none | city | courtyard | forest | interior | night | studio | sunrise | sunset. Blender is
+    # lit by it and shows it; pyrender shows it and takes its irradiance as the ambient light.
+    hdri: dict[str, float] = field(default_factory=lambda: {"none": 1.0})
 
 
 @dataclass

@@ -154,14 +154,21 @@ def towards_sun(scene: Scene) -> np.ndarray:
 
 def scene_sky_composite(rgba: np.ndarray, scene: Scene, camera: Camera, t: float) -> np.ndarray:
     """The rgb (H, W, 3 uint8) of ``rgba`` rendered over a clear colour of alpha 0 by ``camera`` of ``scene``
-    at ``t`` seconds, with the procedural sky behind it (:func:`composite_sky`)."""
+    at ``t`` seconds, with the scene's environment map (``renderers.hdri``) or else the procedural sky behind
+    it (:func:`composite_sky`)."""
     where = rgba[..., 3] < 255
     if not where.any():
         return np.ascontiguousarray(rgba[..., :3])
     rays = pixel_rays(camera.K, camera.width, camera.height)[where]
     rays = rays @ np.asarray(scene.rig.world_from_sensor(camera, t), dtype=np.float64)[:3, :3].T
     rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
-    return _composite(rgba, where, scene.environment.background, sky_linear(rays, towards_sun(scene)))
+    if scene.environment.hdri is not None:
+        from renderers.hdri import hdri_radiance
+
+        behind = hdri_radiance(scene.environment.hdri, rays)
+    else:
+        behind = sky_linear(rays, towards_sun(scene))
+    return _composite(rgba, where, scene.environment.background, behind)
 
 
 def composite_sky(rgba: np.ndarray, background: tuple[float, float, float], sky: np.ndarray) -> np.ndarray:

@@ -301,6 +301,10 @@ def _world(bscene: Any, scene: Scene) -> None:
     world.use_nodes = True
     nodes, links = world.node_tree.nodes, world.node_tree.links
     nodes.clear()
+    if scene.environment.hdri is not None:
+        _hdri_world(world, scene.environment.hdri)
+        bscene.world = world
+        return
     path = nodes.new("ShaderNodeLightPath")
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
@@ -321,6 +325,25 @@ def _world(bscene: Any, scene: Scene) -> None:
     links.new(background.outputs["Background"], output.inputs["Surface"])
     world.color = scene.environment.background  # Workbench's background
     bscene.world = world
+
+
+def _hdri_world(world: Any, name: str) -> None:
+    """The world of an environment map (``renderers.hdri``): the bundled HDRI ``name`` on every ray, camera
+    and lighting alike, at HDRI_STRENGTH, in Blender's default equirectangular mapping of world directions;
+    sampled as a light (its importance map), so its bright texels (a sun in the map) light the scene."""
+    from renderers.hdri import HDRI_STRENGTH, hdri_path
+
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    texture = nodes.new("ShaderNodeTexEnvironment")
+    texture.image = bpy.data.images.load(str(hdri_path(name)), check_existing=True)
+    texture.projection = "EQUIRECTANGULAR"
+    background = nodes.new("ShaderNodeBackground")
+    background.inputs["Strength"].default_value = HDRI_STRENGTH
+    links.new(texture.outputs["Color"], background.inputs["Color"])
+    output = nodes.new("ShaderNodeOutputWorld")
+    links.new(background.outputs["Background"], output.inputs["Surface"])
+    world.cycles.sampling_method = "AUTOMATIC"
+    world.color = (0.5, 0.5, 0.5)  # Workbench's background
 
 
 SKY_STRENGTH = 0.08  # scales the physical sky's radiance to the display range of the scene's colours

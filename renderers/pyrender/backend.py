@@ -142,7 +142,7 @@ class PyrenderBackend:
             # (pyrender sizes the shadow map by the scene's extent: a world without meshes has none, and no shadows)
             shadows = self.shadows and bool(compiled.scene.mesh_nodes) and compiled.scene.scale > 0
             flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if shadows else pyrender.RenderFlags.NONE
-            sky = scene.environment.sky == "sky"
+            sky = scene.environment.sky == "sky" or scene.environment.hdri is not None
             if sky:  # the clear colour has alpha 0 (compile_scene): alpha is each pixel's coverage
                 flags |= pyrender.RenderFlags.RGBA
             color, lit_depth = renderer.render(compiled.scene, flags)
