@@ -47,7 +47,7 @@ def main() -> None:
     scene = sample_scene(compose_config([f"camera.width={width}", f"camera.height={height}"]), 0)
     sky_scene = replace(scene, environment=replace(scene.environment, sky="sky"))
     color_scene = replace(scene, environment=replace(scene.environment, sky="color"))
-    backends = {"shadows_off": create_backend(PASSES, shadows=False), "shadows_on": create_backend(PASSES)}
+    backends = {name: create_backend(PASSES, shadows=on) for name, on in (("shadows_off", False), ("shadows_on", True))}
     calls = {
         "frame_shadows_off": lambda: backends["shadows_off"].render(color_scene, 0.0),
         "frame_shadows_on": lambda: backends["shadows_on"].render(color_scene, 0.0),

@@ -106,9 +106,10 @@ class RendererConfig:
     """Which backend renders camera images."""
 
     name: str = "pyrender"  # pyrender | blender | fake (fake: numpy stand-in for tests, boxes only)
-    # pyrender: the sun casts shadows in rgb (pyrender's directional shadow map; labels unchanged). Blender's
-    # Cycles always traces them.
-    shadows: bool = True
+    # pyrender: the sun casts shadows in rgb (pyrender's directional shadow map; labels unchanged). Off by default:
+    # it costs 1.7-1.8x a 640x480 street frame on llvmpipe (benchmarks/bench_pyrender_light.py). Blender's Cycles
+    # always traces shadows.
+    shadows: bool = False
     # The fields below are read by the blender backend only (renderers.blender.BlenderSettings).
     # blender rgb engine: CYCLES | BLENDER_WORKBENCH | BLENDER_EEVEE (EEVEE is slow headless: shader
     # compilation on llvmpipe). Not Cycles, or motion_blur on: a second 1-sample Cycles render per frame
@@ -162,7 +163,12 @@ class LightingConfig:
     # an environment map (HDRI) shipped in the bpy wheel (Blender's CC0 world studio lights) -> weight, drawn from
     # its own stream: none | city | courtyard | forest | interior | night | studio | sunrise | sunset. Blender is
     # lit by it and shows it; pyrender shows it and takes its irradiance as the ambient light.
-    hdri: dict[str, float] = field(default_factory=lambda: {"none": 1.0})
+    hdri: dict[str, float] = field(
+        default_factory=lambda: {
+            "none": 1.0,
+            **dict.fromkeys(("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset"), 0.0),
+        }
+    )
 
 
 @dataclass

@@ -21,7 +21,7 @@ import numpy as np
 
 from scenes.model import HDRI_NAMES
 
-HDRI_STRENGTH = 0.5  # map value -> renderer radiance: the maps' mean (~1) near the default sky's brightness
+HDRI_STRENGTH = 0.25  # map value -> renderer radiance: the brightest map (city, its sun included) gives ambient 0.53
 
 
 def hdri_dir() -> Path:
@@ -53,6 +53,7 @@ def load_hdri(name: str) -> np.ndarray:
             image = np.array(channels["RGB"].pixels, dtype=np.float32)
         else:
             image = np.stack([np.array(channels[c].pixels, dtype=np.float32) for c in "RGB"], axis=-1)
+    image = np.maximum(image, 0.0)  # the maps' lossy (DWA) compression leaves a few texels slightly below 0
     image.setflags(write=False)
     return image
 

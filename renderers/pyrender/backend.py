@@ -3,8 +3,8 @@
 One GL context lives as long as the backend; one pyrender world per Scene, compiled on the Scene's
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
-- rgb: pyrender's lit forward pass (multisampled; the sun casts shadows through pyrender's directional
-  shadow map unless ``shadows=False``); under ``environment.sky == "sky"`` the procedural daylight sky of
+- rgb: pyrender's lit forward pass (multisampled; with ``shadows=True`` the sun casts shadows through
+  pyrender's directional shadow map); under ``environment.sky == "sky"`` the procedural daylight sky of
   ``renderers.sky`` (Preetham et al. 1999, with the sun's disc) behind it, composited by each pixel's
   coverage (the alpha of the multisampled pass over a clear colour of alpha 0); then the scene's conditions
   in image space (``renderers.camera_weather``: fog from the lit pass's own depth, which is the
@@ -57,7 +57,8 @@ class PyrenderBackend:
         shadows: directional lights (the sun) cast shadows in the rgb pass: pyrender's shadow map
             (``RenderFlags.SHADOWS_DIRECTIONAL``, a 2048^2 depth map from an orthographic view along the
             light over the whole scene). Label passes are segmentation passes, which never take a shadow
-            pass: they are the same bytes either way.
+            pass: they are the same bytes either way. Off by default: a 640x480 street frame (every run pass)
+            took 1.7-1.8x as long with it (llvmpipe, benchmarks/bench_pyrender_light.py).
 
     Raises:
         BackendError: a requested pass is not in ``capabilities``, or an image size exceeds the GL
@@ -73,7 +74,7 @@ class PyrenderBackend:
         *,
         amodal_method: str = "union",
         image_sizes: Iterable[tuple[int, int]] = (),
-        shadows: bool = True,
+        shadows: bool = False,
     ) -> None:
         passes = frozenset(passes)
         check_passes(self.name, self.capabilities, passes)
