@@ -206,3 +206,17 @@ def test_sun_shadows_fall_away_from_the_sun_and_labels_stay_byte_identical() -> 
     x_end = x[dark].min()
     assert x_end == pytest.approx(-0.5 - h / math.tan(math.radians(elevation)), abs=0.35)
     assert not (ground & (plain.rgb[59:61, :, 0].astype(float).mean(axis=0) < 0.75 * row[ground].max())).any()
+
+
+def test_renderer_shadows_is_a_setting_off_by_default_that_reaches_the_backend() -> None:
+    from generator.config import compose_config
+    from generator.run.resources import create_backend
+
+    passes = frozenset({Pass.RGB})
+    assert compose_config([]).renderer.shadows is False
+    for overrides, expected in (([], False), (["renderer.shadows=true"], True)):
+        backend = create_backend("pyrender", passes, compose_config(overrides).renderer)
+        try:
+            assert backend.shadows is expected
+        finally:
+            backend.close()
