@@ -157,8 +157,8 @@ class LightingConfig:
     area_light_size_m: Any = field(default_factory=lambda: {"uniform": [0.5, 2.0]})  # side of the square
     area_light_height_m: Any = field(default_factory=lambda: {"uniform": [2.0, 6.0]})  # above the ground
     area_light_offset_m: Any = field(default_factory=lambda: {"uniform": [0.5, 5.0]})  # horizontal, from origin
-    # what camera rays see: color (Environment.background) | sky (Blender's procedural sky, lit from the
-    # sun's direction; pyrender shows the background colour) -> weight
+    # what camera rays see: color (Environment.background) | sky (a daylight sky from the sun's direction:
+    # Blender's Sky Texture, pyrender the matching Preetham sky of renderers.sky, both with the sun's disc) -> weight
     sky: dict[str, float] = field(default_factory=lambda: {"color": 1.0, "sky": 1.0})
     # an environment map (HDRI) shipped in the bpy wheel (Blender's CC0 world studio lights) -> weight, drawn from
     # its own stream: none | city | courtyard | forest | interior | night | studio | sunrise | sunset. Blender is

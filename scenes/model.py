@@ -193,8 +193,8 @@ class Environment:
     """Ambient light (linear RGB, added to every surface) and background colour (linear RGB).
 
     sky: "color" (camera rays see ``background``) or "sky" (camera rays see a procedural daylight sky
-    lit from the direction of the scene's first directional light; renderers without one show
-    ``background``).
+    lit from the direction of the scene's first directional light: Blender's Sky Texture, pyrender's
+    ``renderers.sky``; renderers without one show ``background``).
     hdri: None, or the name of a bundled environment map (HDRI_NAMES, ``renderers.hdri``) that replaces the
     ambient light and what camera rays see (Blender: it lights the scene and is the background; pyrender: its
     background and the ambient level of its irradiance); the scene's lights stay."""
