@@ -106,6 +106,10 @@ class RendererConfig:
     """Which backend renders camera images."""
 
     name: str = "pyrender"  # pyrender | blender | fake (fake: numpy stand-in for tests, boxes only)
+    # pyrender: the sun casts shadows in rgb (pyrender's directional shadow map; labels unchanged). Off by default:
+    # it costs 1.7-1.8x a 640x480 street frame on llvmpipe (benchmarks/bench_pyrender_light.py). Blender's Cycles
+    # always traces shadows.
+    shadows: bool = False
     # The fields below are read by the blender backend only (renderers.blender.BlenderSettings).
     # blender rgb engine: CYCLES | BLENDER_WORKBENCH | BLENDER_EEVEE (EEVEE is slow headless: shader
     # compilation on llvmpipe). Not Cycles, or motion_blur on: a second 1-sample Cycles render per frame
@@ -114,7 +118,9 @@ class RendererConfig:
     device: str = "CPU"  # blender Cycles device: CPU | GPU
     samples: int = 16  # blender Cycles samples per pixel
     adaptive_threshold: float = 0.0  # blender Cycles noise threshold; 0 = off (every pixel gets `samples`)
-    denoise: bool = False  # blender OpenImageDenoise on rgb (labels are never denoised)
+    # blender OpenImageDenoise (ships in the bpy wheel) on rgb, guided by albedo and normals; labels are never
+    # denoised. On by default (its noise and cost: benchmarks/bench_blender_noise.py)
+    denoise: bool = True
     filter_width_px: float = 1.5  # blender pixel filter width of rgb (labels are unfiltered either way)
     max_bounces: int = 4  # blender light path bounces
     seed: int | None = None  # blender Cycles seed for every frame; null = drawn per (scene, frame) from the root seed
@@ -151,9 +157,18 @@ class LightingConfig:
     area_light_size_m: Any = field(default_factory=lambda: {"uniform": [0.5, 2.0]})  # side of the square
     area_light_height_m: Any = field(default_factory=lambda: {"uniform": [2.0, 6.0]})  # above the ground
     area_light_offset_m: Any = field(default_factory=lambda: {"uniform": [0.5, 5.0]})  # horizontal, from origin
-    # what camera rays see: color (Environment.background) | sky (Blender's procedural sky, lit from the
-    # sun's direction; pyrender shows the background colour) -> weight
+    # what camera rays see: color (Environment.background) | sky (a daylight sky from the sun's direction:
+    # Blender's Sky Texture, pyrender the matching Preetham sky of renderers.sky, both with the sun's disc) -> weight
     sky: dict[str, float] = field(default_factory=lambda: {"color": 1.0, "sky": 1.0})
+    # an environment map (HDRI) shipped in the bpy wheel (Blender's CC0 world studio lights) -> weight, drawn from
+    # its own stream: none | city | courtyard | forest | interior | night | studio | sunrise | sunset. Blender is
+    # lit by it and shows it; pyrender shows it and takes its irradiance as the ambient light.
+    hdri: dict[str, float] = field(
+        default_factory=lambda: {
+            "none": 1.0,
+            **dict.fromkeys(("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset"), 0.0),
+        }
+    )
 
 
 @dataclass

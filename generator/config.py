@@ -47,7 +47,7 @@ from generator.world.motion_models import (
     VEHICLE_MODELS,
 )
 from generator.world.street import NEAREST_VEHICLE_X_M
-from scenes.model import SKY_KINDS, TEXTURE_KINDS
+from scenes.model import HDRI_NAMES, SKY_KINDS, TEXTURE_KINDS
 from scenes.plain_data import clip_text, short_repr
 from scenes.taxonomy import CATEGORIES
 
@@ -424,6 +424,7 @@ def _validate_scene(scene: DictConfig) -> None:
     nodes.append(("scene.lighting", scene.lighting, LightingConfig))
     _check_weights("scene.materials.texture_kinds", scene.materials.texture_kinds, TEXTURE_KINDS, "texture kind")
     _check_weights("scene.lighting.sky", scene.lighting.sky, SKY_KINDS, "sky kind")
+    _check_weights("scene.lighting.hdri", scene.lighting.hdri, ("none", *HDRI_NAMES), "HDRI")
     if scene.kind == "street":
         known = ", ".join(LAYOUTS)
         _require(scene.layout in LAYOUTS, f"scene.layout: unknown layout {short_repr(scene.layout)} ({known})")

@@ -23,6 +23,8 @@ KEYFRAME_SNAP_S = 1e-9  # times this close to a keyframe are at it (Trajectory.v
 
 TEXTURE_KINDS = ("checker", "noise", "none", "wave")  # procedural surface patterns (Texture.kind)
 SKY_KINDS = ("color", "sky")  # Environment.sky
+# Environment.hdri: Blender 5.0's bundled world HDRIs (bpy/5.0/datafiles/studiolights/world, CC0, renderers.hdri)
+HDRI_NAMES = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
 
 
 @dataclass
@@ -191,12 +193,16 @@ class Environment:
     """Ambient light (linear RGB, added to every surface) and background colour (linear RGB).
 
     sky: "color" (camera rays see ``background``) or "sky" (camera rays see a procedural daylight sky
-    lit from the direction of the scene's first directional light; renderers without one show
-    ``background``)."""
+    lit from the direction of the scene's first directional light: Blender's Sky Texture, pyrender's
+    ``renderers.sky``; renderers without one show ``background``).
+    hdri: None, or the name of a bundled environment map (HDRI_NAMES, ``renderers.hdri``) that replaces the
+    ambient light and what camera rays see (Blender: it lights the scene and is the background; pyrender: its
+    background and the ambient level of its irradiance); the scene's lights stay."""
 
     ambient: tuple[float, float, float] = (0.3, 0.3, 0.3)
     background: tuple[float, float, float] = (0.55, 0.7, 0.9)
     sky: str = "color"
+    hdri: str | None = None
 
 
 @dataclass

@@ -185,7 +185,10 @@ def scene_from_dict(d: dict[str, Any]) -> Scene:
         entities=[_entity(e) for e in d["entities"]],
         lights=[_light(x) for x in d["lights"]],
         environment=Environment(
-            ambient=tuple(env["ambient"]), background=tuple(env["background"]), sky=env.get("sky", "color")
+            ambient=tuple(env["ambient"]),
+            background=tuple(env["background"]),
+            sky=env.get("sky", "color"),
+            hdri=env.get("hdri"),
         ),
         rig=SensorRig(
             trajectory=_trajectory(d["rig"]["trajectory"]),

@@ -30,7 +30,9 @@ pytestmark = [pytest.mark.blender, pytest.mark.filterwarnings("ignore:tostring:D
 def backend():
     from renderers.blender import create_backend
 
-    with create_backend(ALL_PASSES | {Pass.NORMALS}, samples=2) as b:
+    # exact background bytes and Cycles' own estimates: without the denoiser (on by default, which at 2 samples
+    # bleeds object colour into the flat background; tests/test_blender_light.py)
+    with create_backend(ALL_PASSES | {Pass.NORMALS}, samples=2, denoise=False) as b:
         yield b
 
 

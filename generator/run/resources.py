@@ -44,7 +44,8 @@ def create_backend(
     if name == "pyrender":
         from renderers.pyrender import create_backend as create_pyrender
 
-        return create_pyrender(passes, image_sizes=image_sizes)
+        shadows = False if renderer_cfg is None else bool(renderer_cfg.get("shadows", False))
+        return create_pyrender(passes, image_sizes=image_sizes, shadows=shadows)
     if name == "fake":
         from renderers.fake import FakeBackend
 

@@ -221,7 +221,7 @@ def relit(
     if drawn["ambient"] is not None:
         environment = replace(environment, ambient=(drawn["ambient"],) * 3)
     if drawn["sky_color"] is not None:
-        environment = replace(environment, background=drawn["sky_color"], sky="color")
+        environment = replace(environment, background=drawn["sky_color"], sky="color", hdri=None)  # their sky
     return lights, environment
 
 

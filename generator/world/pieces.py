@@ -151,6 +151,13 @@ def sample_lighting(
     return lights, Environment(ambient=(ambient, ambient, ambient), sky=sky)
 
 
+def sample_hdri(cfg: Any, rng: np.random.Generator) -> str | None:
+    """The environment map of ``cfg.hdri`` (name -> weight; "none": no map), drawn from ``rng`` (its own
+    stream, so the choice moves no other draw); None for "none"."""
+    name = weighted_choice(dict(cfg.hdri), rng)
+    return None if name == "none" else name
+
+
 def area_lights(cfg: Any, rng: np.random.Generator) -> list[Light]:
     """``cfg.area_lights`` square area lights, each hanging ``area_light_height_m`` above a point
     ``area_light_offset_m`` from the origin and facing the origin."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from generator.world import intersection, intersection_traffic, lamps, street, t
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
 from generator.world.people import articulate_people
-from generator.world.pieces import sample_lighting
+from generator.world.pieces import sample_hdri, sample_lighting
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
 from generator.world.scenarios.base import (
@@ -187,6 +188,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
     lights, environment = sample_lighting(
         scene_cfg.lighting, rng_for(seed, index, "lighting"), rng_for(seed, index, "lighting", 1)
     )
+    environment = replace(environment, hdri=sample_hdri(scene_cfg.lighting, rng_for(seed, index, "environment")))
     conditions, context, lights, environment = apply_conditions(
         cfg, seed, index, layout, objects, context, lights, environment
     )

@@ -93,7 +93,7 @@ class BlenderSettings:
     """Render settings sent to the worker.
 
     samples: Cycles samples per pixel. adaptive_threshold: Cycles' noise threshold, 0 = off (every
-    pixel gets ``samples``). denoise: OpenImageDenoise on the rgb pass (labels are never denoised).
+    pixel gets ``samples``). denoise: OpenImageDenoise on the rgb pass (on by default; labels are never denoised).
     filter_width_px: pixel filter width of the rgb pass (labels are unfiltered either way).
     max_bounces: light path bounces. seed: Cycles' sampling seed for every frame; None = drawn per frame
     from the scene (:func:`cycles_seed`), the default.
@@ -108,7 +108,7 @@ class BlenderSettings:
     device: str = "CPU"
     samples: int = 16
     adaptive_threshold: float = 0.0
-    denoise: bool = False
+    denoise: bool = True
     filter_width_px: float = 1.5
     max_bounces: int = 4
     seed: int | None = None

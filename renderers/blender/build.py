@@ -22,6 +22,8 @@ import numpy as np
 from assets.articulated import entity_parts, is_articulated, is_moving, part_poses
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
+from renderers.blender.denoise import set_denoising
+from renderers.sky import SUN_ANGULAR_RADIUS_DEG
 from scenes import Camera, Entity, Light, Material, Scene
 from scenes.camera_geometry import box_in_view, near_clipped_box_points
 from scenes.transforms import invert_pose, light_pose, make_pose, opengl_from_opencv_pose
@@ -268,7 +270,7 @@ def _render_settings(bscene: Any, scene: Scene, settings: dict) -> None:
     cycles = bscene.cycles
     cycles.device = settings["device"]
     cycles.samples = int(settings["samples"])
-    cycles.use_denoising = bool(settings["denoise"])
+    set_denoising(cycles, bool(settings["denoise"]), settings["device"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
     if cycles.use_adaptive_sampling:
         cycles.adaptive_threshold = float(settings["adaptive_threshold"])
@@ -299,6 +301,10 @@ def _world(bscene: Any, scene: Scene) -> None:
     world.use_nodes = True
     nodes, links = world.node_tree.nodes, world.node_tree.links
     nodes.clear()
+    if scene.environment.hdri is not None:
+        _hdri_world(world, scene.environment.hdri)
+        bscene.world = world
+        return
     path = nodes.new("ShaderNodeLightPath")
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
@@ -321,22 +327,45 @@ def _world(bscene: Any, scene: Scene) -> None:
     bscene.world = world
 
 
+def _hdri_world(world: Any, name: str) -> None:
+    """The world of an environment map (``renderers.hdri``): the bundled HDRI ``name`` on every ray, camera
+    and lighting alike, at HDRI_STRENGTH, in Blender's default equirectangular mapping of world directions;
+    sampled as a light (its importance map), so its bright texels (a sun in the map) light the scene."""
+    from renderers.hdri import HDRI_STRENGTH, hdri_path
+
+    nodes, links = world.node_tree.nodes, world.node_tree.links
+    texture = nodes.new("ShaderNodeTexEnvironment")
+    texture.image = bpy.data.images.load(str(hdri_path(name)), check_existing=True)
+    texture.projection = "EQUIRECTANGULAR"
+    background = nodes.new("ShaderNodeBackground")
+    background.inputs["Strength"].default_value = HDRI_STRENGTH
+    links.new(texture.outputs["Color"], background.inputs["Color"])
+    output = nodes.new("ShaderNodeOutputWorld")
+    links.new(background.outputs["Background"], output.inputs["Surface"])
+    world.cycles.sampling_method = "AUTOMATIC"
+    world.color = (0.5, 0.5, 0.5)  # Workbench's background
+
+
 SKY_STRENGTH = 0.08  # scales the physical sky's radiance to the display range of the scene's colours
 
 
 def _sky(nodes: Any, links: Any, scene: Scene) -> Any:
-    """A Sky Texture node (multiple scattering model, no sun disc: the sun lamp lights the scene) whose sun
+    """A Sky Texture node (multiple scattering model, with the sun's disc) whose sun
     stands where the scene's first directional light comes from (straight up without one), scaled by
     SKY_STRENGTH. Returns the output socket of the scaled sky colour."""
     sky = nodes.new("ShaderNodeTexSky")
     sky.sky_type = "MULTIPLE_SCATTERING"
-    sky.sun_disc = False
+    # the sun's disc, as pyrender's sky draws it (renderers.sky): only camera rays see the sky (_world), so the
+    # disc shows in the image and lights nothing (the sun lamp does)
+    sky.sun_disc = True
+    sky.sun_size = 2.0 * math.radians(SUN_ANGULAR_RADIUS_DEG)  # angular diameter
     suns = [light for light in scene.lights if light.kind == "directional"]
     towards_sun = -np.asarray(suns[0].direction, dtype=np.float64) if suns else np.array([0.0, 0.0, 1.0])
     towards_sun /= np.linalg.norm(towards_sun)
     sky.sun_elevation = float(np.arcsin(np.clip(towards_sun[2], -1.0, 1.0)))
-    # Blender 5.0 puts the sun at azimuth sun_rotation + pi/2 (from +x towards +y): rotation 0 is +y
-    sky.sun_rotation = float(np.arctan2(towards_sun[1], towards_sun[0]) - math.pi / 2.0) % (2.0 * math.pi)
+    # Blender 5.0 puts the sun at azimuth sun_rotation - pi/2 (from +x towards +y): rotation 0 is -y (measured:
+    # the circumsolar glow of a rendered sky lies toward the scene's sun; tests/test_blender_light.py)
+    sky.sun_rotation = float(np.arctan2(towards_sun[1], towards_sun[0]) + math.pi / 2.0) % (2.0 * math.pi)
     scaled = nodes.new("ShaderNodeMix")
     scaled.data_type = "RGBA"
     scaled.blend_type = "MULTIPLY"

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from renderers.blender.denoise import set_denoising
+
 # Depth values at or above this are Cycles' "no surface" (it writes 1e10).
 _NO_SURFACE_Z = 1e9
 
@@ -221,8 +223,9 @@ class _Worker:
         # sampled at every first hit (its amodal renders took four times clear weather's with them)
         unlit = [obj for obj in bpy.data.objects if obj.type == "LIGHT" or obj.get(EMITTER_TAG)]
         hidden_objects = [obj for item in self.objects for obj in item.parts] + unlit
-        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for obj in hidden_objects])
+        saved = (cycles.samples, cycles.max_bounces, [obj.hide_render for obj in hidden_objects], cycles.use_denoising)
         cycles.samples, cycles.max_bounces = 1, 0
+        cycles.use_denoising = False  # only the object index is read: denoising the image would be wasted time
         render_s = 0.0
         try:
             for obj in hidden_objects:
@@ -245,7 +248,7 @@ class _Worker:
                         masks[entity.instance_id] = mask
         finally:
             set_render_region(bscene, None)
-            cycles.samples, cycles.max_bounces = saved[0], saved[1]
+            cycles.samples, cycles.max_bounces, cycles.use_denoising = saved[0], saved[1], saved[3]
             for obj, hidden in zip(hidden_objects, saved[2], strict=True):
                 obj.hide_render = hidden
         return masks, render_s
@@ -283,7 +286,7 @@ def beauty_settings(bscene: Any, settings: dict) -> None:
     bscene.eevee.taa_render_samples = int(settings["samples"])
     cycles = bscene.cycles
     cycles.samples = int(settings["samples"])
-    cycles.use_denoising = bool(settings["denoise"])
+    set_denoising(cycles, bool(settings["denoise"]), settings["device"])
     cycles.use_adaptive_sampling = settings["adaptive_threshold"] > 0
     cycles.max_bounces = int(settings["max_bounces"])
 

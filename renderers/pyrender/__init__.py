@@ -18,14 +18,19 @@ __all__ = ["PyrenderBackend", "create_backend"]
 
 
 def create_backend(
-    passes: frozenset[Pass], *, amodal_method: str = "union", image_sizes: Iterable[tuple[int, int]] = ()
+    passes: frozenset[Pass],
+    *,
+    amodal_method: str = "union",
+    image_sizes: Iterable[tuple[int, int]] = (),
+    shadows: bool = False,
 ) -> PyrenderBackend:
     """A :class:`~renderers.pyrender.backend.PyrenderBackend` producing ``passes``; imports pyrender
     (and selects the EGL platform unless ``PYOPENGL_PLATFORM`` is set) on first call. ``image_sizes``
-    ((width, height) pixels) are checked against the GL context's limits now (BackendError)."""
+    ((width, height) pixels) are checked against the GL context's limits now (BackendError). ``shadows``:
+    the sun's shadow map in the rgb pass (off by default: its cost, ``PyrenderBackend``)."""
     from renderers.pyrender.backend import PyrenderBackend
 
-    return PyrenderBackend(passes, amodal_method=amodal_method, image_sizes=image_sizes)
+    return PyrenderBackend(passes, amodal_method=amodal_method, image_sizes=image_sizes, shadows=shadows)
 
 
 def __getattr__(name: str) -> Any:

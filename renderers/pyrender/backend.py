@@ -3,10 +3,13 @@
 One GL context lives as long as the backend; one pyrender world per Scene, compiled on the Scene's
 first frame and then only re-posed. Passes (conventions in ``renderers.base.Pass``):
 
-- rgb: pyrender's lit forward pass (multisampled), then the scene's conditions in image space
-  (``renderers.camera_weather``: fog from the lit pass's own depth, which is the segmentation pass's plus
-  the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot lights
-  from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
+- rgb: pyrender's lit forward pass (multisampled; with ``shadows=True`` the sun casts shadows through
+  pyrender's directional shadow map); under ``environment.sky == "sky"`` the procedural daylight sky of
+  ``renderers.sky`` (Preetham et al. 1999, with the sun's disc) behind it, composited by each pixel's
+  coverage (the alpha of the multisampled pass over a clear colour of alpha 0); then the scene's conditions
+  in image space (``renderers.camera_weather``: fog from the lit pass's own depth, which is the
+  segmentation pass's plus the lamp discs, rain and snow particles, glare toward a low sun). Lamps: spot
+  lights from a per-view pool of 8, mounted lights and emitter discs (``lamps``), never in the label passes.
 - depth, instance: one segmentation pass (multisampling off, so each pixel is sampled at its centre)
   with every entity drawn in its id colour, context entities in black so they still occlude; depth
   comes from the same pass, so depth and instance agree pixel for pixel.
@@ -32,6 +35,7 @@ from renderers.pyrender._gl import pyrender
 from renderers.pyrender.compile import CompiledScene, EntityNodes, compile_scene, pose_nodes
 from renderers.pyrender.geometry import AMODAL_BITS_PER_PASS, bit_color, decode_bits, decode_instance
 from renderers.pyrender.offscreen import OffscreenRenderer
+from renderers.sky import scene_sky_composite
 from scenes import Camera, Scene
 from scenes.camera_geometry import box_in_view
 from scenes.transforms import invert_pose, make_pose
@@ -50,6 +54,11 @@ class PyrenderBackend:
         image_sizes: (width, height) in pixels of every camera the backend will render; when given, the
             GL context opens now and each size is checked against its limits, so a run fails before it
             writes anything rather than on its first frame.
+        shadows: directional lights (the sun) cast shadows in the rgb pass: pyrender's shadow map
+            (``RenderFlags.SHADOWS_DIRECTIONAL``, a 2048^2 depth map from an orthographic view along the
+            light over the whole scene). Label passes are segmentation passes, which never take a shadow
+            pass: they are the same bytes either way. Off by default: a 640x480 street frame (every run pass)
+            took 1.7-1.8x as long with it (llvmpipe, benchmarks/bench_pyrender_light.py).
 
     Raises:
         BackendError: a requested pass is not in ``capabilities``, or an image size exceeds the GL
@@ -65,6 +74,7 @@ class PyrenderBackend:
         *,
         amodal_method: str = "union",
         image_sizes: Iterable[tuple[int, int]] = (),
+        shadows: bool = False,
     ) -> None:
         passes = frozenset(passes)
         check_passes(self.name, self.capabilities, passes)
@@ -72,6 +82,7 @@ class PyrenderBackend:
             raise BackendError(f"unknown amodal_method {amodal_method!r}; known: {', '.join(AMODAL_METHODS)}")
         self.passes = passes
         self.amodal_method = amodal_method
+        self.shadows = bool(shadows)
         self.compile_count = 0  # how many Scenes were compiled: one per scene, never per frame
         self._renderer: OffscreenRenderer | None = None
         self._compiled: CompiledScene | None = None
@@ -129,8 +140,17 @@ class PyrenderBackend:
         result = RenderResult(camera=cam.name, t=t)
         conditions = Pass.RGB in passes and camera_conditions_active(scene)
         if Pass.RGB in passes:
-            color, lit_depth = renderer.render(compiled.scene)
-            result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
+            # (pyrender sizes the shadow map by the scene's extent: a world without meshes has none, and no shadows)
+            shadows = self.shadows and bool(compiled.scene.mesh_nodes) and compiled.scene.scale > 0
+            flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if shadows else pyrender.RenderFlags.NONE
+            sky = scene.environment.sky == "sky" or scene.environment.hdri is not None
+            if sky:  # the clear colour has alpha 0 (compile_scene): alpha is each pixel's coverage
+                flags |= pyrender.RenderFlags.RGBA
+            color, lit_depth = renderer.render(compiled.scene, flags)
+            if sky:
+                result.rgb = scene_sky_composite(color, scene, cam, t)
+            else:
+                result.rgb = np.array(color, dtype=np.uint8)  # own copy: pyrender returns a read-only view
             if conditions:
                 # the lit pass's own depth, not the label passes': it holds the lamp discs (RGB only), so a
                 # street lamp against the sky is fogged over its own distance instead of becoming airlight

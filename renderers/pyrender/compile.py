@@ -20,6 +20,7 @@ import numpy as np
 from assets import entity_mesh
 from assets.articulated import MeshPart, entity_parts, is_moving, part_poses
 from renderers.base import BackendError
+from renderers.hdri import hdri_ambient
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.geometry import gl_intrinsics, instance_color
 from renderers.pyrender.lamps import Lamps, add_lamps, pose_lamps
@@ -205,13 +206,19 @@ def compile_scene(scene: Scene) -> CompiledScene:
     same colour and material values), lights, ambient light, background and one camera node per rig camera.
     Node poses are set by :func:`pose_nodes`.
 
-    What pyrender cannot show is left out: procedural textures (plain base colour), area lights (point
-    lights at their centre) and the procedural sky (the background colour). Spot lights share a pool of
-    nodes loaded per frame and camera (``lamps``)."""
+    What pyrender cannot show is left out: procedural textures (plain base colour) and area lights (point
+    lights at their centre); the procedural sky is composited by the backend (``renderers.sky``). Spot lights
+    share a pool of nodes loaded per frame and camera (``lamps``)."""
     # pyrender's shader gamma-encodes lit colours (pow 1/2.2) but writes the clear colour as given: encode
     # the linear background the same way, so backgrounds match the Blender backend's display encoding
     background = tuple(float(c) ** (1.0 / 2.2) for c in scene.environment.background)
-    world = ordered_world(bg_color=(*background, 1.0), ambient_light=scene.environment.ambient)
+    # under a procedural sky or an environment map the clear colour's alpha is 0, so the rgb pass's alpha is each
+    # pixel's coverage and the backend puts the sky or the map (renderers.sky) behind the surfaces
+    environment = scene.environment
+    alpha = 0.0 if environment.sky == "sky" or environment.hdri is not None else 1.0
+    # under an environment map, the ambient light is the uniform radiance of its irradiance (renderers.hdri)
+    ambient = environment.ambient if environment.hdri is None else hdri_ambient(environment.hdri)
+    world = ordered_world(bg_color=(*background, alpha), ambient_light=ambient)
     meshes: dict[str, pyrender.Mesh] = {}
     entity_nodes = []
     instance_colors = {}
