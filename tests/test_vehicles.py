@@ -1,0 +1,123 @@
+"""Parametric vehicles (``assets.procedural.vehicles``): the 3D box is the mesh's bounds from the parameters,
+the parts are what they should be made of, and the wheels stand on the ground in their arches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trimesh
+from embreex import rtcore_scene
+from embreex.mesh_construction import TriangleMesh
+
+from assets import load_asset_mesh
+from assets.articulated import entity_parts
+from assets.procedural import get_procedural
+from assets.procedural import vehicles as v
+from assets.surfaces import SURFACES
+from generator.world.pieces import size_of
+from scenes import AssetRef, Entity, Trajectory
+
+SAMPLES = 40
+
+
+def _params(name: str, seed: int, body: str | None = None) -> dict:
+    params = get_procedural(name).sample(np.random.default_rng(seed))
+    if body is not None:  # another body type's proportions on this draw would not be that body's: redraw
+        while params["body"] != body:
+            seed += 1000
+            params = get_procedural(name).sample(np.random.default_rng(seed))
+    return params
+
+
+CASES = [("car", body) for body in v.BODY_TYPES] + [("truck", None), ("bus", None)]
+
+
+@pytest.mark.parametrize(("name", "body"), CASES)
+def test_the_box_is_the_mesh_bounds_from_the_parameters(name, body):
+    for seed in range(SAMPLES):
+        params = _params(name, seed, body)
+        parts = get_procedural(name).build_parts(**params)
+        lo = np.min([m.bounds[0] for _, m in parts], axis=0)
+        hi = np.max([m.bounds[1] for _, m in parts], axis=0)
+        expected = np.array(v.vehicle_size(name, params))
+        np.testing.assert_allclose(hi - lo, expected, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(lo + hi, 0.0, atol=1e-9)  # centred on its box
+        ref = AssetRef("procedural", name, params)
+        np.testing.assert_allclose(size_of(ref, 1.0), expected, rtol=0, atol=1e-9)
+        # the whole mesh is the parts' concatenation, in order
+        whole = load_asset_mesh(ref)
+        np.testing.assert_allclose(whole.vertices, np.concatenate([m.vertices for _, m in parts]), atol=1e-12)
+        # the length is plate to plate: the plates' faces are the ends
+        plates = [m for s, m in parts if s == "plate"]
+        assert len(plates) == 2
+        ends = sorted(float(x) for p in plates for x in p.bounds[:, 0])
+        assert ends[0] == pytest.approx(-expected[0] / 2, abs=1e-9)
+        assert ends[-1] == pytest.approx(expected[0] / 2, abs=1e-9)
+
+
+@pytest.mark.parametrize(("name", "body"), CASES)
+def test_parts_are_made_of_vehicle_surfaces(name, body):
+    parts = get_procedural(name).build_parts(**_params(name, 3, body))
+    surfaces = [s for s, _ in parts]
+    assert set(surfaces) <= set(SURFACES)
+    for needed in ("body", "car_glass", "tyre", "rim", "head_lamp", "tail_lamp", "plate", "black_trim"):
+        assert needed in surfaces, f"{name}/{body}: no {needed}"
+    axles = 2 if name != "truck" else (3 if _params(name, 3)["length"] >= 8.5 else 2)
+    assert surfaces.count("tyre") == surfaces.count("rim") == 2 * axles
+    # the glass sits above the painted body's sills and below the roof
+    glass = [m for s, m in parts if s == "car_glass"]
+    bottom = min(m.bounds[0, 2] for _, m in parts)
+    top = max(m.bounds[1, 2] for _, m in parts)
+    assert all(m.bounds[0, 2] > bottom + 0.5 and m.bounds[1, 2] < top for m in glass)
+
+
+@pytest.mark.parametrize(("name", "body"), CASES)
+def test_wheels_stand_on_the_ground_in_their_arches(name, body):
+    params = _params(name, 5, body)
+    parts = get_procedural(name).build_parts(**params)
+    bottom = min(m.bounds[0, 2] for _, m in parts)
+    tyres = [m for s, m in parts if s == "tyre"]
+    radius = params["wheel_radius"]
+    for tyre in tyres:
+        assert tyre.bounds[0, 2] == pytest.approx(bottom, abs=1e-9)  # every tyre touches the ground
+        assert tyre.extents[2] == pytest.approx(2 * radius, abs=1e-9)
+    # straight up from under each wheel's centre (and 40 % of a radius ahead and behind), through its
+    # tread's middle, the first thing hit that is not the wheel is above the tyre: it sits in its arch
+    others = trimesh.util.concatenate([m for s, m in parts if s not in ("tyre", "rim")])
+    embree = rtcore_scene.EmbreeScene()
+    TriangleMesh(embree, others.vertices.astype(np.float32), others.faces.astype(np.int32))
+    for tyre in tyres:
+        (x0, y0, _), (x1, y1, z1) = tyre.bounds
+        xs = (x0 + x1) / 2 + np.array([-0.4, 0.0, 0.4]) * radius
+        origins = np.column_stack([xs, np.full(3, (y0 + y1) / 2), np.full(3, bottom - 1.0)])
+        hits = embree.run(origins.astype(np.float32), np.tile([0.0, 0.0, 1.0], (3, 1)).astype(np.float32), output=1)
+        assert (hits["primID"] >= 0).all(), f"{name}: nothing over a wheel"
+        assert (origins[:, 2] + hits["tfar"]).min() >= z1 - 1e-5  # float32 ray casting
+
+
+def test_body_types_follow_their_weights_and_sizes():
+    rng = np.random.default_rng(0)
+    draws = [v.sample_car(rng) for _ in range(2000)]
+    counts = {b: sum(d["body"] == b for d in draws) / len(draws) for b in v.BODY_TYPES}
+    for body, share in v.BODY_WEIGHTS.items():
+        assert abs(counts[body] - share) < 0.04, counts
+    for d in draws:
+        (l0, l1), (w0, w1), (h0, h1) = v.CAR_RANGES[d["body"]][:3]
+        assert l0 <= d["length"] <= l1 and w0 <= d["width"] <= w1 and h0 <= d["height"] <= h1
+        rear_overhang = d["length"] - d["wheelbase"] - d["front_overhang"]
+        assert min(d["front_overhang"], rear_overhang) > 1.5 * d["wheel_radius"]  # room for the arches
+
+
+def test_unknown_body_is_named():
+    params = {**_params("car", 0), "body": "limousine"}
+    with pytest.raises(ValueError, match="unknown body 'limousine'"):
+        v.build_car_parts(**params)
+
+
+def test_entity_parts_of_a_car_are_its_surface_parts():
+    params = _params("car", 1)
+    ref = AssetRef("procedural", "car", params)
+    entity = Entity("car", 1, "car", ref, size_of(ref, 1.0), Trajectory.static(np.eye(4)))
+    parts = entity_parts(entity)
+    assert [p.surface for p in parts] == [s for s, _ in get_procedural("car").build_parts(**params)]
+    assert entity_parts(entity) is parts  # cached
