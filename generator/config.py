@@ -46,6 +46,7 @@ from generator.world.motion_models import (
     PEDESTRIAN_MODELS,
     VEHICLE_MODELS,
 )
+from generator.world.paint import PAINT_MODES
 from generator.world.street import NEAREST_VEHICLE_X_M
 from scenes.model import SKY_KINDS, TEXTURE_KINDS
 from scenes.plain_data import clip_text, short_repr
@@ -424,6 +425,11 @@ def _validate_scene(scene: DictConfig) -> None:
     nodes.append(("scene.lighting", scene.lighting, LightingConfig))
     _check_weights("scene.materials.texture_kinds", scene.materials.texture_kinds, TEXTURE_KINDS, "texture kind")
     _check_weights("scene.lighting.sky", scene.lighting.sky, SKY_KINDS, "sky kind")
+    _require(
+        scene.materials.vehicle_paint in PAINT_MODES,
+        f"scene.materials.vehicle_paint must be one of {', '.join(PAINT_MODES)}, "
+        f"got {short_repr(scene.materials.vehicle_paint)}",
+    )
     if scene.kind == "street":
         known = ", ".join(LAYOUTS)
         _require(scene.layout in LAYOUTS, f"scene.layout: unknown layout {short_repr(scene.layout)} ({known})")

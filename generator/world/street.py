@@ -32,9 +32,9 @@ from generator.world.pieces import (
     choose_asset,
     grey_material,
     moving_entity,
+    object_material,
     place_slots,
     procedural_choice,
-    random_material,
     standing_entity,
 )
 from generator.world.placement import STREET_MARGIN_M, Placer, SweptFootprint
@@ -252,8 +252,13 @@ def place_objects(
     entities: list[Entity] = scenario_entities(actors or [], ego, placer)
     if layout["reentry"]:
         choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
-        material = random_material(
-            cfg.materials, rng_for(root_seed, index, "reentry", 1), texture_rng=rng_for(root_seed, index, "reentry", 2)
+        material = object_material(
+            cfg.materials,
+            "car",
+            root_seed,
+            index,
+            (2,),
+            (rng_for(root_seed, index, "reentry", 1), rng_for(root_seed, index, "reentry", 2)),
         )
         motion = reentry_motion(times, layout["ego_speed_mps"], -1.5 * w)
         if not placer.try_place(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1])):
