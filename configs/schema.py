@@ -246,6 +246,7 @@ class StreetSceneConfig(SceneConfig):
             "cyclist": 1.5,
             "traffic_cone": 2.0,
             "barrier": 1.0,
+            "motorcycle": 0.5,
         }
     )
     lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})

@@ -37,7 +37,7 @@ def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
 
 # Asset name -> record. Each asset is named after the category it depicts (context assets after their
 # context category); variants get their own names in the same category (debris: cargo_box, pallet).
-_VEHICLES = ("car", "truck", "bus")  # vehicles.build_<name>_parts: surface parts
+_VEHICLES = ("car", "truck", "bus", "motorcycle")  # vehicles.build_<name>_parts: surface parts
 _STREET = ("pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
 _TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
 # road hazards: asset name -> category (lost cargo comes in two shapes, both labelled `debris`)

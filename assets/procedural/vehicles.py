@@ -229,8 +229,11 @@ _PILLAR = 0.012  # pillars and frames stand this far out of the glass (m)
 
 
 def vehicle_size(name: str, params: dict[str, Any]) -> tuple[float, float, float]:
-    """[length, width, height] (m) of the vehicle ``name`` (``car``, ``truck``, ``bus``) built from ``params``:
-    plate to plate, over the mirrors, ground to roof. Exactly the bounds of the built mesh."""
+    """[length, width, height] (m) of the vehicle ``name`` built from ``params``: for a car, truck or bus plate
+    to plate, over the mirrors, ground to roof (a motorcycle: :func:`motorcycle_size`). Exactly the bounds of
+    the built mesh."""
+    if name == "motorcycle":
+        return motorcycle_size(params)
     mirror = {"car": CAR_MIRROR_M, "truck": TRUCK_MIRROR_M, "bus": BUS_MIRROR_M}[name]
     return (params["length"], params["width"] + 2.0 * mirror, params["height"])
 
@@ -566,4 +569,86 @@ def sample_bus(rng: np.random.Generator) -> dict[str, Any]:
         "wheel_radius": uniform(rng, 0.47, 0.5),
         "front_overhang": uniform(rng, 2.5, 2.8),
         "wheelbase": length * uniform(rng, 0.47, 0.5),
+    }
+
+
+# --- motorcycles -----------------------------------------------------------------------------------------
+
+MOTORCYCLE_PLATE = (0.2, 0.14)  # rear plate width, height (m): the EU's smallest motorcycle plate format
+
+
+def build_motorcycle_parts(
+    wheelbase: float, wheel_radius: float, handlebar_width: float, height: float, seat_height: float
+) -> Parts:
+    """A standard (naked) motorcycle facing +x, parked upright: tyres on rims, a painted tank and tail,
+    a black seat, engine block and fork legs, a chrome exhaust, a handlebar with mirrors, a head lamp
+    under a small tinted screen whose top is ``height``, a tail lamp and a rear plate.
+
+    Args:
+        wheelbase: axle to axle, metres (the length is wheelbase + 2 wheel_radius: tyre to tyre).
+        wheel_radius: tyre radius, metres (front and rear alike).
+        handlebar_width: across the bar ends, metres: the width.
+        height: ground to the top of the screen, metres. seat_height: ground to the seat's top, metres.
+    """
+    r = wheel_radius
+    rear, front = -wheelbase / 2.0, wheelbase / 2.0
+    parts: Parts = []
+    for x, width in ((rear, 0.18), (front, 0.12)):
+        parts += wheel_parts(x, 1.0, width / 2.0, r, width, 20)
+    head = np.array([front - 0.32 * r - 0.2, 0.0, seat_height + 0.12])  # steering head over the fork's rake
+    fork = [front, 0.0, r]
+    for side in (1.0, -1.0):  # fork legs from the front axle up to the steering head
+        lo = block((fork[0] - 0.03, side * 0.08 - 0.02, r), (fork[0] + 0.03, side * 0.08 + 0.02, r + 0.05))
+        leg = hexa(np.array([[(fork[0] - 0.03, head[0] - 0.03, fork[0] + 0.03, head[0] + 0.03)[2 * ix + iz],
+                              side * 0.08 + (-0.02, 0.02)[iy], (r, head[2])[iz]]
+                             for ix in (0, 1) for iy in (0, 1) for iz in (0, 1)]))  # fmt: skip
+        parts += [("black_trim", lo), ("chrome", leg)]
+    tank_rear = rear + 0.55 * wheelbase
+    parts += [
+        ("black_trim", block((rear + 0.3 * wheelbase, -0.16, r * 0.6), (front - 0.35 * wheelbase, 0.16, r * 1.9))),
+        ("body", block((tank_rear, -0.15, seat_height - 0.05), (head[0] - 0.02, 0.15, seat_height + 0.14))),
+        ("black_trim", block((rear + 0.1, -0.13, seat_height - 0.08), (tank_rear + 0.02, 0.13, seat_height))),
+        ("body", block((rear - 0.05, -0.09, seat_height - 0.2), (rear + 0.15, 0.09, seat_height + 0.02))),
+        ("tail_lamp", block((rear - 0.09, -0.06, seat_height - 0.1), (rear - 0.05, 0.06, seat_height - 0.03))),
+    ]
+    plate_x = rear - 0.08
+    plate = block((plate_x - 0.01, -MOTORCYCLE_PLATE[0] / 2, seat_height - 0.32),
+                  (plate_x, MOTORCYCLE_PLATE[0] / 2, seat_height - 0.32 + MOTORCYCLE_PLATE[1]))  # fmt: skip
+    parts.append(("plate", plate))
+    parts.append(("chrome", block((rear + 0.05, -0.2, 0.45 * r), (rear + 0.55 * wheelbase, -0.13, 0.7 * r))))
+    bar_z = head[2] + 0.1
+    half_bar = handlebar_width / 2.0
+    parts.append(("black_trim", block((head[0] - 0.1, -half_bar, bar_z), (head[0] - 0.07, half_bar, bar_z + 0.03))))
+    for side in (1.0, -1.0):  # mirrors on stalks, inside the bar's ends, just below the screen's top
+        y0, y1 = sorted((side * (half_bar - 0.14), side * (half_bar - 0.04)))
+        parts.append(("black_trim", block((head[0] - 0.1, y0, height - 0.1), (head[0] - 0.08, y1, height - 0.03))))
+    lamp_x = head[0] + 0.06
+    parts += [
+        ("head_lamp", block((lamp_x, -0.09, head[2] - 0.12), (lamp_x + 0.08, 0.09, head[2] + 0.02))),
+        ("car_glass", block((lamp_x - 0.06, -0.15, head[2] + 0.02), (lamp_x + 0.02, 0.15, height))),
+    ]
+    return centre_parts(by_surface(parts))
+
+
+def build_motorcycle(**params: Any) -> trimesh.Trimesh:
+    """The motorcycle of :func:`build_motorcycle_parts` as one mesh."""
+    return assemble_parts(build_motorcycle_parts(**params))
+
+
+def motorcycle_size(params: dict[str, Any]) -> tuple[float, float, float]:
+    """[length, width, height] (m) of :func:`build_motorcycle_parts`'s mesh: tyre to tyre, bar end to bar end,
+    ground to screen top."""
+    return (params["wheelbase"] + 2.0 * params["wheel_radius"], params["handlebar_width"], params["height"])
+
+
+def sample_motorcycle(rng: np.random.Generator) -> dict[str, Any]:
+    """A standard motorcycle of 125-900 cc (Honda CB500F: 2080 x 790 x 1060 mm, wheelbase 1410 mm; Yamaha
+    MT-07: 2085 x 745 x 1105, 1400; 120/70 ZR17 front tyre: 300 mm radius): wheelbase 1.3-1.5 m, tyre
+    radius 0.29-0.32 m, handlebar 0.72-0.85 m, screen top (over the mirrors) 1.2-1.35 m, seat 0.78-0.84 m."""
+    return {
+        "wheelbase": uniform(rng, 1.3, 1.5),
+        "wheel_radius": uniform(rng, 0.29, 0.32),
+        "handlebar_width": uniform(rng, 0.72, 0.85),
+        "height": uniform(rng, 1.2, 1.35),
+        "seat_height": uniform(rng, 0.78, 0.84),
     }
