@@ -126,3 +126,27 @@ def test_entity_parts_of_a_car_are_its_surface_parts():
     parts = entity_parts(entity)
     assert [p.surface for p in parts] == [s for s, _ in get_procedural("car").build_parts(**params)]
     assert entity_parts(entity) is parts  # cached
+
+
+def test_motorcycles_are_labelled_and_parked_along_the_road_edge():
+    from formats._kitti import kitti_type
+    from generator.config import compose_config
+    from generator.world.sampling import sample_scene
+    from scenes.taxonomy import category_table
+
+    assert {"id": len(category_table()), "name": "motorcycle", "supercategory": "vehicle"} in category_table()
+    assert kitti_type("motorcycle") == "Misc"
+    cfg = compose_config(["scene.categories.motorcycle=30", "scene.num_objects=12"])
+    scene = sample_scene(cfg, 0)
+    bikes = [e for e in scene.entities if e.category == "motorcycle"]
+    assert len(bikes) >= 3
+    road = next(e for e in scene.entities if e.category == "road")
+    half_road = road.size_m[1] / 2
+    for bike in bikes:
+        pose = bike.trajectory.poses[0]
+        assert len(bike.trajectory.times) == 1  # parked
+        assert half_road - 1.0 - 1e-9 <= abs(pose[1, 3]) <= half_road - 0.6 + 1e-9
+        heading = np.arctan2(pose[1, 0], pose[0, 0])
+        assert min(abs(np.sin(heading)), 1.0) <= np.sin(0.25) + 1e-9  # along the road, either way
+        np.testing.assert_allclose(bike.size_m, v.motorcycle_size(bike.asset.params), atol=1e-9)
+        assert bike.material.clearcoat == 1.0  # vehicle paint from the palette
