@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.base import assemble_parts, centre_parts, uniform
+from assets.procedural.base import assemble_parts, uniform
 
 Parts = list[tuple[str, trimesh.Trimesh]]
 
@@ -75,12 +75,23 @@ def block(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
 
 
 def by_surface(parts: Parts) -> Parts:
-    """One mesh per surface (the meshes of each concatenated in order), surfaces in order of first appearance:
-    each part is a draw call and a node in every renderer, and a car has ~35 pieces of 8 surfaces."""
+    """One mesh per surface (the meshes of each concatenated in order), surfaces in order of first appearance,
+    laid out on the ground and centred as ``base.centre_parts`` centres parts: each part is a draw call and a
+    node in every renderer, and a car has ~35 pieces of 8 surfaces. Concatenated as plain arrays, once per
+    surface (``trimesh.util.concatenate`` and copies cost more than building the pieces)."""
     grouped: dict[str, list[trimesh.Trimesh]] = {}
     for surface, mesh in parts:
         grouped.setdefault(surface, []).append(mesh)
-    return [(surface, trimesh.util.concatenate(meshes)) for surface, meshes in grouped.items()]
+    vertices = {k: np.concatenate([np.asarray(m.vertices) for m in ms]) for k, ms in grouped.items()}
+    lo = np.min([v.min(axis=0) for v in vertices.values()], axis=0)
+    hi = np.max([v.max(axis=0) for v in vertices.values()], axis=0)
+    shift = -(lo + hi) / 2.0
+    merged: Parts = []
+    for surface, meshes in grouped.items():
+        offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+        faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
+        merged.append((surface, trimesh.Trimesh(vertices=vertices[surface] + shift, faces=faces, process=False)))
+    return merged
 
 
 def revolve_y(profile: Sequence[Sequence[float]], centre: Sequence[float], sections: int) -> trimesh.Trimesh:
@@ -419,7 +430,7 @@ def build_car_parts(
     parts += _front_face(length, end_w, nose, sill, 1.0, True)
     parts += _front_face(length, end_w, tail, sill, -1.0, True)
     parts += _mirrors(x_wb - 0.08, z_belt + 0.02, w_belt, half_w + CAR_MIRROR_M, (0.16, 0.17, 0.13))
-    return centre_parts(by_surface(parts))
+    return by_surface(parts)
 
 
 def build_car(**params: Any) -> trimesh.Trimesh:
@@ -492,7 +503,7 @@ def build_truck_parts(
     parts += _front_face(length, half_w * 0.95, belt, sill, 1.0, False)
     parts += _front_face(length, half_w * 0.9, 2.2 * wheel_radius + 0.35, 1.5 * wheel_radius, -1.0, False)
     parts += _mirrors(face - 0.25, belt + 0.25, w, half_w + TRUCK_MIRROR_M, (0.1, 0.16, 0.4))
-    return centre_parts(by_surface(parts))
+    return by_surface(parts)
 
 
 def build_truck(**params: Any) -> trimesh.Trimesh:
@@ -550,7 +561,7 @@ def build_bus_parts(length: float, width: float, height: float, wheel_radius: fl
     parts += _front_face(length, half_w * 0.95, belt - 0.05, sill, 1.0, False)
     parts += _front_face(length, half_w * 0.95, belt - 0.05, sill, -1.0, False)
     parts += _mirrors(face - 0.15, glass_top - 0.6, w, half_w + BUS_MIRROR_M, (0.1, 0.14, 0.35))
-    return centre_parts(by_surface(parts))
+    return by_surface(parts)
 
 
 def build_bus(**params: Any) -> trimesh.Trimesh:
@@ -627,7 +638,7 @@ def build_motorcycle_parts(
         ("head_lamp", block((lamp_x, -0.09, head[2] - 0.12), (lamp_x + 0.08, 0.09, head[2] + 0.02))),
         ("car_glass", block((lamp_x - 0.06, -0.15, head[2] + 0.02), (lamp_x + 0.02, 0.15, height))),
     ]
-    return centre_parts(by_surface(parts))
+    return by_surface(parts)
 
 
 def build_motorcycle(**params: Any) -> trimesh.Trimesh:
