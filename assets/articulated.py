@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.loading import entity_mesh, load_asset_mesh
+from assets.loading import entity_mesh, load_asset_mesh, procedural_parts
 from assets.procedural import PROCEDURAL_ASSETS
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
@@ -86,7 +86,7 @@ def _surface_parts(key: str) -> tuple[MeshPart, ...]:
     """The surface parts of a rigid procedural entity, moved and scaled exactly as ``entity_mesh`` moves
     and scales the whole (``loading``: centred on its bounds, then scaled), so they concatenate to it."""
     name, params, scale = json.loads(key)
-    surfaces = PROCEDURAL_ASSETS[name].build_parts(**params)
+    surfaces = procedural_parts(name, json.dumps(params, sort_keys=True))
     whole = trimesh.util.concatenate([mesh for _, mesh in surfaces])
     shift = -whole.bounds.mean(axis=0)  # what ``centred`` moves the whole by
     parts = []
