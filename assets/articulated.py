@@ -1,12 +1,16 @@
 """An entity's mesh as rigid parts, and where each part is at time t: one interface for rigid and
 articulated entities alike.
 
-A rigid entity is one part, its whole mesh, fixed in the object frame. An entity with a skeleton
+A rigid entity is one part, its whole mesh, fixed in the object frame, unless its procedural asset gives
+surface parts (``ProceduralAsset.build_parts``: a car's paint, glass, tyres): then it is one part per
+surface part, each fixed in the object frame (``object_from_part`` identity), whose meshes concatenated in
+order are exactly its whole mesh (``entity_mesh``), so every label stays that of the whole. An entity with a skeleton
 (``scenes.skeleton``) is its body's parts (``assets.procedural.people``), each bound to a joint, plus its
 asset's rigid mesh unless the asset is a person's (``PERSON_ASSETS``, whose rigid figure the body
 replaces): a cyclist's bicycle. Renderers draw every part with
-the entity's instance id, placed at ``world_from_part(t)``; a part with a colour of its own draws in that
-colour with the entity's other material values.
+the entity's instance id, placed at ``world_from_part(t)``; a part draws in its surface's material
+(``assets.surfaces.surface_material``: ``"body"`` is the entity's own), and a part with a colour of its
+own in that colour with the material's other values.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from functools import lru_cache
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.loading import entity_mesh, load_asset_mesh
+from assets.loading import entity_mesh, load_asset_mesh, procedural_parts
+from assets.procedural import PROCEDURAL_ASSETS
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
 from scenes.pose import joint_frames, world_keypoints
@@ -34,12 +39,14 @@ class MeshPart:
     """One rigid part: ``mesh`` in the part's frame (metres); ``joint``: index into
     ``scenes.skeleton.JOINTS`` of the joint it is bound to, None for a part fixed in the object frame
     (then ``object_from_part`` places it); ``color``: its own linear RGB, None for the entity's
-    material colour. Meshes are shared between calls: do not modify them."""
+    material colour; ``surface``: what it is made of, a name of ``assets.surfaces.SURFACES`` (``"body"``:
+    the entity's own material). Meshes are shared between calls: do not modify them."""
 
     mesh: trimesh.Trimesh
     joint: int | None = None
     color: tuple[float, float, float] | None = None
     object_from_part: np.ndarray | None = None
+    surface: str = "body"
 
 
 def is_articulated(entity: Entity) -> bool:
@@ -53,11 +60,44 @@ def is_moving(entity: Entity) -> bool:
     return len(entity.trajectory.times) > 1
 
 
+def has_surface_parts(entity: Entity) -> bool:
+    """Whether a rigid entity is several surface parts: its asset is procedural with ``build_parts``."""
+    asset = entity.asset
+    record = PROCEDURAL_ASSETS.get(asset.name) if asset.source == "procedural" else None
+    return entity.skeleton is None and record is not None and record.build_parts is not None
+
+
 def entity_parts(entity: Entity) -> tuple[MeshPart, ...]:
     """The entity's rigid parts (see the module docstring), cached per asset, scale and skeleton."""
     if entity.skeleton is None:
+        if has_surface_parts(entity):
+            asset = entity.asset
+            return _surface_parts(json.dumps([asset.name, asset.params, entity.scale], sort_keys=True))
         return (MeshPart(entity_mesh(entity)),)
     return _articulated_parts(_skeleton_key(entity))
+
+
+_IDENTITY = np.eye(4)
+_IDENTITY.flags.writeable = False
+
+
+@lru_cache(maxsize=512)
+def _surface_parts(key: str) -> tuple[MeshPart, ...]:
+    """The surface parts of a rigid procedural entity, moved and scaled exactly as ``entity_mesh`` moves
+    and scales the whole (``loading``: centred on its bounds, then scaled), so they concatenate to it."""
+    name, params, scale = json.loads(key)
+    surfaces = procedural_parts(name, json.dumps(params, sort_keys=True))
+    whole = trimesh.util.concatenate([mesh for _, mesh in surfaces])
+    shift = -whole.bounds.mean(axis=0)  # what ``centred`` moves the whole by
+    parts = []
+    for surface, mesh in surfaces:
+        mesh = mesh.copy()
+        mesh.apply_translation(shift)
+        if scale != 1.0:
+            mesh.apply_scale(scale)
+        mesh.vertices.flags.writeable = False
+        parts.append(MeshPart(mesh, None, None, _IDENTITY, surface))
+    return tuple(parts)
 
 
 def _skeleton_key(entity: Entity) -> str:
@@ -89,7 +129,7 @@ def part_poses(entity: Entity, t: float) -> list[np.ndarray]:
     """``world_from_part`` (4x4) of each of ``entity_parts(entity)`` at time ``t`` seconds."""
     world_from_object = entity.trajectory.pose_at(t)
     if entity.skeleton is None:  # before entity_parts, which would load (copy) the rigid mesh every call
-        return [world_from_object]
+        return [world_from_object] * (len(entity_parts(entity)) if has_surface_parts(entity) else 1)
     parts = entity_parts(entity)
     frames = joint_frames(entity.skeleton, entity.trajectory, t)
     return [world_from_object @ (frames[p.joint] if p.joint is not None else p.object_from_part) for p in parts]

@@ -9,6 +9,7 @@ from assets._trimesh import trimesh
 from assets.errors import AssetError
 from assets.mesh_files import load_mesh_file
 from assets.procedural import centred, get_procedural
+from assets.procedural.base import assemble_parts
 from scenes import AssetRef, Entity
 
 __all__ = ["AssetError", "entity_mesh", "load_asset_mesh"]  # AssetError re-exported from assets.errors
@@ -22,10 +23,20 @@ def _key(ref: AssetRef) -> str:
 def _load_cached(key: str) -> trimesh.Trimesh:
     source, name, params, path, up_axis = json.loads(key)
     if source == "procedural":
+        if get_procedural(name).build_parts is not None:  # build is the parts' concatenation: build them once
+            return centred(assemble_parts(procedural_parts(name, json.dumps(params, sort_keys=True))))
         return centred(get_procedural(name).build(**params))
     if source == "file":
         return load_mesh_file(path, up_axis)  # user meshes: read, fix the up axis, centre
     raise AssetError(f"unknown asset source {source!r} for asset {name!r}")
+
+
+@lru_cache(maxsize=256)
+def procedural_parts(name: str, params_json: str) -> tuple[tuple[str, trimesh.Trimesh], ...]:
+    """``build_parts(**params)`` of the procedural asset ``name`` (``params_json``: its parameters as sorted
+    JSON), cached: what the whole mesh (``load_asset_mesh``) and the surface parts
+    (``assets.articulated.entity_parts``) are both made of. Shared: do not modify the meshes."""
+    return tuple(get_procedural(name).build_parts(**json.loads(params_json)))
 
 
 def load_asset_mesh(ref: AssetRef) -> trimesh.Trimesh:

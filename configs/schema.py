@@ -189,6 +189,9 @@ class MaterialConfig:
     texture_scale: Any = field(default_factory=lambda: {"uniform": [2.0, 20.0]})  # pattern frequency, 1/m
     texture_contrast: Any = field(default_factory=lambda: {"uniform": [0.3, 0.8]})  # color2 = (1 - c) * base
     texture_roughness_variation: Any = field(default_factory=lambda: {"uniform": [0.0, 0.5]})  # roughness +/- v/2
+    # cars, trucks, buses: palette (clear-coated paint in the colours cars are sold in, generator.world.paint)
+    # or random (the random colours and textures above, as every other object)
+    vehicle_paint: str = "palette"
 
 
 @dataclass
@@ -258,6 +261,7 @@ class StreetSceneConfig(SceneConfig):
             "cyclist": 1.5,
             "traffic_cone": 2.0,
             "barrier": 1.0,
+            "motorcycle": 0.5,
         }
     )
     lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})

@@ -15,6 +15,8 @@ import numpy as np
 from scenes.transforms import matrix_from_quaternion
 
 KITTI_TYPES: dict[str, str] = {"car": "Car", "truck": "Truck", "pedestrian": "Pedestrian", "cyclist": "Cyclist"}
+# KITTI has no motorcycle type (a ridden one is a Cyclist, Geiger et al. 2012's devkit readme); a parked,
+# riderless one, like a bus, is Misc
 OTHER_TYPE = "Misc"
 
 

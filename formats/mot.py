@@ -28,6 +28,7 @@ sorted by frame then id:
       traffic_cone, barrier, tire, debris 10  occluder_on_ground  (static, on the road)
       box, can, bottle, mug, bowl, book   9   occluder            (static, on a table)
       animal                              8   distractor          (moves like a person, is not one)
+      motorcycle                          5   motorbike           (parked, riderless)
 
   TrackEval scores pedestrians only: it drops tracker boxes that match a distractor (2, 7, 8, 12) and
   ignores ground truth of the other classes, so a sequence without pedestrians (tabletop) evaluates to
@@ -81,6 +82,7 @@ MOT_CLASS_OF_CATEGORY: dict[str, str] = {
     "tire": "occluder_on_ground",
     "debris": "occluder_on_ground",
     "animal": "distractor",
+    "motorcycle": "motorbike",
 }
 MOT_CLASSES: dict[str, int] = {category: MOT_CLASS_IDS[name] for category, name in MOT_CLASS_OF_CATEGORY.items()}
 

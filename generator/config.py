@@ -46,6 +46,7 @@ from generator.world.motion_models import (
     PEDESTRIAN_MODELS,
     VEHICLE_MODELS,
 )
+from generator.world.paint import PAINT_MODES
 from generator.world.street import NEAREST_VEHICLE_X_M
 from scenes.model import HDRI_NAMES, SKY_KINDS, TEXTURE_KINDS
 from scenes.plain_data import clip_text, short_repr
@@ -425,6 +426,11 @@ def _validate_scene(scene: DictConfig) -> None:
     _check_weights("scene.materials.texture_kinds", scene.materials.texture_kinds, TEXTURE_KINDS, "texture kind")
     _check_weights("scene.lighting.sky", scene.lighting.sky, SKY_KINDS, "sky kind")
     _check_weights("scene.lighting.hdri", scene.lighting.hdri, ("none", *HDRI_NAMES), "HDRI")
+    _require(
+        scene.materials.vehicle_paint in PAINT_MODES,
+        f"scene.materials.vehicle_paint must be one of {', '.join(PAINT_MODES)}, "
+        f"got {short_repr(scene.materials.vehicle_paint)}",
+    )
     if scene.kind == "street":
         known = ", ".join(LAYOUTS)
         _require(scene.layout in LAYOUTS, f"scene.layout: unknown layout {short_repr(scene.layout)} ({known})")
@@ -541,9 +547,10 @@ def _check_known_keys(cfg: DictConfig) -> None:
         raise ConfigError(f"config error: {_one_line(exc)}") from None
 
 
-# street categories added with zero default weights (so `scene.categories.animal=1.0` needs no `+`): a
-# zero weight draws exactly as an absent category does, so it is left out of the hash and dataset.json
-ZERO_DEFAULT_CATEGORIES = ("tire", "debris", "animal")
+# street categories added with zero default weights (so `scene.categories.animal=1.0` needs no `+`), and
+# motorcycle (default 0.5) set to zero: a zero weight draws exactly as an absent category does, so it is
+# left out of the hash and dataset.json
+ZERO_DEFAULT_CATEGORIES = ("tire", "debris", "animal", "motorcycle")
 # scene keys of the intersection layout (configs/schema.py StreetSceneConfig)
 LAYOUT_KEYS = ("layout", "junction_distance_m", "crossing_lanes_per_direction")
 
@@ -551,12 +558,12 @@ LAYOUT_KEYS = ("layout", "junction_distance_m", "crossing_lanes_per_direction")
 def drop_inactive_target(data: dict[str, Any]) -> None:
     """Remove the ``target`` node from a resolved config (plain containers) when it sets no target, the
     ``scenario`` node when it is ``none``, the ``conditions`` node when it is clear_day, the zero weights of
-    ZERO_DEFAULT_CATEGORIES, the street's layout keys when a straight street without a scenario (which
-    may choose its own layout) does not read them, and the ``scene.people`` node when people are not
-    articulated (rigid people read none of its keys), so a run without them has the config hash and
-    dataset.json it had before targets, scenarios, conditions, those categories, layouts and articulated
-    people existed; a set target, scenario, condition, weight, layout or articulation stays (it changes
-    the data)."""
+    ZERO_DEFAULT_CATEGORIES, ``scene.materials.vehicle_paint`` when random, the street's layout keys when a
+    straight street without a scenario (which may choose its own layout) does not read them, and the
+    ``scene.people`` node when people are not articulated (rigid people read none of its keys), so a run
+    without them has the config hash and dataset.json it had before targets, scenarios, conditions, those
+    categories, the paint palette, layouts and articulated people existed; a set target, scenario, condition,
+    weight, paint, layout or articulation stays (it changes the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
@@ -576,6 +583,9 @@ def drop_inactive_target(data: dict[str, Any]) -> None:
     for name in ZERO_DEFAULT_CATEGORIES:
         if categories.get(name) == 0:
             del categories[name]
+    materials = scene.get("materials") or {}
+    if materials.get("vehicle_paint") == "random":  # vehicles drawn as every object was before the palette
+        del materials["vehicle_paint"]
 
 
 def config_hash(cfg: DictConfig, extra: dict[str, Any] | None = None) -> str:

@@ -50,6 +50,8 @@ class Material:
     base_color: linear RGB in [0, 1]. roughness, metallic: PBR parameters in [0, 1].
     reflectivity: diffuse reflectance at the LiDAR wavelength in [0, 1] (drives point intensity).
     texture: a procedural pattern over the base colour (the Blender backend shows it; pyrender ignores it).
+    clearcoat: weight in [0, 1] of a clear lacquer layer over the base (car paint: Blender's Principled
+    BSDF Coat Weight; pyrender has no coat and ignores it); 0 (no coat) is left out of scene.json.
     """
 
     base_color: tuple[float, float, float] = (0.7, 0.7, 0.7)
@@ -57,6 +59,7 @@ class Material:
     metallic: float = 0.0
     reflectivity: float = 0.5
     texture: Texture = field(default_factory=Texture)
+    clearcoat: float = 0.0
 
 
 @dataclass

@@ -66,6 +66,8 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
             del entity["attributes"]
         if entity["skeleton"] is None:
             del entity["skeleton"]
+        if entity["material"]["clearcoat"] == 0.0:  # uncoated: read as before coats existed
+            del entity["material"]["clearcoat"]
     return data
 
 
@@ -114,6 +116,7 @@ def _entity(d: dict) -> Entity:
             metallic=m["metallic"],
             reflectivity=m["reflectivity"],
             texture=_texture(m.get("texture")),
+            clearcoat=float(m.get("clearcoat", 0.0)),
         ),
         scale=d["scale"],
         motion=d["motion"],

@@ -34,6 +34,7 @@ _LABELLED = [
     ("tire", "road_hazard"),  # a lost tyre lying on the road (scenario road_debris)
     ("debris", "road_hazard"),  # lost cargo: boxes, a pallet
     ("animal", "animal"),  # a quadruped, dog to deer size
+    ("motorcycle", "vehicle"),  # a motorcycle without its rider (parked)
 ]
 
 CATEGORIES: tuple[Category, ...] = tuple(Category(i + 1, n, s) for i, (n, s) in enumerate(_LABELLED))

@@ -22,9 +22,11 @@ SEEDS = (0, 1, 2, 7, 123)
 # Plausible (min, max) of the object's extents [length (x), width (y), height (z)] in metres.
 SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = {
     "box": ((0.08, 0.30), (0.08, 0.30), (0.08, 0.30)),
-    "car": ((3.5, 5.5), (1.5, 2.1), (1.3, 1.9)),
-    "truck": ((5.5, 12.0), (2.0, 2.6), (2.5, 4.2)),
-    "bus": ((9.0, 14.0), (2.3, 2.6), (2.7, 3.6)),
+    # vehicles' widths are over their mirrors (their 3D box is their mesh's bounds)
+    "car": ((3.9, 6.0), (1.8, 2.3), (1.35, 2.0)),
+    "truck": ((6.0, 10.5), (2.7, 3.0), (3.1, 4.1)),
+    "bus": ((10.0, 12.5), (2.8, 3.0), (2.8, 3.4)),
+    "motorcycle": ((1.8, 2.2), (0.7, 0.9), (1.15, 1.4)),
     "pedestrian": ((0.2, 0.5), (0.3, 0.7), (1.4, 2.1)),
     "cyclist": ((1.4, 2.0), (0.4, 0.8), (1.4, 2.1)),
     "traffic_cone": ((0.2, 0.6), (0.2, 0.6), (0.4, 1.0)),
@@ -91,7 +93,7 @@ def test_sampling_is_deterministic_json_able_and_seed_dependent(name):
     params = sample(np.random.default_rng(42))
     assert params == sample(np.random.default_rng(42))
     assert params != sample(np.random.default_rng(43))
-    assert all(type(v) in (float, int) for v in params.values()), params
+    assert all(type(v) in (float, int, str) for v in params.values()), params  # str: a car's body type
     assert json.loads(json.dumps(params)) == params
 
 

@@ -281,7 +281,10 @@ def test_scenarios_command_describes_both(capsys):
 
 # --- the new categories in the random street, and their assets -----------------------------------------------
 def test_hazard_categories_follow_their_street_placement_rules():
-    others = [f"scene.categories.{c}=0" for c in ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone")]
+    others = [
+        f"scene.categories.{c}=0"
+        for c in ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "motorcycle")
+    ]
     weights = ["scene.categories.tire=1.0", "scene.categories.debris=1.0", "scene.categories.animal=1.0"]
     cfg = compose_config([*FAST, *others, "scene.categories.barrier=0", *weights, "scene.num_objects=12"])
     seen = {}

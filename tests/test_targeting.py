@@ -265,8 +265,9 @@ def test_attempt_zero_is_the_untargeted_scene_and_later_attempts_differ(stills, 
 
 def test_untargeted_runs_are_unchanged(untargeted):
     # the hash of this config computed by the code before targets existed (commit f1d3e37), with the
-    # people rigid as they were then (articulated people change the data, so they change the hash)
-    rigid = compose_config(["renderer=fake", "seed=5", "scene.people.articulated=false"])
+    # people rigid, vehicles randomly painted and no motorcycles as then (each changes the data, so the hash)
+    old = ["scene.people.articulated=false", "scene.materials.vehicle_paint=random", "scene.categories.motorcycle=0"]
+    rigid = compose_config(["renderer=fake", "seed=5", *old])
     assert config_hash(rigid) == "2d30b409f96490a8"
     assert config_hash(compose_config(["renderer=fake", "seed=5"])) != "2d30b409f96490a8"
     assert "target" not in json.loads((untargeted / "dataset.json").read_text())["config"]

@@ -3,7 +3,8 @@ those parameters from an explicit ``numpy.random.Generator``.
 
 Every builder returns a trimesh in the object frame of DESIGN.md: metres, x forward (length), y left
 (width), z up (height), origin at the centre of the mesh's axis-aligned bounding box. The builders live
-in ``street`` (vehicles, people, traffic objects, road/sidewalk/building), ``hazards`` (a lost tyre,
+in ``vehicles`` (cars of five body types, trucks, buses: made of surface parts, ``build_parts``), ``street``
+(people, traffic objects, road/sidewalk/building, and the box-and-wheels vehicles of before), ``hazards`` (a lost tyre,
 lost cargo, an animal) and ``tabletop`` (table and household objects); this module is the registry
 mapping asset names to them.
 """
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural import hazards, street, tabletop
+from assets.procedural import hazards, street, tabletop, vehicles
 from assets.procedural.base import ProceduralAsset, centred
 
 
@@ -36,13 +37,24 @@ def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
 
 # Asset name -> record. Each asset is named after the category it depicts (context assets after their
 # context category); variants get their own names in the same category (debris: cargo_box, pallet).
-_STREET = ("car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
+_VEHICLES = ("car", "truck", "bus", "motorcycle")  # vehicles.build_<name>_parts: surface parts
+_STREET = ("pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
 _TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
 # road hazards: asset name -> category (lost cargo comes in two shapes, both labelled `debris`)
 _HAZARDS = {"tire": "tire", "cargo_box": "debris", "pallet": "debris", "animal": "animal"}
 
 PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
     "box": ProceduralAsset("box", "box", build_box, sample_box),
+    **{
+        name: ProceduralAsset(
+            name,
+            name,
+            getattr(vehicles, f"build_{name}"),
+            getattr(vehicles, f"sample_{name}"),
+            getattr(vehicles, f"build_{name}_parts"),
+        )
+        for name in _VEHICLES
+    },
     **{name: _entry(name, name, street) for name in _STREET},
     **{name: _entry(name, name, tabletop) for name in _TABLETOP},
     **{name: _entry(name, category, hazards) for name, category in _HAZARDS.items()},

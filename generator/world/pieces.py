@@ -18,6 +18,7 @@ from assets.loading import load_asset_mesh
 from assets.procedural import PROCEDURAL_ASSETS
 from generator.world.distributions import sample, weighted_choice
 from generator.world.motion import Motion, static
+from generator.world.paint import VEHICLE_CATEGORIES, paint_material
 from generator.world.placement import Placer, SweptFootprint
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Camera, Entity, Environment, Light, Material, Texture
@@ -105,6 +106,18 @@ def random_material(
         reflectivity=float(sample(f"{key}.reflectivity", cfg.reflectivity, rng)),
         texture=Texture() if texture_rng is None else random_texture(cfg, base_color, texture_rng, key),
     )
+
+
+def object_material(
+    cfg: Any, category: str, root_seed: int, index: int, paint_key: tuple[int, ...], random_rngs: tuple
+) -> Material:
+    """The material of an object of ``category``: a vehicle's paint (``generator.world.paint``, from the
+    ``paint`` stream keyed ``paint_key``) when ``cfg.vehicle_paint`` is ``palette``, otherwise
+    :func:`random_material` from ``random_rngs`` (its material and texture generators)."""
+    if category in VEHICLE_CATEGORIES and cfg.vehicle_paint == "palette":
+        return paint_material(rng_for(root_seed, index, "paint", *paint_key))
+    rng, texture_rng = random_rngs
+    return random_material(cfg, rng, texture_rng=texture_rng)
 
 
 def random_texture(
@@ -233,10 +246,13 @@ def place_slots(
             rng_layout = rng_for(root_seed, index, "layout", *keys)
             category = weighted_choice(dict(cfg.categories), rng_layout)
             choice = choose_asset(category, user_assets, rng_for(root_seed, index, "assets", *keys))
-            material = random_material(
+            material = object_material(
                 cfg.materials,
-                rng_for(root_seed, index, "materials", *keys),
-                texture_rng=rng_for(root_seed, index, "textures", *keys),
+                category,
+                root_seed,
+                index,
+                (0, *keys),
+                (rng_for(root_seed, index, "materials", *keys), rng_for(root_seed, index, "textures", *keys)),
             )
             placed = _first_free_motion(cfg.placement_attempts, category, choice, rng_layout, placer, propose)
             if placed is not None:

@@ -31,6 +31,7 @@ STREAMS: dict[str, int] = {
     "conditions": 12,  # the conditions preset's parameters (keyed by parameter) and its lamps
     "weather": 13,  # rain drops, snow flakes, fog backscatter and clutter, keyed by (time, sensor): scenes.conditions
     "people": 14,  # articulated people's build, clothing, stance and gait phase, keyed by instance id
+    "paint": 15,  # vehicle paint from the palette (generator.world.paint), keyed (0, slot[, retry]), (1, actor), (2,)
     "environment": 24,  # the environment map (scene.lighting.hdri); 24 keeps clear of streams added alongside
 }
 

@@ -32,9 +32,9 @@ from generator.world.pieces import (
     choose_asset,
     grey_material,
     moving_entity,
+    object_material,
     place_slots,
     procedural_choice,
-    random_material,
     standing_entity,
 )
 from generator.world.placement import STREET_MARGIN_M, Placer, SweptFootprint
@@ -50,7 +50,8 @@ NEAREST_OBJECT_X_M = 4.0  # objects start this far ahead of the ego camera
 NEAREST_VEHICLE_X_M = 7.0  # vehicles in lanes start further out, so one bus does not hide the scene
 LANE_RANGE_FACTOR = 1.5  # vehicles in lanes reach this multiple of view_range_m
 # Where each category stands: a driving lane, the road edge, or the sidewalk; lost objects (`roadway`)
-# lie still on the road edge or anywhere in a lane, animals (`verge`) stand on a sidewalk or the road edge.
+# lie still on the road edge or anywhere in a lane, animals (`verge`) stand on a sidewalk or the road edge;
+# motorcycles (`parked`) stand along the road edge, still, facing with or against the traffic.
 PLACEMENT_RULES: dict[str, str] = {
     "car": "lane",
     "truck": "lane",
@@ -62,6 +63,7 @@ PLACEMENT_RULES: dict[str, str] = {
     "tire": "roadway",
     "debris": "roadway",
     "animal": "verge",
+    "motorcycle": "parked",
 }
 LOST_IN_LANE_SHARE = 0.5  # `roadway`: share of lost objects lying in a lane (the rest at the road edge)
 VERGE_ROAD_SHARE = 0.3  # `verge`: share of animals standing at the road edge (the rest on a sidewalk)
@@ -173,6 +175,9 @@ def slot_across(rule: str, layout: dict[str, float], rng: np.random.Generator) -
         return y, 0.0, float(rng.uniform(-np.pi, np.pi))
     if rule == "road_edge":
         return side * (half_road - float(rng.uniform(0.3, 1.2))), 0.0, float(rng.uniform(-np.pi, np.pi))
+    if rule == "parked":  # at the kerb, along it either way, a little askew
+        along = heading + (np.pi if rng.uniform() < 0.3 else 0.0) + float(rng.uniform(-0.25, 0.25))
+        return side * (half_road - float(rng.uniform(0.6, 1.0))), 0.0, along
     offset = float(rng.uniform(0.4, max(0.5, layout["sidewalk_width_m"] - 0.4)))
     return side * (half_road + offset), CURB_HEIGHT_M, float(rng.uniform(-np.pi, np.pi))
 
@@ -252,8 +257,13 @@ def place_objects(
     entities: list[Entity] = scenario_entities(actors or [], ego, placer)
     if layout["reentry"]:
         choice = choose_asset("car", [], rng_for(root_seed, index, "reentry", 0))
-        material = random_material(
-            cfg.materials, rng_for(root_seed, index, "reentry", 1), texture_rng=rng_for(root_seed, index, "reentry", 2)
+        material = object_material(
+            cfg.materials,
+            "car",
+            root_seed,
+            index,
+            (2,),
+            (rng_for(root_seed, index, "reentry", 1), rng_for(root_seed, index, "reentry", 2)),
         )
         motion = reentry_motion(times, layout["ego_speed_mps"], -1.5 * w)
         if not placer.try_place(SweptFootprint(motion.positions, motion.headings, choice.size_m[0], choice.size_m[1])):

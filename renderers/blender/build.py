@@ -4,7 +4,8 @@ Imports ``bpy``: only the worker process (``renderers.blender.worker``) imports 
 Compiling resets Blender to its factory state (nothing of the previous scene survives), builds every
 mesh, material, light and camera and the render settings; a frame only sets ``matrix_world``s.
 An entity is one object per part of ``assets.articulated.entity_parts`` (a rigid entity: one object, built
-exactly as before parts existed), posed at its ``world_from_part(t)`` (``part_poses``).
+exactly as before parts existed; one made of surface parts, ``assets.surfaces``, one per part, each in its
+surface's material), posed at its ``world_from_part(t)`` (``part_poses``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import bpy
 import numpy as np
 
 from assets.articulated import entity_parts, is_articulated, is_moving, part_poses
+from assets.surfaces import Finish, surface_finish, surface_material
 from renderers.blender.camera import SENSOR_WIDTH_MM, shift_from_principal_point
 from renderers.blender.conditions import add_emitter, add_medium, place, pose_medium, spot_light
 from renderers.blender.denoise import set_denoising
@@ -84,7 +86,8 @@ def _entity_objects(bscene: Any, entity: Entity, meshes: dict[str, Any], materia
     """One object per part of ``entity``, posed at t = 0. Mesh data is shared between objects of one asset
     (rigid entities, keyed by the asset as before parts existed) or of identical part meshes (keyed by their
     vertices and faces: a left and a right shin, two people of one build); materials between equal material
-    values. A part with its own colour gets the entity's material in that colour."""
+    values. A part is in its surface's material (``assets.surfaces``: the entity's own for ``"body"``, with the
+    surface's transmission and emission); a part with its own colour in that colour."""
     parts = entity_parts(entity)
     articulated = is_articulated(entity)
     objects = []
@@ -103,17 +106,22 @@ def _entity_objects(bscene: Any, entity: Entity, meshes: dict[str, Any], materia
             key = json.dumps([asset.source, asset.name, asset.params, asset.path, asset.up_axis, entity.scale],
                              sort_keys=True)  # fmt: skip
             name = entity.name
+            if len(parts) > 1:  # surface parts of a rigid entity: one mesh each
+                key, name = f"{key}#{k}", f"{entity.name}.{k:02d}"
         if key not in meshes:
             meshes[key] = _mesh(name, part.mesh)
         obj = bpy.data.objects.new(name, meshes[key])
-        material = entity.material
+        material = surface_material(part.surface, entity.material)
         if part.color is not None:
             material = dataclasses.replace(material, base_color=tuple(part.color))
-        material_key = json.dumps(
-            [list(material.base_color), material.roughness, material.metallic, dataclasses.asdict(material.texture)]
-        )
+        finish = surface_finish(part.surface)
+        texture = dataclasses.asdict(material.texture)
+        values = [list(material.base_color), material.roughness, material.metallic, texture]
+        if material.clearcoat or finish != Finish():  # only then: the keys of everything else stay as they were
+            values += [material.clearcoat, dataclasses.asdict(finish)]
+        material_key = json.dumps(values)
         if material_key not in materials:
-            materials[material_key] = _material(material)
+            materials[material_key] = _material(material, finish)
         # the material sits on the object, so entities sharing a mesh can differ in material
         _assign_material(obj, materials[material_key])
         obj.pass_index = entity.instance_id  # every part of the entity; context entities: 0, like the background
@@ -397,10 +405,12 @@ def _mesh(name: str, tri: Any) -> Any:
 _TEXTURE_NODES = {"noise": "ShaderNodeTexNoise", "checker": "ShaderNodeTexChecker", "wave": "ShaderNodeTexWave"}
 
 
-def _material(material: Material) -> Any:
+def _material(material: Material, finish: Finish | None = None) -> Any:
     """A Principled BSDF material. A textured one mixes ``base_color`` and ``texture.color2`` by the
     pattern's factor (object-frame coordinates, metres) and moves the roughness by
-    ``roughness_variation * (factor - 0.5)``."""
+    ``roughness_variation * (factor - 0.5)``. ``clearcoat`` is the coat's weight (a lacquer of the coat's
+    default IOR 1.5, smooth: roughness 0.03); ``finish`` (``assets.surfaces.Finish``) adds transmission and
+    emission."""
     mat = bpy.data.materials.new("material")
     mat.use_nodes = True
     tree = mat.node_tree
@@ -408,6 +418,15 @@ def _material(material: Material) -> Any:
     bsdf.inputs["Base Color"].default_value = (*material.base_color, 1.0)
     bsdf.inputs["Roughness"].default_value = material.roughness
     bsdf.inputs["Metallic"].default_value = material.metallic
+    if material.clearcoat > 0:
+        bsdf.inputs["Coat Weight"].default_value = material.clearcoat
+        bsdf.inputs["Coat Roughness"].default_value = 0.03
+    if finish is not None and finish.transmission > 0:
+        bsdf.inputs["Transmission Weight"].default_value = finish.transmission
+        bsdf.inputs["IOR"].default_value = finish.ior
+    if finish is not None and any(finish.emission):
+        bsdf.inputs["Emission Color"].default_value = (*finish.emission, 1.0)
+        bsdf.inputs["Emission Strength"].default_value = 1.0
     mat.diffuse_color = (*material.base_color, 1.0)  # what Workbench shows
     texture = material.texture
     if texture.kind == "none":

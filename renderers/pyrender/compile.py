@@ -5,8 +5,9 @@ never rebuilds geometry (or re-uploads it to the GL context).
 
 Every entity is its parts (``assets.articulated.entity_parts``), one mesh node each: a rigid entity is
 one node holding its whole mesh, an articulated one (a person, a cyclist and its bicycle) one node per
-body part, placed at ``part_poses`` each frame. Every part node of an entity draws in the entity's
-instance colour in the label passes, so labels see one object whatever its parts.
+body part, placed at ``part_poses`` each frame; a rigid entity made of surface parts (a car's paint, glass,
+tyres: ``assets.surfaces``) one node per part, each in its surface's material. Every part node of an entity
+draws in the entity's instance colour in the label passes, so labels see one object whatever its parts.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assets import entity_mesh
-from assets.articulated import MeshPart, entity_parts, is_moving, part_poses
+from assets.articulated import MeshPart, entity_parts, has_surface_parts, is_moving, part_poses
+from assets.surfaces import surface_finish, surface_material
 from renderers.base import BackendError
 from renderers.hdri import hdri_ambient
 from renderers.pyrender._gl import pyrender
 from renderers.pyrender.geometry import gl_intrinsics, instance_color
 from renderers.pyrender.lamps import Lamps, add_lamps, pose_lamps
-from scenes import Camera, Entity, Light, Scene
+from scenes import Camera, Entity, Light, Material, Scene
 from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
 
 
@@ -113,23 +115,41 @@ def _mesh_key(entity: Entity) -> str:
     )
 
 
+def _part_material(entity: Entity, part: MeshPart) -> Material:
+    """The part's material: its surface's (the entity's own for ``"body"``), in the part's own colour if it
+    has one."""
+    material = surface_material(part.surface, entity.material)
+    if part.color is not None:
+        material = Material(tuple(part.color), material.roughness, material.metallic, material.reflectivity)
+    return material
+
+
 def _part_key(entity: Entity, part: MeshPart) -> str:
     """Parts with equal keys share one pyrender.Mesh: the same mesh (by content: people with equal
     proportions share limbs), colour and material values."""
     mesh = part.mesh
     digest = hashlib.blake2b(np.ascontiguousarray(mesh.vertices).tobytes(), digest_size=16)
     digest.update(np.ascontiguousarray(mesh.faces).tobytes())
-    material = entity.material
-    color = part.color if part.color is not None else material.base_color
-    values = [list(color), material.roughness, material.metallic, entity.asset.source == "file"]
+    material = _part_material(entity, part)
+    values = [list(material.base_color), material.roughness, material.metallic, entity.asset.source == "file"]
+    emission = surface_finish(part.surface).emission
+    if any(emission):  # glowing parts only: the keys of every other part stay as they were
+        values.append(list(emission))
     return json.dumps(["part", digest.hexdigest(), *values])
 
 
-def _material(entity: Entity, color: tuple[float, float, float]) -> pyrender.MetallicRoughnessMaterial:
+def _material(
+    entity: Entity, color: tuple[float, float, float], material: Material | None = None, emission: tuple = (0, 0, 0)
+) -> pyrender.MetallicRoughnessMaterial:
+    """pyrender's material of ``entity`` in ``color``: the entity's material values, or ``material``'s."""
+    material = entity.material if material is None else material
     return pyrender.MetallicRoughnessMaterial(
         baseColorFactor=(*color, 1.0),
-        roughnessFactor=entity.material.roughness,
-        metallicFactor=entity.material.metallic,
+        roughnessFactor=material.roughness,
+        metallicFactor=material.metallic,
+        # pinned pyrender 0.1.45's shader adds emissive_factor squared (mesh.frag: emissive = factor, then
+        # color += emissive * factor): its square root adds the surface's emission
+        emissiveFactor=tuple(float(c) ** 0.5 for c in emission) if any(emission) else None,
         # user meshes may have inconsistent winding; culling their "back" faces would punch holes into
         # the instance, depth and amodal passes alike
         doubleSided=entity.asset.source == "file",
@@ -144,10 +164,13 @@ def _build_mesh(entity: Entity) -> pyrender.Mesh:
 
 
 def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
-    """A part in its own colour (the entity's base colour if it has none), the entity's other material
-    values, flat shaded like every mesh."""
-    color = part.color if part.color is not None else entity.material.base_color
-    return pyrender.Mesh.from_trimesh(part.mesh, material=_material(entity, color), smooth=False)
+    """A part in its surface's material (``_part_material``; glowing where its surface's finish emits), flat
+    shaded like every mesh."""
+    material = _part_material(entity, part)
+    emission = surface_finish(part.surface).emission
+    return pyrender.Mesh.from_trimesh(
+        part.mesh, material=_material(entity, material.base_color, material, emission), smooth=False
+    )
 
 
 def _corners(bounds: np.ndarray) -> np.ndarray:
@@ -158,7 +181,7 @@ def _corners(bounds: np.ndarray) -> np.ndarray:
 
 def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrender.Mesh]) -> EntityNodes:
     """Add the entity's part nodes at their poses at t = 0 (a static entity keeps them)."""
-    if entity.skeleton is None:  # one node, its whole mesh: exactly the rigid entities' world of before
+    if entity.skeleton is None and not has_surface_parts(entity):  # one node, its whole mesh, as before parts
         key = _mesh_key(entity)
         if key not in meshes:
             meshes[key] = _build_mesh(entity)
@@ -173,6 +196,8 @@ def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrende
         if key not in meshes:
             meshes[key] = _build_part_mesh(entity, part)
         nodes.append(world.add(meshes[key], name=f"{entity.name}/part{k}", pose=pose))
+    if entity.skeleton is None:  # surface parts never leave the entity's size_m box: culled by it
+        return EntityNodes(entity, nodes, poses)
     return EntityNodes(entity, nodes, poses, np.stack([_corners(p.mesh.bounds) for p in parts]))
 
 

@@ -12,6 +12,9 @@ on the entity's trajectory (``renderers.raycast.parts``; the samples span the sc
 longest LiDAR sweep, and rays cast later see such parts as they were at its end). Every triangle of
 every part carries the entity's instance and semantic ids.
 
+A rigid entity made of surface parts (``assets.surfaces``: a car's paint, glass, tyres) is cast as its whole
+mesh (the parts' concatenation), each triangle with the LiDAR reflectivity of its part's surface.
+
 Every triangle has a global index (static triangles first, then each moving entity's), and two tables
 indexed by it hold what a hit needs: (normal x, y, z, reflectivity) and (instance id, semantic id). The
 last row of each table is the miss row that Embree's primitive id -1 selects.
@@ -31,7 +34,8 @@ from embreex import rtcore_scene
 from embreex.mesh_construction import TriangleMesh
 
 from assets import entity_mesh
-from assets.articulated import is_moving
+from assets.articulated import entity_parts, has_surface_parts, is_moving
+from assets.surfaces import surface_material
 from renderers.raycast.casting import Body, Casting, PartGroup, bundle_cones, cast_chunks
 from renderers.raycast.motion import Track, TrackBatch
 from renderers.raycast.parts import MovingParts, moving_pieces, sample_times, static_parts
@@ -255,8 +259,22 @@ def _part_group(parts: MovingParts, offset: int) -> PartGroup:
 
 def _nr_rows(normals: np.ndarray, entity: Entity) -> np.ndarray:
     rows = np.empty((len(normals), 4), np.float32)
-    rows[:, :3], rows[:, 3] = normals, entity.material.reflectivity
+    rows[:, :3], rows[:, 3] = normals, face_reflectivity(entity, len(normals))
     return rows
+
+
+def face_reflectivity(entity: Entity, count: int) -> np.ndarray | float:
+    """The LiDAR reflectivity of each of the ``count`` triangles of the entity's whole mesh (in
+    ``entity_mesh``'s order): its part's surface's for a rigid entity of surface parts, else the entity's
+    material's (one value for all)."""
+    if not has_surface_parts(entity):
+        return entity.material.reflectivity
+    parts = entity_parts(entity)
+    values = [surface_material(p.surface, entity.material).reflectivity for p in parts]
+    per_face = np.repeat(np.asarray(values, np.float32), [len(p.mesh.faces) for p in parts])
+    if len(per_face) != count:
+        raise ValueError(f"entity {entity.name!r}: {count} triangles, its surface parts have {len(per_face)}")
+    return per_face
 
 
 def _id_rows(count: int, entity: Entity) -> np.ndarray:

@@ -25,7 +25,7 @@ from assets.catalog import UserAsset
 from generator.world.distributions import parse_distribution
 from generator.world.motion import Motion
 from generator.world.people import articulated_choice
-from generator.world.pieces import AssetChoice, choose_asset, random_material
+from generator.world.pieces import AssetChoice, choose_asset, object_material
 from generator.world.placement import SweptFootprint
 from generator.world.seeding import rng_for
 from scenes import Material
@@ -126,8 +126,17 @@ class ScenarioContext:
             return choice
         return articulated_choice(choice, self.rng(actor, PEOPLE_PART), speed_mps)
 
-    def material(self, actor: int) -> Material:
-        return random_material(self.materials_cfg, self.rng(actor, 1), texture_rng=self.rng(actor, 2))
+    def material(self, actor: int, category: str | None = None) -> Material:
+        """Actor ``actor``'s material: a vehicle's paint for a vehicle ``category`` (``generator.world.paint``,
+        unless ``scene.materials.vehicle_paint`` is random), else random (rng: ``actor``, parts 1 and 2)."""
+        return object_material(
+            self.materials_cfg,
+            category or "",
+            self.root_seed,
+            self.index,
+            (1, actor),
+            (self.rng(actor, 1), self.rng(actor, 2)),
+        )
 
     # --- road geometry -------------------------------------------------------------------------------
     @property

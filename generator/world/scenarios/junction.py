@@ -173,7 +173,7 @@ def _turn_across_path(ctx: ScenarioContext) -> ScenarioPlan:
     )
     go_s = _pull_away_time(ctx, geometry, target, choice.size_m)
     ego = _ego_motion(ctx, geometry, go_s)
-    actor = Actor("oncoming_car", "car", choice, target, ctx.material(0))
+    actor = Actor("oncoming_car", "car", choice, target, ctx.material(0, "car"))
     # the turn ends in the crossing road's first lane heading +y: its centre line is half a lane west
     junction_x = geometry["turn_in_x_m"] + radius - ctx.lane_width / 2.0
     derived: dict[str, Any] = {

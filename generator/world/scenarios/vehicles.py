@@ -208,7 +208,7 @@ def _cut_in(ctx: ScenarioContext) -> ScenarioPlan:
         derived["outcome"] = "ego_keeps_speed"
     names = "scenario.gap_m / scenario.relative_speed_mps / scenario.lane_change_s"
     check_clear_of_ego(ego if ego is not None else ctx.ego, motion, choice, names)
-    actor = Actor("cut_in_vehicle", "car", choice, motion, ctx.material(0))
+    actor = Actor("cut_in_vehicle", "car", choice, motion, ctx.material(0, "car"))
     return ScenarioPlan([actor], ego=ego, derived=derived)
 
 
@@ -235,7 +235,7 @@ def _lead_vehicle_braking(ctx: ScenarioContext) -> ScenarioPlan:
         names="scenario.headway_m / scenario.lead_deceleration_mps2",
     )
     derived.update({"lead_stop_s": t_c + v / a, "lead_stop_x_m": float(rear(np.array([t_c + v / a]))[0])})
-    actor = Actor("braking_lead", "car", choice, motion, ctx.material(0))
+    actor = Actor("braking_lead", "car", choice, motion, ctx.material(0, "car"))
     return ScenarioPlan([actor], ego=ego, derived=derived)
 
 
@@ -268,7 +268,7 @@ def _stationary_vehicle(ctx: ScenarioContext) -> ScenarioPlan:
         names="scenario.ttc_s / scenario.ego_speed_kmh",
     )
     derived.update({"rear_x_m": rear, "centre_y_m": y})
-    actor = Actor("stationary_vehicle", "car", choice, motion, ctx.material(0))
+    actor = Actor("stationary_vehicle", "car", choice, motion, ctx.material(0, "car"))
     return ScenarioPlan([actor], ego=ego, derived=derived)
 
 
@@ -299,7 +299,7 @@ def _wrong_way_vehicle(ctx: ScenarioContext) -> ScenarioPlan:
     derived.update(
         {"closing_speed_mps": ctx.ego_speed + v_w, "distance_m": distance, "response": p["wrong_way_response"]}
     )
-    actor = Actor("wrong_way_vehicle", "car", choice, motion, ctx.material(0))
+    actor = Actor("wrong_way_vehicle", "car", choice, motion, ctx.material(0, "car"))
     return ScenarioPlan([actor], ego=ego, derived=derived)
 
 

@@ -228,7 +228,7 @@ def _occluded_pedestrian(ctx: ScenarioContext) -> ScenarioPlan:
     support = derived["support_z_m"]
     actors = [Actor("child", "pedestrian", child, motion, ctx.material(0), support, {"age_group": "child"})]
     actors += [
-        Actor("occluder", "car", choice, occluder, ctx.material(k + 1), clear_view=False)
+        Actor("occluder", "car", choice, occluder, ctx.material(k + 1, "car"), clear_view=False)
         for k, (choice, occluder) in enumerate(zip(choices, occluders, strict=True))
     ]
     derived.update(
