@@ -255,13 +255,51 @@ def test_articulating_people_moves_no_other_object():
     own), and the people stand on the same ground points."""
     articulated, rigid = _scene(), _scene("scene.people.articulated=false")
     assert all(e.skeleton is None for e in rigid.entities)
-    for a, r in zip(articulated.entities, rigid.entities, strict=True):
-        assert a.name == r.name and a.instance_id == r.instance_id
+    context = [e.name for e in articulated.entities if e.instance_id == 0]
+    assert context == [e.name for e in rigid.entities if e.instance_id == 0]
+    rigid_by_id = {e.instance_id: e for e in rigid.entities if e.instance_id > 0}
+    kept = {e.instance_id for e in articulated.entities if e.instance_id > 0}
+    # only people are ever left out (a walking body that would touch another object: keep_clear)
+    assert all(rigid_by_id[i].category in ("pedestrian", "cyclist") for i in set(rigid_by_id) - kept)
+    for a in articulated.entities:
+        if a.instance_id == 0:
+            continue
+        r = rigid_by_id[a.instance_id]
+        assert a.name == r.name
         if a.skeleton is None:
             assert (
                 scene_to_dict(dataclasses.replace(articulated, entities=[a]))["entities"]
                 == scene_to_dict(dataclasses.replace(rigid, entities=[r]))["entities"]
             )
+
+
+def test_articulated_people_overlap_nothing_at_any_keyframe():
+    """The people's posed boxes (their stride, elbows out) over a sequence's keyframes overlap no other
+    object's box and not the ego's, in crowded streets: the placer placed the rigid figures, keep_clear
+    leaves out a person its body would bring into touch."""
+    from generator.world.placement import SweptFootprint, swept_overlap
+    from generator.world.scenarios.base import EGO_CENTRE_X_M, EGO_LENGTH_M, EGO_WIDTH_M
+
+    for index in range(4):
+        cfg = compose_config([*STREET, "scene.num_objects=40", "scene.sequence.num_frames=10", "seed=11"])
+        scene = sample_scene(cfg, index)
+        times = np.linspace(0.0, (scene.num_frames - 1) / scene.fps, 19)
+
+        def swept(pose_at, length, width, offset=0.0, times=times):
+            poses = [pose_at(float(t)) for t in times]
+            yaws = np.array([np.arctan2(p[1, 0], p[0, 0]) for p in poses])
+            centres = np.array([p[:2, 3] for p in poses]) + offset * np.column_stack([np.cos(yaws), np.sin(yaws)])
+            return SweptFootprint(centres, yaws, length, width)
+
+        objects = scene.labelled_entities()
+        boxes = [swept(e.trajectory.pose_at, *e.size_m[:2]) for e in objects]
+        ego = swept(scene.rig.trajectory.pose_at, EGO_LENGTH_M, EGO_WIDTH_M, EGO_CENTRE_X_M)
+        for i, entity in enumerate(objects):
+            if entity.skeleton is None:
+                continue
+            assert not swept_overlap(boxes[i], ego), (index, entity.name)
+            for j in range(len(objects)):
+                assert j == i or not swept_overlap(boxes[i], boxes[j]), (index, entity.name, objects[j].name)
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from assets.articulated import entity_parts
 from assets.procedural.street import bicycle_contacts
 from generator.world.distributions import sample, weighted_choice
 from generator.world.pieces import AssetChoice
+from generator.world.placement import SweptFootprint, swept_overlap
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Entity, Trajectory
 from scenes.pose import motion_state, pose_frames
@@ -87,6 +88,33 @@ def articulate_people(
             entity = _articulated_entity(people_cfg, entity, rng, frame_times)
         out.append(entity)
     return out
+
+
+def keep_clear(
+    entities: list[Entity], people: set[int], times: np.ndarray, reserved: list[SweptFootprint]
+) -> list[Entity]:
+    """``entities`` less the articulated people (instance ids ``people``) whose box, at one of the keyframe
+    ``times`` (s, the placer's grid), overlaps another entity's box or a ``reserved`` footprint (the
+    ego's). The placer placed their rigid figures' footprints; a walking body's box spans its stride and
+    an elbows-out stance is wider, so a person squeezed in beside a car may now touch it: such a person
+    is left out, as an object that found no room is. Others are checked first, people in order."""
+
+    def swept(entity: Entity) -> SweptFootprint:
+        poses = [entity.trajectory.pose_at(float(t)) for t in times]
+        centres = np.array([p[:2, 3] for p in poses])
+        yaws = np.array([np.arctan2(p[1, 0], p[0, 0]) for p in poses])
+        return SweptFootprint(centres, yaws, float(entity.size_m[0]), float(entity.size_m[1]))
+
+    taken = [*reserved, *(swept(e) for e in entities if e.instance_id not in people)]
+    kept = []
+    for entity in entities:
+        if entity.instance_id in people:
+            footprint = swept(entity)
+            if any(swept_overlap(footprint, other) for other in taken):
+                continue
+            taken.append(footprint)
+        kept.append(entity)
+    return kept
 
 
 def _articulated_entity(people_cfg: Any, entity: Entity, rng: np.random.Generator, frame_times: np.ndarray) -> Entity:

@@ -13,7 +13,7 @@ from generator.world import conditions as weather
 from generator.world import intersection, intersection_traffic, lamps, street, tabletop
 from generator.world.distributions import sample
 from generator.world.motion import keyframe_times
-from generator.world.people import articulate_people
+from generator.world.people import articulate_people, is_person_asset, keep_clear
 from generator.world.pieces import sample_hdri, sample_lighting
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
@@ -22,6 +22,7 @@ from generator.world.scenarios.base import (
     ScenarioContext,
     critical_time,
     draw_parameters,
+    ego_footprint,
     scenario_record,
 )
 from generator.world.seeding import attempt_seed, rng_for, seeds_record
@@ -169,7 +170,10 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         rig, rig_params = street.ego_rig(
             scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
         )
+        rigid_people = {e.instance_id for e in objects if e.skeleton is None and is_person_asset(e.asset)}
         objects = articulate_people(scene_cfg.people, objects, seed, index, np.arange(seq.num_frames) / float(seq.fps))
+        people = {e.instance_id for e in objects if e.instance_id in rigid_people and e.skeleton is not None}
+        objects = keep_clear(objects, people, times, [ego_footprint(ego)])
     elif scene_cfg.kind == "tabletop":
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
