@@ -31,6 +31,8 @@ STREAMS: dict[str, int] = {
     "conditions": 12,  # the conditions preset's parameters (keyed by parameter) and its lamps
     "weather": 13,  # rain drops, snow flakes, fog backscatter and clutter, keyed by (time, sensor): scenes.conditions
     "people": 14,  # articulated people's build, clothing, stance and gait phase, keyed by instance id
+    "furniture": 15,  # street furniture: traffic lights (root), items keyed by (sidewalk strip + 1, kind)
+    "facades": 16,  # building facades (windows, doors, storefronts), keyed by the building's index
 }
 
 
