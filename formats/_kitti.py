@@ -15,7 +15,7 @@ import numpy as np
 from scenes.transforms import matrix_from_quaternion
 
 KITTI_TYPES: dict[str, str] = {"car": "Car", "truck": "Truck", "pedestrian": "Pedestrian", "cyclist": "Cyclist"}
-OTHER_TYPE = "Misc"
+OTHER_TYPE = "Misc"  # every other category: bus, traffic objects, street furniture, tabletop objects
 
 
 def kitti_type(category: str) -> str:

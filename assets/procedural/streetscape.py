@@ -137,7 +137,8 @@ def _shape_outline(shape: str, size: float, centre_z: float) -> np.ndarray:
         return np.array([[-w, centre_z - h], [w, centre_z - h], [w, centre_z + h], [-w, centre_z + h]])
     # the triangle points down (the yield sign)
     n, phase = {"circle": (24, 0.0), "octagon": (8, np.pi / 8), "triangle": (3, -np.pi / 2)}[shape]
-    r = size / 2 if shape != "triangle" else size / np.sqrt(3)  # a triangle's side is ``size``
+    # a circle's diameter, an octagon's width across flats, a triangle's side is ``size``
+    r = {"circle": size / 2, "octagon": size / 2 / np.cos(np.pi / 8), "triangle": size / np.sqrt(3)}[shape]
     angles = phase + np.arange(n) * 2 * np.pi / n
     return np.column_stack([r * np.cos(angles), centre_z + r * np.sin(angles)])
 
