@@ -36,6 +36,7 @@ _STREET_SURFACES: dict[str, Material] = {
     "wood": Material(base_color=(0.3, 0.17, 0.08), roughness=0.8, metallic=0.0, reflectivity=0.4),
     "window_glass": Material(base_color=(0.05, 0.07, 0.09), roughness=0.05, metallic=0.6, reflectivity=0.05),
     "door": Material(base_color=(0.12, 0.08, 0.05), roughness=0.6, metallic=0.0, reflectivity=0.3),
+    "cast_iron": Material(base_color=(0.05, 0.05, 0.05), roughness=0.7, metallic=0.6, reflectivity=0.15),
     "storefront_frame": Material(base_color=(0.08, 0.08, 0.09), roughness=0.4, metallic=0.7, reflectivity=0.3),
 }
 SURFACES.update(_STREET_SURFACES)

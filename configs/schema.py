@@ -258,6 +258,17 @@ class FacadesConfig:
 
 
 @dataclass
+class DetailsConfig:
+    """Surface details (``generator.world.paving``): paving slabs on the sidewalks (a checker texture of
+    ``slab_size_m`` squares) and manhole covers in the lanes about every ``manhole_spacing_m``."""
+
+    paving: bool = True
+    slab_size_m: float = 0.5
+    manholes: bool = True
+    manhole_spacing_m: float = 30.0
+
+
+@dataclass
 class StreetSceneConfig(SceneConfig):
     """A straight road along +x with lanes, sidewalks and buildings; an ego camera in a lane."""
 
@@ -293,6 +304,7 @@ class StreetSceneConfig(SceneConfig):
     markings: MarkingsConfig = field(default_factory=lambda: MarkingsConfig())
     furniture: FurnitureConfig = field(default_factory=lambda: FurnitureConfig())
     facades: FacadesConfig = field(default_factory=lambda: FacadesConfig())
+    details: DetailsConfig = field(default_factory=lambda: DetailsConfig())
 
 
 @dataclass

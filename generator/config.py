@@ -21,8 +21,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from configs.schema import (
     SCENE_SCHEMAS,
-    LightingConfig,
     FurnitureConfig,
+    LightingConfig,
     MaterialConfig,
     PeopleConfig,
     RunConfig,
@@ -450,10 +450,12 @@ def _validate_scene(scene: DictConfig) -> None:
 
 
 def _validate_streetscape(scene: DictConfig) -> None:
-    """scene.markings, scene.furniture and scene.facades: switches are booleans, the style is known,
-    spacings are lengths of at least MIN_FURNITURE_SPACING_M (closer would crowd every sidewalk)."""
+    """scene.markings, scene.furniture, scene.facades and scene.details: switches are booleans, the style
+    is known, spacings are lengths of at least MIN_FURNITURE_SPACING_M (closer would crowd every sidewalk)."""
     for key, node in (("markings", scene.markings), ("furniture", scene.furniture), ("facades", scene.facades)):
-        _require(isinstance(node.enabled, bool), f"scene.{key}.enabled must be true or false, got {short_repr(node.enabled)}")
+        _require(
+            isinstance(node.enabled, bool), f"scene.{key}.enabled must be true or false, got {short_repr(node.enabled)}"
+        )
     _require(
         isinstance(scene.furniture.traffic_lights, bool),
         f"scene.furniture.traffic_lights must be true or false, got {short_repr(scene.furniture.traffic_lights)}",
@@ -462,9 +464,26 @@ def _validate_streetscape(scene: DictConfig) -> None:
         scene.markings.style in STYLES,
         f"scene.markings.style: unknown style {short_repr(scene.markings.style)} ({', '.join(STYLES)})",
     )
+    for key in ("paving", "manholes"):
+        value = scene.details[key]
+        _require(isinstance(value, bool), f"scene.details.{key} must be true or false, got {short_repr(value)}")
+    _between("scene.details.slab_size_m", scene.details.slab_size_m, 0.05, 10.0, " metres")
+    _between(
+        "scene.details.manhole_spacing_m",
+        scene.details.manhole_spacing_m,
+        MIN_FURNITURE_SPACING_M,
+        MAX_LENGTH_M,
+        " metres",
+    )
     for f in dataclasses.fields(FurnitureConfig):
         if f.name.endswith("_spacing_m"):
-            _between(f"scene.furniture.{f.name}", getattr(scene.furniture, f.name), MIN_FURNITURE_SPACING_M, MAX_LENGTH_M, " metres")
+            _between(
+                f"scene.furniture.{f.name}",
+                getattr(scene.furniture, f.name),
+                MIN_FURNITURE_SPACING_M,
+                MAX_LENGTH_M,
+                " metres",
+            )
 
 
 # Where each distribution's draws must lie (inclusive). Fields not listed are bounded by their unit

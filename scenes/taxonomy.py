@@ -54,6 +54,7 @@ CONTEXT_CATEGORIES: tuple[str, ...] = (
     "street_light",
     "vegetation",  # trees and bushes
     "street_furniture",  # benches and litter bins
+    "manhole",  # manhole covers in the road
 )
 
 _BY_NAME = {c.name: c for c in CATEGORIES}
@@ -82,7 +83,7 @@ def semantic_id(name: str) -> int:
     """Semantic class id of any category name: the labelled category id (1..N), or
     CONTEXT_SEMANTIC_BASE + index for context categories (road 100, sidewalk 101, building 102, table 103,
     ground 104, road_marking 105, weather 106, street_light 107, vegetation 108,
-    street_furniture 109); 0 for unknown names (nothing)."""
+    street_furniture 109, manhole 110); 0 for unknown names (nothing)."""
     if name in _BY_NAME:
         return _BY_NAME[name].id
     if name in CONTEXT_CATEGORIES:

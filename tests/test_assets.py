@@ -53,6 +53,7 @@ SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[flo
     "bush": ((0.7, 1.7), (0.5, 1.1), (0.5, 1.3)),
     "bench": ((0.35, 0.55), (1.4, 2.1), (0.75, 0.95)),
     "litter_bin": ((0.4, 0.65), (0.4, 0.65), (0.75, 1.05)),
+    "manhole": ((0.64, 0.81), (0.64, 0.81), (0.001, 0.003)),
 }
 
 NAMES = sorted(PROCEDURAL_ASSETS)

@@ -12,13 +12,24 @@ from formats._kitti import kitti_type
 from formats.mot import mot_class
 from generator.config import compose_config, validate_config
 from generator.errors import ConfigError
-from generator.world import intersection, markings
-from generator.world.furniture import FURNITURE_ASSETS, LABELLED_KINDS, is_furniture
+from generator.world import intersection
+from generator.world.furniture import LABELLED_KINDS, is_furniture
 from generator.world.placement import Footprint, SweptFootprint, footprints_overlap, swept_overlap
 from generator.world.sampling import sample_scene
 from scenes.taxonomy import CATEGORIES, CONTEXT_CATEGORIES, category_table, semantic_id
 
-STREETSCAPE = ("lane_line", "traffic_light", "traffic_sign", "pole", "tree", "bush", "bench", "litter_bin", "building")
+STREETSCAPE = (
+    "manhole",
+    "lane_line",
+    "traffic_light",
+    "traffic_sign",
+    "pole",
+    "tree",
+    "bush",
+    "bench",
+    "litter_bin",
+    "building",
+)
 # the taxonomy before issue 16: its ids are a contract of every dataset written so far
 OLD_LABELLED = ["car", "truck", "bus", "pedestrian", "cyclist", "traffic_cone", "barrier", "box", "can", "bottle",
                 "mug", "bowl", "book", "tire", "debris", "animal"]  # fmt: skip
@@ -88,7 +99,8 @@ def test_plain_building_is_the_block_of_before():
         length=12.0, width=10.0, height=9.0, floor_height=3.0, window_width=1.2, window_height=1.4, bay_width=3.0
     )
     glass = dict(facade)["window_glass"]
-    # three floors of three 3 m bays (0.5 m kept clear at each corner), less the door's bay: windows 3 cm proud of the +y wall only
+    # three floors of three 3 m bays (0.5 m kept clear at each corner), less the door's bay: windows 3 cm
+    # proud of the +y wall only
     assert len(glass.faces) == 12 * (3 * 3 - 1)
     wall = dict(facade)["body"]
     assert glass.bounds[1][1] == pytest.approx(wall.bounds[1][1] + 0.03)
@@ -137,8 +149,9 @@ def test_intersection_markings_stay_off_the_junction_and_crosswalks(index):
     rects = _rects_of(layout)
     stops = [e for e in scene.entities if e.name.startswith("stop_line_")]
     assert len(stops) == 4
-    for e in scene.entities:
-        if e.category != "road_marking" or e.name.startswith("crosswalk_"):
+    assert [e for e in scene.entities if e.category == "manhole"]
+    for e in scene.entities:  # markings and manhole covers
+        if e.category not in ("road_marking", "manhole") or e.name.startswith("crosswalk_"):
             continue
         v = _world_vertices(e)
         lo, hi = v[:, :2].min(0), v[:, :2].max(0)
@@ -162,12 +175,31 @@ def test_eu_style_and_switches():
     assert all(len(entity_mesh(e).faces) == 12 for e in bare.entities if e.category == "building")
 
 
+def test_paving_and_manholes():
+    scene = _scene("scene.details.slab_size_m=0.4")
+    walks = [e for e in scene.entities if e.category == "sidewalk"]
+    assert walks and all(e.material.texture.kind == "checker" and e.material.texture.scale == 2.5 for e in walks)
+    half = scene.params["lanes_per_direction"] * scene.params["lane_width_m"]
+    covers = [e for e in scene.entities if e.category == "manhole"]
+    assert covers and all(e.instance_id == 0 and semantic_id("manhole") == 110 for e in covers)
+    lines = [_world_vertices(e) for e in scene.entities if e.category == "road_marking"]
+    for e in covers:
+        v = _world_vertices(e)
+        assert v[:, 2].max() == pytest.approx(0.002) and np.abs(v[:, 1]).max() < half  # in the road, flush
+        for line in lines:  # never on a line (lines lie at lane boundaries, covers near lane centres)
+            assert v[:, 1].max() < line[:, 1].min() or v[:, 1].min() > line[:, 1].max()
+    plain = _scene("scene.details.paving=false", "scene.details.manholes=false")
+    assert not [e for e in plain.entities if e.category == "manhole"]
+    assert all(e.material.texture.kind == "none" for e in plain.entities if e.category == "sidewalk")
+
+
 @pytest.mark.parametrize(
     "override, key",
     [
         ("scene.markings.style=uk", "scene.markings.style"),
         ("scene.furniture.tree_spacing_m=0.5", "scene.furniture.tree_spacing_m"),
         ("scene.furniture.enabled=maybe", "scene.furniture.enabled"),
+        ("scene.details.manhole_spacing_m=-3", "scene.details.manhole_spacing_m"),
     ],
 )
 def test_bad_streetscape_config_names_the_key(override, key):
@@ -179,7 +211,9 @@ def test_bad_streetscape_config_names_the_key(override, key):
 # --- furniture ----------------------------------------------------------------------------------------
 def _footprint(e) -> Footprint:
     pose = e.trajectory.pose_at(0.0)
-    return Footprint(float(pose[0, 3]), float(pose[1, 3]), e.size_m[0], e.size_m[1], float(np.arctan2(pose[1, 0], pose[0, 0])))
+    return Footprint(
+        float(pose[0, 3]), float(pose[1, 3]), e.size_m[0], e.size_m[1], float(np.arctan2(pose[1, 0], pose[0, 0]))
+    )
 
 
 @pytest.mark.parametrize("layout", ["straight", "intersection"])
@@ -238,7 +272,9 @@ def test_no_furniture_overlaps_another():
 
 def test_markings_and_facades_leave_road_users_unchanged():
     def users(scene):
-        return [(e.name, e.asset.params, [p.tolist() for p in e.trajectory.poses]) for e in scene.entities if e.is_labelled]
+        return [
+            (e.name, e.asset.params, [p.tolist() for p in e.trajectory.poses]) for e in scene.entities if e.is_labelled
+        ]
 
     base = ["scene.furniture.enabled=false"]
     plain = _scene(*base, "scene.markings.enabled=false", "scene.facades.enabled=false")

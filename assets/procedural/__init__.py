@@ -54,6 +54,7 @@ _STREETSCAPE = {
     "bush": "vegetation",
     "bench": "street_furniture",
     "litter_bin": "street_furniture",
+    "manhole": "manhole",
 }
 
 PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {

@@ -60,12 +60,17 @@ def build_building_parts(
     pane(door_x - DOOR_W_M / 2, door_x + DOOR_W_M / 2, 0.0, min(DOOR_H_M, 0.9 * floor_height), "door")
     if int(storefront):  # a glass band 0.4 m above the sidewalk to 0.8 of the floor, cut by the door
         top = 0.85 * floor_height
-        for a, b in ((-length / 2 + EDGE_M, door_x - DOOR_W_M / 2 - 0.2), (door_x + DOOR_W_M / 2 + 0.2, length / 2 - EDGE_M)):
+        for a, b in (
+            (-length / 2 + EDGE_M, door_x - DOOR_W_M / 2 - 0.2),
+            (door_x + DOOR_W_M / 2 + 0.2, length / 2 - EDGE_M),
+        ):
             if b - a > 0.5:
                 pane(a, b, 0.4, top)
                 mullions = np.arange(a + bay_width, b - 0.3, bay_width)
                 for x in mullions:  # frames in front of the glass, every bay
-                    parts.append(("storefront_frame", box_between((x - 0.05, y0, 0.4), (x + 0.05, y0 + 2 * PROUD_M, top))))
+                    parts.append(
+                        ("storefront_frame", box_between((x - 0.05, y0, 0.4), (x + 0.05, y0 + 2 * PROUD_M, top)))
+                    )
     first = 1 if int(storefront) else 0
     for floor in range(first, floors):
         z = floor * floor_height + min(SILL_M, 0.3 * floor_height)

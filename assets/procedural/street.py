@@ -1,4 +1,5 @@
-"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and crosswalk context (buildings: ``facades``).
+"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and crosswalk context
+(buildings: ``facades``).
 
 Each ``build_<name>`` is deterministic in its named parameters (metres) and returns one trimesh in the
 object frame: x forward (length), y left (width), z up, origin at the centre of the axis-aligned

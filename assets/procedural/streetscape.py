@@ -19,6 +19,7 @@ from assets.procedural.base import assemble_parts, box_between, centre_parts, ro
 
 Parts = list[tuple[str, trimesh.Trimesh]]
 
+
 def merged(parts: Parts) -> Parts:
     """One mesh per surface, in the order surfaces first appear: a line of 25 dashes or a facade of 60
     windows is one part to draw, not 60."""
@@ -82,7 +83,10 @@ def build_traffic_light_parts(
     x0 = pole_radius  # the housing's back touches the pole
     parts = [
         ("pole_metal", rod((0.0, 0.0, 0.0), (0.0, 0.0, pole_height), pole_radius)),
-        ("signal_housing", box_between((x0, -head_width / 2, head_bottom), (x0 + head_depth, head_width / 2, pole_height))),
+        (
+            "signal_housing",
+            box_between((x0, -head_width / 2, head_bottom), (x0 + head_depth, head_width / 2, pole_height)),
+        ),
     ]
     pitch = head_height / 3.0
     for k, surface in enumerate(LAMP_SURFACES):  # red at the top (MUTCD 4D.10)
@@ -216,7 +220,10 @@ def build_tree_parts(trunk_height: float, trunk_radius: float, crown_diameter: f
     top = trunk_height + 0.3 * crown_height  # the trunk runs on into the crown
     parts = [
         ("bark", rod((0.0, 0.0, 0.0), (0.0, 0.0, top), trunk_radius, sections=10)),
-        ("foliage", _ellipsoid((0.0, 0.0, trunk_height + crown_height / 2), (crown_diameter / 2,) * 2 + (crown_height / 2,))),
+        (
+            "foliage",
+            _ellipsoid((0.0, 0.0, trunk_height + crown_height / 2), (crown_diameter / 2,) * 2 + (crown_height / 2,)),
+        ),
     ]
     return centre_parts(parts)
 
@@ -297,3 +304,19 @@ def build_litter_bin(**params: Any) -> trimesh.Trimesh:
 def sample_litter_bin(rng: np.random.Generator) -> dict[str, Any]:
     """A street litter bin of 50-120 l: 0.2-0.3 m radius, 0.8-1.0 m tall."""
     return {"radius": uniform(rng, 0.2, 0.3), "height": uniform(rng, 0.8, 1.0)}
+
+
+# --- road surface details ----------------------------------------------------------------------------------
+def build_manhole_parts(diameter: float, thickness: float) -> Parts:
+    """A round manhole cover ``diameter`` (m) across, its top ``thickness`` (m) above the road (a cover
+    sits flush; the few millimetres keep it from z-fighting with the road)."""
+    return centre_parts([("cast_iron", rod((0.0, 0.0, 0.0), (0.0, 0.0, thickness), diameter / 2, sections=24))])
+
+
+def build_manhole(**params: Any) -> trimesh.Trimesh:
+    return assemble_parts(build_manhole_parts(**params))
+
+
+def sample_manhole(rng: np.random.Generator) -> dict[str, Any]:
+    """A cover over a 600 mm clear opening (EN 124's minimum for man entry): 0.65-0.8 m across."""
+    return {"diameter": uniform(rng, 0.65, 0.8), "thickness": 0.002}

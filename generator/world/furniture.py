@@ -216,7 +216,9 @@ def furniture_entities(items: list[Item], first_id: int) -> list[Entity]:
         category = PROCEDURAL_ASSETS[item.kind].category
         material = SURFACES[MAIN_SURFACE[item.kind]]
         name = item.name if not labelled else f"{item.name}_{iid:03d}"
-        entities.append(standing_entity(name, iid, category, item.choice, item.x, item.y, CURB_HEIGHT_M, item.yaw, material))
+        entities.append(
+            standing_entity(name, iid, category, item.choice, item.x, item.y, CURB_HEIGHT_M, item.yaw, material)
+        )
     return entities
 
 

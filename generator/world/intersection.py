@@ -172,12 +172,16 @@ def _buildings(cfg: Any, layout: dict[str, Any], rng: np.random.Generator, facad
         y = sy * (h1 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.5)))
         for part, (a, b) in (("near", (x_start, near_x)), ("far", (far_x, x_end))):
             yaw = 0.0 if sy < 0 else np.pi  # the facade (+y) towards the road
-            out += [(f"building_{side}_{part}_{k:02d}", c, y, n, depth, yaw) for k, (c, n) in enumerate(_row(rng, a, b))]
+            out += [
+                (f"building_{side}_{part}_{k:02d}", c, y, n, depth, yaw) for k, (c, n) in enumerate(_row(rng, a, b))
+            ]
     for arm_name, sy in (("south", -1.0), ("north", 1.0)):
         for side, sx in (("west", -1.0), ("east", 1.0)):
             x_corner = xj + sx * (h2 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.0)))
             y_corner = sy * (h1 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.0)))
-            out.append((f"building_corner_{arm_name}_{side}", x_corner, y_corner, depth, depth, 0.0 if sy < 0 else np.pi))
+            out.append(
+                (f"building_corner_{arm_name}_{side}", x_corner, y_corner, depth, depth, 0.0 if sy < 0 else np.pi)
+            )
             x = xj + sx * (h2 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.5)))
             row = _row(rng, h1 + sw + depth + 1.0, h1 + arm)
             yaw = -sx * np.pi / 2  # the facade (+y) towards the crossing road

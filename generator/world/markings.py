@@ -156,7 +156,9 @@ def _intersection_lines(layout, style: Style, lanes: int, w: float, x_start: flo
     out += _road_lines("marking_east", style, stops["east"][0] + half_stop, x_end, lanes, w)
     # the crossing road runs along y: yaw pi/2 maps its local (x, y) to world (-y, x), then x moves by xj
     quarter = np.pi / 2
-    out += _road_lines("marking_south", style, -(h1 + arm), stops["south"][1] - half_stop, crossing_lanes, w, quarter, xj)
+    out += _road_lines(
+        "marking_south", style, -(h1 + arm), stops["south"][1] - half_stop, crossing_lanes, w, quarter, xj
+    )
     out += _road_lines("marking_north", style, stops["north"][1] + half_stop, h1 + arm, crossing_lanes, w, quarter, xj)
     for name, (x, y, yaw, span) in stops.items():
         params = {

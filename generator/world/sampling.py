@@ -9,9 +9,9 @@ import numpy as np
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
 from generator.world import conditions as weather
-from generator.world import furniture, intersection, intersection_traffic, lamps, markings, street, tabletop
-from generator.world.facades import facade_sampler
+from generator.world import furniture, intersection, intersection_traffic, lamps, markings, paving, street, tabletop
 from generator.world.distributions import sample
+from generator.world.facades import facade_sampler
 from generator.world.motion import keyframe_times
 from generator.world.people import articulate_people
 from generator.world.pieces import sample_lighting
@@ -165,6 +165,11 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         context = scenery(scene_cfg, layout, rng_for(seed, index, "context"), facade)
         if scene_cfg.markings.enabled:
             context += markings.marking_entities(layout, str(scene_cfg.markings.style))
+        details = scene_cfg.details
+        if details.paving:
+            context = paving.paved(context, float(details.slab_size_m))
+        if details.manholes:
+            context += paving.manholes(layout, float(details.manhole_spacing_m), seed, index)
         propose = intersection_traffic.proposer(scene_cfg, layout, times) if junction else None
         items = furniture.plan_furniture(scene_cfg.furniture, layout, seed, index)
         placed = street.place_objects(
@@ -213,7 +218,13 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         environment=environment,
         rig=rig,
         kind=scene_cfg.kind,
-        params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects), **extra_params},
+        params={
+            **layout,
+            **rig_params,
+            "num_objects_requested": count,
+            "num_objects_placed": len(objects),
+            **extra_params,
+        },
         scenario=scenario,
         conditions=conditions,
     )

@@ -18,8 +18,8 @@ import numpy as np
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
 from generator.world.distributions import sample
-from generator.world.furniture import Item, furniture_entities, register
 from generator.world.facades import Facade, no_facade
+from generator.world.furniture import Item, furniture_entities, register
 from generator.world.motion import Motion, static
 from generator.world.motion_models import (
     cyclist_motion,
