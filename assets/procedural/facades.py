@@ -17,7 +17,7 @@ import numpy as np
 
 from assets._trimesh import trimesh
 from assets.procedural.base import assemble_parts, box_between, centre_parts, uniform
-from assets.procedural.streetscape import Parts, merged
+from assets.procedural.streetscape import Parts, boxes
 
 PROUD_M = 0.03  # glass and doors stand this far out of the wall
 SILL_M = 0.9  # window sill above each floor
@@ -54,8 +54,10 @@ def build_building_parts(
     centres = (np.arange(bays) - (bays - 1) / 2) * bay_width
     door_x = float(np.clip((door_at - 0.5) * length, -length / 2 + EDGE_M + DOOR_W_M, length / 2 - EDGE_M - DOOR_W_M))
 
-    def pane(x0: float, x1: float, z0: float, z1: float, surface: str = "window_glass") -> None:
-        parts.append((surface, box_between((x0, y0, z0), (x1, y0 + PROUD_M, z1))))
+    panes: dict[str, list[tuple[float, ...]]] = {"window_glass": [], "door": [], "storefront_frame": []}
+
+    def pane(x0: float, x1: float, z0: float, z1: float, surface: str = "window_glass", proud: float = PROUD_M) -> None:
+        panes[surface].append((x0, y0, z0, x1, y0 + proud, z1))
 
     pane(door_x - DOOR_W_M / 2, door_x + DOOR_W_M / 2, 0.0, min(DOOR_H_M, 0.9 * floor_height), "door")
     if int(storefront):  # a glass band 0.4 m above the sidewalk to 0.8 of the floor, cut by the door
@@ -68,9 +70,7 @@ def build_building_parts(
                 pane(a, b, 0.4, top)
                 mullions = np.arange(a + bay_width, b - 0.3, bay_width)
                 for x in mullions:  # frames in front of the glass, every bay
-                    parts.append(
-                        ("storefront_frame", box_between((x - 0.05, y0, 0.4), (x + 0.05, y0 + 2 * PROUD_M, top)))
-                    )
+                    pane(x - 0.05, x + 0.05, 0.4, top, "storefront_frame", 2 * PROUD_M)
     first = 1 if int(storefront) else 0
     for floor in range(first, floors):
         z = floor * floor_height + min(SILL_M, 0.3 * floor_height)
@@ -79,7 +79,11 @@ def build_building_parts(
             if floor == 0 and abs(x - door_x) < (window_width + DOOR_W_M) / 2 + 0.2:
                 continue  # the door's bay
             pane(x - window_width / 2, x + window_width / 2, z, z_top)
-    return centre_parts(merged(parts))
+    for surface, spans in panes.items():
+        if spans:
+            corners = np.asarray(spans)
+            parts.append((surface, boxes(corners[:, :3], corners[:, 3:])))
+    return centre_parts(parts)
 
 
 def build_building(**params: Any) -> trimesh.Trimesh:

@@ -10,6 +10,7 @@ origin at the centre of the mesh's bounds; parts are laid out with z = 0 on the 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,22 @@ from assets.procedural.base import assemble_parts, box_between, centre_parts, ro
 Parts = list[tuple[str, trimesh.Trimesh]]
 
 
-def merged(parts: Parts) -> Parts:
-    """One mesh per surface, in the order surfaces first appear: a line of 25 dashes or a facade of 60
-    windows is one part to draw, not 60."""
-    order: dict[str, list[trimesh.Trimesh]] = {}
-    for surface, mesh in parts:
-        order.setdefault(surface, []).append(mesh)
-    return [(surface, trimesh.util.concatenate(meshes)) for surface, meshes in order.items()]
+@lru_cache(maxsize=1)
+def _unit_box() -> tuple[np.ndarray, np.ndarray]:
+    """The vertices (8, 3) in [0, 1]^3 and faces (12, 3) of trimesh's box, as ``box_between`` makes it."""
+    mesh = box_between((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    return np.asarray(mesh.vertices), np.asarray(mesh.faces)
+
+
+def boxes(lo: np.ndarray, hi: np.ndarray) -> trimesh.Trimesh:
+    """Axis-aligned boxes spanning corners ``lo`` and ``hi`` (n, 3), metres, as one mesh: the same
+    vertices and faces as concatenating ``box_between`` boxes, built without a trimesh per box (a facade
+    has dozens of windows)."""
+    unit_v, unit_f = _unit_box()
+    lo, hi = np.asarray(lo, np.float64).reshape(-1, 3), np.asarray(hi, np.float64).reshape(-1, 3)
+    vertices = lo[:, None, :] + unit_v[None, :, :] * (hi - lo)[:, None, :]
+    faces = unit_f[None, :, :] + 8 * np.arange(len(lo))[:, None, None]
+    return trimesh.Trimesh(vertices=vertices.reshape(-1, 3), faces=faces.reshape(-1, 3), process=False)
 
 
 PAINT = "body"  # markings are one material: the entity's (white or yellow paint, chosen by the layout)
@@ -42,13 +52,11 @@ def build_lane_line_parts(
     ``count * dash_length + (count - 1) * gap_length``."""
     count, lines = max(1, int(count)), max(1, int(lines))
     span_y = lines * line_width + (lines - 1) * line_gap
-    parts = []
-    for j in range(lines):
-        y0 = -span_y / 2.0 + j * (line_width + line_gap)
-        for k in range(count):
-            x0 = k * (dash_length + gap_length)
-            parts.append((PAINT, box_between((x0, y0, 0.0), (x0 + dash_length, y0 + line_width, thickness))))
-    return centre_parts(merged(parts))
+    x0 = np.tile(np.arange(count) * (dash_length + gap_length), lines)
+    y0 = np.repeat(-span_y / 2.0 + np.arange(lines) * (line_width + line_gap), count)
+    lo = np.column_stack([x0, y0, np.zeros_like(x0)])
+    hi = np.column_stack([x0 + dash_length, y0 + line_width, np.full_like(x0, thickness)])
+    return centre_parts([(PAINT, boxes(lo, hi))])
 
 
 def build_lane_line(**params: Any) -> trimesh.Trimesh:

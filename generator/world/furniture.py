@@ -150,8 +150,7 @@ def plan_furniture(cfg: Any, layout: dict[str, Any], root_seed: int, index: int)
     return items
 
 
-def _item(kind: str, name: str, params: dict[str, Any], x: float, y: float, yaw: float) -> Item:
-    choice = procedural_choice(kind, params)
+def _item(kind: str, name: str, choice: AssetChoice, x: float, y: float, yaw: float) -> Item:
     length, width = choice.size_m[:2]
     reach = Footprint(x, y, length, width, yaw)
     ground = Footprint(x, y, TREE_PIT_M, TREE_PIT_M, yaw) if kind == "tree" else reach
@@ -171,13 +170,13 @@ def _spaced(strip: Strip, kind: str, spacing: float, curb_d: float | None, rng: 
             limit = 2 * min(TREE_CURB_M + CROWN_OVERHANG_M, strip.width - TREE_CURB_M)
             params["crown_diameter"] = min(params["crown_diameter"], limit)
         yaw = strip.facing_traffic() if kind in ("traffic_sign",) else strip.facing_road()
+        choice = procedural_choice(kind, params)
         if d is None:  # against the building side: its depth (along its x once turned to face the road)
-            probe = procedural_choice(kind, params)
-            d = strip.width - probe.size_m[0] / 2.0 - 0.05
+            d = strip.width - choice.size_m[0] / 2.0 - 0.05
         if d <= 0 or (kind == "tree" and strip.width < TREE_CURB_M + TREE_PIT_M / 2):
             continue
         x, y = strip.point(s, d)
-        out.append(_item(kind, f"{kind}_{strip.name}_{k:02d}", params, x, y, yaw))
+        out.append(_item(kind, f"{kind}_{strip.name}_{k:02d}", choice, x, y, yaw))
     return out
 
 
@@ -197,7 +196,8 @@ def _traffic_lights(layout: dict[str, Any], by_name: dict[str, Strip], rng: np.r
         s = (at - strip.x) if strip.along[0] else (at - strip.y)
         x, y = strip.point(s, SIGN_CURB_M)
         params = PROCEDURAL_ASSETS["traffic_light"].sample(rng)
-        out.append(_item("traffic_light", f"traffic_light_{approach}", params, x, y, strip.facing_traffic()))
+        choice = procedural_choice("traffic_light", params)
+        out.append(_item("traffic_light", f"traffic_light_{approach}", choice, x, y, strip.facing_traffic()))
     return out
 
 
