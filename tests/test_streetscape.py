@@ -283,3 +283,35 @@ def test_markings_and_facades_leave_road_users_unchanged():
     assert [e.name for e in dressed.entities if e.category == "building"] == [
         e.name for e in plain.entities if e.category == "building"
     ]
+
+
+# --- LiDAR ---------------------------------------------------------------------------------------------------
+def test_lidar_sees_paint_brighter_and_the_road_unchanged_elsewhere():
+    from renderers.raycast import cast_lidar
+
+    base = ["sensors=kitti_like", "scene.furniture.enabled=false", "scene.details.manholes=false", "seed=3"]
+    painted = _scene(*base)
+    bare = _scene(*base, "scene.markings.enabled=false")
+    lidar = painted.rig.lidars[0]
+    on, off = cast_lidar(painted, lidar, 0.0), cast_lidar(bare, lidar, 0.0)
+    paint, road = on[on["semantic_id"] == 105], on[on["semantic_id"] == 100]
+    assert len(paint) > 100
+
+    def near(points):  # returns 5-15 m away: the range falloff is the same for both
+        r = np.linalg.norm([points["x"], points["y"], points["z"]], axis=0)
+        return points["intensity"][(r > 5.0) & (r < 15.0)]
+
+    assert near(paint).mean() > 3 * near(road).mean()
+
+    def by_firing(points):  # (ring, time) -> xyz
+        xyz = np.column_stack([points["x"], points["y"], points["z"]]).tolist()
+        return dict(
+            zip(zip(points["ring"].tolist(), points["time"].tolist(), strict=True), map(tuple, xyz), strict=True)
+        )
+
+    # every road return with the paint there is the same return without it (paint changes only its own rays)
+    road_on = by_firing(road)
+    road_off = by_firing(off[off["semantic_id"] == 100])
+    assert set(road_on) <= set(road_off)
+    assert all(road_on[k] == road_off[k] for k in road_on)
+    assert len(road_off) - len(road_on) == pytest.approx(len(paint), abs=0.02 * len(paint) + 5)
