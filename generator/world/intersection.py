@@ -23,7 +23,7 @@ import numpy as np
 
 from generator.world.distributions import sample
 from generator.world.facades import Facade, no_facade
-from generator.world.pieces import grey_material, procedural_choice, standing_entity
+from generator.world.pieces import PAINT_WHITE, grey_material, procedural_choice, standing_entity
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from scenes import Entity
 
@@ -151,7 +151,7 @@ def context_entities(
         entities.append(
             standing_entity(name, 0, "sidewalk", walk, (x0 + x1) / 2, (y0 + y1) / 2, 0.0, 0.0, grey_material(0.55))
         )
-    paint = grey_material(0.92, 0.6, 0.2)
+    paint = PAINT_WHITE  # the lane lines' paint (generator.world.markings)
     for name, (x, y, yaw, width, span) in crosswalks(layout).items():
         params = {"length": width, "width": span, "stripe_width": 0.5, "gap": 0.5, "thickness": 0.01}
         marking = procedural_choice("crosswalk", params)

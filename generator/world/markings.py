@@ -21,7 +21,7 @@ grazing, so the two surfaces are centimetres apart along the ray), and a LiDAR r
 where the paint is. Road paint is retroreflective (glass beads, AASHTO M 247): LiDAR returns from
 markings are much stronger than from asphalt, which is how mobile-mapping systems extract them (Guan et
 al., ISPRS J. Photogramm. 87, 2014, 93-107); reflectivity 0.6 (white) and 0.5 (yellow) against the road's
-0.1.
+0.1 (``pieces.PAINT_WHITE``, ``PAINT_YELLOW``; the crosswalks share the white).
 """
 
 from __future__ import annotations
@@ -32,15 +32,14 @@ from typing import Any
 import numpy as np
 
 from generator.world.intersection import crosswalks, half_roads, is_intersection
-from generator.world.pieces import procedural_choice, standing_entity
+from generator.world.pieces import PAINT_WHITE, PAINT_YELLOW, procedural_choice, standing_entity
 from generator.world.road import ROAD_START_X_M
 from scenes import Entity, Material
 
 STYLES = ("us", "eu")  # scene.markings.style
 MARKING_THICKNESS_M = 0.004
 EDGE_OFFSET_M = 0.3  # an edge line's centre this far from the curb
-WHITE = Material(base_color=(0.8, 0.8, 0.78), roughness=0.6, metallic=0.0, reflectivity=0.6)
-YELLOW = Material(base_color=(0.75, 0.5, 0.04), roughness=0.6, metallic=0.0, reflectivity=0.5)
+WHITE, YELLOW = PAINT_WHITE, PAINT_YELLOW
 
 
 @dataclass(frozen=True)
