@@ -315,3 +315,22 @@ def test_lidar_sees_paint_brighter_and_the_road_unchanged_elsewhere():
     assert set(road_on) <= set(road_off)
     assert all(road_on[k] == road_off[k] for k in road_on)
     assert len(road_off) - len(road_on) == pytest.approx(len(paint), abs=0.02 * len(paint) + 5)
+
+
+@pytest.mark.parametrize("layout", ["straight", "intersection"])
+def test_facades_face_their_road_and_record_their_parameters(layout):
+    scene = _scene(f"scene.layout={layout}", "scene.furniture.enabled=false")
+    xj = scene.params.get("junction_x_m")
+    buildings = [e for e in scene.entities if e.category == "building"]
+    assert buildings and all(e.asset.params["floor_height"] >= 3.0 for e in buildings)
+    assert {e.asset.params["storefront"] for e in buildings} == {0, 1}  # about half have a storefront
+
+    def to_road(point):  # distance (m) to the nearest road's centre line
+        return min(abs(point[1]), abs(point[0] - xj)) if xj is not None else abs(point[1])
+
+    for e in buildings:
+        pose = e.trajectory.pose_at(0.0)
+        front = pose[:3, 1] * e.size_m[1] / 2  # the asset's +y face: its street side
+        assert to_road(pose[:3, 3] + front) < to_road(pose[:3, 3] - front), e.name
+        parts = dict(PROCEDURAL_ASSETS["building"].build_parts(**e.asset.params))
+        assert parts["window_glass"].bounds[0][1] == pytest.approx(parts["body"].bounds[1][1])  # on the +y wall

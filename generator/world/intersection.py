@@ -184,7 +184,7 @@ def _buildings(cfg: Any, layout: dict[str, Any], rng: np.random.Generator, facad
             )
             x = xj + sx * (h2 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.5)))
             row = _row(rng, h1 + sw + depth + 1.0, h1 + arm)
-            yaw = -sx * np.pi / 2  # the facade (+y) towards the crossing road
+            yaw = sx * np.pi / 2  # the facade (+y, turned to (-sin yaw, cos yaw)) towards the crossing road
             out += [(f"building_{arm_name}_{side}_{k:02d}", x, sy * c, depth, n, yaw) for k, (c, n) in enumerate(row)]
     entities = []
     for k, (name, x, y, size_x, size_y, yaw) in enumerate(out):
