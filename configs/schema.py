@@ -245,6 +245,48 @@ class PeopleConfig:
 
 
 @dataclass
+class MarkingsConfig:
+    """Lane markings (``generator.world.markings``): on or off, and the standard their dimensions and
+    colours follow (us: MUTCD 2009, yellow double centre line; eu: German RMS, all white)."""
+
+    enabled: bool = True
+    style: str = "us"
+
+
+@dataclass
+class FurnitureConfig:
+    """Street furniture along the sidewalks (``generator.world.furniture``): spacing (m) along each
+    sidewalk of each kind (jittered by up to a fifth), and traffic lights at an intersection's approaches."""
+
+    enabled: bool = True
+    traffic_lights: bool = True
+    tree_spacing_m: float = 15.0
+    sign_spacing_m: float = 45.0
+    pole_spacing_m: float = 30.0
+    bench_spacing_m: float = 40.0
+    bin_spacing_m: float = 35.0
+    bush_spacing_m: float = 30.0
+
+
+@dataclass
+class FacadesConfig:
+    """Building facades (``assets.procedural.facades``): window grids, doors, storefronts; false: plain blocks."""
+
+    enabled: bool = True
+
+
+@dataclass
+class DetailsConfig:
+    """Surface details (``generator.world.paving``): paving slabs on the sidewalks (a checker texture of
+    ``slab_size_m`` squares) and manhole covers in the lanes about every ``manhole_spacing_m``."""
+
+    paving: bool = True
+    slab_size_m: float = 0.5
+    manholes: bool = True
+    manhole_spacing_m: float = 30.0
+
+
+@dataclass
 class StreetSceneConfig(SceneConfig):
     """A straight road along +x with lanes, sidewalks and buildings; an ego camera in a lane."""
 
@@ -278,6 +320,10 @@ class StreetSceneConfig(SceneConfig):
     crossing_lanes_per_direction: Any = field(default_factory=lambda: {"randint": [1, 2]})  # on the road along y
     motion: StreetMotionConfig = field(default_factory=lambda: StreetMotionConfig())
     people: PeopleConfig = field(default_factory=lambda: PeopleConfig())
+    markings: MarkingsConfig = field(default_factory=lambda: MarkingsConfig())
+    furniture: FurnitureConfig = field(default_factory=lambda: FurnitureConfig())
+    facades: FacadesConfig = field(default_factory=lambda: FacadesConfig())
+    details: DetailsConfig = field(default_factory=lambda: DetailsConfig())
 
 
 @dataclass

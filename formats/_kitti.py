@@ -15,8 +15,9 @@ import numpy as np
 from scenes.transforms import matrix_from_quaternion
 
 KITTI_TYPES: dict[str, str] = {"car": "Car", "truck": "Truck", "pedestrian": "Pedestrian", "cyclist": "Cyclist"}
-# KITTI has no motorcycle type (a ridden one is a Cyclist, Geiger et al. 2012's devkit readme); a parked,
-# riderless one, like a bus, is Misc
+# every other category is Misc: bus, traffic objects, street furniture, tabletop objects; KITTI has no
+# motorcycle type (a ridden one is a Cyclist, Geiger et al. 2012's devkit readme): a parked, riderless one
+# is Misc too
 OTHER_TYPE = "Misc"
 
 

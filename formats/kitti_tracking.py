@@ -16,7 +16,7 @@ is not null (it reaches the image), sorted by frame then track id:
 
 - ``frame``: 0-based, our frame. ``track_id``: the track id (= instance id, stable over the sequence).
 - ``type``: car -> Car, truck -> Truck, pedestrian -> Pedestrian, cyclist -> Cyclist, any other category
-  (bus, traffic_cone, barrier, tabletop objects) -> Misc.
+  (bus, traffic_cone, barrier, street furniture, tabletop objects) -> Misc.
 - ``truncated``: the tracking devkit's integer level (unlike the object benchmark's float), as in KITTI's
   raw tracklets: 0 in the image (our truncation 0), 1 truncated (0 < truncation < 1), 2 out of the image
   (truncation 1). The devkit's evaluator parses it with int(), so a float would be read as 0.

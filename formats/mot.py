@@ -29,6 +29,7 @@ sorted by frame then id:
       box, can, bottle, mug, bowl, book   9   occluder            (static, on a table)
       animal                              8   distractor          (moves like a person, is not one)
       motorcycle                          5   motorbike           (parked, riderless)
+      traffic_light, traffic_sign, pole   11  occluder_full       (static street furniture: poles)
 
   TrackEval scores pedestrians only: it drops tracker boxes that match a distractor (2, 7, 8, 12) and
   ignores ground truth of the other classes, so a sequence without pedestrians (tabletop) evaluates to
@@ -83,6 +84,10 @@ MOT_CLASS_OF_CATEGORY: dict[str, str] = {
     "debris": "occluder_on_ground",
     "animal": "distractor",
     "motorcycle": "motorbike",
+    # street furniture: static, standing the whole height of the view (MOT16's "occluder full": poles)
+    "traffic_light": "occluder_full",
+    "traffic_sign": "occluder_full",
+    "pole": "occluder_full",
 }
 MOT_CLASSES: dict[str, int] = {category: MOT_CLASS_IDS[name] for category, name in MOT_CLASS_OF_CATEGORY.items()}
 

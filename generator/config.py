@@ -21,6 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from configs.schema import (
     SCENE_SCHEMAS,
+    FurnitureConfig,
     LightingConfig,
     MaterialConfig,
     PeopleConfig,
@@ -39,6 +40,7 @@ from generator.world.conditions import (
 )
 from generator.world.distributions import Distribution, parse_distribution
 from generator.world.intersection import LAYOUTS
+from generator.world.markings import STYLES
 from generator.world.motion_models import (
     CAMERA_MOTIONS,
     MIN_REENTRY_FRAMES,
@@ -79,6 +81,7 @@ MAX_IMAGE_SIDE_PX = 16384  # GL_MAX_RENDERBUFFER_SIZE of Mesa llvmpipe and most 
 MAX_SEQUENCE_S = 600.0  # num_frames / fps; trajectories hold a keyframe every 0.05 s of it
 MAX_FPS = 1000.0  # frames per second
 MAX_LENGTH_M = 10_000.0  # any length in metres (road, view range, widths, heights): buildings line the road
+MIN_FURNITURE_SPACING_M = 2.0  # scene.furniture.*_spacing_m: closer would crowd every sidewalk
 MAX_PLACEMENT_ATTEMPTS = 10_000  # tries per object; each try checks the footprints already placed
 MAX_SCENES = 1_000_000  # scene folders are named with 6 digits (000000 .. 999999)
 MAX_AZIMUTH_STEPS = 100_000  # LiDAR firings per turn (datasheets: a few thousand); rays = channels x steps
@@ -443,6 +446,7 @@ def _validate_scene(scene: DictConfig) -> None:
             f"scene.people.articulated must be true or false, got {short_repr(scene.people.articulated)}",
         )
         _between("scene.people.child_share", scene.people.child_share, 0.0, 1.0)
+        _validate_streetscape(scene)
     else:
         _check_weights("scene.camera_motion", scene.camera_motion, CAMERA_MOTIONS)
     for prefix, node, cls in nodes:
@@ -450,6 +454,43 @@ def _validate_scene(scene: DictConfig) -> None:
         for f in dataclasses.fields(cls):
             if f.type == "Any":
                 _check_range(f"{prefix}.{f.name}", f.name, parse_distribution(f"{prefix}.{f.name}", values[f.name]))
+
+
+def _validate_streetscape(scene: DictConfig) -> None:
+    """scene.markings, scene.furniture, scene.facades and scene.details: switches are booleans, the style
+    is known, spacings are lengths of at least MIN_FURNITURE_SPACING_M (closer would crowd every sidewalk)."""
+    for key, node in (("markings", scene.markings), ("furniture", scene.furniture), ("facades", scene.facades)):
+        _require(
+            isinstance(node.enabled, bool), f"scene.{key}.enabled must be true or false, got {short_repr(node.enabled)}"
+        )
+    _require(
+        isinstance(scene.furniture.traffic_lights, bool),
+        f"scene.furniture.traffic_lights must be true or false, got {short_repr(scene.furniture.traffic_lights)}",
+    )
+    _require(
+        scene.markings.style in STYLES,
+        f"scene.markings.style: unknown style {short_repr(scene.markings.style)} ({', '.join(STYLES)})",
+    )
+    for key in ("paving", "manholes"):
+        value = scene.details[key]
+        _require(isinstance(value, bool), f"scene.details.{key} must be true or false, got {short_repr(value)}")
+    _between("scene.details.slab_size_m", scene.details.slab_size_m, 0.05, 10.0, " metres")
+    _between(
+        "scene.details.manhole_spacing_m",
+        scene.details.manhole_spacing_m,
+        MIN_FURNITURE_SPACING_M,
+        MAX_LENGTH_M,
+        " metres",
+    )
+    for f in dataclasses.fields(FurnitureConfig):
+        if f.name.endswith("_spacing_m"):
+            _between(
+                f"scene.furniture.{f.name}",
+                getattr(scene.furniture, f.name),
+                MIN_FURNITURE_SPACING_M,
+                MAX_LENGTH_M,
+                " metres",
+            )
 
 
 # Where each distribution's draws must lie (inclusive). Fields not listed are bounded by their unit

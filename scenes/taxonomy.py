@@ -35,11 +35,15 @@ _LABELLED = [
     ("debris", "road_hazard"),  # lost cargo: boxes, a pallet
     ("animal", "animal"),  # a quadruped, dog to deer size
     ("motorcycle", "vehicle"),  # a motorcycle without its rider (parked)
+    ("traffic_light", "street_furniture"),  # a signal head on its pole
+    ("traffic_sign", "street_furniture"),  # a sign plate on its post
+    ("pole", "street_furniture"),  # a sign-less post or a bollard
 ]
 
 CATEGORIES: tuple[Category, ...] = tuple(Category(i + 1, n, s) for i, (n, s) in enumerate(_LABELLED))
 # Append only: a context category's semantic id is its index here (road_marking: crosswalk stripes).
-# weather: LiDAR and radar returns from fog, rain and snow (instance id 0); street_light: lamp posts.
+# weather: LiDAR and radar returns from fog, rain and snow (instance id 0); street_light: lamp posts;
+# road_marking also holds lane lines and stop lines.
 CONTEXT_CATEGORIES: tuple[str, ...] = (
     "road",
     "sidewalk",
@@ -49,6 +53,9 @@ CONTEXT_CATEGORIES: tuple[str, ...] = (
     "road_marking",
     "weather",
     "street_light",
+    "vegetation",  # trees and bushes
+    "street_furniture",  # benches and litter bins
+    "manhole",  # manhole covers in the road
 )
 
 _BY_NAME = {c.name: c for c in CATEGORIES}
@@ -76,7 +83,8 @@ CONTEXT_SEMANTIC_BASE = 100
 def semantic_id(name: str) -> int:
     """Semantic class id of any category name: the labelled category id (1..N), or
     CONTEXT_SEMANTIC_BASE + index for context categories (road 100, sidewalk 101, building 102, table 103,
-    ground 104, road_marking 105, weather 106, street_light 107); 0 for unknown names (nothing)."""
+    ground 104, road_marking 105, weather 106, street_light 107, vegetation 108,
+    street_furniture 109, manhole 110); 0 for unknown names (nothing)."""
     if name in _BY_NAME:
         return _BY_NAME[name].id
     if name in CONTEXT_CATEGORIES:

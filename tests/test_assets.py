@@ -33,7 +33,7 @@ SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[flo
     "barrier": ((1.0, 4.5), (0.4, 0.8), (0.7, 1.2)),
     "road": ((10.0, 100.0), (3.0, 20.0), (0.05, 0.5)),
     "sidewalk": ((5.0, 100.0), (1.0, 6.0), (0.08, 0.25)),
-    "building": ((5.0, 40.0), (5.0, 30.0), (3.0, 60.0)),
+    "building": ((5.0, 40.0), (5.0, 30.1), (3.0, 60.0)),  # facade glass 3 cm proud
     "crosswalk": ((2.5, 4.0), (5.0, 14.0), (0.005, 0.02)),  # context road_marking: bars across a road
     "table": ((0.6, 2.2), (0.5, 1.2), (0.6, 0.85)),
     "can": ((0.04, 0.1), (0.04, 0.1), (0.08, 0.2)),
@@ -46,6 +46,16 @@ SIZE_RANGES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[flo
     "pallet": ((1.199, 1.201), (0.799, 0.801), (0.136, 0.152)),  # EUR pallet, EN 13698-1: 1200 x 800 x 144 mm
     "animal": ((0.45, 2.4), (0.1, 0.5), (0.3, 1.8)),  # dog to deer
     "bicycle": ((1.4, 2.0), (0.4, 0.7), (0.7, 1.3)),  # a cyclist's bicycle, its rider articulated apart
+    # street furniture and markings (assets.procedural.streetscape)
+    "lane_line": ((9.0, 90.0), (0.1, 0.41), (0.003, 0.005)),  # 2-7 MUTCD dashes, single or double
+    "traffic_light": ((0.3, 0.6), (0.2, 0.45), (3.4, 4.7)),
+    "traffic_sign": ((0.05, 0.12), (0.55, 0.95), (2.3, 3.3)),
+    "pole": ((0.07, 0.32), (0.07, 0.32), (0.8, 4.1)),
+    "tree": ((1.9, 4.1), (1.9, 4.1), (4.9, 8.6)),
+    "bush": ((0.7, 1.7), (0.5, 1.1), (0.5, 1.3)),
+    "bench": ((0.35, 0.55), (1.4, 2.1), (0.75, 0.95)),
+    "litter_bin": ((0.4, 0.65), (0.4, 0.65), (0.75, 1.05)),
+    "manhole": ((0.64, 0.81), (0.64, 0.81), (0.001, 0.003)),
 }
 
 NAMES = sorted(PROCEDURAL_ASSETS)

@@ -121,7 +121,8 @@ def test_straight_is_the_default_layout_and_records_nothing_new(extra):
         a, b = sample_scene(default, index), sample_scene(straight, index)
         assert scene_to_json(a) == scene_to_json(b)
         assert not {"layout", "junction_x_m", "crossing_lanes_per_direction"} & set(a.params)
-        assert not [e for e in a.entities if e.category == "road_marking"]
+        # no crosswalks or stop lines; its road markings are the lane lines (issue 16)
+        assert not [e for e in a.entities if e.asset.name == "crosswalk" or e.name.startswith("stop_line")]
 
 
 def test_straight_runs_keep_their_config_hash_and_the_intersection_changes_it():
@@ -147,7 +148,7 @@ def test_intersection_scenery_crosswalks_sidewalk_gaps_and_corner_buildings(junc
         h2 = p["crossing_lanes_per_direction"] * p["lane_width_m"]
         sw = p["sidewalk_width_m"]
         by_name = {e.name: e for e in scene.entities if e.instance_id == 0}
-        marks = [e for e in by_name.values() if e.category == "road_marking"]
+        marks = [e for e in by_name.values() if e.asset.name == "crosswalk"]  # road_marking also has lane lines
         assert len(marks) == 4 and all(e.size_m[2] < 0.05 for e in marks)  # flat paint on the road
         # west crosswalk across the ego road before the junction, south/north across the crossing road
         x0, x1, y0, y1 = _box(by_name["crosswalk_west"])
@@ -309,7 +310,7 @@ def test_nothing_stands_still_on_a_crosswalk(junction_run):
     parked car centred beside a crosswalk used to reach 1.4 m into it)."""
     checked = 0
     for scene in _scenes(junction_run):
-        zebras = [_footprint(e, 0.0) for e in scene.entities if e.category == "road_marking"]
+        zebras = [_footprint(e, 0.0) for e in scene.entities if e.asset.name == "crosswalk"]
         assert len(zebras) >= 4
         for e in scene.labelled_entities():
             on_road = e.trajectory.pose_at(0.0)[2, 3] < e.size_m[2] / 2 + 0.05

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural import hazards, street, tabletop, vehicles
+from assets.procedural import facades, hazards, street, streetscape, tabletop, vehicles
 from assets.procedural.base import ProceduralAsset, centred
 
 
@@ -31,33 +31,42 @@ def sample_box(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _entry(name: str, category: str, module: Any) -> ProceduralAsset:
-    """The registry record for ``build_<name>`` / ``sample_<name>`` in ``module``."""
-    return ProceduralAsset(name, category, getattr(module, f"build_{name}"), getattr(module, f"sample_{name}"))
+    """The registry record for ``build_<name>`` / ``sample_<name>`` (and ``build_<name>_parts`` where the
+    module has one) in ``module``."""
+    parts = getattr(module, f"build_{name}_parts", None)
+    return ProceduralAsset(
+        name, category, getattr(module, f"build_{name}"), getattr(module, f"sample_{name}"), build_parts=parts
+    )
 
 
 # Asset name -> record. Each asset is named after the category it depicts (context assets after their
 # context category); variants get their own names in the same category (debris: cargo_box, pallet).
 _VEHICLES = ("car", "truck", "bus", "motorcycle")  # vehicles.build_<name>_parts: surface parts
-_STREET = ("pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk", "building")
+_STREET = ("pedestrian", "cyclist", "traffic_cone", "barrier", "road", "sidewalk")
 _TABLETOP = ("table", "can", "bottle", "mug", "bowl", "book")
 # road hazards: asset name -> category (lost cargo comes in two shapes, both labelled `debris`)
 _HAZARDS = {"tire": "tire", "cargo_box": "debris", "pallet": "debris", "animal": "animal"}
+# street furniture and markings (issue 16): asset name -> category (labelled or context)
+_STREETSCAPE = {
+    "lane_line": "road_marking",
+    "traffic_light": "traffic_light",
+    "traffic_sign": "traffic_sign",
+    "pole": "pole",
+    "tree": "vegetation",
+    "bush": "vegetation",
+    "bench": "street_furniture",
+    "litter_bin": "street_furniture",
+    "manhole": "manhole",
+}
 
 PROCEDURAL_ASSETS: dict[str, ProceduralAsset] = {
     "box": ProceduralAsset("box", "box", build_box, sample_box),
-    **{
-        name: ProceduralAsset(
-            name,
-            name,
-            getattr(vehicles, f"build_{name}"),
-            getattr(vehicles, f"sample_{name}"),
-            getattr(vehicles, f"build_{name}_parts"),
-        )
-        for name in _VEHICLES
-    },
+    **{name: _entry(name, name, vehicles) for name in _VEHICLES},
     **{name: _entry(name, name, street) for name in _STREET},
     **{name: _entry(name, name, tabletop) for name in _TABLETOP},
     **{name: _entry(name, category, hazards) for name, category in _HAZARDS.items()},
+    **{name: _entry(name, category, streetscape) for name, category in _STREETSCAPE.items()},
+    "building": _entry("building", "building", facades),  # a block with its street facade
     # named after what it is, labelled by the context category it belongs to
     "crosswalk": ProceduralAsset("crosswalk", "road_marking", street.build_crosswalk, street.sample_crosswalk),
     # a cyclist's bicycle without its rider (the rider is an articulated person): never drawn for a

@@ -1,4 +1,5 @@
-"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and building context.
+"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and crosswalk context
+(buildings: ``facades``).
 
 Each ``build_<name>`` is deterministic in its named parameters (metres) and returns one trimesh in the
 object frame: x forward (length), y left (width), z up, origin at the centre of the axis-aligned
@@ -366,16 +367,6 @@ def build_sidewalk(length: float, width: float, curb_height: float) -> trimesh.T
 def sample_sidewalk(rng: np.random.Generator) -> dict[str, Any]:
     """A sidewalk 20-60 m long, 1.5-4 m wide, 10-20 cm curb."""
     return {"length": uniform(rng, 20.0, 60.0), "width": uniform(rng, 1.5, 4.0), "curb_height": uniform(rng, 0.1, 0.2)}
-
-
-def build_building(length: float, width: float, height: float) -> trimesh.Trimesh:
-    """A building block: a closed box, length x width footprint (m), height (m)."""
-    return box_between((-length / 2, -width / 2, -height / 2), (length / 2, width / 2, height / 2))
-
-
-def sample_building(rng: np.random.Generator) -> dict[str, Any]:
-    """A two- to twelve-storey block with an 8-30 m by 8-20 m footprint."""
-    return {"length": uniform(rng, 8.0, 30.0), "width": uniform(rng, 8.0, 20.0), "height": uniform(rng, 6.0, 40.0)}
 
 
 def build_crosswalk(length: float, width: float, stripe_width: float, gap: float, thickness: float) -> trimesh.Trimesh:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from generator.world.distributions import sample
-from generator.world.pieces import grey_material, procedural_choice, standing_entity
+from generator.world.facades import Facade, no_facade
+from generator.world.pieces import PAINT_WHITE, grey_material, procedural_choice, standing_entity
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from scenes import Entity
 
@@ -129,9 +130,12 @@ def sidewalks(layout: dict[str, Any]) -> dict[str, Rect]:
     return rects
 
 
-def context_entities(cfg: Any, layout: dict[str, Any], rng: np.random.Generator) -> list[Entity]:
+def context_entities(
+    cfg: Any, layout: dict[str, Any], rng: np.random.Generator, facade: Facade = no_facade
+) -> list[Entity]:
     """Scenery (instance id 0): both roads, the sidewalks, the four crosswalks, the corner buildings and
-    the building rows along every arm."""
+    the building rows along every arm; building k gets ``facade(k)``'s parameters, its street side (the
+    asset's +y) turned to its road (corner buildings: to the ego's road)."""
     h1, h2 = half_roads(layout)
     xj, arm = layout["junction_x_m"], layout["crossing_arm_length_m"]
     length = layout["road_length_m"]
@@ -147,15 +151,15 @@ def context_entities(cfg: Any, layout: dict[str, Any], rng: np.random.Generator)
         entities.append(
             standing_entity(name, 0, "sidewalk", walk, (x0 + x1) / 2, (y0 + y1) / 2, 0.0, 0.0, grey_material(0.55))
         )
-    paint = grey_material(0.92, 0.6, 0.2)
+    paint = PAINT_WHITE  # the lane lines' paint (generator.world.markings)
     for name, (x, y, yaw, width, span) in crosswalks(layout).items():
         params = {"length": width, "width": span, "stripe_width": 0.5, "gap": 0.5, "thickness": 0.01}
         marking = procedural_choice("crosswalk", params)
         entities.append(standing_entity(f"crosswalk_{name}", 0, "road_marking", marking, x, y, 0.0, yaw, paint))
-    return entities + _buildings(cfg, layout, rng)
+    return entities + _buildings(cfg, layout, rng, facade)
 
 
-def _buildings(cfg: Any, layout: dict[str, Any], rng: np.random.Generator) -> list[Entity]:
+def _buildings(cfg: Any, layout: dict[str, Any], rng: np.random.Generator, facade: Facade) -> list[Entity]:
     """A building on each corner, rows along the ego road up to the corners, rows along the crossing
     road's arms beyond them. Rows stand just behind their sidewalk, as on the straight street."""
     h1, h2 = half_roads(layout)
@@ -163,25 +167,33 @@ def _buildings(cfg: Any, layout: dict[str, Any], rng: np.random.Generator) -> li
     x_start, x_end = -ROAD_START_X_M, layout["road_length_m"] - ROAD_START_X_M
     depth = BUILDING_DEPTH_M
     near_x, far_x = xj - h2 - sw - depth - 1.0, xj + h2 + sw + depth + 1.0  # past the corner buildings
-    out: list[tuple[str, float, float, float, float]] = []  # name, centre x, centre y, length x, width y
+    out: list[tuple[str, float, float, float, float, float]] = []  # name, centre x, y, length x, width y, yaw
     for side, sy in (("right", -1.0), ("left", 1.0)):
         y = sy * (h1 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.5)))
         for part, (a, b) in (("near", (x_start, near_x)), ("far", (far_x, x_end))):
-            out += [(f"building_{side}_{part}_{k:02d}", c, y, n, depth) for k, (c, n) in enumerate(_row(rng, a, b))]
+            yaw = 0.0 if sy < 0 else np.pi  # the facade (+y) towards the road
+            out += [
+                (f"building_{side}_{part}_{k:02d}", c, y, n, depth, yaw) for k, (c, n) in enumerate(_row(rng, a, b))
+            ]
     for arm_name, sy in (("south", -1.0), ("north", 1.0)):
         for side, sx in (("west", -1.0), ("east", 1.0)):
             x_corner = xj + sx * (h2 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.0)))
             y_corner = sy * (h1 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.0)))
-            out.append((f"building_corner_{arm_name}_{side}", x_corner, y_corner, depth, depth))
+            out.append(
+                (f"building_corner_{arm_name}_{side}", x_corner, y_corner, depth, depth, 0.0 if sy < 0 else np.pi)
+            )
             x = xj + sx * (h2 + sw + depth / 2.0 + float(rng.uniform(0.0, 1.5)))
             row = _row(rng, h1 + sw + depth + 1.0, h1 + arm)
-            out += [(f"building_{arm_name}_{side}_{k:02d}", x, sy * c, depth, n) for k, (c, n) in enumerate(row)]
+            yaw = sx * np.pi / 2  # the facade (+y, turned to (-sin yaw, cos yaw)) towards the crossing road
+            out += [(f"building_{arm_name}_{side}_{k:02d}", x, sy * c, depth, n, yaw) for k, (c, n) in enumerate(row)]
     entities = []
-    for name, x, y, size_x, size_y in out:
+    for k, (name, x, y, size_x, size_y, yaw) in enumerate(out):
         height = float(sample("scene.building_height_m", cfg.building_height_m, rng))
-        block = procedural_choice("building", {"length": size_x, "width": size_y, "height": height})
+        # the asset's length runs along its facade: along world y for a building turned a quarter
+        length, width = (size_y, size_x) if abs(np.sin(yaw)) > 0.5 else (size_x, size_y)
+        block = procedural_choice("building", {"length": length, "width": width, "height": height, **facade(k)})
         level = float(rng.uniform(0.35, 0.8))
-        entities.append(standing_entity(name, 0, "building", block, x, y, 0.0, 0.0, grey_material(level, 0.8, 0.4)))
+        entities.append(standing_entity(name, 0, "building", block, x, y, 0.0, yaw, grey_material(level, 0.8, 0.4)))
     return entities
 
 

@@ -91,13 +91,18 @@ def articulate_people(
 
 
 def keep_clear(
-    entities: list[Entity], people: set[int], times: np.ndarray, reserved: list[SweptFootprint]
+    entities: list[Entity],
+    people: set[int],
+    times: np.ndarray,
+    reserved: list[SweptFootprint],
+    obstacles: list[Entity] | tuple[()] = (),
 ) -> list[Entity]:
     """``entities`` less the articulated people (instance ids ``people``) whose box, at one of the keyframe
-    ``times`` (s, the placer's grid), overlaps another entity's box or a ``reserved`` footprint (the
-    ego's). The placer placed their rigid figures' footprints; a walking body's box spans its stride and
-    an elbows-out stance is wider, so a person squeezed in beside a car may now touch it: such a person
-    is left out, as an object that found no room is. Others are checked first, people in order."""
+    ``times`` (s, the placer's grid), overlaps another entity's box, an ``obstacles`` entity's box (the
+    labelled street furniture) or a ``reserved`` footprint (the ego's). The placer placed their rigid
+    figures' footprints; a walking body's box spans its stride and an elbows-out stance is wider, so a
+    person squeezed in beside a car may now touch it: such a person is left out, as an object that found
+    no room is. Others are checked first, people in order."""
 
     def swept(entity: Entity) -> SweptFootprint:
         poses = [entity.trajectory.pose_at(float(t)) for t in times]
@@ -105,7 +110,7 @@ def keep_clear(
         yaws = np.array([np.arctan2(p[1, 0], p[0, 0]) for p in poses])
         return SweptFootprint(centres, yaws, float(entity.size_m[0]), float(entity.size_m[1]))
 
-    taken = [*reserved, *(swept(e) for e in entities if e.instance_id not in people)]
+    taken = [*reserved, *(swept(e) for e in [*entities, *obstacles] if e.instance_id not in people)]
     kept = []
     for entity in entities:
         if entity.instance_id in people:

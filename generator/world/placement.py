@@ -87,17 +87,37 @@ class Placer:
     margin: float = 0.1  # minimum free gap between objects, metres
     steps: int = 1  # length of the time grid every swept footprint is sampled on
     placed: list[SweptFootprint] = field(default_factory=list)
+    _stacked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def try_place(self, footprint: SweptFootprint | Footprint) -> bool:
         swept = self._swept(footprint)
-        if any(swept_overlap(swept, other, self.margin) for other in self.placed):
+        if any(swept_overlap(swept, self.placed[k], self.margin) for k in self._near(swept)):
             return False
-        self.placed.append(swept)
+        self._add(swept)
         return True
 
     def reserve(self, footprint: SweptFootprint | Footprint) -> None:
         """Block an area over time (e.g. the ego vehicle's path) without checking it."""
-        self.placed.append(self._swept(footprint))
+        self._add(self._swept(footprint))
+
+    def _add(self, swept: SweptFootprint) -> None:
+        self.placed.append(swept)
+        self._stacked = None
+
+    def _near(self, swept: SweptFootprint) -> np.ndarray:
+        """Indices of the placed footprints whose bounding circles come within reach of ``swept``'s at
+        some time: the only ones :func:`swept_overlap` can find overlapping (the same test, vectorised
+        over everything placed, so a street with its furniture stays fast)."""
+        if not self.placed:
+            return np.zeros(0, dtype=int)
+        if self._stacked is None or len(self._stacked[1]) != len(self.placed):
+            centres = np.stack([p.centres for p in self.placed])  # (n, T, 2)
+            radii = np.array([0.5 * np.hypot(p.length, p.width) for p in self.placed])
+            self._stacked = (centres, radii)
+        centres, radii = self._stacked
+        reach = radii + 0.5 * np.hypot(swept.length, swept.width) + self.margin
+        distance = np.hypot(*(centres - swept.centres[None]).transpose(2, 0, 1))  # (n, T)
+        return np.flatnonzero((distance <= reach[:, None]).any(axis=1))
 
     def _swept(self, footprint: SweptFootprint | Footprint) -> SweptFootprint:
         if isinstance(footprint, Footprint):

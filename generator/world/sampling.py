@@ -10,8 +10,9 @@ import numpy as np
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
 from generator.world import conditions as weather
-from generator.world import intersection, intersection_traffic, lamps, street, tabletop
+from generator.world import furniture, intersection, intersection_traffic, lamps, markings, paving, street, tabletop
 from generator.world.distributions import sample
+from generator.world.facades import facade_sampler
 from generator.world.motion import keyframe_times
 from generator.world.people import articulate_people, is_person_asset, keep_clear
 from generator.world.pieces import sample_hdri, sample_lighting
@@ -162,19 +163,35 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         # the scenery and the random street come after the scenario: it may have moved the junction
         junction = intersection.is_intersection(layout)
         scenery = intersection.context_entities if junction else street.context_entities
-        context = scenery(scene_cfg, layout, rng_for(seed, index, "context"))
+        facade = facade_sampler(bool(scene_cfg.facades.enabled), seed, index)
+        context = scenery(scene_cfg, layout, rng_for(seed, index, "context"), facade)
+        if scene_cfg.markings.enabled:
+            context += markings.marking_entities(layout, str(scene_cfg.markings.style))
+        details = scene_cfg.details
+        if details.paving:
+            context = paving.paved(context, float(details.slab_size_m))
+        if details.manholes:
+            context += paving.manholes(layout, float(details.manhole_spacing_m), seed, index)
         propose = intersection_traffic.proposer(scene_cfg, layout, times) if junction else None
-        objects = street.place_objects(
-            scene_cfg, layout, user_assets, seed, index, count, times, ego, actors, propose=propose
+        items = furniture.plan_furniture(scene_cfg.furniture, layout, seed, index)
+        placed = street.place_objects(
+            scene_cfg, layout, user_assets, seed, index, count, times, ego, actors, propose=propose, furniture=items
         )
+        objects = [e for e in placed if not furniture.is_furniture(e)]
+        fixtures = [e for e in placed if furniture.is_furniture(e)]
+        labelled_fixtures = [e for e in fixtures if e.is_labelled]
+        context += [e for e in fixtures if not e.is_labelled]
         rig, rig_params = street.ego_rig(
             scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
         )
         rigid_people = {e.instance_id for e in objects if e.skeleton is None and is_person_asset(e.asset)}
         objects = articulate_people(scene_cfg.people, objects, seed, index, np.arange(seq.num_frames) / float(seq.fps))
         people = {e.instance_id for e in objects if e.instance_id in rigid_people and e.skeleton is not None}
-        objects = keep_clear(objects, people, times, [ego_footprint(ego)])
+        objects = keep_clear(objects, people, times, [ego_footprint(ego)], labelled_fixtures)
+        placed_counts = {kind: sum(e.asset.name == kind for e in fixtures) for kind in furniture.FURNITURE_ASSETS}
+        extra_params = {"furniture_placed": placed_counts} if items else {}
     elif scene_cfg.kind == "tabletop":
+        labelled_fixtures, extra_params = [], {}
         layout = tabletop.sample_table_layout(scene_cfg, rng_layout)
         context = tabletop.context_entities(layout, rng_for(seed, index, "context"))
         objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
@@ -202,12 +219,18 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         seeds=seeds_record(int(cfg.seed), index, attempt),
         fps=float(seq.fps),
         num_frames=int(seq.num_frames),
-        entities=[*objects, *context],
+        entities=[*objects, *labelled_fixtures, *context],
         lights=lights,
         environment=environment,
         rig=rig,
         kind=scene_cfg.kind,
-        params={**layout, **rig_params, "num_objects_requested": count, "num_objects_placed": len(objects)},
+        params={
+            **layout,
+            **rig_params,
+            "num_objects_requested": count,
+            "num_objects_placed": len(objects),
+            **extra_params,
+        },
         scenario=scenario,
         conditions=conditions,
     )

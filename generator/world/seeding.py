@@ -32,6 +32,8 @@ STREAMS: dict[str, int] = {
     "weather": 13,  # rain drops, snow flakes, fog backscatter and clutter, keyed by (time, sensor): scenes.conditions
     "people": 14,  # articulated people's build, clothing, stance and gait phase, keyed by instance id
     "paint": 15,  # vehicle paint from the palette (generator.world.paint), keyed (0, slot[, retry]), (1, actor), (2,)
+    "furniture": 16,  # street furniture: traffic lights (root), items keyed by (sidewalk strip + 1, kind)
+    "facades": 17,  # building facades (windows, doors, storefronts), keyed by the building's index
     "environment": 24,  # the environment map (scene.lighting.hdri); 24 keeps clear of streams added alongside
 }
 

@@ -18,6 +18,8 @@ import numpy as np
 from assets.catalog import UserAsset
 from generator.errors import ConfigError
 from generator.world.distributions import sample
+from generator.world.facades import Facade, no_facade
+from generator.world.furniture import Item, furniture_entities, register
 from generator.world.motion import Motion, static
 from generator.world.motion_models import (
     cyclist_motion,
@@ -106,8 +108,11 @@ def sample_street_layout(
     return layout
 
 
-def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generator) -> list[Entity]:
-    """Road, two sidewalks and two rows of buildings (instance id 0: scenery, not labelled)."""
+def context_entities(
+    cfg: Any, layout: dict[str, float], rng: np.random.Generator, facade: Facade = no_facade
+) -> list[Entity]:
+    """Road, two sidewalks and two rows of buildings (instance id 0: scenery, not labelled); building k
+    gets ``facade(k)``'s parameters, its street side (the asset's +y) turned to the road."""
     half_road = layout["lanes_per_direction"] * layout["lane_width_m"]
     length, sidewalk = layout["road_length_m"], layout["sidewalk_width_m"]
     x_mid = length / 2.0 - ROAD_START_X_M
@@ -124,7 +129,8 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
         while x < length - ROAD_START_X_M:
             b_len = float(rng.uniform(8.0, 20.0))
             height = float(sample("scene.building_height_m", cfg.building_height_m, rng))
-            building = procedural_choice("building", {"length": b_len, "width": 10.0, "height": height})
+            params = {"length": b_len, "width": 10.0, "height": height, **facade(len(entities))}
+            building = procedural_choice("building", params)
             level = float(rng.uniform(0.35, 0.8))
             y_b = sign * (half_road + sidewalk + 5.0 + float(rng.uniform(0.0, 1.5)))
             entities.append(
@@ -136,7 +142,7 @@ def context_entities(cfg: Any, layout: dict[str, float], rng: np.random.Generato
                     x + b_len / 2.0,
                     y_b,
                     0.0,
-                    0.0,
+                    0.0 if sign < 0 else np.pi,
                     grey_material(level, 0.8, 0.4),
                 )
             )
@@ -243,13 +249,16 @@ def place_objects(
     ego: Motion | None = None,
     actors: list[Actor] | None = None,
     propose: ProposeMotion | None = None,
+    furniture: list[Item] | None = None,
 ) -> list[Entity]:
     """Up to ``count`` labelled road users (after a scenario's critical ``actors`` and the re-entry car,
     when asked), each starting where its category's rule puts it and moving by its motion model;
     footprints never overlap each other or the ego vehicle (moving along ``ego``, default
     :func:`constant_ego`) at any keyframe time, nor a critical actor's path or the line of sight to it.
     ``propose`` draws each attempt's motion (default: the straight road's rules; the intersection
-    layout passes its own)."""
+    layout passes its own). ``furniture`` (``generator.world.furniture``) is registered after the critical
+    actors and the re-entry car and before the random road users; its entities come last (labelled
+    ones with ids after the road users')."""
     placer = Placer(margin=STREET_MARGIN_M, steps=len(times))
     w = layout["lane_width_m"]
     ego = ego if ego is not None else constant_ego(layout, times)
@@ -272,10 +281,10 @@ def place_objects(
             )
         iid = len(entities) + 1
         entities.append(moving_entity("car_reentry", iid, "car", choice, motion, 0.0, material))
+    kept = register(furniture or [], placer)
     propose = propose or road_proposer(cfg, layout, times)
-    return entities + place_slots(
-        cfg, user_assets, root_seed, index, count, placer, propose, first_id=len(entities) + 1
-    )
+    entities += place_slots(cfg, user_assets, root_seed, index, count, placer, propose, first_id=len(entities) + 1)
+    return entities + furniture_entities(kept, first_id=len(entities) + 1)
 
 
 def scenario_entities(actors: list[Actor], ego: Motion, placer: Placer) -> list[Entity]:
