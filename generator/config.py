@@ -601,10 +601,12 @@ def drop_inactive_target(data: dict[str, Any]) -> None:
     ``scenario`` node when it is ``none``, the ``conditions`` node when it is clear_day, the zero weights of
     ZERO_DEFAULT_CATEGORIES, ``scene.materials.vehicle_paint`` when random, the street's layout keys when a
     straight street without a scenario (which may choose its own layout) does not read them, and the
-    ``scene.people`` node when people are not articulated (rigid people read none of its keys), so a run
-    without them has the config hash and dataset.json it had before targets, scenarios, conditions, those
-    categories, the paint palette, layouts and articulated people existed; a set target, scenario, condition,
-    weight, paint, layout or articulation stays (it changes the data)."""
+    ``scene.people`` node when people are not articulated (rigid people read none of its keys), the street
+    world's ``markings``, ``furniture``, ``facades`` and ``details`` when switched off, an HDRI table that
+    can draw only ``none`` and pyrender shadows when off, so a run without them has the config hash and
+    dataset.json it had before targets, scenarios, conditions, those categories, the paint palette,
+    layouts, articulated people and the street world existed; a set target, scenario, condition, weight,
+    paint, layout, articulation or switch stays (it changes the data)."""
     from generator.run.targeting import is_active
 
     if not is_active(data.get("target")):
@@ -620,6 +622,17 @@ def drop_inactive_target(data: dict[str, Any]) -> None:
     scene = data.get("scene") or {}
     if (scene.get("people") or {}).get("articulated") is False:
         scene.pop("people")
+    for node in ("markings", "furniture", "facades"):  # the street world's scenery, switched off
+        if (scene.get(node) or {}).get("enabled") is False:
+            scene.pop(node)
+    details = scene.get("details") or {}
+    if details and details.get("paving") is False and details.get("manholes") is False:
+        scene.pop("details")
+    hdri = (scene.get("lighting") or {}).get("hdri")
+    if hdri is not None and all(weight == 0 for name, weight in hdri.items() if name != "none"):
+        scene["lighting"].pop("hdri")
+    if (data.get("renderer") or {}).get("shadows") is False:
+        data["renderer"].pop("shadows")
     categories = scene.get("categories") or {}
     for name in ZERO_DEFAULT_CATEGORIES:
         if categories.get(name) == 0:

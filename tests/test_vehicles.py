@@ -132,9 +132,11 @@ def test_motorcycles_are_labelled_and_parked_along_the_road_edge():
     from formats._kitti import kitti_type
     from generator.config import compose_config
     from generator.world.sampling import sample_scene
-    from scenes.taxonomy import category_table
+    from scenes.taxonomy import category_id, category_table
 
-    assert {"id": len(category_table()), "name": "motorcycle", "supercategory": "vehicle"} in category_table()
+    # appended after the categories before it, so no earlier id moved
+    assert category_id("motorcycle") == category_id("animal") + 1
+    assert {"id": category_id("motorcycle"), "name": "motorcycle", "supercategory": "vehicle"} in category_table()
     assert kitti_type("motorcycle") == "Misc"
     cfg = compose_config(["scene.categories.motorcycle=30", "scene.num_objects=12"])
     scene = sample_scene(cfg, 0)
