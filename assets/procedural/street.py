@@ -1,5 +1,5 @@
-"""Street assets: vehicles, people, traffic objects, and the road, sidewalk and crosswalk context
-(buildings: ``facades``).
+"""Street assets: people, traffic objects, and the road, sidewalk and crosswalk context (vehicles:
+``vehicles``; buildings: ``facades``; street furniture: ``streetscape``).
 
 Each ``build_<name>`` is deterministic in its named parameters (metres) and returns one trimesh in the
 object frame: x forward (length), y left (width), z up, origin at the centre of the axis-aligned
@@ -15,115 +15,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.base import assemble, box_between, centred, limb, prism_x, rod, sphere, uniform, wheel
-
-
-# --- vehicles ----------------------------------------------------------------------------------------
-def build_car(length: float, width: float, height: float, wheel_radius: float, cabin_length: float) -> trimesh.Trimesh:
-    """A passenger car: lower body, a narrower cabin set slightly rearward, and four wheels.
-
-    Args:
-        length, width, height: overall size in metres (x, y, z).
-        wheel_radius: tyre radius in metres.
-        cabin_length: length of the cabin (greenhouse) along x, metres, less than ``length``.
-    """
-    body_top = 0.55 * height
-    clearance = 0.5 * wheel_radius
-    wheel_width = 0.12 * width
-    parts = [box_between((-length / 2, -width / 2, clearance), (length / 2, width / 2, body_top))]
-    # The cabin sits a little behind the middle: the hood is longer than the boot on most cars.
-    cabin_x = -0.06 * length
-    inset = 0.06 * width
-    parts.append(
-        box_between(
-            (cabin_x - cabin_length / 2, -width / 2 + inset, body_top),
-            (cabin_x + cabin_length / 2, width / 2 - inset, height),
-        )
-    )
-    axle_x = 0.32 * length  # ~18 % overhang front and rear
-    wheel_y = width / 2 - wheel_width / 2
-    parts += [
-        wheel((sx * axle_x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for sx in (-1, 1) for sy in (-1, 1)
-    ]
-    return assemble(parts)
-
-
-def sample_car(rng: np.random.Generator) -> dict[str, Any]:
-    """A compact-to-large passenger car: 3.7-5.1 m long, 1.4-1.75 m tall."""
-    length = uniform(rng, 3.7, 5.1)
-    return {
-        "length": length,
-        "width": uniform(rng, 1.65, 1.95),
-        "height": uniform(rng, 1.4, 1.75),
-        "wheel_radius": uniform(rng, 0.29, 0.35),
-        "cabin_length": length * uniform(rng, 0.45, 0.55),
-    }
-
-
-def build_truck(length: float, width: float, height: float, wheel_radius: float, cab_length: float) -> trimesh.Trimesh:
-    """A box truck: cab at the front (+x), a full-height cargo box behind it, a chassis, and three axles
-    (one under the cab, a tandem under the cargo box).
-
-    Args:
-        length, width, height: overall size in metres (x, y, z); the cargo box sets the height.
-        wheel_radius: tyre radius in metres.
-        cab_length: cab length along x, metres.
-    """
-    front = length / 2
-    gap = 0.15  # between cab and cargo box
-    cargo_front = front - cab_length - gap
-    wheel_width = 0.3
-    parts = [
-        # chassis rails, so the cab and cargo box read as one vehicle from below
-        box_between((-length / 2 + 0.3, -0.45, 0.7 * wheel_radius), (front - 0.2, 0.45, 1.3 * wheel_radius)),
-        box_between(
-            (front - cab_length, -width / 2 + 0.05, 0.6 * wheel_radius), (front, width / 2 - 0.05, 0.8 * height)
-        ),
-        box_between((-length / 2, -width / 2, 2.1 * wheel_radius), (cargo_front, width / 2, height)),
-    ]
-    cargo_length = cargo_front + length / 2
-    rear_axle = -length / 2 + 0.3 * cargo_length
-    axles = (front - 0.5 * cab_length, rear_axle, rear_axle + 2.3 * wheel_radius)
-    wheel_y = width / 2 - wheel_width / 2
-    parts += [wheel((x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for x in axles for sy in (-1, 1)]
-    return assemble(parts)
-
-
-def sample_truck(rng: np.random.Generator) -> dict[str, Any]:
-    """A rigid box truck: 6-10 m long, 2.9-3.9 m tall."""
-    return {
-        "length": uniform(rng, 6.0, 10.0),
-        "width": uniform(rng, 2.3, 2.55),
-        "height": uniform(rng, 2.9, 3.9),
-        "wheel_radius": uniform(rng, 0.45, 0.53),
-        "cab_length": uniform(rng, 1.8, 2.4),
-    }
-
-
-def build_bus(length: float, width: float, height: float, wheel_radius: float) -> trimesh.Trimesh:
-    """A city bus: one long body box on two axles with the usual long overhangs.
-
-    Args:
-        length, width, height: overall size in metres (x, y, z).
-        wheel_radius: tyre radius in metres.
-    """
-    wheel_width = 0.3
-    parts = [box_between((-length / 2, -width / 2, 0.65 * wheel_radius), (length / 2, width / 2, height))]
-    # Front overhang ~22 % (the door is ahead of the front axle), rear ~26 % (engine bay).
-    axles = (length / 2 - 0.22 * length, -length / 2 + 0.26 * length)
-    wheel_y = width / 2 - wheel_width / 2
-    parts += [wheel((x, sy * wheel_y, wheel_radius), wheel_radius, wheel_width) for x in axles for sy in (-1, 1)]
-    return assemble(parts)
-
-
-def sample_bus(rng: np.random.Generator) -> dict[str, Any]:
-    """A rigid city bus: 9.5-13 m long, 2.9-3.4 m tall."""
-    return {
-        "length": uniform(rng, 9.5, 13.0),
-        "width": uniform(rng, 2.45, 2.55),
-        "height": uniform(rng, 2.9, 3.4),
-        "wheel_radius": uniform(rng, 0.46, 0.52),
-    }
+from assets.procedural.base import assemble, box_between, centred, limb, prism_x, rod, sphere, uniform
 
 
 # --- people --------------------------------------------------------------------------------------------
