@@ -39,6 +39,7 @@ from generator.world.conditions import (
     validate_conditions_for_scene,
 )
 from generator.world.distributions import Distribution, parse_distribution
+from generator.world.furniture import LABELLED_KINDS as FURNITURE_CATEGORIES
 from generator.world.intersection import LAYOUTS
 from generator.world.markings import STYLES
 from generator.world.motion_models import (
@@ -423,6 +424,11 @@ def _validate_scene(scene: DictConfig) -> None:
     _require(scene.placement_attempts >= 1, f"scene.placement_attempts must be >= 1, got {scene.placement_attempts}")
     _between("scene.placement_attempts", scene.placement_attempts, 1, MAX_PLACEMENT_ATTEMPTS)
     _check_weights("scene.categories", scene.categories, tuple(sorted(c.name for c in CATEGORIES)), "category")
+    for name in FURNITURE_CATEGORIES:  # placed along the sidewalks by scene.furniture, never as road users
+        _require(
+            not scene.categories.get(name, 0),
+            f"scene.categories.{name}: street furniture is placed by scene.furniture, not drawn as a road user",
+        )
     schema = SCENE_SCHEMAS[scene.kind]
     nodes = [("scene", scene, schema), ("scene.materials", scene.materials, MaterialConfig)]
     nodes.append(("scene.lighting", scene.lighting, LightingConfig))

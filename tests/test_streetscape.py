@@ -200,6 +200,8 @@ def test_paving_and_manholes():
         ("scene.furniture.tree_spacing_m=0.5", "scene.furniture.tree_spacing_m"),
         ("scene.furniture.enabled=maybe", "scene.furniture.enabled"),
         ("scene.details.manhole_spacing_m=-3", "scene.details.manhole_spacing_m"),
+        ("+scene.categories.pole=1.0", "scene.categories.pole"),  # furniture is never a road user
+        ("+scene.categories.traffic_light=0.5", "scene.categories.traffic_light"),
     ],
 )
 def test_bad_streetscape_config_names_the_key(override, key):
@@ -334,3 +336,19 @@ def test_facades_face_their_road_and_record_their_parameters(layout):
         assert to_road(pose[:3, 3] + front) < to_road(pose[:3, 3] - front), e.name
         parts = dict(PROCEDURAL_ASSETS["building"].build_parts(**e.asset.params))
         assert parts["window_glass"].bounds[0][1] == pytest.approx(parts["body"].bounds[1][1])  # on the +y wall
+
+
+def test_snow_covers_paint_manholes_and_both_colours_of_the_paving():
+    """Under lying snow the lane paint, manhole covers and the sidewalk's paving slabs (both colours of its
+    pattern) take the snow's albedo, as the road does."""
+    from generator.world.conditions import SNOW_ALBEDO, weathered_material
+    from scenes import Material, Texture
+
+    paving = Material(base_color=(0.5, 0.5, 0.5), texture=Texture(kind="checker", color2=(0.3, 0.3, 0.3)))
+    snowed = weathered_material(paving, "sidewalk", {"wet_road": 0.0, "snow_cover": 1.0})
+    assert snowed.base_color == pytest.approx((SNOW_ALBEDO,) * 3) and snowed.texture.color2 == pytest.approx(
+        (SNOW_ALBEDO,) * 3
+    )
+    for category in ("road_marking", "manhole"):
+        paint = weathered_material(Material(base_color=(0.9, 0.9, 0.9)), category, {"wet_road": 0.0, "snow_cover": 0.5})
+        assert paint.base_color == pytest.approx((0.5 * (0.9 + SNOW_ALBEDO),) * 3)

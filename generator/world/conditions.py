@@ -237,7 +237,7 @@ WET_ROUGHNESS = 0.15  # roughness of a water film (wet_road = 1)
 SNOW_ALBEDO = 0.85  # fresh snow's visible albedo (~0.8-0.9, Warren 1982)
 SNOW_REFLECTIVITY = 0.8  # snow at 905 nm (Warren 1982: albedo ~0.8 in the near infrared at 0.9 um)
 WET_CATEGORIES = ("road",)
-SNOW_CATEGORIES = ("road", "sidewalk", "ground")
+SNOW_CATEGORIES = ("road", "sidewalk", "ground", "road_marking", "manhole")  # lying snow hides paint and covers
 
 
 def weathered_material(material: Material, category: str, drawn: dict[str, Any]) -> Material:
@@ -251,9 +251,14 @@ def weathered_material(material: Material, category: str, drawn: dict[str, Any])
             roughness=material.roughness + (WET_ROUGHNESS - material.roughness) * wet,
         )
     if category in SNOW_CATEGORIES and snow > 0:
+        # both colours of a pattern (the sidewalk's paving slabs) go under the snow alike
+        texture = material.texture
+        if texture.kind != "none":
+            texture = replace(texture, color2=tuple(c + (SNOW_ALBEDO - c) * snow for c in texture.color2))
         material = replace(
             material,
             base_color=tuple(c + (SNOW_ALBEDO - c) * snow for c in material.base_color),
+            texture=texture,
             roughness=material.roughness + (0.95 - material.roughness) * snow,
             reflectivity=material.reflectivity + (SNOW_REFLECTIVITY - material.reflectivity) * snow,
         )

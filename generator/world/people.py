@@ -99,10 +99,10 @@ def keep_clear(
 ) -> list[Entity]:
     """``entities`` less the articulated people (instance ids ``people``) whose box, at one of the keyframe
     ``times`` (s, the placer's grid), overlaps another entity's box, an ``obstacles`` entity's box (the
-    labelled street furniture) or a ``reserved`` footprint (the ego's). The placer placed their rigid
-    figures' footprints; a walking body's box spans its stride and an elbows-out stance is wider, so a
-    person squeezed in beside a car may now touch it: such a person is left out, as an object that found
-    no room is. Others are checked first, people in order."""
+    street furniture whose footprint the placer kept) or a ``reserved`` footprint (the ego's). The placer
+    placed their rigid figures' footprints; a walking body's box spans its stride and an elbows-out stance
+    is wider, so a person squeezed in beside a car may now touch it: such a person is left out, as an
+    object that found no room is. Others are checked first, people in order."""
 
     def swept(entity: Entity) -> SweptFootprint:
         poses = [entity.trajectory.pose_at(float(t)) for t in times]

@@ -187,7 +187,9 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         rigid_people = {e.instance_id for e in objects if e.skeleton is None and is_person_asset(e.asset)}
         objects = articulate_people(scene_cfg.people, objects, seed, index, np.arange(seq.num_frames) / float(seq.fps))
         people = {e.instance_id for e in objects if e.instance_id in rigid_people and e.skeleton is not None}
-        objects = keep_clear(objects, people, times, [ego_footprint(ego)], labelled_fixtures)
+        # trees are left out: their crowns overhang the walk, only their pits were reserved
+        obstacles = [e for e in fixtures if e.asset.name != "tree"]
+        objects = keep_clear(objects, people, times, [ego_footprint(ego)], obstacles)
         placed_counts = {kind: sum(e.asset.name == kind for e in fixtures) for kind in furniture.FURNITURE_ASSETS}
         extra_params = {"furniture_placed": placed_counts} if items else {}
     elif scene_cfg.kind == "tabletop":
