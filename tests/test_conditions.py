@@ -11,7 +11,8 @@ import pytest
 from conftest import generate
 
 from assets import entity_mesh
-from generator.config import compose_config, config_hash, validate_config
+from generator.config import compose_config, validate_config
+from generator.config_hash import config_hash
 from generator.errors import ConfigError
 from generator.world.conditions import KEYS
 from generator.world.lamps import _first_hits

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.config import compose_config, config_hash
+from generator.config import compose_config
+from generator.config_hash import config_hash
 from generator.errors import ConfigError
 from generator.run.loop import run_generation
 from generator.world.distributions import parse_distribution

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from configs.schema import TargetObjectsConfig
-from generator.config import compose_config, config_hash
+from generator.config import compose_config
+from generator.config_hash import config_hash
 from generator.errors import ConfigError
 from generator.run.loop import run_generation
 from generator.run.targeting import ALL_NUMERIC_FIELDS, Block, Target, parse_target

@@ -15,7 +15,8 @@ import pytest
 
 import renderers.raycast as raycast
 from formats.atomic import encode_json
-from generator.config import compose_config, config_hash
+from generator.config import compose_config
+from generator.config_hash import config_hash
 from generator.errors import ConfigError
 from generator.run.judging import JudgePlan, judging_plan
 from generator.run.loop import run_generation

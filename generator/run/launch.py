@@ -124,7 +124,8 @@ def absolute(path: str, base: str | Path) -> Path:
 
 def plan_jobs(task_overrides: list[str], launch_dir: Path) -> list[Job]:
     """Expand the sweep and compose + validate every job; the first bad job is a one-line ConfigError."""
-    from generator.config import compose_config, config_hash
+    from generator.config import compose_config
+    from generator.config_hash import config_hash
 
     job_overrides = expand_sweep(task_overrides)
     varying = {

@@ -21,7 +21,8 @@ from tqdm import tqdm
 
 from assets.catalog import UserAsset
 from formats.failures import SceneFailure
-from generator.config import EXECUTION_KEYS, config_hash, drop_inactive_target
+from generator.config import EXECUTION_KEYS
+from generator.config_hash import config_hash, drop_inactive_target
 from generator.errors import ConfigError, RunAborted
 from generator.run.coverage import coverage_axes
 from generator.run.execution import SceneTask, Scheduler, WorkerStats
