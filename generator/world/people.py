@@ -32,7 +32,7 @@ from assets.articulated import entity_parts
 from assets.procedural.street import bicycle_contacts
 from generator.world.distributions import sample, weighted_choice
 from generator.world.pieces import AssetChoice
-from generator.world.placement import SweptFootprint, swept_overlap
+from generator.world.placement import SweptFootprint, overlaps_any
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Entity, Trajectory
 from scenes.pose import motion_state, pose_frames
@@ -115,7 +115,7 @@ def keep_clear(
     for entity in entities:
         if entity.instance_id in people:
             footprint = swept(entity)
-            if any(swept_overlap(footprint, other) for other in taken):
+            if overlaps_any(footprint, taken):
                 continue
             taken.append(footprint)
         kept.append(entity)

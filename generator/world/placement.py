@@ -9,6 +9,7 @@ separating-axis theorem. Moving objects are tested at every keyframe time of the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -47,26 +48,54 @@ class SweptFootprint:
         )
 
 
-def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: float, width: float) -> np.ndarray:
-    """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,)."""
+def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: Any, width: Any) -> np.ndarray:
+    """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,); ``length``
+    and ``width`` (m) are one number for all or (n,) arrays, one per rectangle."""
     c, s = np.cos(yaws), np.sin(yaws)
-    half = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2, width / 2]  # (4, 2) local
-    x = half[None, :, 0] * c[:, None] - half[None, :, 1] * s[:, None]
-    y = half[None, :, 0] * s[:, None] + half[None, :, 1] * c[:, None]
+    signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
+    if np.ndim(length) == 0:
+        half = (signs * [length / 2, width / 2])[None]  # (1, 4, 2) local
+    else:  # (n, 4, 2): the same products, one size per rectangle
+        half = signs[None] * np.stack([np.asarray(length) / 2, np.asarray(width) / 2], axis=-1)[:, None, :]
+    x = half[:, :, 0] * c[:, None] - half[:, :, 1] * s[:, None]
+    y = half[:, :, 0] * s[:, None] + half[:, :, 1] * c[:, None]
     return np.stack([x, y], axis=-1) + centres[:, None, :]
 
 
 def swept_overlap(a: SweptFootprint, b: SweptFootprint, margin: float = 0.0) -> bool:
     """True when the two footprints overlap, or come closer than ``margin`` metres along a separating
     axis, at any time of the grid."""
-    radius = 0.5 * (np.hypot(a.length, a.width) + np.hypot(b.length, b.width)) + margin
-    near = np.hypot(*(a.centres - b.centres).T) <= radius  # bounding circles: the cheap common case
-    if not near.any():
+    return overlaps_any(a, [b], margin)
+
+
+def overlaps_any(a: SweptFootprint, others: list[SweptFootprint], margin: float = 0.0) -> bool:
+    """True when ``a`` overlaps any of ``others`` (see :func:`swept_overlap`), all tested at once: the
+    (footprint, time) pairs whose bounding circles meet are gathered into one batch of separating-axis
+    tests, each computed with exactly the operations of a pairwise test."""
+    if not others:
         return False
-    corners_a = rectangle_corners(a.centres[near], a.yaws[near], a.length, a.width)
-    corners_b = rectangle_corners(b.centres[near], b.yaws[near], b.length, b.width)
-    separated = np.zeros(int(near.sum()), dtype=bool)
-    for yaw in (a.yaws[near], b.yaws[near]):
+    centres = np.stack([b.centres for b in others])  # (n, T, 2)
+    yaws = np.stack([b.yaws for b in others])  # (n, T)
+    lengths = np.array([b.length for b in others], dtype=float)
+    widths = np.array([b.width for b in others], dtype=float)
+    return _batch_overlap(a, centres, yaws, lengths, widths, margin)
+
+
+def _batch_overlap(
+    a: SweptFootprint, centres: np.ndarray, yaws: np.ndarray, lengths: np.ndarray, widths: np.ndarray, margin: float
+) -> bool:
+    """:func:`overlaps_any` on stacked footprints: centres (n, T, 2), yaws (n, T), lengths, widths (n,)."""
+    radius = 0.5 * (np.hypot(a.length, a.width) + np.hypot(lengths, widths)) + margin  # (n,)
+    offset = a.centres[None] - centres
+    near = np.hypot(offset[..., 0], offset[..., 1]) <= radius[:, None]  # bounding circles: the cheap common case
+    which, when = np.nonzero(near)
+    if len(which) == 0:
+        return False
+    a_yaws, b_yaws = a.yaws[when], yaws[which, when]
+    corners_a = rectangle_corners(a.centres[when], a_yaws, a.length, a.width)
+    corners_b = rectangle_corners(centres[which, when], b_yaws, lengths[which], widths[which])
+    separated = np.zeros(len(which), dtype=bool)
+    for yaw in (a_yaws, b_yaws):
         for axis in (np.stack([np.cos(yaw), np.sin(yaw)], 1), np.stack([-np.sin(yaw), np.cos(yaw)], 1)):
             pa = np.einsum("nkd,nd->nk", corners_a, axis)
             pb = np.einsum("nkd,nd->nk", corners_b, axis)
@@ -87,12 +116,18 @@ class Placer:
     margin: float = 0.1  # minimum free gap between objects, metres
     steps: int = 1  # length of the time grid every swept footprint is sampled on
     placed: list[SweptFootprint] = field(default_factory=list)
-    _stacked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # the placed footprints stacked: centres (n, T, 2), yaws (n, T), lengths, widths, bounding radii (n,)
+    _stacked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def try_place(self, footprint: SweptFootprint | Footprint) -> bool:
         swept = self._swept(footprint)
-        if any(swept_overlap(swept, self.placed[k], self.margin) for k in self._near(swept)):
-            return False
+        near = self._near(swept)
+        if len(near):
+            centres, yaws, lengths, widths, _ = self._stacked
+            if _batch_overlap(swept, centres[near], yaws[near], lengths[near], widths[near], self.margin):
+                return False
         self._add(swept)
         return True
 
@@ -111,10 +146,16 @@ class Placer:
         if not self.placed:
             return np.zeros(0, dtype=int)
         if self._stacked is None or len(self._stacked[1]) != len(self.placed):
-            centres = np.stack([p.centres for p in self.placed])  # (n, T, 2)
-            radii = np.array([0.5 * np.hypot(p.length, p.width) for p in self.placed])
-            self._stacked = (centres, radii)
-        centres, radii = self._stacked
+            lengths = np.array([p.length for p in self.placed], dtype=float)
+            widths = np.array([p.width for p in self.placed], dtype=float)
+            self._stacked = (
+                np.stack([p.centres for p in self.placed]),
+                np.stack([p.yaws for p in self.placed]),
+                lengths,
+                widths,
+                0.5 * np.hypot(lengths, widths),
+            )
+        centres, radii = self._stacked[0], self._stacked[4]
         reach = radii + 0.5 * np.hypot(swept.length, swept.width) + self.margin
         distance = np.hypot(*(centres - swept.centres[None]).transpose(2, 0, 1))  # (n, T)
         return np.flatnonzero((distance <= reach[:, None]).any(axis=1))
