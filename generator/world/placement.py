@@ -116,7 +116,8 @@ class Placer:
     margin: float = 0.1  # minimum free gap between objects, metres
     steps: int = 1  # length of the time grid every swept footprint is sampled on
     placed: list[SweptFootprint] = field(default_factory=list)
-    # the placed footprints stacked: centres (n, T, 2), yaws (n, T), lengths, widths, bounding radii (n,)
+    # the placed footprints stacked, grown as they come (rows past len(placed) unused): centres (cap, T, 2),
+    # yaws (cap, T), lengths, widths, bounding radii (cap,)
     _stacked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
         default=None, repr=False, compare=False
     )
@@ -136,28 +137,30 @@ class Placer:
         self._add(self._swept(footprint))
 
     def _add(self, swept: SweptFootprint) -> None:
+        n = len(self.placed)
+        if self._stacked is None or len(self._stacked[2]) == n:  # (re)allocate twice the room
+            cap, steps = max(16, 2 * n), len(swept.yaws)
+            grown = (np.empty((cap, steps, 2)), np.empty((cap, steps)), np.empty(cap), np.empty(cap), np.empty(cap))
+            if self._stacked is not None:
+                for new, old in zip(grown, self._stacked, strict=True):
+                    new[:n] = old[:n]
+            self._stacked = grown
+        centres, yaws, lengths, widths, radii = self._stacked
+        centres[n], yaws[n], lengths[n], widths[n] = swept.centres, swept.yaws, swept.length, swept.width
+        radii[n] = 0.5 * np.hypot(swept.length, swept.width)
         self.placed.append(swept)
-        self._stacked = None
 
     def _near(self, swept: SweptFootprint) -> np.ndarray:
         """Indices of the placed footprints whose bounding circles come within reach of ``swept``'s at
         some time: the only ones :func:`swept_overlap` can find overlapping (the same test, vectorised
         over everything placed, so a street with its furniture stays fast)."""
-        if not self.placed:
+        n = len(self.placed)
+        if not n:
             return np.zeros(0, dtype=int)
-        if self._stacked is None or len(self._stacked[1]) != len(self.placed):
-            lengths = np.array([p.length for p in self.placed], dtype=float)
-            widths = np.array([p.width for p in self.placed], dtype=float)
-            self._stacked = (
-                np.stack([p.centres for p in self.placed]),
-                np.stack([p.yaws for p in self.placed]),
-                lengths,
-                widths,
-                0.5 * np.hypot(lengths, widths),
-            )
-        centres, radii = self._stacked[0], self._stacked[4]
+        centres, radii = self._stacked[0][:n], self._stacked[4][:n]
         reach = radii + 0.5 * np.hypot(swept.length, swept.width) + self.margin
-        distance = np.hypot(*(centres - swept.centres[None]).transpose(2, 0, 1))  # (n, T)
+        offset = centres - swept.centres[None]
+        distance = np.hypot(offset[..., 0], offset[..., 1])  # (n, T)
         return np.flatnonzero((distance <= reach[:, None]).any(axis=1))
 
     def _swept(self, footprint: SweptFootprint | Footprint) -> SweptFootprint:
