@@ -51,7 +51,11 @@ class SweptFootprint:
 def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: Any, width: Any) -> np.ndarray:
     """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,); ``length``
     and ``width`` (m) are one number for all or (n,) arrays, one per rectangle."""
-    c, s = np.cos(yaws), np.sin(yaws)
+    return _corners(centres, np.cos(yaws), np.sin(yaws), length, width)
+
+
+def _corners(centres: np.ndarray, c: np.ndarray, s: np.ndarray, length: Any, width: Any) -> np.ndarray:
+    """:func:`rectangle_corners` from the yaws' cosines and sines (n,)."""
     signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
     if np.ndim(length) == 0:
         half = (signs * [length / 2, width / 2])[None]  # (1, 4, 2) local
@@ -92,14 +96,14 @@ def _batch_overlap(
     if len(which) == 0:
         return False
     a_yaws, b_yaws = a.yaws[when], yaws[which, when]
-    corners_a = rectangle_corners(a.centres[when], a_yaws, a.length, a.width)
-    corners_b = rectangle_corners(centres[which, when], b_yaws, lengths[which], widths[which])
-    separated = np.zeros(len(which), dtype=bool)
-    for yaw in (a_yaws, b_yaws):
-        for axis in (np.stack([np.cos(yaw), np.sin(yaw)], 1), np.stack([-np.sin(yaw), np.cos(yaw)], 1)):
-            pa = np.einsum("nkd,nd->nk", corners_a, axis)
-            pb = np.einsum("nkd,nd->nk", corners_b, axis)
-            separated |= (pa.max(1) + margin <= pb.min(1)) | (pb.max(1) + margin <= pa.min(1))
+    ca, sa, cb, sb = np.cos(a_yaws), np.sin(a_yaws), np.cos(b_yaws), np.sin(b_yaws)
+    corners_a = _corners(a.centres[when], ca, sa, a.length, a.width)
+    corners_b = _corners(centres[which, when], cb, sb, lengths[which], widths[which])
+    # the separating-axis candidates, both rectangles' x and y axes: (m, 4 axes, 2)
+    axes = np.stack([np.stack([ca, sa], 1), np.stack([-sa, ca], 1), np.stack([cb, sb], 1), np.stack([-sb, cb], 1)], 1)
+    pa = np.einsum("nkd,nad->nak", corners_a, axes)  # (m, 4 axes, 4 corners): one product sum per entry
+    pb = np.einsum("nkd,nad->nak", corners_b, axes)
+    separated = ((pa.max(2) + margin <= pb.min(2)) | (pb.max(2) + margin <= pa.min(2))).any(axis=1)
     return bool((~separated).any())
 
 
