@@ -32,7 +32,7 @@ from assets.articulated import entity_parts
 from assets.procedural.street import bicycle_contacts
 from generator.world.distributions import sample, weighted_choice
 from generator.world.pieces import AssetChoice
-from generator.world.placement import SweptFootprint, swept_overlap
+from generator.world.placement import SweptFootprint, overlaps_any
 from generator.world.seeding import rng_for
 from scenes import AssetRef, Entity, Trajectory
 from scenes.pose import motion_state, pose_frames
@@ -115,7 +115,7 @@ def keep_clear(
     for entity in entities:
         if entity.instance_id in people:
             footprint = swept(entity)
-            if any(swept_overlap(footprint, other) for other in taken):
+            if overlaps_any(footprint, taken):
                 continue
             taken.append(footprint)
         kept.append(entity)
@@ -230,12 +230,14 @@ def _box(ref: AssetRef, scale: float, skeleton: Skeleton, poses: Poses) -> tuple
     pose of ``poses``, standing on the ground (z = 0 of the body frame, where the lower sole touches)."""
     probe = Entity("probe", 0, "pedestrian", ref, (1.0, 1.0, 1.0), Trajectory.static(np.eye(4)), scale=scale)
     parts = entity_parts(replace(probe, skeleton=skeleton))
+    # the parts' vertices as plain arrays, read once (not once per pose through trimesh's tracked arrays)
+    vertex_sets = [(JOINTS[p.joint] if p.joint is not None else None, np.asarray(p.mesh.vertices)) for p in parts]
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
     for speed, cycle in dict.fromkeys(poses):  # a person standing still has one pose in every frame
         frames = pose_frames(skeleton, speed, cycle)
-        for part in parts:
-            pose = frames[JOINTS[part.joint]] if part.joint is not None else part.object_from_part
-            vertices = np.asarray(part.mesh.vertices) @ pose[:3, :3].T + pose[:3, 3]  # plain arrays: fast
+        for part, (joint, local) in zip(parts, vertex_sets, strict=True):
+            pose = frames[joint] if joint is not None else part.object_from_part
+            vertices = local @ pose[:3, :3].T + pose[:3, 3]
             lo, hi = np.minimum(lo, vertices.min(axis=0)), np.maximum(hi, vertices.max(axis=0))
     lo[2] = 0.0
     return tuple(float(v) for v in hi - lo), tuple(float(v) for v in (lo + hi) / 2.0)

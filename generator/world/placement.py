@@ -9,6 +9,7 @@ separating-axis theorem. Moving objects are tested at every keyframe time of the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -47,30 +48,62 @@ class SweptFootprint:
         )
 
 
-def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: float, width: float) -> np.ndarray:
-    """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,)."""
-    c, s = np.cos(yaws), np.sin(yaws)
-    half = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [length / 2, width / 2]  # (4, 2) local
-    x = half[None, :, 0] * c[:, None] - half[None, :, 1] * s[:, None]
-    y = half[None, :, 0] * s[:, None] + half[None, :, 1] * c[:, None]
+def rectangle_corners(centres: np.ndarray, yaws: np.ndarray, length: Any, width: Any) -> np.ndarray:
+    """Corners (n, 4, 2), counter-clockwise, of n rectangles with centres (n, 2) and yaws (n,); ``length``
+    and ``width`` (m) are one number for all or (n,) arrays, one per rectangle."""
+    return _corners(centres, np.cos(yaws), np.sin(yaws), length, width)
+
+
+def _corners(centres: np.ndarray, c: np.ndarray, s: np.ndarray, length: Any, width: Any) -> np.ndarray:
+    """:func:`rectangle_corners` from the yaws' cosines and sines (n,)."""
+    signs = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
+    if np.ndim(length) == 0:
+        half = (signs * [length / 2, width / 2])[None]  # (1, 4, 2) local
+    else:  # (n, 4, 2): the same products, one size per rectangle
+        half = signs[None] * np.stack([np.asarray(length) / 2, np.asarray(width) / 2], axis=-1)[:, None, :]
+    x = half[:, :, 0] * c[:, None] - half[:, :, 1] * s[:, None]
+    y = half[:, :, 0] * s[:, None] + half[:, :, 1] * c[:, None]
     return np.stack([x, y], axis=-1) + centres[:, None, :]
 
 
 def swept_overlap(a: SweptFootprint, b: SweptFootprint, margin: float = 0.0) -> bool:
     """True when the two footprints overlap, or come closer than ``margin`` metres along a separating
     axis, at any time of the grid."""
-    radius = 0.5 * (np.hypot(a.length, a.width) + np.hypot(b.length, b.width)) + margin
-    near = np.hypot(*(a.centres - b.centres).T) <= radius  # bounding circles: the cheap common case
-    if not near.any():
+    return overlaps_any(a, [b], margin)
+
+
+def overlaps_any(a: SweptFootprint, others: list[SweptFootprint], margin: float = 0.0) -> bool:
+    """True when ``a`` overlaps any of ``others`` (see :func:`swept_overlap`), all tested at once: the
+    (footprint, time) pairs whose bounding circles meet are gathered into one batch of separating-axis
+    tests, each computed with exactly the operations of a pairwise test."""
+    if not others:
         return False
-    corners_a = rectangle_corners(a.centres[near], a.yaws[near], a.length, a.width)
-    corners_b = rectangle_corners(b.centres[near], b.yaws[near], b.length, b.width)
-    separated = np.zeros(int(near.sum()), dtype=bool)
-    for yaw in (a.yaws[near], b.yaws[near]):
-        for axis in (np.stack([np.cos(yaw), np.sin(yaw)], 1), np.stack([-np.sin(yaw), np.cos(yaw)], 1)):
-            pa = np.einsum("nkd,nd->nk", corners_a, axis)
-            pb = np.einsum("nkd,nd->nk", corners_b, axis)
-            separated |= (pa.max(1) + margin <= pb.min(1)) | (pb.max(1) + margin <= pa.min(1))
+    centres = np.stack([b.centres for b in others])  # (n, T, 2)
+    yaws = np.stack([b.yaws for b in others])  # (n, T)
+    lengths = np.array([b.length for b in others], dtype=float)
+    widths = np.array([b.width for b in others], dtype=float)
+    return _batch_overlap(a, centres, yaws, lengths, widths, margin)
+
+
+def _batch_overlap(
+    a: SweptFootprint, centres: np.ndarray, yaws: np.ndarray, lengths: np.ndarray, widths: np.ndarray, margin: float
+) -> bool:
+    """:func:`overlaps_any` on stacked footprints: centres (n, T, 2), yaws (n, T), lengths, widths (n,)."""
+    radius = 0.5 * (np.hypot(a.length, a.width) + np.hypot(lengths, widths)) + margin  # (n,)
+    offset = a.centres[None] - centres
+    near = np.hypot(offset[..., 0], offset[..., 1]) <= radius[:, None]  # bounding circles: the cheap common case
+    which, when = np.nonzero(near)
+    if len(which) == 0:
+        return False
+    a_yaws, b_yaws = a.yaws[when], yaws[which, when]
+    ca, sa, cb, sb = np.cos(a_yaws), np.sin(a_yaws), np.cos(b_yaws), np.sin(b_yaws)
+    corners_a = _corners(a.centres[when], ca, sa, a.length, a.width)
+    corners_b = _corners(centres[which, when], cb, sb, lengths[which], widths[which])
+    # the separating-axis candidates, both rectangles' x and y axes: (m, 4 axes, 2)
+    axes = np.stack([np.stack([ca, sa], 1), np.stack([-sa, ca], 1), np.stack([cb, sb], 1), np.stack([-sb, cb], 1)], 1)
+    pa = np.einsum("nkd,nad->nak", corners_a, axes)  # (m, 4 axes, 4 corners): one product sum per entry
+    pb = np.einsum("nkd,nad->nak", corners_b, axes)
+    separated = ((pa.max(2) + margin <= pb.min(2)) | (pb.max(2) + margin <= pa.min(2))).any(axis=1)
     return bool((~separated).any())
 
 
@@ -87,12 +120,19 @@ class Placer:
     margin: float = 0.1  # minimum free gap between objects, metres
     steps: int = 1  # length of the time grid every swept footprint is sampled on
     placed: list[SweptFootprint] = field(default_factory=list)
-    _stacked: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # the placed footprints stacked, grown as they come (rows past len(placed) unused): centres (cap, T, 2),
+    # yaws (cap, T), lengths, widths, bounding radii (cap,)
+    _stacked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def try_place(self, footprint: SweptFootprint | Footprint) -> bool:
         swept = self._swept(footprint)
-        if any(swept_overlap(swept, self.placed[k], self.margin) for k in self._near(swept)):
-            return False
+        near = self._near(swept)
+        if len(near):
+            centres, yaws, lengths, widths, _ = self._stacked
+            if _batch_overlap(swept, centres[near], yaws[near], lengths[near], widths[near], self.margin):
+                return False
         self._add(swept)
         return True
 
@@ -101,22 +141,30 @@ class Placer:
         self._add(self._swept(footprint))
 
     def _add(self, swept: SweptFootprint) -> None:
+        n = len(self.placed)
+        if self._stacked is None or len(self._stacked[2]) == n:  # (re)allocate twice the room
+            cap, steps = max(16, 2 * n), len(swept.yaws)
+            grown = (np.empty((cap, steps, 2)), np.empty((cap, steps)), np.empty(cap), np.empty(cap), np.empty(cap))
+            if self._stacked is not None:
+                for new, old in zip(grown, self._stacked, strict=True):
+                    new[:n] = old[:n]
+            self._stacked = grown
+        centres, yaws, lengths, widths, radii = self._stacked
+        centres[n], yaws[n], lengths[n], widths[n] = swept.centres, swept.yaws, swept.length, swept.width
+        radii[n] = 0.5 * np.hypot(swept.length, swept.width)
         self.placed.append(swept)
-        self._stacked = None
 
     def _near(self, swept: SweptFootprint) -> np.ndarray:
         """Indices of the placed footprints whose bounding circles come within reach of ``swept``'s at
         some time: the only ones :func:`swept_overlap` can find overlapping (the same test, vectorised
         over everything placed, so a street with its furniture stays fast)."""
-        if not self.placed:
+        n = len(self.placed)
+        if not n:
             return np.zeros(0, dtype=int)
-        if self._stacked is None or len(self._stacked[1]) != len(self.placed):
-            centres = np.stack([p.centres for p in self.placed])  # (n, T, 2)
-            radii = np.array([0.5 * np.hypot(p.length, p.width) for p in self.placed])
-            self._stacked = (centres, radii)
-        centres, radii = self._stacked
+        centres, radii = self._stacked[0][:n], self._stacked[4][:n]
         reach = radii + 0.5 * np.hypot(swept.length, swept.width) + self.margin
-        distance = np.hypot(*(centres - swept.centres[None]).transpose(2, 0, 1))  # (n, T)
+        offset = centres - swept.centres[None]
+        distance = np.hypot(offset[..., 0], offset[..., 1])  # (n, T)
         return np.flatnonzero((distance <= reach[:, None]).any(axis=1))
 
     def _swept(self, footprint: SweptFootprint | Footprint) -> SweptFootprint:

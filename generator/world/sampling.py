@@ -16,6 +16,7 @@ from generator.world.facades import facade_sampler
 from generator.world.motion import keyframe_times
 from generator.world.people import articulate_people, is_person_asset, keep_clear
 from generator.world.pieces import sample_hdri, sample_lighting
+from generator.world.plain_config import plain_config
 from generator.world.road import CURB_HEIGHT_M, ROAD_START_X_M
 from generator.world.scenarios import NONE, ScenarioSpec, get_scenario
 from generator.world.scenarios.base import (
@@ -107,13 +108,14 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         attempt: which attempt of the scene (targeted generation): every stream draws from the root
             entropy ``seeding.attempt_seed(cfg.seed, attempt)``; attempt 0 is the untargeted scene.
     """
-    scene_cfg = cfg.scene
+    # read once into plain Python: the loops below read these values thousands of times per scene
+    scene_cfg, camera_cfg, sensors_cfg = plain_config(cfg.scene), plain_config(cfg.camera), plain_config(cfg.sensors)
     seq = scene_cfg.sequence
     seed = attempt_seed(int(cfg.seed), attempt)
     user_assets = user_assets or []
     # keyframes cover one frame past the last (flow and velocities of the last frame) and half a LiDAR
     # sweep past it (a sweep centred on the last frame time)
-    half_sweep = max([0.5 / lidar.rotation_hz for lidar in cfg.sensors.lidars], default=0.0)
+    half_sweep = max([0.5 / lidar.rotation_hz for lidar in sensors_cfg.lidars], default=0.0)
     times = keyframe_times(max(seq.num_frames / seq.fps, (seq.num_frames - 1) / seq.fps + half_sweep))
     rng_layout = rng_for(seed, index, "layout")
     count = int(sample("scene.num_objects", scene_cfg.num_objects, rng_for(seed, index, "counts")))
@@ -182,7 +184,7 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         labelled_fixtures = [e for e in fixtures if e.is_labelled]
         context += [e for e in fixtures if not e.is_labelled]
         rig, rig_params = street.ego_rig(
-            scene_cfg, cfg.camera, cfg.sensors, layout, rng_for(seed, index, "camera"), times, ego
+            scene_cfg, camera_cfg, sensors_cfg, layout, rng_for(seed, index, "camera"), times, ego
         )
         rigid_people = {e.instance_id for e in objects if e.skeleton is None and is_person_asset(e.asset)}
         objects = articulate_people(scene_cfg.people, objects, seed, index, np.arange(seq.num_frames) / float(seq.fps))
@@ -199,8 +201,8 @@ def sample_scene(cfg: Any, index: int, user_assets: list[UserAsset] | None = Non
         objects = tabletop.place_objects(scene_cfg, layout, user_assets, seed, index, count, times)
         rig, rig_params = tabletop.hemisphere_rig(
             scene_cfg,
-            cfg.camera,
-            cfg.sensors,
+            camera_cfg,
+            sensors_cfg,
             layout,
             rng_for(seed, index, "camera"),
             rng_for(seed, index, "motion"),
