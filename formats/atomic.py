@@ -130,13 +130,19 @@ def write_npy(path: str | Path, array: np.ndarray) -> None:
     write_bytes(path, encode_npy(array))
 
 
-def encode_png(image: np.ndarray) -> bytes:
-    """PNG bytes of a uint8 (H, W, 3) RGB or uint16 (H, W) single-channel image (lossless)."""
-    return iio.imwrite("<bytes>", image, extension=".png")
+# zlib's default level, which Pillow uses when given none: the bytes of every dataset written before the
+# level was a setting (``output.png_compression``)
+PNG_COMPRESSION = 6
 
 
-def write_png(path: str | Path, image: np.ndarray) -> None:
-    write_bytes(path, encode_png(image))
+def encode_png(image: np.ndarray, compression: int = PNG_COMPRESSION) -> bytes:
+    """PNG bytes of a uint8 (H, W, 3) RGB or uint16 (H, W) single-channel image (lossless at every zlib
+    ``compression`` level 0-9; Pillow's encoder releases the GIL, so a writer thread encodes in parallel)."""
+    return iio.imwrite("<bytes>", image, extension=".png", compress_level=compression)
+
+
+def write_png(path: str | Path, image: np.ndarray, compression: int = PNG_COMPRESSION) -> None:
+    write_bytes(path, encode_png(image, compression))
 
 
 def append_line(path: str | Path, line: str) -> None:

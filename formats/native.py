@@ -85,8 +85,10 @@ def sensor_file(scene_id: str, frame: int, sensor: str, kind: str) -> str:
 class NativeWriter:
     """Writes one dataset folder. Call :meth:`open` once, then :meth:`write_scene` / :meth:`write_frame`."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, png_compression: int = atomic.PNG_COMPRESSION):
+        """``png_compression``: zlib level 0-9 of the rgb and instance PNGs (``output.png_compression``)."""
         self.root = Path(root)
+        self.png_compression = png_compression
         self._scene_sums: dict[str, tuple[int, str]] = {}  # scene_id -> (size, digest) of its scene.json
 
     def check(self, config_hash: str) -> None:
@@ -165,11 +167,15 @@ class NativeWriter:
             rel = sensor_file(scene.scene_id, frame, sensor, kind)
             put(rel, atomic.encode_npy(array))
             files[name] = rel
+
+        def png(image: np.ndarray) -> bytes:
+            return atomic.encode_png(image, self.png_compression)
+
         for result in buffers:
             for kind, array, encode in (
-                ("rgb.png", result.rgb, atomic.encode_png),
+                ("rgb.png", result.rgb, png),
                 ("depth.npy", result.depth, atomic.encode_npy),
-                ("instance.png", result.instance, atomic.encode_png),
+                ("instance.png", result.instance, png),
                 ("normals.npy", result.normals, atomic.encode_npy),
             ):
                 if array is not None:

@@ -78,6 +78,7 @@ MAX_OBJECTS_PER_SCENE = 500  # placement is quadratic: 300 street objects take ~
 MAX_IMAGE_SIDE_PX = 16384  # GL_MAX_RENDERBUFFER_SIZE of Mesa llvmpipe and most GPUs; 16384^2 RGBA = 1 GiB
 MAX_SEQUENCE_S = 600.0  # num_frames / fps; trajectories hold a keyframe every 0.05 s of it
 MAX_FPS = 1000.0  # frames per second
+MAX_WRITE_QUEUE = 16  # output.write_queue: frames held in memory while the background writer catches up
 MAX_LENGTH_M = 10_000.0  # any length in metres (road, view range, widths, heights): buildings line the road
 MIN_FURNITURE_SPACING_M = 2.0  # scene.furniture.*_spacing_m: closer would crowd every sidewalk
 MAX_PLACEMENT_ATTEMPTS = 10_000  # tries per object; each try checks the footprints already placed
@@ -249,6 +250,11 @@ def validate_config(cfg: DictConfig) -> None:
     _validate_renderer(cfg.renderer)
     _validate_camera(cfg.camera)
     _require(cfg.output.preview_frames >= 0, f"output.preview_frames must be >= 0, got {cfg.output.preview_frames}")
+    level = cfg.output.png_compression
+    _require(0 <= level <= 9, f"output.png_compression must be a zlib level 0-9, got {level}")
+    queue = cfg.output.write_queue
+    # each queued frame holds its buffers (~3 MB at 640x480, ~20 MB at 1080p): a few suffice to overlap writing
+    _require(0 <= queue <= MAX_WRITE_QUEUE, f"output.write_queue must be in 0..{MAX_WRITE_QUEUE} frames, got {queue}")
     from formats.exporters import EXPORTERS  # local: formats is only needed for this check
 
     for name in cfg.output.export:

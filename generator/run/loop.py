@@ -299,9 +299,9 @@ def target_stats(cfg: DictConfig, indices: list[int], failures: list[SceneFailur
 
 
 def _writer(cfg: DictConfig):
-    from formats.native import NativeWriter
+    from generator.run.writing import dataset_writer
 
-    return NativeWriter(cfg.output_dir)
+    return dataset_writer(cfg)
 
 
 def _open_dataset(

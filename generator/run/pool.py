@@ -99,15 +99,15 @@ def worker_main(conn: Connection, cfg_container: dict[str, Any], recycle: int, p
     try:
         from omegaconf import OmegaConf
 
-        from formats.native import NativeWriter
         from generator.run.resources import load_user_assets, open_backend
         from generator.run.scene_job import SceneContext, render_scene, wants_flow
         from generator.run.targeting import target_of
+        from generator.run.writing import dataset_writer
 
         cfg = OmegaConf.create(cfg_container)
         user_assets = load_user_assets(cfg)
         backend = open_backend(cfg)
-        ctx = SceneContext(cfg, user_assets, backend, NativeWriter(cfg.output_dir), wants_flow(cfg), target_of(cfg))
+        ctx = SceneContext(cfg, user_assets, backend, dataset_writer(cfg), wants_flow(cfg), target_of(cfg))
     except Exception as exc:  # noqa: BLE001 - reported to the main process, which stops the run
         conn.send(("startup_failed", one_line(exc)))
         return

@@ -7,7 +7,6 @@ whichever executes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,12 @@ from generator.errors import TargetNotMet
 from generator.run.judging import JudgedFrame, judge_frame, judging_plan
 from generator.run.range_sensors import range_sensor_labels
 from generator.run.targeting import Target, sensor_types, target_record
+from generator.run.writing import FrameCallback, FrameQueue, write_queue_depth
 from generator.world.sampling import sample_scene, scene_id_for
 from labels import annotate
 from labels.flow import geometric_flow
 from renderers.base import Pass, RendererBackend, RenderResult
 from scenes import Lidar, Scene, plain_data
-
-# Called after each written frame with (scene index, frame, manifest record).
-FrameCallback = Callable[[int, int, dict[str, Any]], None]
 
 
 @dataclass
@@ -66,7 +63,9 @@ def render_scene(
     ctx: SceneContext, index: int, frames: list[int], on_frame: FrameCallback, scene: Scene | None = None
 ) -> None:
     """Sample scene ``index`` (or use ``scene``, already sampled), write its scene.json and the given
-    ``frames``; ``on_frame`` is called after each frame's manifest line is written.
+    ``frames``; ``on_frame`` is called after each frame's manifest line is written. Frames are written
+    behind the rendering of the next ones (``output.write_queue``, ``generator.run.writing``); every
+    frame is written, or its error raised, before this returns.
 
     With a target, attempts are drawn until one is accepted (``find_attempt``; TargetNotMet when none
     is within ``max_attempts``); frames judged on full renders are written as they are, frames judged
@@ -77,16 +76,17 @@ def render_scene(
     elif scene is None:
         scene = sample_scene(ctx.cfg, index, ctx.user_assets)
     ctx.writer.write_scene(scene)
-    for frame in frames:
-        data = done.pop(frame, None)
-        if not isinstance(data, FrameData):  # not judged, or judged cheaply: complete it to a full frame
-            data = compute_frame(scene, frame, ctx.backend, ctx.flow, judged=data)
-        if ctx.target is not None:
-            data.labels["target"] = {
-                **scene.params["target"],
-                "frame_satisfies": ctx.target.frame_satisfies(data.labels),
-            }
-        on_frame(index, frame, write_frame(scene, data, ctx.writer))
+    with FrameQueue(ctx.writer, on_frame, index, write_queue_depth(ctx.cfg)) as queue:
+        for frame in frames:
+            data = done.pop(frame, None)
+            if not isinstance(data, FrameData):  # not judged, or judged cheaply: complete it to a full frame
+                data = compute_frame(scene, frame, ctx.backend, ctx.flow, judged=data)
+            if ctx.target is not None:
+                data.labels["target"] = {
+                    **scene.params["target"],
+                    "frame_satisfies": ctx.target.frame_satisfies(data.labels),
+                }
+            queue.put(scene, data.frame, data.results, data.labels, data.arrays)
 
 
 def find_attempt(
