@@ -13,6 +13,61 @@ import numpy as np
 
 from renderers.pyrender._gl import EGL, GL, egl, pyrender
 
+# pyrender.shader_program is loaded by pyrender's own import (after _gl chose the GL platform)
+ShaderProgram = pyrender.shader_program.ShaderProgram
+ShaderProgramCache = pyrender.shader_program.ShaderProgramCache
+
+
+class _UniformCachingProgram(ShaderProgram):
+    """pyrender's ShaderProgram with its uniform locations looked up once per linked program.
+
+    pyrender sets about a dozen uniforms per drawn primitive, and its ``set_uniform`` asks GL for each
+    location every time (``glGetUniformLocation``: a third of a street frame's uniform cost on llvmpipe).
+    A location is fixed for the life of a linked program, so it is cached per program id; the values and
+    the GL calls that set them are pyrender's own, so every pass draws the same bytes."""
+
+    def set_uniform(self, name: str, value: object, unsigned: bool = False) -> None:
+        cache = self.__dict__.get("_uniform_locations")
+        if cache is None or cache[0] != self._program_id:
+            cache = self._uniform_locations = (self._program_id, {})
+        loc = cache[1].get(name)
+        if loc is None:
+            loc = cache[1][name] = int(GL.glGetUniformLocation(self._program_id, name))
+        if loc == -1:
+            return  # pyrender raises ValueError here and swallows it: nothing is set
+        try:  # pyrender 0.1.45's dispatch, unchanged (it swallows every error too)
+            if isinstance(value, np.ndarray):
+                if value.ndim == 1:
+                    if np.issubdtype(value.dtype, np.unsignedinteger) or unsigned:
+                        dtype, value = "u", value.astype(np.uint32)
+                    elif np.issubdtype(value.dtype, np.integer):
+                        dtype, value = "i", value.astype(np.int32)
+                    else:
+                        dtype, value = "f", value.astype(np.float32)
+                    self._FUNC_MAP[(value.shape[0], dtype)](loc, 1, value)
+                else:
+                    self._FUNC_MAP[(value.shape[0], value.shape[1])](loc, 1, GL.GL_TRUE, value)
+            elif isinstance(value, float):
+                GL.glUniform1f(loc, value)
+            elif isinstance(value, int):
+                if unsigned:
+                    GL.glUniform1ui(loc, value)
+                else:
+                    GL.glUniform1i(loc, value)
+        except Exception:  # noqa: BLE001 (pyrender's behaviour: a uniform it cannot set is skipped)
+            pass
+
+
+class _UniformCachingProgramCache(ShaderProgramCache):
+    """pyrender's program cache handing out ``_UniformCachingProgram``s."""
+
+    def get_program(self, *args: object, **kwargs: object) -> ShaderProgram:
+        program = super().get_program(*args, **kwargs)
+        if type(program) is ShaderProgram:
+            # the class swap adds only set_uniform's cache: the program's state and GL objects are untouched
+            program.__class__ = _UniformCachingProgram
+        return program
+
 
 class _UnionRenderer(pyrender.Renderer):
     """pyrender.Renderer whose forward pass can OR fragments together instead of depth testing."""
@@ -21,6 +76,10 @@ class _UnionRenderer(pyrender.Renderer):
     # the spot-light array size of the shader (pyrender's is MAX_N_LIGHTS = 4); a scene's spot pool sets it
     # (``lamps``), and scenes without spot lights keep pyrender's own programs
     max_spot_lights: int = pyrender.constants.MAX_N_LIGHTS
+
+    def __init__(self, viewport_width: int, viewport_height: int, point_size: float = 1.0) -> None:
+        super().__init__(viewport_width, viewport_height, point_size)
+        self._program_cache = _UniformCachingProgramCache()  # empty either way: no program is compiled yet
 
     def _compute_max_n_lights(self, flags: int) -> list[int]:
         limits = super()._compute_max_n_lights(flags)
