@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import trimesh
 
 from assets import entity_mesh
 from assets.articulated import MeshPart, entity_parts, has_surface_parts, is_moving, part_poses
@@ -28,6 +29,8 @@ from renderers.pyrender.geometry import gl_intrinsics, instance_color
 from renderers.pyrender.lamps import Lamps, add_lamps, pose_lamps
 from scenes import Camera, Entity, Light, Material, Scene
 from scenes.transforms import light_pose, make_pose, opengl_from_opencv_pose
+
+GLTF_TRIANGLES = pyrender.constants.GLTF.TRIANGLES  # the primitive mode from_trimesh uses
 
 
 class _InsertionOrderedNodes(dict):
@@ -156,11 +159,39 @@ def _material(
     )
 
 
+def flat_mesh(mesh: trimesh.Trimesh, material: pyrender.Material) -> pyrender.Mesh:
+    """The flat-shaded pyrender.Mesh of ``mesh`` in ``material``: the same primitive as
+    ``pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)``, built from flat arrays.
+
+    from_trimesh un-indexes the vertices (three per face) with each face's normal repeated, and, with a material
+    given, takes neither vertex nor face colours; it also deep-copies the material and reads the visual through
+    trimesh's caches, which cost more than the arrays on a street's ~400 part meshes. The arrays here are its
+    own expressions, so the vertex buffers, and every pass, are the same bytes (tests/test_pyrender_compile_exact.py).
+    A textured mesh (texture coordinates) still goes through from_trimesh. ``material`` is owned by the mesh.
+    """
+    if mesh.visual.kind == "texture":
+        return pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)
+    faces = mesh.faces
+    positions = mesh.vertices[faces].reshape((3 * len(faces), 3))
+    normals = np.repeat(mesh.face_normals, 3, axis=0)  # trimesh's own normals (cached ones where a loader set them)
+    material.wireframe = False
+    primitive = pyrender.Primitive(positions=positions, normals=normals, material=material, mode=GLTF_TRIANGLES)
+    return pyrender.Mesh(primitives=[primitive], is_visible=True)
+
+
+def _mesh_node(mesh: pyrender.Mesh, name: str, pose: np.ndarray) -> pyrender.Node:
+    """A mesh node at ``pose`` (4x4 world_from_part) without pyrender's matrix setter, which checks the bottom row
+    and decomposes the matrix into a quaternion, scale and translation (half of adding a node): the renderer reads
+    only the matrix, and ``Scene.set_pose`` (every later frame) sets it the same way, so passes are unchanged."""
+    node = pyrender.Node(name=name, mesh=mesh)
+    node._matrix = np.asanyarray(pose)
+    return node
+
+
 def _build_mesh(entity: Entity) -> pyrender.Mesh:
     # Flat shading (smooth=False) is right for every mesh; smooth normals would bend the shading of
     # hard-edged assets such as boxes. Geometry, depth and labels are the same either way.
-    material = _material(entity, entity.material.base_color)
-    return pyrender.Mesh.from_trimesh(entity_mesh(entity), material=material, smooth=False)
+    return flat_mesh(entity_mesh(entity), _material(entity, entity.material.base_color))
 
 
 def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
@@ -168,9 +199,7 @@ def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
     shaded like every mesh."""
     material = _part_material(entity, part)
     emission = surface_finish(part.surface).emission
-    return pyrender.Mesh.from_trimesh(
-        part.mesh, material=_material(entity, material.base_color, material, emission), smooth=False
-    )
+    return flat_mesh(part.mesh, _material(entity, material.base_color, material, emission))
 
 
 def _corners(bounds: np.ndarray) -> np.ndarray:
@@ -186,7 +215,8 @@ def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrende
         if key not in meshes:
             meshes[key] = _build_mesh(entity)
         pose = entity.trajectory.pose_at(0.0)
-        node = world.add(meshes[key], name=entity.name, pose=pose)
+        node = _mesh_node(meshes[key], entity.name, pose)
+        world.add_node(node)
         return EntityNodes(entity, [node], pose[None])
     parts = entity_parts(entity)
     poses = np.stack(part_poses(entity, 0.0))
@@ -195,7 +225,8 @@ def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrende
         key = _part_key(entity, part)
         if key not in meshes:
             meshes[key] = _build_part_mesh(entity, part)
-        nodes.append(world.add(meshes[key], name=f"{entity.name}/part{k}", pose=pose))
+        nodes.append(_mesh_node(meshes[key], f"{entity.name}/part{k}", pose))
+        world.add_node(nodes[-1])
     if entity.skeleton is None:  # surface parts never leave the entity's size_m box: culled by it
         return EntityNodes(entity, nodes, poses)
     return EntityNodes(entity, nodes, poses, np.stack([_corners(p.mesh.bounds) for p in parts]))

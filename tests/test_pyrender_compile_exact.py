@@ -1,0 +1,56 @@
+"""The pyrender backend's fast paths draw the same bytes as pyrender's own: meshes built from flat arrays
+(``compile.flat_mesh``) against ``pyrender.Mesh.from_trimesh``, mesh nodes posed without the matrix setter
+(``compile._mesh_node``) against ``Scene.add(..., pose=)``, and cached uniform locations against pyrender's
+``ShaderProgram.set_uniform``: every pass (rgb, depth, instance, amodal) of street scenes, byte for byte."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator.config import compose_config
+from generator.world.sampling import sample_scene
+from renderers.base import Pass
+
+gl = pytest.mark.gl
+pytestmark = [gl, pytest.mark.filterwarnings("ignore:tostring:DeprecationWarning")]
+PASSES = frozenset({Pass.RGB, Pass.DEPTH, Pass.INSTANCE, Pass.AMODAL})
+
+
+def _render_all(scenes: list) -> list:
+    from renderers.pyrender import create_backend
+
+    with create_backend(PASSES) as backend:
+        results = [backend.render(scene, 0.0) for scene in scenes]
+        # a second frame re-uses the compiled world and the linked programs (cached locations)
+        results.append(backend.render(scenes[-1], 0.0))
+    return results
+
+
+def test_fast_compile_and_uniform_cache_render_pyrender_s_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from renderers.pyrender import compile as compile_module
+    from renderers.pyrender import offscreen
+    from renderers.pyrender._gl import pyrender
+
+    cfg = compose_config(["seed=5", "camera.width=320", "camera.height=240"])
+    scenes = [sample_scene(cfg, i) for i in range(2)]
+    fast = _render_all(scenes)
+
+    def pyrender_mesh(mesh, material):
+        return pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)
+
+    def pyrender_node(mesh, name, pose):
+        return pyrender.Node(name=name, mesh=mesh, matrix=pose)
+
+    monkeypatch.setattr(compile_module, "flat_mesh", pyrender_mesh)
+    monkeypatch.setattr(compile_module, "_mesh_node", pyrender_node)
+    monkeypatch.setattr(offscreen._UniformCachingProgram, "set_uniform", offscreen.ShaderProgram.set_uniform)
+    reference = _render_all(scenes)
+
+    for ours, theirs in zip(fast, reference, strict=True):
+        assert ours.rgb.tobytes() == theirs.rgb.tobytes()
+        assert ours.depth.tobytes() == theirs.depth.tobytes()
+        assert ours.instance.tobytes() == theirs.instance.tobytes()
+        assert ours.amodal.keys() == theirs.amodal.keys() and ours.amodal
+        for key, mask in theirs.amodal.items():
+            assert np.array_equal(ours.amodal[key], mask)
