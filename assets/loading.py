@@ -12,7 +12,7 @@ from assets.procedural import centred, get_procedural
 from assets.procedural.base import assemble_parts
 from scenes import AssetRef, Entity
 
-__all__ = ["AssetError", "entity_mesh", "load_asset_mesh"]  # AssetError re-exported from assets.errors
+__all__ = ["AssetError", "asset_extents", "entity_mesh", "load_asset_mesh"]  # AssetError re-exported from assets.errors
 
 
 def _key(ref: AssetRef) -> str:
@@ -43,6 +43,19 @@ def load_asset_mesh(ref: AssetRef) -> trimesh.Trimesh:
     """The asset's mesh (unscaled), centred on its bounding-box centre, z up, x forward. The returned
     mesh is a copy the caller may modify."""
     return _load_cached(_key(ref)).copy()
+
+
+@lru_cache(maxsize=1024)
+def _extents_cached(key: str) -> tuple[float, float, float]:
+    # bounds read off the shared cached mesh (no copy); the mesh itself is left untouched
+    extents = _load_cached(key).extents
+    return (float(extents[0]), float(extents[1]), float(extents[2]))
+
+
+def asset_extents(ref: AssetRef) -> tuple[float, float, float]:
+    """[length, width, height] in metres of the asset's (unscaled) bounding box: ``load_asset_mesh(ref).extents``
+    without copying the mesh, cached."""
+    return _extents_cached(_key(ref))
 
 
 def entity_mesh(entity: Entity) -> trimesh.Trimesh:

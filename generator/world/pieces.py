@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from assets.catalog import UserAsset
-from assets.loading import load_asset_mesh
+from assets.loading import asset_extents
 from assets.procedural import PROCEDURAL_ASSETS
 from generator.world.distributions import sample, weighted_choice
 from generator.world.motion import Motion, static
@@ -64,7 +64,7 @@ def procedural_choice(name: str, params: dict[str, Any]) -> AssetChoice:
 
 def size_of(ref: AssetRef, scale: float) -> tuple[float, float, float]:
     """[length, width, height] in metres of the asset's bounding box after scaling."""
-    extents = load_asset_mesh(ref).extents * scale
+    extents = np.asarray(asset_extents(ref)) * scale  # same float64 product as the mesh's extents * scale
     return (float(extents[0]), float(extents[1]), float(extents[2]))
 
 
