@@ -1,0 +1,117 @@
+"""A bare triangle mesh of numpy arrays for the procedural builders (issue 17): vertices (n, 3) float64,
+metres, and faces (m, 3) int64, with the few operations the builders use.
+
+The builders used to make a ``trimesh.Trimesh`` per part (~2,000 per street scene), and the Trimesh
+constructor, its tracked arrays, copies and cache bookkeeping cost more than the geometry. ``Mesh`` keeps
+trimesh's method names (``apply_translation``, ``apply_transform``, ``apply_scale``, ``copy``, ``bounds``,
+``extents``) and reproduces its arithmetic operation for operation (homogeneous ``np.dot`` through
+``trimesh.transformations.transform_points``, the identity short cuts, winding flips on a negative
+determinant), so every mesh is bit for bit the one trimesh built; a Trimesh is made once per finished mesh
+(:func:`to_trimesh`) where callers need one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assets._trimesh import trimesh
+
+_IDENTITY4 = np.eye(4)
+_IDENTITY3 = np.eye(3)
+
+
+def _near_identity(matrix: np.ndarray, identity: np.ndarray, atol: float) -> bool:
+    # trimesh.util.allclose: the spread (not the magnitude) of the difference, exactly as trimesh tests it
+    return bool(float(np.ptp(matrix - identity)) < atol)
+
+
+def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``trimesh.transformations.transform_points(points, matrix)`` for (n, 3) points, same arithmetic."""
+    if len(points) == 0:
+        return points.copy()
+    if np.abs(matrix - _IDENTITY4).max() < 1e-8:
+        return np.ascontiguousarray(points.copy())
+    stack = np.column_stack((points, np.ones(len(points))))
+    return np.dot(matrix, stack.T).T[:, :3]
+
+
+class Mesh:
+    """Vertices (n, 3) float64 (metres) and faces (m, 3) int64 of a triangle mesh, no cache, no processing.
+
+    The ``apply_*`` methods modify the mesh in place and return it, as trimesh's do."""
+
+    __slots__ = ("faces", "vertices")
+
+    def __init__(self, vertices: Any, faces: Any) -> None:
+        self.vertices = np.asarray(vertices, dtype=np.float64)
+        self.faces = np.asarray(faces, dtype=np.int64)
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(2, 3) lowest and highest corner of the axis-aligned bounding box of the vertices the faces use
+        (as trimesh's: a vertex no face references does not count), metres."""
+        vertices = self.vertices
+        used = np.zeros(len(vertices), dtype=bool)
+        used[self.faces.ravel()] = True
+        if not used.all():
+            vertices = vertices[used]
+        return np.array([vertices.min(axis=0), vertices.max(axis=0)])
+
+    @property
+    def extents(self) -> np.ndarray:
+        """(3,) edge lengths of the axis-aligned bounding box, metres."""
+        return np.ptp(self.bounds, axis=0)
+
+    def copy(self) -> Mesh:
+        return Mesh(self.vertices.copy(), self.faces.copy())
+
+    def apply_transform(self, matrix: Any) -> Mesh:
+        """``Trimesh.apply_transform``: a homogeneous (4, 4) transform of the vertices, faces reversed when it
+        mirrors (negative determinant of a matrix with rotation)."""
+        matrix = np.asarray(matrix, order="C", dtype=np.float64)
+        if _near_identity(matrix, _IDENTITY4, 1e-8):
+            return self
+        new_vertices = transform_points(self.vertices, matrix)
+        has_rotation = not _near_identity(matrix[:3, :3], _IDENTITY3, 1e-6)
+        if has_rotation and bool(np.linalg.det(matrix[:3, :3]) < 0.0):
+            self.faces = np.ascontiguousarray(np.fliplr(self.faces))
+        self.vertices = new_vertices
+        return self
+
+    def apply_translation(self, translation: Any) -> Mesh:
+        """``Trimesh.apply_translation`` (through the same 4x4 transform, so the same rounding)."""
+        matrix = np.eye(4)
+        matrix[:3, 3] = np.asarray(translation, dtype=np.float64)
+        return self.apply_transform(matrix)
+
+    def apply_scale(self, scaling: Any) -> Mesh:
+        """``Trimesh.apply_scale``."""
+        return self.apply_transform(trimesh.transformations.scale_and_translate(scale=scaling))
+
+
+def concatenate(meshes: Sequence[Mesh]) -> Mesh:
+    """``trimesh.util.concatenate``: vertices stacked in order, each mesh's faces offset by the vertices before
+    it; nothing merged."""
+    meshes = list(meshes)
+    if len(meshes) == 1:
+        return meshes[0].copy()
+    offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
+    return Mesh(
+        np.concatenate([m.vertices for m in meshes]),
+        np.concatenate([m.faces + o for m, o in zip(meshes, offsets, strict=True)]),
+    )
+
+
+def from_trimesh(mesh: trimesh.Trimesh) -> Mesh:
+    """The arrays of a trimesh (copied) as a :class:`Mesh`."""
+    return Mesh(np.array(mesh.vertices, dtype=np.float64), np.array(mesh.faces, dtype=np.int64))
+
+
+def to_trimesh(mesh: Mesh | trimesh.Trimesh) -> trimesh.Trimesh:
+    """A ``trimesh.Trimesh`` of the arrays, unprocessed (a trimesh is returned as it is)."""
+    if isinstance(mesh, trimesh.Trimesh):
+        return mesh
+    return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, process=False)
