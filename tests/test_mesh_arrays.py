@@ -1,0 +1,65 @@
+"""assets.procedural.arrays.Mesh against trimesh: the same operations give bit-identical arrays (issue 17's
+numpy builders rely on it), including trimesh's identity short cuts and mirror winding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assets._trimesh import trimesh
+from assets.procedural.arrays import Mesh, concatenate, from_trimesh, to_trimesh
+
+
+def _random_transform(rng: np.random.Generator, mirror: bool) -> np.ndarray:
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    if (np.linalg.det(q) < 0) != mirror:
+        q[:, 0] *= -1.0
+    matrix = np.eye(4)
+    matrix[:3, :3] = q * rng.uniform(0.2, 3.0)
+    matrix[:3, 3] = rng.normal(size=3) * 5.0
+    return matrix
+
+
+def _same(ours: Mesh, theirs: trimesh.Trimesh) -> None:
+    assert ours.vertices.tobytes() == np.asarray(theirs.vertices).tobytes()
+    assert ours.faces.tobytes() == np.asarray(theirs.faces, dtype=np.int64).tobytes()
+    assert ours.bounds.tobytes() == theirs.bounds.tobytes()
+    assert ours.extents.tobytes() == theirs.extents.tobytes()
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_transforms_match_trimesh_bit_for_bit(mirror: bool) -> None:
+    rng = np.random.default_rng(5)
+    for base in (trimesh.creation.box(extents=(1.0, 2.0, 0.5)), trimesh.creation.icosphere(subdivisions=1)):
+        for _ in range(5):
+            matrix = _random_transform(rng, mirror)
+            theirs = base.copy()
+            theirs.apply_transform(matrix)
+            _same(from_trimesh(base).apply_transform(matrix), theirs)
+            shift = rng.normal(size=3)
+            theirs.apply_translation(shift)
+            ours = from_trimesh(base).apply_transform(matrix).apply_translation(shift)
+            _same(ours, theirs)
+            theirs.apply_scale(1.7)
+            _same(ours.apply_scale(1.7), theirs)
+
+
+def test_near_identity_transforms_are_skipped_like_trimesh() -> None:
+    base = trimesh.creation.box(extents=(1.0, 1.0, 1.0))
+    base.apply_translation([0.3, -0.2, 0.1])
+    tiny = np.eye(4)
+    tiny[:3, 3] = 5e-9  # under trimesh's 1e-8 identity tolerance: the vertices stay as they are
+    theirs = base.copy()
+    theirs.apply_transform(tiny)
+    _same(from_trimesh(base).apply_transform(tiny), theirs)
+
+
+def test_concatenate_and_unused_vertices_match_trimesh() -> None:
+    a = trimesh.creation.box(extents=(1.0, 1.0, 1.0))
+    b = trimesh.creation.icosphere(subdivisions=1)
+    b.apply_translation([3.0, 0.0, 0.0])
+    _same(concatenate([from_trimesh(a), from_trimesh(b)]), trimesh.util.concatenate([a, b]))
+    # a vertex no face uses stays out of the bounds, as in trimesh
+    partial = trimesh.Trimesh(vertices=b.vertices, faces=b.faces[:10], process=False)
+    _same(from_trimesh(partial), partial)
+    assert to_trimesh(from_trimesh(partial)).bounds.tobytes() == partial.bounds.tobytes()
