@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from pycocotools import mask as mask_utils
+from scipy import ndimage
 
 from labels.geometry import box3d_record, mask_box, rotation_y_kitti, truncation
 from labels.keypoints import has_pixels, keypoint_fields
@@ -41,8 +42,25 @@ def occlusion_level(visibility: float, visible_pixels: int) -> int:
 
 def encode_rle(mask: np.ndarray) -> dict[str, Any]:
     """COCO compressed RLE of a bool (H, W) mask, with ``counts`` as a str (JSON-ready)."""
-    rle = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
+    return _rle_record(mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8)))
+
+
+def _rle_record(rle: dict[str, Any]) -> dict[str, Any]:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
+
+
+def crop_mask_rle(instance: np.ndarray, iid: int, rows: slice, cols: slice) -> dict[str, Any]:
+    """``encode_rle(instance == iid)`` for an id whose pixels all lie in ``instance[rows, cols]`` (its
+    ``ndimage.find_objects`` box): the comparison runs on the crop only, into a column-major uint8 image
+    pycocotools reads without a copy; the same mask, so the same bytes."""
+    mask = np.zeros(instance.shape, dtype=np.uint8, order="F")
+    mask[rows, cols] = instance[rows, cols] == iid
+    return _rle_record(mask_utils.encode(mask))
+
+
+def crop_box(rows: slice, cols: slice) -> list[int]:
+    """COCO box [x, y, w, h] of an ``ndimage.find_objects`` box: ``mask_box`` of the id's mask."""
+    return [int(cols.start), int(rows.start), int(cols.stop - cols.start), int(rows.stop - rows.start)]
 
 
 def sensor_record(scene: Scene, camera: Camera, t: float) -> dict[str, Any]:
@@ -100,10 +118,12 @@ def annotate(
     counts = np.bincount(instance.ravel(), minlength=1)
     ids = np.flatnonzero(counts)
     visible_counts = dict(zip(ids.tolist(), counts[ids].tolist(), strict=True))
+    # each present id's bounding slices in one pass (slices[iid - 1]): masks and boxes work on crops
+    boxes = ndimage.find_objects(instance) if ids.size else []
     camera_velocity = sensor_velocity(scene, camera, t)
     entities = scene.labelled_entities()
     objects = [
-        _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t)
+        _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, boxes, t)
         for entity in entities
     ]
     if has_pixels(camera, instance, depth):  # people's keypoints (labels.keypoints); rigid records unchanged
@@ -128,7 +148,9 @@ def annotate(
     return record
 
 
-def _object_record(entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, t) -> dict:
+def _object_record(
+    entity, camera, camera_from_world, camera_velocity, instance, amodal, visible_counts, boxes, t
+) -> dict:
     iid = entity.instance_id
     world_from_object = entity.trajectory.pose_at(t)
     camera_from_object = camera_from_world @ world_from_object
@@ -166,11 +188,11 @@ def _object_record(entity, camera, camera_from_world, camera_velocity, instance,
     }
     silhouette = amodal.get(iid)
     if visible_pixels:
-        visible_mask = instance == iid
-        record["bbox_visible"] = mask_box(visible_mask)
-        record["mask_rle"] = encode_rle(visible_mask)
+        rows, cols = boxes[iid - 1]
+        record["bbox_visible"] = crop_box(rows, cols)
+        record["mask_rle"] = crop_mask_rle(instance, iid, rows, cols)
     if silhouette is not None:
-        unoccluded = int(silhouette.sum())
+        unoccluded = int(np.count_nonzero(silhouette))
         record["bbox_amodal"] = mask_box(silhouette)
         record["unoccluded_pixels"] = unoccluded
         record["visibility"] = visible_pixels / unoccluded if unoccluded else 0.0
