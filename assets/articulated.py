@@ -24,6 +24,7 @@ import numpy as np
 from assets._trimesh import trimesh
 from assets.loading import entity_mesh, load_asset_mesh, procedural_parts
 from assets.procedural import PROCEDURAL_ASSETS
+from assets.procedural.arrays import from_trimesh, to_trimesh
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
 from scenes.pose import joint_frames, world_keypoints
@@ -87,14 +88,25 @@ def _surface_parts(key: str) -> tuple[MeshPart, ...]:
     and scales the whole (``loading``: centred on its bounds, then scaled), so they concatenate to it."""
     name, params, scale = json.loads(key)
     surfaces = procedural_parts(name, json.dumps(params, sort_keys=True))
-    whole = trimesh.util.concatenate([mesh for _, mesh in surfaces])
-    shift = -whole.bounds.mean(axis=0)  # what ``centred`` moves the whole by
+    # the whole's bounds (min and max are exact, so the parts' own bounds combine to the concatenation's)
+    bounds = np.array([mesh.bounds for _, mesh in surfaces if len(mesh.faces)])
+    whole_bounds = np.array([bounds[:, 0].min(axis=0), bounds[:, 1].max(axis=0)])
+    shift = -whole_bounds.mean(axis=0)  # what ``centred`` moves the whole by
     parts = []
     for surface, mesh in surfaces:
-        mesh = mesh.copy()
-        mesh.apply_translation(shift)
-        if scale != 1.0:
-            mesh.apply_scale(scale)
+        if mesh.visual.defined:  # colours to carry along: trimesh's own copy
+            mesh = mesh.copy()
+            mesh.apply_translation(shift)
+            if scale != 1.0:
+                mesh.apply_scale(scale)
+        else:
+            # trimesh's arithmetic on bare arrays, one Trimesh at the end (a Trimesh copy, its visual and cache
+            # bookkeeping cost more than the geometry: ~250 ms per street scene); a copy starts with an empty
+            # cache, so normals are computed from the moved vertices either way
+            moved = from_trimesh(mesh).apply_translation(shift)
+            if scale != 1.0:
+                moved.apply_scale(scale)
+            mesh = to_trimesh(moved)
         mesh.vertices.flags.writeable = False
         parts.append(MeshPart(mesh, None, None, _IDENTITY, surface))
     return tuple(parts)

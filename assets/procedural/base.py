@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
+from assets.procedural.arrays import from_trimesh, to_trimesh
 
 # Circle tessellation for the primitives: enough to read as round at typical camera distances.
 SECTIONS = 16
@@ -39,9 +40,12 @@ class ProceduralAsset:
 
 
 def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """Translate a mesh so its axis-aligned bounding box is centred on the origin."""
+    """Translate a mesh so its axis-aligned bounding box is centred on the origin (a new mesh)."""
+    shift = -mesh.bounds.mean(axis=0)
+    if not mesh.visual.defined:  # trimesh's arithmetic on bare arrays, without a Trimesh copy's bookkeeping
+        return to_trimesh(from_trimesh(mesh).apply_translation(shift))
     mesh = mesh.copy()
-    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    mesh.apply_translation(shift)
     return mesh
 
 
@@ -58,8 +62,13 @@ def centre_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> list[tuple[str
     shift = -(lo + hi) / 2.0
     moved = []
     for surface, mesh in parts:
-        mesh = mesh.copy()
-        mesh.apply_translation(shift)
+        if mesh.visual.defined:  # colours to carry along: trimesh's own copy
+            mesh = mesh.copy()
+            mesh.apply_translation(shift)
+        else:
+            # the same arithmetic on bare arrays and one new Trimesh: a Trimesh copy (visual, cache) costs
+            # more than the move; a copy's cache starts empty either way
+            mesh = to_trimesh(from_trimesh(mesh).apply_translation(shift))
         moved.append((surface, mesh))
     return moved
 
