@@ -1,7 +1,8 @@
 """The pyrender backend's fast paths draw the same bytes as pyrender's own: meshes built from flat arrays
 (``compile.flat_mesh``) against ``pyrender.Mesh.from_trimesh``, mesh nodes posed without the matrix setter
-(``compile._mesh_node``) against ``Scene.add(..., pose=)``, and cached uniform locations against pyrender's
-``ShaderProgram.set_uniform``: every pass (rgb, depth, instance, amodal) of street scenes, byte for byte."""
+(``compile._mesh_node``) against ``Scene.add(..., pose=)``, and cached uniform locations and skipped repeated
+uniform values against pyrender's ``ShaderProgram.set_uniform``: every pass (rgb, depth, instance, amodal) of
+street scenes by day and at night (street lamps: spot lights), byte for byte."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def test_fast_compile_and_uniform_cache_render_pyrender_s_bytes(monkeypatch: pyt
     from renderers.pyrender._gl import pyrender
 
     cfg = compose_config(["seed=5", "camera.width=320", "camera.height=240"])
-    scenes = [sample_scene(cfg, i) for i in range(2)]
+    night = compose_config(["seed=5", "camera.width=320", "camera.height=240", "conditions=night"])
+    scenes = [sample_scene(cfg, 0), sample_scene(night, 1), sample_scene(cfg, 1)]
     fast = _render_all(scenes)
 
     def pyrender_mesh(mesh, material):

@@ -24,7 +24,16 @@ class _UniformCachingProgram(ShaderProgram):
     pyrender sets about a dozen uniforms per drawn primitive, and its ``set_uniform`` asks GL for each
     location every time (``glGetUniformLocation``: a third of a street frame's uniform cost on llvmpipe).
     A location is fixed for the life of a linked program, so it is cached per program id; the values and
-    the GL calls that set them are pyrender's own, so every pass draws the same bytes."""
+    the GL calls that set them are pyrender's own, so every pass draws the same bytes.
+
+    A uniform keeps its value in its program until set again, so a call repeating the value the location
+    already holds (the same light, camera and material for primitive after primitive) is skipped: the
+    program state is what pyrender's call would have left. The cache is dropped with the linked program."""
+
+    def _remove_from_context(self) -> None:
+        self.__dict__.pop("_uniform_locations", None)
+        self.__dict__.pop("_uniform_values", None)
+        super()._remove_from_context()
 
     def set_uniform(self, name: str, value: object, unsigned: bool = False) -> None:
         cache = self.__dict__.get("_uniform_locations")
@@ -35,15 +44,30 @@ class _UniformCachingProgram(ShaderProgram):
             loc = cache[1][name] = int(GL.glGetUniformLocation(self._program_id, name))
         if loc == -1:
             return  # pyrender raises ValueError here and swallows it: nothing is set
+        values = self.__dict__.get("_uniform_values")
+        if values is None or values[0] != self._program_id:
+            values = self._uniform_values = (self._program_id, {})
+        # what GL will hold: the call's kind and the exact bytes pyrender's dispatch passes
+        if isinstance(value, np.ndarray):
+            if value.ndim == 1:
+                if np.issubdtype(value.dtype, np.unsignedinteger) or unsigned:
+                    dtype, value = "u", value.astype(np.uint32)
+                elif np.issubdtype(value.dtype, np.integer):
+                    dtype, value = "i", value.astype(np.int32)
+                else:
+                    dtype, value = "f", value.astype(np.float32)
+                key = (dtype, value.shape, value.tobytes())
+            else:
+                key = ("m", value.dtype.str, value.shape, value.tobytes())
+        elif isinstance(value, (float, int)):
+            key = (type(value), bool(unsigned), value)
+        else:
+            return  # pyrender sets nothing for any other type
+        if values[1].get(loc) == key:
+            return
         try:  # pyrender 0.1.45's dispatch, unchanged (it swallows every error too)
             if isinstance(value, np.ndarray):
                 if value.ndim == 1:
-                    if np.issubdtype(value.dtype, np.unsignedinteger) or unsigned:
-                        dtype, value = "u", value.astype(np.uint32)
-                    elif np.issubdtype(value.dtype, np.integer):
-                        dtype, value = "i", value.astype(np.int32)
-                    else:
-                        dtype, value = "f", value.astype(np.float32)
                     self._FUNC_MAP[(value.shape[0], dtype)](loc, 1, value)
                 else:
                     self._FUNC_MAP[(value.shape[0], value.shape[1])](loc, 1, GL.GL_TRUE, value)
@@ -55,7 +79,9 @@ class _UniformCachingProgram(ShaderProgram):
                 else:
                     GL.glUniform1i(loc, value)
         except Exception:  # noqa: BLE001 (pyrender's behaviour: a uniform it cannot set is skipped)
-            pass
+            values[1].pop(loc, None)  # unknown what GL holds now
+            return
+        values[1][loc] = key
 
 
 class _UniformCachingProgramCache(ShaderProgramCache):
