@@ -24,7 +24,7 @@ import numpy as np
 from assets._trimesh import trimesh
 from assets.loading import entity_mesh, load_asset_mesh, procedural_parts
 from assets.procedural import PROCEDURAL_ASSETS
-from assets.procedural.arrays import from_trimesh, to_trimesh
+from assets.procedural.arrays import moved_copy
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
 from scenes.pose import joint_frames, world_keypoints
@@ -94,19 +94,7 @@ def _surface_parts(key: str) -> tuple[MeshPart, ...]:
     shift = -whole_bounds.mean(axis=0)  # what ``centred`` moves the whole by
     parts = []
     for surface, mesh in surfaces:
-        if mesh.visual.defined:  # colours to carry along: trimesh's own copy
-            mesh = mesh.copy()
-            mesh.apply_translation(shift)
-            if scale != 1.0:
-                mesh.apply_scale(scale)
-        else:
-            # trimesh's arithmetic on bare arrays, one Trimesh at the end (a Trimesh copy, its visual and cache
-            # bookkeeping cost more than the geometry: ~250 ms per street scene); a copy starts with an empty
-            # cache, so normals are computed from the moved vertices either way
-            moved = from_trimesh(mesh).apply_translation(shift)
-            if scale != 1.0:
-                moved.apply_scale(scale)
-            mesh = to_trimesh(moved)
+        mesh = moved_copy(mesh, shift, scale)
         mesh.vertices.flags.writeable = False
         parts.append(MeshPart(mesh, None, None, _IDENTITY, surface))
     return tuple(parts)

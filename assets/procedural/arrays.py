@@ -115,3 +115,20 @@ def to_trimesh(mesh: Mesh | trimesh.Trimesh) -> trimesh.Trimesh:
     if isinstance(mesh, trimesh.Trimesh):
         return mesh
     return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, process=False)
+
+
+def moved_copy(mesh: trimesh.Trimesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh:
+    """``mesh.copy()`` then ``apply_translation(translation)`` (metres) and, unless ``scale`` is 1,
+    ``apply_scale(scale)``: the same vertices, bit for bit. A mesh without colours is moved as bare arrays and
+    made into one unprocessed Trimesh, since a Trimesh copy (visual, cache and hash bookkeeping) costs more
+    than the move; a copy's cache starts empty, so normals come from the moved vertices either way."""
+    if mesh.visual.defined:  # colours to carry along: trimesh's own copy
+        copied = mesh.copy()
+        copied.apply_translation(translation)
+        if scale != 1.0:
+            copied.apply_scale(scale)
+        return copied
+    moved = from_trimesh(mesh).apply_translation(translation)
+    if scale != 1.0:
+        moved.apply_scale(scale)
+    return to_trimesh(moved)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.arrays import from_trimesh, to_trimesh
+from assets.procedural.arrays import moved_copy
 
 # Circle tessellation for the primitives: enough to read as round at typical camera distances.
 SECTIONS = 16
@@ -41,12 +41,7 @@ class ProceduralAsset:
 
 def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     """Translate a mesh so its axis-aligned bounding box is centred on the origin (a new mesh)."""
-    shift = -mesh.bounds.mean(axis=0)
-    if not mesh.visual.defined:  # trimesh's arithmetic on bare arrays, without a Trimesh copy's bookkeeping
-        return to_trimesh(from_trimesh(mesh).apply_translation(shift))
-    mesh = mesh.copy()
-    mesh.apply_translation(shift)
-    return mesh
+    return moved_copy(mesh, -mesh.bounds.mean(axis=0))
 
 
 def assemble(parts: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
@@ -60,17 +55,7 @@ def centre_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> list[tuple[str
     lo = np.min([mesh.bounds[0] for _, mesh in parts], axis=0)
     hi = np.max([mesh.bounds[1] for _, mesh in parts], axis=0)
     shift = -(lo + hi) / 2.0
-    moved = []
-    for surface, mesh in parts:
-        if mesh.visual.defined:  # colours to carry along: trimesh's own copy
-            mesh = mesh.copy()
-            mesh.apply_translation(shift)
-        else:
-            # the same arithmetic on bare arrays and one new Trimesh: a Trimesh copy (visual, cache) costs
-            # more than the move; a copy's cache starts empty either way
-            mesh = to_trimesh(from_trimesh(mesh).apply_translation(shift))
-        moved.append((surface, mesh))
-    return moved
+    return [(surface, moved_copy(mesh, shift)) for surface, mesh in parts]
 
 
 def assemble_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> trimesh.Trimesh:

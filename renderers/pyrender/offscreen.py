@@ -31,22 +31,20 @@ class _UniformCachingProgram(ShaderProgram):
     program state is what pyrender's call would have left. The cache is dropped with the linked program."""
 
     def _remove_from_context(self) -> None:
-        self.__dict__.pop("_uniform_locations", None)
-        self.__dict__.pop("_uniform_values", None)
+        self.__dict__.pop("_uniform_cache", None)
         super()._remove_from_context()
 
     def set_uniform(self, name: str, value: object, unsigned: bool = False) -> None:
-        cache = self.__dict__.get("_uniform_locations")
+        # (program id, name -> location, location -> what it holds), for the linked program
+        cache = self.__dict__.get("_uniform_cache")
         if cache is None or cache[0] != self._program_id:
-            cache = self._uniform_locations = (self._program_id, {})
-        loc = cache[1].get(name)
+            cache = self._uniform_cache = (self._program_id, {}, {})
+        program_id, locations, held = cache
+        loc = locations.get(name)
         if loc is None:
-            loc = cache[1][name] = int(GL.glGetUniformLocation(self._program_id, name))
+            loc = locations[name] = int(GL.glGetUniformLocation(program_id, name))
         if loc == -1:
             return  # pyrender raises ValueError here and swallows it: nothing is set
-        values = self.__dict__.get("_uniform_values")
-        if values is None or values[0] != self._program_id:
-            values = self._uniform_values = (self._program_id, {})
         # what GL will hold: the call's kind and the exact bytes pyrender's dispatch passes
         if isinstance(value, np.ndarray):
             if value.ndim == 1:
@@ -63,7 +61,7 @@ class _UniformCachingProgram(ShaderProgram):
             key = (type(value), bool(unsigned), value)
         else:
             return  # pyrender sets nothing for any other type
-        if values[1].get(loc) == key:
+        if held.get(loc) == key:
             return
         try:  # pyrender 0.1.45's dispatch, unchanged (it swallows every error too)
             if isinstance(value, np.ndarray):
@@ -79,9 +77,9 @@ class _UniformCachingProgram(ShaderProgram):
                 else:
                     GL.glUniform1i(loc, value)
         except Exception:  # noqa: BLE001 (pyrender's behaviour: a uniform it cannot set is skipped)
-            values[1].pop(loc, None)  # unknown what GL holds now
+            held.pop(loc, None)  # unknown what GL holds now
             return
-        values[1][loc] = key
+        held[loc] = key
 
 
 class _UniformCachingProgramCache(ShaderProgramCache):
