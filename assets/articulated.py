@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.loading import entity_mesh, load_asset_mesh, procedural_parts
+from assets.loading import entity_mesh, load_asset_mesh, parts_bounds, procedural_parts
 from assets.procedural import PROCEDURAL_ASSETS
 from assets.procedural.arrays import moved_copy
 from assets.procedural.people import person_parts
@@ -88,10 +88,7 @@ def _surface_parts(key: str) -> tuple[MeshPart, ...]:
     and scales the whole (``loading``: centred on its bounds, then scaled), so they concatenate to it."""
     name, params, scale = json.loads(key)
     surfaces = procedural_parts(name, json.dumps(params, sort_keys=True))
-    # the whole's bounds (min and max are exact, so the parts' own bounds combine to the concatenation's)
-    bounds = np.array([mesh.bounds for _, mesh in surfaces if len(mesh.faces)])
-    whole_bounds = np.array([bounds[:, 0].min(axis=0), bounds[:, 1].max(axis=0)])
-    shift = -whole_bounds.mean(axis=0)  # what ``centred`` moves the whole by
+    shift = -parts_bounds(surfaces).mean(axis=0)  # what ``centred`` moves the whole by
     parts = []
     for surface, mesh in surfaces:
         mesh = moved_copy(mesh, shift, scale)

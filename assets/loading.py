@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 from assets._trimesh import trimesh
 from assets.errors import AssetError
 from assets.mesh_files import load_mesh_file
-from assets.procedural import centred, get_procedural
+from assets.procedural import arrays, centred, get_procedural
 from assets.procedural.base import assemble_parts
 from scenes import AssetRef, Entity
+
+MeshLike = Any  # a trimesh.Trimesh or an assets.procedural.arrays.Mesh: anything with vertices, faces, bounds
 
 __all__ = ["AssetError", "asset_extents", "entity_mesh", "load_asset_mesh"]  # AssetError re-exported from assets.errors
 
@@ -45,10 +51,27 @@ def load_asset_mesh(ref: AssetRef) -> trimesh.Trimesh:
     return _load_cached(_key(ref)).copy()
 
 
+def parts_bounds(parts: Sequence[tuple[str, MeshLike]]) -> np.ndarray:
+    """(2, 3) bounds of the concatenation of ``parts`` (metres) from the parts' own bounds: min and max are
+    exact, so they combine to the concatenation's bounds without concatenating. Parts without faces have no
+    bounds and add nothing, as in a concatenation."""
+    bounds = np.array([mesh.bounds for _, mesh in parts if len(mesh.faces)])
+    return np.array([bounds[:, 0].min(axis=0), bounds[:, 1].max(axis=0)])
+
+
 @lru_cache(maxsize=1024)
 def _extents_cached(key: str) -> tuple[float, float, float]:
-    # bounds read off the shared cached mesh (no copy); the mesh itself is left untouched
-    extents = _load_cached(key).extents
+    source, name, params, _, _ = json.loads(key)
+    if source == "procedural" and get_procedural(name).build_parts is not None:
+        # Without building the whole: ``centred`` moves every vertex by the same translation, and adding a
+        # constant is monotonic in floating point, so the whole's centred bounds are its bounds moved by the
+        # same arithmetic (``arrays.Mesh.apply_translation``); a concatenation and a copy cost more than the
+        # asset's parts (issue 17).
+        bounds = parts_bounds(procedural_parts(name, json.dumps(params, sort_keys=True)))
+        corners = arrays.Mesh(bounds, [[0, 1, 0]]).apply_translation(-bounds.mean(axis=0))
+        extents = corners.extents
+    else:  # bounds read off the shared cached mesh (no copy); the mesh itself is left untouched
+        extents = _load_cached(key).extents
     return (float(extents[0]), float(extents[1]), float(extents[2]))
 
 

@@ -13,6 +13,7 @@ determinant), so every mesh is bit for bit the one trimesh built; a Trimesh is m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -117,11 +118,14 @@ def to_trimesh(mesh: Mesh | trimesh.Trimesh) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, process=False)
 
 
-def moved_copy(mesh: trimesh.Trimesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh:
+def moved_copy(mesh: trimesh.Trimesh | Mesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh:
     """``mesh.copy()`` then ``apply_translation(translation)`` (metres) and, unless ``scale`` is 1,
     ``apply_scale(scale)``: the same vertices, bit for bit. A mesh without colours is moved as bare arrays and
     made into one unprocessed Trimesh, since a Trimesh copy (visual, cache and hash bookkeeping) costs more
     than the move; a copy's cache starts empty, so normals come from the moved vertices either way."""
+    if isinstance(mesh, Mesh):
+        moved = mesh.copy().apply_translation(translation)
+        return to_trimesh(moved.apply_scale(scale) if scale != 1.0 else moved)
     if mesh.visual.defined:  # colours to carry along: trimesh's own copy
         copied = mesh.copy()
         copied.apply_translation(translation)
@@ -132,3 +136,107 @@ def moved_copy(mesh: trimesh.Trimesh, translation: Any, scale: float = 1.0) -> t
     if scale != 1.0:
         moved.apply_scale(scale)
     return to_trimesh(moved)
+
+
+# --- primitives: trimesh.creation's, on arrays ----------------------------------------------------------------
+# Each returns the vertices and faces trimesh.creation's function of the same name gives, bit for bit, without
+# the Trimesh (its constructor, merge and cache bookkeeping cost ~10x the geometry of a small primitive).
+# tests/test_mesh_arrays.py compares them against trimesh.creation over random parameters.
+
+
+@lru_cache(maxsize=1)
+def _unit_box() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """trimesh's reference box: vertices in [0, 1]^3, faces, face normals (read-only)."""
+    reference = trimesh.creation.box(bounds=np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))
+    arrays = (np.array(reference.vertices), np.array(reference.faces), np.array(reference.face_normals))
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
+def box(bounds: Any) -> Mesh:
+    """``trimesh.creation.box(bounds=bounds)``: the box spanning corners ``bounds`` (2, 3), metres."""
+    bounds = np.array(bounds, dtype=np.float64)
+    unit_vertices, unit_faces, _ = _unit_box()
+    vertices = unit_vertices.copy()
+    vertices *= np.ptp(bounds, axis=0)
+    vertices += bounds[0]
+    return Mesh(vertices, unit_faces.copy())
+
+
+def box_normals() -> np.ndarray:
+    """The face normals (12, 3) ``trimesh.creation.box`` gives its box (any bounds: faces stay axis-aligned)."""
+    return _unit_box()[2]
+
+
+def merge_vertices(vertices: np.ndarray, faces: np.ndarray) -> Mesh:
+    """What ``trimesh.Trimesh(vertices, faces)`` (``process=True``) keeps: vertices equal to ``tol.merge``
+    digits merged into their first occurrence, in order, unreferenced ones dropped, faces re-indexed. Through
+    trimesh's own ``grouping.unique_rows``, so the same groups."""
+    if not np.isfinite(vertices).all():
+        raise ValueError("merge_vertices: vertices must be finite")  # trimesh would drop them; ours never have any
+    digits = trimesh.util.decimal_to_digits(trimesh.tol.merge)
+    referenced = np.zeros(len(vertices), dtype=bool)
+    referenced[faces] = True
+    stacked = (vertices * (10**digits)).round().astype(np.int64)
+    unique, inverse_referenced = trimesh.grouping.unique_rows(stacked[referenced], keep_order=True)
+    inverse = np.zeros(len(vertices), dtype=np.int64)
+    inverse[referenced] = inverse_referenced
+    mask = np.nonzero(referenced)[0][unique]
+    return Mesh(vertices[mask], inverse[faces.reshape(-1)].reshape((-1, 3)))
+
+
+def revolve(linestring: Any, sections: int, transform: Any | None = None) -> Mesh:
+    """``trimesh.creation.revolve(linestring, sections=sections, transform=transform)``: a closed surface of
+    revolution about +z of the (radius, z) ``linestring`` (n, 2), metres, then ``transform`` (4, 4) applied as
+    trimesh applies it (before merging; winding kept outward on a mirror)."""
+    linestring = np.asanyarray(linestring, dtype=np.float64)
+    theta = np.linspace(0, np.pi * 2.0, sections + 1)
+    points = np.column_stack((np.cos(theta), np.sin(theta)))
+    per = len(linestring)
+    radius, height = linestring[:, 0], linestring[:, 1]
+    vertices = np.column_stack(
+        (
+            np.tile(points, (1, per)).reshape((-1, 2)) * np.tile(radius, len(points)).reshape((-1, 1)),
+            np.tile(height, len(points)),
+        )
+    )[:-per]  # the last slice repeats the first
+    slices = len(theta) - 1
+    single = np.tile(np.array([0, per, 1, 1, per, per + 1]), per - 1).reshape((-1, 3))
+    single += np.tile(np.arange(per - 1), (2, 1)).T.reshape((-1, 1))
+    single = single[trimesh.triangles.area(vertices[single]) > trimesh.tol.merge]  # no zero-area triangle
+    offset = np.tile(np.arange(slices) * per, (len(single), 1)).T.reshape((-1, 1))
+    faces = (np.tile(single.ravel(), slices).reshape((-1, 3)) + offset) % len(vertices)
+    if transform is not None:
+        transform = np.asarray(transform, dtype=np.float64)
+        vertices = trimesh.transformations.transform_points(vertices, transform)
+        if trimesh.transformations.flips_winding(transform):
+            faces = np.ascontiguousarray(np.fliplr(faces))
+    return merge_vertices(vertices, faces)
+
+
+def capsule(height: float, radius: float, count: Sequence[int]) -> Mesh:
+    """``trimesh.creation.capsule(height, radius, count)``: hemispheres of ``radius`` (m) centred at z = -height/2
+    and +height/2, ``count`` = (latitude, longitude) sections (rounded up to even)."""
+    count = np.array(count, dtype=np.int64)
+    count += np.mod(count, 2)
+    height, radius = abs(float(height)), abs(float(radius))
+    theta = np.concatenate(
+        (np.linspace(-np.pi / 2.0, 0.0, count[0] // 2 + 1), np.linspace(0.0, np.pi / 2.0, count[0] // 2 + 1))
+    )
+    linestring = np.column_stack((np.cos(theta), np.sin(theta))) * radius
+    half = len(linestring) // 2
+    linestring[:half][:, 1] -= height / 2.0
+    linestring[half:][:, 1] += height / 2.0
+    return revolve(linestring, int(count[1]))
+
+
+def annulus(r_min: float, r_max: float, height: float, sections: int, transform: Any | None = None) -> Mesh:
+    """``trimesh.creation.annulus(r_min, r_max, height, sections, transform)`` for ``r_min`` above
+    ``tol.merge``: a tube about z from radius ``r_min`` to ``r_max`` (m), ``height`` (m) long, centred, then
+    ``transform`` (4, 4) applied (:func:`revolve`)."""
+    r_min, r_max = abs(float(r_min)), abs(float(r_max))
+    if r_min < trimesh.tol.merge:
+        raise ValueError(f"annulus: r_min {r_min} is a cylinder")
+    half = abs(float(height)) / 2.0
+    return revolve([[r_min, -half], [r_max, -half], [r_max, half], [r_min, half], [r_min, -half]], sections, transform)

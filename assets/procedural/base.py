@@ -1,8 +1,10 @@
 """Shared pieces of the procedural builders: the registry record, centring, and placed primitives.
 
-Every part helper returns a trimesh already placed in the object frame of DESIGN.md (metres, x forward,
-y left, z up). Builders place parts relative to the ground (z = 0 at the object's bottom), which is the
-natural way to reason about wheels and legs, then call :func:`assemble` to concatenate and centre them.
+Every part helper returns a mesh already placed in the object frame of DESIGN.md (metres, x forward,
+y left, z up): bare arrays (``arrays.Mesh``, trimesh's arithmetic without a Trimesh per part), made into one
+trimesh per finished mesh by :func:`assemble` and :func:`centre_parts`. Builders place parts relative to
+the ground (z = 0 at the object's bottom), which is the natural way to reason about wheels and legs, then
+call :func:`assemble` to concatenate and centre them.
 Tessellation is kept low (16-24 sections) because a frame holds ~30 objects on a CPU rasterizer.
 """
 
@@ -16,7 +18,10 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.arrays import moved_copy
+from assets.procedural import arrays
+from assets.procedural.arrays import from_trimesh, moved_copy, to_trimesh
+
+Part = trimesh.Trimesh | arrays.Mesh  # a part's mesh: builders make bare arrays, callers get trimeshes
 
 # Circle tessellation for the primitives: enough to read as round at typical camera distances.
 SECTIONS = 16
@@ -39,17 +44,30 @@ class ProceduralAsset:
     build_parts: Callable[..., list[tuple[str, trimesh.Trimesh]]] | None = None
 
 
-def centred(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """Translate a mesh so its axis-aligned bounding box is centred on the origin (a new mesh)."""
+def centred(mesh: Part) -> trimesh.Trimesh:
+    """Translate a mesh so its axis-aligned bounding box is centred on the origin (a new trimesh)."""
     return moved_copy(mesh, -mesh.bounds.mean(axis=0))
 
 
-def assemble(parts: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
+def _coloured(mesh: Part) -> bool:
+    return isinstance(mesh, trimesh.Trimesh) and mesh.visual.defined
+
+
+def concatenated(parts: Sequence[Part]) -> Part:
+    """``trimesh.util.concatenate(parts)`` (the same vertices and faces): as bare arrays unless a part has
+    colours to carry along, then trimesh's."""
+    parts = list(parts)
+    if any(_coloured(mesh) for mesh in parts):
+        return trimesh.util.concatenate([to_trimesh(mesh) for mesh in parts])
+    return arrays.concatenate([mesh if isinstance(mesh, arrays.Mesh) else from_trimesh(mesh) for mesh in parts])
+
+
+def assemble(parts: Sequence[Part]) -> trimesh.Trimesh:
     """Concatenate parts into one mesh and centre it on its bounding-box centre (object frame)."""
-    return centred(trimesh.util.concatenate(list(parts)))
+    return centred(concatenated(parts))
 
 
-def centre_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> list[tuple[str, trimesh.Trimesh]]:
+def centre_parts(parts: Sequence[tuple[str, Part]]) -> list[tuple[str, trimesh.Trimesh]]:
     """Surface parts laid out on the ground (z = 0 at the bottom), moved together so the whole is centred
     on its bounding-box centre (object frame), as :func:`assemble` centres one mesh."""
     lo = np.min([mesh.bounds[0] for _, mesh in parts], axis=0)
@@ -68,9 +86,10 @@ def uniform(rng: np.random.Generator, low: float, high: float) -> float:
     return float(rng.uniform(low, high))
 
 
-def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
-    """An axis-aligned box spanning corners ``lo`` and ``hi`` (3,), metres, object frame."""
-    return trimesh.creation.box(bounds=np.array([lo, hi], dtype=np.float64))
+def box_between(lo: Sequence[float], hi: Sequence[float]) -> arrays.Mesh:
+    """An axis-aligned box spanning corners ``lo`` and ``hi`` (3,), metres, object frame
+    (``trimesh.creation.box``'s)."""
+    return arrays.box(np.array([lo, hi], dtype=np.float64))
 
 
 @lru_cache(maxsize=16)
@@ -82,14 +101,14 @@ def _unit_cylinder(sections: int) -> tuple[np.ndarray, np.ndarray]:
     return vertices, faces
 
 
-def _placed(vertices: np.ndarray, faces: np.ndarray, scale: np.ndarray, transform: np.ndarray) -> trimesh.Trimesh:
+def _placed(vertices: np.ndarray, faces: np.ndarray, scale: np.ndarray, transform: np.ndarray) -> arrays.Mesh:
     # Scaling and placing a cached unit primitive is ~10x faster than tessellating anew, and scenes
     # build dozens of wheels and limbs each.
     placed = (vertices * scale) @ transform[:3, :3].T + transform[:3, 3]
-    return trimesh.Trimesh(vertices=placed, faces=faces.copy(), process=False)
+    return arrays.Mesh(placed, faces.copy())
 
 
-def rod(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = SECTIONS) -> trimesh.Trimesh:
+def rod(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = SECTIONS) -> arrays.Mesh:
     """A capped cylinder of ``radius`` (m) whose axis runs from point ``p0`` to ``p1`` (3,), metres."""
     p0, p1 = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
     length = float(np.linalg.norm(p1 - p0))
@@ -99,14 +118,14 @@ def rod(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int =
     return _placed(vertices, faces, np.array([radius, radius, length]), transform)
 
 
-def limb(p0: Sequence[float], p1: Sequence[float], radius: float) -> trimesh.Trimesh:
+def limb(p0: Sequence[float], p1: Sequence[float], radius: float) -> arrays.Mesh:
     """A capsule (rounded rod) of ``radius`` (m) between joint centres ``p0`` and ``p1`` (3,), metres.
 
     Rounded ends let limbs meet at joints without visible gaps whatever their angle.
     """
     p0, p1 = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
     length = float(np.linalg.norm(p1 - p0))
-    mesh = trimesh.creation.capsule(height=length, radius=radius, count=[8, 8])
+    mesh = arrays.capsule(length, radius, [8, 8])
     # trimesh versions disagree on where the capsule starts (origin vs centred), so centre it ourselves,
     # then rotate its +z axis onto the limb and move it to the limb's midpoint.
     mesh.apply_translation(-mesh.bounds.mean(axis=0))
@@ -141,7 +160,7 @@ def capsule_down(length: float, radius: float) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices=placed, faces=faces.copy(), process=False)
 
 
-def sphere(centre: Sequence[float], radius: float) -> trimesh.Trimesh:
+def sphere(centre: Sequence[float], radius: float) -> arrays.Mesh:
     """A low-poly sphere (320 triangles) of ``radius`` (m) at ``centre`` (3,), metres."""
     vertices, faces = _unit_sphere()
     transform = np.eye(4)
@@ -157,20 +176,21 @@ def _unit_sphere() -> tuple[np.ndarray, np.ndarray]:
     return vertices, faces
 
 
-def wheel(centre: Sequence[float], radius: float, thickness: float, sections: int = 20) -> trimesh.Trimesh:
+def wheel(centre: Sequence[float], radius: float, thickness: float, sections: int = 20) -> arrays.Mesh:
     """A solid wheel: cylinder of ``radius`` (m) with its axle along y, ``thickness`` (m) wide, at ``centre``."""
     c = np.asarray(centre, dtype=np.float64)
     half = np.array([0.0, thickness / 2.0, 0.0])
     return rod(c - half, c + half, radius, sections)
 
 
-def revolved(profile: Sequence[Sequence[float]], sections: int = 24) -> trimesh.Trimesh:
-    """A surface of revolution about +z from a (radius, z) profile (n, 2), metres.
+def revolved(profile: Sequence[Sequence[float]], sections: int = 24) -> arrays.Mesh:
+    """A surface of revolution about +z from a (radius, z) profile (n, 2), metres
+    (``trimesh.creation.revolve``'s).
 
     The profile is traversed counter-clockwise in the (radius, z) plane so normals face outwards;
     start and end it on the axis (radius 0) to close the surface.
     """
-    return trimesh.creation.revolve(np.asarray(profile, dtype=np.float64), sections=sections)
+    return arrays.revolve(np.asarray(profile, dtype=np.float64), sections)
 
 
 def prism_x(profile_yz: Sequence[Sequence[float]], length: float) -> trimesh.Trimesh:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.base import assemble, box_between, limb, revolved, rod, sphere, uniform
+from assets.procedural.base import assemble, box_between, concatenated, limb, revolved, rod, sphere, uniform
 
 TYRE_SECTIONS = 24  # around the tyre's axis: reads as round at road distances, 10 profile points each
 
@@ -54,7 +54,7 @@ def build_tire(radius: float, rim_radius: float, width: float, standing: int, wi
     if with_rim:
         # the rim's disc is set back into the tyre (its offset), thinner than the tread
         parts.append(rod((0.0, 0.0, -0.3 * width), (0.0, 0.0, 0.3 * width), rim_radius * 1.01, TYRE_SECTIONS))
-    mesh = trimesh.util.concatenate(parts)
+    mesh = concatenated(parts)
     if standing:  # the revolution axis (z) becomes the axle (y)
         mesh.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2.0, [1.0, 0.0, 0.0]))
     return assemble([mesh])

@@ -10,10 +10,14 @@ clothing colours and add a skirt or a coat's skirt.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assets._trimesh import trimesh
-from assets.procedural.base import box_between, capsule_down, revolved, sphere
+from assets.procedural import arrays, base
+from assets.procedural.base import capsule_down
 from scenes.skeleton import JOINT_INDEX, SIDES, Skeleton, dimensions
 
 Color = tuple[float, float, float]
@@ -105,6 +109,23 @@ def person_parts(skeleton: Skeleton) -> list[PersonPart]:
         ]
     assert all(p.joint in JOINT_INDEX for p in parts)
     return parts
+
+
+def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
+    """``base.box_between`` as the trimesh ``trimesh.creation.box`` makes, its face normals included (a part
+    is drawn as it is, so its normals are the box's own)."""
+    mesh = base.box_between(lo, hi)
+    return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, face_normals=arrays.box_normals(), process=False)
+
+
+def sphere(centre: Sequence[float], radius: float) -> trimesh.Trimesh:
+    """``base.sphere`` as a trimesh."""
+    return arrays.to_trimesh(base.sphere(centre, radius))
+
+
+def revolved(profile: Sequence[Sequence[float]], sections: int) -> trimesh.Trimesh:
+    """``base.revolved`` as a trimesh."""
+    return arrays.to_trimesh(base.revolved(np.asarray(profile, np.float64), sections))
 
 
 def _segment_up(length: float, radius: float) -> trimesh.Trimesh:

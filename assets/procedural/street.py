@@ -15,7 +15,19 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
-from assets.procedural.base import assemble, box_between, centred, limb, prism_x, rod, sphere, uniform
+from assets.procedural import arrays
+from assets.procedural.base import (
+    Part,
+    assemble,
+    box_between,
+    centred,
+    concatenated,
+    limb,
+    prism_x,
+    rod,
+    sphere,
+    uniform,
+)
 
 
 # --- people --------------------------------------------------------------------------------------------
@@ -71,9 +83,7 @@ def _knee(hip: np.ndarray, foot: np.ndarray, segment: float) -> np.ndarray:
     return mid + forward * np.sqrt(segment**2 - (d / 2) ** 2)
 
 
-def _bicycle(
-    wheel_radius: float, wheelbase: float, saddle_above_bb: float
-) -> tuple[list[trimesh.Trimesh], dict[str, np.ndarray]]:
+def _bicycle(wheel_radius: float, wheelbase: float, saddle_above_bb: float) -> tuple[list[Part], dict[str, np.ndarray]]:
     """Bicycle parts (ground at z = 0, centred on x between the hubs) and the rider's contact points."""
     r, half = wheel_radius, wheelbase / 2
     tube = 0.018
@@ -89,7 +99,7 @@ def _bicycle(
     tilt[:3, :3] = trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0])[:3, :3]  # annulus axis z -> y
     parts = []
     for hub in (rear, front):
-        tyre = trimesh.creation.annulus(r_min=r - 0.035, r_max=r, height=0.04, sections=24, transform=tilt)
+        tyre = arrays.annulus(r - 0.035, r, 0.04, 24, tilt)
         tyre.apply_translation(hub)
         parts += [tyre, rod(hub - [0, 0.05, 0], hub + [0, 0.05, 0], 0.02, 8)]
     tubes = [(rear, bb), (rear, seat_top), (bb, saddle), (seat_top, head_top), (bb, head_low), (front, head_top)]
@@ -105,7 +115,7 @@ def build_cyclist(wheel_radius: float, wheelbase: float, rider_height: float) ->
     return centred(build_cyclist_uncentred(wheel_radius, wheelbase, rider_height))
 
 
-def build_cyclist_uncentred(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
+def build_cyclist_uncentred(wheel_radius: float, wheelbase: float, rider_height: float) -> Part:
     """A person riding a bicycle towards +x: two thin tyres (annuli with axles along y), a diamond
     frame with handlebar and saddle, and a seated rider leaning onto the bars, one pedal forward.
 
@@ -131,7 +141,7 @@ def build_cyclist_uncentred(wheel_radius: float, wheelbase: float, rider_height:
         knee = _knee(hip + y, pedal, 0.245 * rider_height)
         parts += [limb(hip + y, knee, 0.06 * k), limb(knee, pedal, 0.05 * k)]
         parts.append(limb(shoulder + np.array([0.0, sy * 0.17 * k, 0.0]), at["bar"] + [0, sy * 0.22, 0], 0.04 * k))
-    return trimesh.util.concatenate(parts)
+    return concatenated(parts)
 
 
 def build_bicycle(wheel_radius: float, wheelbase: float, rider_height: float) -> trimesh.Trimesh:
@@ -156,7 +166,7 @@ def bicycle_contacts(wheel_radius: float, wheelbase: float, rider_height: float)
 def _contacts(wheel_radius: float, wheelbase: float, rider_height: float) -> tuple:
     """:func:`bicycle_contacts` as a tuple of pairs (cached: the envelope and the parts both ask)."""
     parts, at = _bicycle(wheel_radius, wheelbase, 0.415 * rider_height)
-    bounds = trimesh.util.concatenate(parts).bounds
+    bounds = concatenated(parts).bounds
     return (
         ("saddle", [float(v) for v in at["saddle"]]),
         ("bottom_bracket", [float(v) for v in at["bb"]]),
