@@ -169,9 +169,22 @@ def sequence(frames: int) -> dict:
     return {"frames": written, "ours_fps": ours, "bare_fps": bare, "ratio": ours / bare}
 
 
+def _clear_asset_caches() -> None:
+    """Forget every built mesh, so a stage is timed as a new scene's is (the stills above built these)."""
+    import assets.articulated as articulated
+    import assets.loading as loading
+
+    for cached in (loading._load_cached, loading.procedural_parts, loading._extents_cached):
+        cached.cache_clear()
+    articulated._surface_parts.cache_clear()
+    articulated._articulated_parts.cache_clear()
+
+
 def stages(cfg, scenes: int, out_dir: Path, rss: list[float] | None = None) -> dict:
     """Median ms per still of each stage of the run loop (sampling, first render of the new scene with its
-    compile, labels, writing), over ``scenes`` scenes; appends resident MB after each frame to ``rss``."""
+    compile, labels, writing), over ``scenes`` scenes, asset caches cleared first (the stills sampled the same
+    scenes); appends resident MB after each frame to ``rss``."""
+    _clear_asset_caches()
     writer = NativeWriter(out_dir)
     writer.open(dataset_meta(cfg, [], sample_scene(cfg, 0).rig))
     backend = create_backend(PASSES)

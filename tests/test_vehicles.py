@@ -13,6 +13,7 @@ from assets import load_asset_mesh
 from assets.articulated import entity_parts
 from assets.procedural import get_procedural
 from assets.procedural import vehicles as v
+from assets.procedural.arrays import to_trimesh
 from assets.surfaces import SURFACES
 from generator.world.pieces import size_of
 from scenes import AssetRef, Entity, Trajectory
@@ -29,6 +30,11 @@ def _params(name: str, seed: int, body: str | None = None) -> dict:
     return params
 
 
+def _trimesh_parts(parts):
+    """Built parts (bare arrays) as trimeshes, for trimesh's ``split``."""
+    return [(surface, to_trimesh(mesh)) for surface, mesh in parts]
+
+
 CASES = [("car", body) for body in v.BODY_TYPES] + [("truck", None), ("bus", None), ("motorcycle", None)]
 
 
@@ -36,7 +42,7 @@ CASES = [("car", body) for body in v.BODY_TYPES] + [("truck", None), ("bus", Non
 def test_the_box_is_the_mesh_bounds_from_the_parameters(name, body):
     for seed in range(SAMPLES):
         params = _params(name, seed, body)
-        parts = get_procedural(name).build_parts(**params)
+        parts = _trimesh_parts(get_procedural(name).build_parts(**params))
         lo = np.min([m.bounds[0] for _, m in parts], axis=0)
         hi = np.max([m.bounds[1] for _, m in parts], axis=0)
         expected = np.array(v.vehicle_size(name, params))
@@ -59,7 +65,7 @@ def test_the_box_is_the_mesh_bounds_from_the_parameters(name, body):
 
 @pytest.mark.parametrize(("name", "body"), CASES)
 def test_parts_are_made_of_vehicle_surfaces(name, body):
-    parts = get_procedural(name).build_parts(**_params(name, 3, body))
+    parts = _trimesh_parts(get_procedural(name).build_parts(**_params(name, 3, body)))
     surfaces = [s for s, _ in parts]
     assert set(surfaces) <= set(SURFACES) and len(set(surfaces)) == len(surfaces)  # one mesh per surface
     for needed in ("body", "car_glass", "tyre", "rim", "head_lamp", "tail_lamp", "plate", "black_trim"):
@@ -79,7 +85,7 @@ def test_parts_are_made_of_vehicle_surfaces(name, body):
 @pytest.mark.parametrize(("name", "body"), [c for c in CASES if c[0] != "motorcycle"])  # a motorcycle: no arches
 def test_wheels_stand_on_the_ground_in_their_arches(name, body):
     params = _params(name, 5, body)
-    parts = get_procedural(name).build_parts(**params)
+    parts = _trimesh_parts(get_procedural(name).build_parts(**params))
     bottom = min(m.bounds[0, 2] for _, m in parts)
     tyres = dict(parts)["tyre"].split(only_watertight=False)
     radius = params["wheel_radius"]

@@ -32,7 +32,8 @@ class ProceduralAsset:
     """A named asset: ``build(**params)`` makes the mesh, ``sample(rng)`` draws its parameters.
 
     ``build_parts(**params)``, where an asset is made of several surfaces (a car's paint, glass, tyres),
-    gives its parts as ``[(surface, mesh), ...]``: each mesh in the same object frame as ``build``'s
+    gives its parts as ``[(surface, mesh), ...]``: each mesh (a :data:`Part`: bare arrays, or a trimesh where
+    it has colours) in the same object frame as ``build``'s
     (already centred the same way), ``surface`` a name of ``assets.surfaces.SURFACES`` (``"body"``: the
     entity's own material). ``build`` is then the parts' concatenation in that order
     (:func:`assemble_parts`), so the whole mesh, its box and every label stay those of the parts."""
@@ -41,7 +42,7 @@ class ProceduralAsset:
     category: str
     build: Callable[..., trimesh.Trimesh]
     sample: Callable[[np.random.Generator], dict[str, Any]]
-    build_parts: Callable[..., list[tuple[str, trimesh.Trimesh]]] | None = None
+    build_parts: Callable[..., list[tuple[str, Part]]] | None = None
 
 
 def centred(mesh: Part) -> trimesh.Trimesh:
@@ -59,7 +60,11 @@ def concatenated(parts: Sequence[Part]) -> Part:
     parts = list(parts)
     if any(_coloured(mesh) for mesh in parts):
         return trimesh.util.concatenate([to_trimesh(mesh) for mesh in parts])
-    return arrays.concatenate([mesh if isinstance(mesh, arrays.Mesh) else from_trimesh(mesh) for mesh in parts])
+    return arrays.concatenate([_arrays(mesh) for mesh in parts])
+
+
+def _arrays(mesh: Part) -> arrays.Mesh:
+    return mesh if isinstance(mesh, arrays.Mesh) else from_trimesh(mesh)
 
 
 def assemble(parts: Sequence[Part]) -> trimesh.Trimesh:
@@ -67,18 +72,23 @@ def assemble(parts: Sequence[Part]) -> trimesh.Trimesh:
     return centred(concatenated(parts))
 
 
-def centre_parts(parts: Sequence[tuple[str, Part]]) -> list[tuple[str, trimesh.Trimesh]]:
+def centre_parts(parts: Sequence[tuple[str, Part]]) -> list[tuple[str, Part]]:
     """Surface parts laid out on the ground (z = 0 at the bottom), moved together so the whole is centred
-    on its bounding-box centre (object frame), as :func:`assemble` centres one mesh."""
+    on its bounding-box centre (object frame), as :func:`assemble` centres one mesh. The moved parts are bare
+    arrays (a part with colours stays a trimesh): their users make one trimesh each at the end
+    (``assets.articulated``) or concatenate them (:func:`assemble_parts`)."""
     lo = np.min([mesh.bounds[0] for _, mesh in parts], axis=0)
     hi = np.max([mesh.bounds[1] for _, mesh in parts], axis=0)
     shift = -(lo + hi) / 2.0
-    return [(surface, moved_copy(mesh, shift)) for surface, mesh in parts]
+    return [
+        (surface, moved_copy(mesh, shift) if _coloured(mesh) else _arrays(mesh).copy().apply_translation(shift))
+        for surface, mesh in parts
+    ]
 
 
-def assemble_parts(parts: Sequence[tuple[str, trimesh.Trimesh]]) -> trimesh.Trimesh:
+def assemble_parts(parts: Sequence[tuple[str, Part]]) -> trimesh.Trimesh:
     """The whole mesh of centred surface parts (:func:`centre_parts`): their concatenation, in order."""
-    return trimesh.util.concatenate([mesh for _, mesh in parts])
+    return to_trimesh(concatenated([mesh for _, mesh in parts]))
 
 
 def uniform(rng: np.random.Generator, low: float, high: float) -> float:

@@ -11,9 +11,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from assets._trimesh import trimesh
+from assets.procedural import arrays
 
-Parts = list[tuple[str, trimesh.Trimesh]]
+Parts = list[tuple[str, arrays.Mesh]]  # bare arrays (trimesh's arithmetic, no Trimesh per piece)
 
 
 @lru_cache(maxsize=1)
@@ -35,13 +35,13 @@ def _hexa_faces() -> np.ndarray:
     return out
 
 
-def hexa(corners: np.ndarray) -> trimesh.Trimesh:
+def hexa(corners: np.ndarray) -> arrays.Mesh:
     """A convex hexahedron from its 8 corners (8, 3), metres, corner ``4 ix + 2 iy + iz`` being its
     rear/front (ix), right/left (iy), bottom/top (iz) one: a box whose faces may lean (a windscreen)."""
-    return trimesh.Trimesh(vertices=np.asarray(corners, np.float64), faces=_hexa_faces().copy(), process=False)
+    return arrays.Mesh(np.asarray(corners, np.float64), _hexa_faces().copy())
 
 
-def block(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
+def block(lo: Sequence[float], hi: Sequence[float]) -> arrays.Mesh:
     """An axis-aligned box from corner ``lo`` to ``hi`` (3,), metres."""
     (x0, y0, z0), (x1, y1, z1) = lo, hi
     return hexa(np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)]))
@@ -52,7 +52,7 @@ def by_surface(parts: Parts) -> Parts:
     laid out on the ground and centred as ``base.centre_parts`` centres parts: each part is a draw call and a
     node in every renderer, and a car has ~35 pieces of 8 surfaces. Concatenated as plain arrays, once per
     surface (``trimesh.util.concatenate`` and copies cost more than building the pieces)."""
-    grouped: dict[str, list[trimesh.Trimesh]] = {}
+    grouped: dict[str, list[arrays.Mesh]] = {}
     for surface, mesh in parts:
         grouped.setdefault(surface, []).append(mesh)
     vertices = {k: np.concatenate([np.asarray(m.vertices) for m in ms]) for k, ms in grouped.items()}
@@ -63,11 +63,11 @@ def by_surface(parts: Parts) -> Parts:
     for surface, meshes in grouped.items():
         offsets = np.cumsum([0] + [len(m.vertices) for m in meshes[:-1]])
         faces = np.concatenate([np.asarray(m.faces) + o for m, o in zip(meshes, offsets, strict=True)])
-        merged.append((surface, trimesh.Trimesh(vertices=vertices[surface] + shift, faces=faces, process=False)))
+        merged.append((surface, arrays.Mesh(vertices[surface] + shift, faces)))
     return merged
 
 
-def revolve_y(profile: Sequence[Sequence[float]], centre: Sequence[float], sections: int) -> trimesh.Trimesh:
+def revolve_y(profile: Sequence[Sequence[float]], centre: Sequence[float], sections: int) -> arrays.Mesh:
     """The surface swept by an open (radius, y) ``profile`` (n, 2), metres, about an axis along y through
     ``centre`` (3,): ring k at angle -90 deg + 360 deg k / sections in the x-z plane, so a vertex lies at
     the very bottom (a wheel's contact point, z = centre z - radius exactly). Normals face away from the axis
@@ -85,10 +85,10 @@ def revolve_y(profile: Sequence[Sequence[float]], centre: Sequence[float], secti
     a, b = j * sections + k, j * sections + (k + 1) % sections
     c, d = a + sections, b + sections
     faces = np.concatenate([np.stack([a, c, b], -1).reshape(-1, 3), np.stack([b, c, d], -1).reshape(-1, 3)])
-    return trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
+    return arrays.Mesh(vertices, faces)
 
 
-def disc_y(radius: float, centre: Sequence[float], sections: int, facing: float) -> trimesh.Trimesh:
+def disc_y(radius: float, centre: Sequence[float], sections: int, facing: float) -> arrays.Mesh:
     """A flat disc of ``radius`` (m) in the x-z plane at ``centre`` (3,), facing +y (``facing`` 1) or -y (-1)."""
     angles = -np.pi / 2 + 2 * np.pi * np.arange(sections) / sections
     cx, cy, cz = centre
@@ -98,7 +98,7 @@ def disc_y(radius: float, centre: Sequence[float], sections: int, facing: float)
     faces = np.stack([np.zeros(sections, np.int64), 1 + k, 1 + (k + 1) % sections], -1)
     if facing > 0:
         faces = faces[:, ::-1]
-    return trimesh.Trimesh(vertices=vertices, faces=np.ascontiguousarray(faces), process=False)
+    return arrays.Mesh(vertices, np.ascontiguousarray(faces))
 
 
 def wheel_parts(x: float, side: float, y_outer: float, radius: float, width: float, sections: int) -> Parts:
@@ -114,7 +114,7 @@ def wheel_parts(x: float, side: float, y_outer: float, radius: float, width: flo
     centre = (x, 0.0, radius)
     tyre = revolve_y(profile, centre, sections)
     recess = 0.015
-    rim = trimesh.util.concatenate(
+    rim = arrays.concatenate(
         [
             revolve_y([(rim_r, lo + recess), (rim_r, hi - recess)], centre, sections),
             disc_y(rim_r, (x, hi - recess, radius), sections, 1.0),
@@ -125,7 +125,7 @@ def wheel_parts(x: float, side: float, y_outer: float, radius: float, width: flo
 
 
 def loft(xs: np.ndarray, bottoms: np.ndarray, tops: np.ndarray, half_widths: np.ndarray, round_top: float,
-         round_bottom: float) -> trimesh.Trimesh:  # fmt: skip
+         round_bottom: float) -> arrays.Mesh:  # fmt: skip
     """A closed body lofted along x through stations ``xs`` (n,), each a cross-section in the y-z plane from
     z = ``bottoms`` to ``tops`` and y = -``half_widths`` to +``half_widths`` (metres), its upper corners
     rounded with radius ``round_top`` and lower ones with ``round_bottom`` (each at most 45 % of the
@@ -156,4 +156,4 @@ def loft(xs: np.ndarray, bottoms: np.ndarray, tops: np.ndarray, half_widths: np.
         fan = np.stack([np.full(m, centre), ring, np.roll(ring, -1)], -1)
         faces.append(fan if first else fan[:, ::-1])
     vertices.append(np.array([rings[0].mean(axis=0), rings[-1].mean(axis=0)]))
-    return trimesh.Trimesh(vertices=np.concatenate(vertices), faces=np.concatenate(faces), process=False)
+    return arrays.Mesh(np.concatenate(vertices), np.concatenate(faces))

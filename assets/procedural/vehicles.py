@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
+from assets.procedural import arrays
 from assets.procedural.base import assemble_parts, uniform
 from assets.procedural.vehicle_pieces import Parts, block, by_surface, hexa, loft, wheel_parts
 
@@ -140,7 +141,7 @@ def _front_face(length: float, half_width: float, nose: float, sill: float, fron
     end = front * length / 2.0
     face = end - front * _END_GAP  # the body's end face
 
-    def proud(depth: float, y0: float, y1: float, z0: float, z1: float) -> trimesh.Trimesh:
+    def proud(depth: float, y0: float, y1: float, z0: float, z1: float) -> arrays.Mesh:
         """A block from ``depth`` inside the body's end face out to ``face + 0.6 * _END_GAP``."""
         xa, xb = face - front * depth, face + front * 0.6 * _END_GAP
         return block((min(xa, xb), min(y0, y1), z0), (max(xa, xb), max(y0, y1), z1))
@@ -180,7 +181,7 @@ def _greenhouse(x_rb, x_rr, x_rf, x_wb, z_belt, z_roof, w_belt, w_roof, height) 
     # pillars: strips over the glass's side edges, standing _PILLAR out of it; B pillar in between
     out = _PILLAR
 
-    def pillar(x_low: float, x_high: float, chord: float, side: float) -> trimesh.Trimesh:
+    def pillar(x_low: float, x_high: float, chord: float, side: float) -> arrays.Mesh:
         """A strip from the belt at x_low to the roof at x_high, ``chord`` long in x, on side ``side``."""
         xs = sorted([(x_low, x_high), (x_low + chord, x_high + chord)])
         pts = []
