@@ -248,7 +248,9 @@ def build_road(length: float, width: float, thickness: float) -> trimesh.Trimesh
     Args:
         length: along x, metres. width: along y, metres. thickness: slab depth, metres.
     """
-    return box_between((-length / 2, -width / 2, -thickness / 2), (length / 2, width / 2, thickness / 2))
+    return arrays.to_trimesh(
+        box_between((-length / 2, -width / 2, -thickness / 2), (length / 2, width / 2, thickness / 2))
+    )
 
 
 def sample_road(rng: np.random.Generator) -> dict[str, Any]:
@@ -263,7 +265,9 @@ def build_sidewalk(length: float, width: float, curb_height: float) -> trimesh.T
     Args:
         length: along x, metres. width: along y, metres. curb_height: step up from the road, metres.
     """
-    return box_between((-length / 2, -width / 2, -curb_height / 2), (length / 2, width / 2, curb_height / 2))
+    return arrays.to_trimesh(
+        box_between((-length / 2, -width / 2, -curb_height / 2), (length / 2, width / 2, curb_height / 2))
+    )
 
 
 def sample_sidewalk(rng: np.random.Generator) -> dict[str, Any]:
