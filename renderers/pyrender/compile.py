@@ -141,11 +141,29 @@ def _part_key(entity: Entity, part: MeshPart) -> str:
     return json.dumps(["part", digest.hexdigest(), *values])
 
 
+MaterialCache = dict[tuple, pyrender.MetallicRoughnessMaterial]
+
+
 def _material(
-    entity: Entity, color: tuple[float, float, float], material: Material | None = None, emission: tuple = (0, 0, 0)
+    entity: Entity,
+    color: tuple[float, float, float],
+    materials: MaterialCache,
+    material: Material | None = None,
+    emission: tuple = (0, 0, 0),
 ) -> pyrender.MetallicRoughnessMaterial:
-    """pyrender's material of ``entity`` in ``color``: the entity's material values, or ``material``'s."""
+    """pyrender's material of ``entity`` in ``color``: the entity's material values, or ``material``'s. Equal
+    values share one pyrender material from ``materials`` (the scene's): pyrender only reads a primitive's
+    material, and building one costs more than a part's geometry on a street's ~400 parts."""
     material = entity.material if material is None else material
+    key = (tuple(color), material.roughness, material.metallic, tuple(emission), entity.asset.source == "file")
+    if key not in materials:
+        materials[key] = _new_material(entity, color, material, emission)
+    return materials[key]
+
+
+def _new_material(
+    entity: Entity, color: tuple[float, float, float], material: Material, emission: tuple
+) -> pyrender.MetallicRoughnessMaterial:
     return pyrender.MetallicRoughnessMaterial(
         baseColorFactor=(*color, 1.0),
         roughnessFactor=material.roughness,
@@ -167,16 +185,35 @@ def flat_mesh(mesh: trimesh.Trimesh, material: pyrender.Material) -> pyrender.Me
     given, takes neither vertex nor face colours; it also deep-copies the material and reads the visual through
     trimesh's caches, which cost more than the arrays on a street's ~400 part meshes. The arrays here are its
     own expressions, so the vertex buffers, and every pass, are the same bytes (tests/test_pyrender_compile_exact.py).
-    A textured mesh (texture coordinates) still goes through from_trimesh. ``material`` is owned by the mesh.
+    A textured mesh (texture coordinates) still goes through from_trimesh (which copies ``material``).
     """
     if mesh.visual.kind == "texture":
         return pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)
-    faces = mesh.faces
-    positions = mesh.vertices[faces].reshape((3 * len(faces), 3))
-    normals = np.repeat(mesh.face_normals, 3, axis=0)  # trimesh's own normals (cached ones where a loader set them)
+    faces = np.asarray(mesh.faces)
+    triangles = mesh.vertices.view(np.ndarray)[faces]  # trimesh's ``triangles``: (faces, 3, 3) metres
+    positions = triangles.reshape((3 * len(faces), 3))
+    normals = np.repeat(face_normals(mesh, triangles), 3, axis=0)
     material.wireframe = False
     primitive = pyrender.Primitive(positions=positions, normals=normals, material=material, mode=GLTF_TRIANGLES)
     return pyrender.Mesh(primitives=[primitive], is_visible=True)
+
+
+def face_normals(mesh: trimesh.Trimesh, triangles: np.ndarray) -> np.ndarray:
+    """``mesh.face_normals`` (faces, 3), unit, object frame, from the mesh's ``triangles`` (faces, 3, 3): the normals
+    a loader or builder set where the mesh holds them, else trimesh's own arithmetic (edge cross products,
+    unitized; zero for a degenerate face) without its cache bookkeeping, which costs more than the arithmetic on a
+    street's ~400 part meshes."""
+    cached = mesh._cache["face_normals"]  # what ``face_normals`` returns first (None when nothing is cached)
+    if np.shape(cached) == np.shape(mesh.faces):
+        return cached
+    if len(triangles) == 0:
+        return np.zeros((0, 3), dtype=np.float64)
+    unit, valid = trimesh.triangles.normals(crosses=trimesh.triangles.cross(triangles))
+    if valid.all():
+        return unit
+    padded = np.zeros((len(triangles), 3), dtype=np.float64)
+    padded[valid] = unit
+    return padded
 
 
 def _mesh_node(mesh: pyrender.Mesh, name: str, pose: np.ndarray) -> pyrender.Node:
@@ -188,18 +225,18 @@ def _mesh_node(mesh: pyrender.Mesh, name: str, pose: np.ndarray) -> pyrender.Nod
     return node
 
 
-def _build_mesh(entity: Entity) -> pyrender.Mesh:
+def _build_mesh(entity: Entity, materials: MaterialCache) -> pyrender.Mesh:
     # Flat shading (smooth=False) is right for every mesh; smooth normals would bend the shading of
     # hard-edged assets such as boxes. Geometry, depth and labels are the same either way.
-    return flat_mesh(entity_mesh(entity), _material(entity, entity.material.base_color))
+    return flat_mesh(entity_mesh(entity), _material(entity, entity.material.base_color, materials))
 
 
-def _build_part_mesh(entity: Entity, part: MeshPart) -> pyrender.Mesh:
+def _build_part_mesh(entity: Entity, part: MeshPart, materials: MaterialCache) -> pyrender.Mesh:
     """A part in its surface's material (``_part_material``; glowing where its surface's finish emits), flat
     shaded like every mesh."""
     material = _part_material(entity, part)
     emission = surface_finish(part.surface).emission
-    return flat_mesh(part.mesh, _material(entity, material.base_color, material, emission))
+    return flat_mesh(part.mesh, _material(entity, material.base_color, materials, material, emission))
 
 
 def _corners(bounds: np.ndarray) -> np.ndarray:
@@ -208,12 +245,15 @@ def _corners(bounds: np.ndarray) -> np.ndarray:
     return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
 
 
-def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrender.Mesh]) -> EntityNodes:
-    """Add the entity's part nodes at their poses at t = 0 (a static entity keeps them)."""
+def _add_entity(
+    world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrender.Mesh], materials: MaterialCache
+) -> EntityNodes:
+    """Add the entity's part nodes at their poses at t = 0 (a static entity keeps them); ``meshes`` and
+    ``materials`` are the scene's, shared by every entity."""
     if entity.skeleton is None and not has_surface_parts(entity):  # one node, its whole mesh, as before parts
         key = _mesh_key(entity)
         if key not in meshes:
-            meshes[key] = _build_mesh(entity)
+            meshes[key] = _build_mesh(entity, materials)
         pose = entity.trajectory.pose_at(0.0)
         node = _mesh_node(meshes[key], entity.name, pose)
         world.add_node(node)
@@ -224,7 +264,7 @@ def _add_entity(world: pyrender.Scene, entity: Entity, meshes: dict[str, pyrende
     for k, (part, pose) in enumerate(zip(parts, poses, strict=True)):
         key = _part_key(entity, part)
         if key not in meshes:
-            meshes[key] = _build_part_mesh(entity, part)
+            meshes[key] = _build_part_mesh(entity, part, materials)
         nodes.append(_mesh_node(meshes[key], f"{entity.name}/part{k}", pose))
         world.add_node(nodes[-1])
     if entity.skeleton is None:  # surface parts never leave the entity's size_m box: culled by it
@@ -276,10 +316,11 @@ def compile_scene(scene: Scene) -> CompiledScene:
     ambient = environment.ambient if environment.hdri is None else hdri_ambient(environment.hdri)
     world = ordered_world(bg_color=(*background, alpha), ambient_light=ambient)
     meshes: dict[str, pyrender.Mesh] = {}
+    materials: MaterialCache = {}
     entity_nodes = []
     instance_colors = {}
     for entity in scene.entities:
-        entry = _add_entity(world, entity, meshes)
+        entry = _add_entity(world, entity, meshes, materials)
         entity_nodes.append(entry)
         for node in entry.nodes:
             instance_colors[node] = instance_color(entity.instance_id)

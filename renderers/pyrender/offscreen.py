@@ -48,9 +48,12 @@ class _UniformCachingProgram(ShaderProgram):
         # what GL will hold: the call's kind and the exact bytes pyrender's dispatch passes
         if isinstance(value, np.ndarray):
             if value.ndim == 1:
-                if np.issubdtype(value.dtype, np.unsignedinteger) or unsigned:
+                # dtype kinds: np.issubdtype(dtype, np.unsignedinteger) is kind "u", np.integer "i" or "u"
+                # (pyrender's tests, at a tenth of the cost)
+                kind = value.dtype.kind
+                if kind == "u" or unsigned:
                     dtype, value = "u", value.astype(np.uint32)
-                elif np.issubdtype(value.dtype, np.integer):
+                elif kind == "i":
                     dtype, value = "i", value.astype(np.int32)
                 else:
                     dtype, value = "f", value.astype(np.float32)
@@ -106,13 +109,34 @@ class _UnionRenderer(pyrender.Renderer):
         self._program_cache = _UniformCachingProgramCache()  # empty either way: no program is compiled yet
 
     def _compute_max_n_lights(self, flags: int) -> list[int]:
-        limits = super()._compute_max_n_lights(flags)
-        limits[1] = max(limits[1], self.max_spot_lights)
-        return limits
+        # pyrender asks once per drawn primitive, each time querying GL_MAX_TEXTURE_IMAGE_UNITS; the answer
+        # depends only on the flags, the spot limit and that context constant: computed once per pair
+        cache = self.__dict__.setdefault("_max_n_lights", {})
+        key = (int(flags), self.max_spot_lights)
+        if key not in cache:
+            limits = super()._compute_max_n_lights(flags)
+            limits[1] = max(limits[1], self.max_spot_lights)
+            cache[key] = tuple(limits)
+        return list(cache[key])
 
     def render(self, scene: pyrender.Scene, flags: int, seg_node_map: dict | None = None):
         self._light_matrices: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # this render's, per light node
-        return super().render(scene, flags, seg_node_map=seg_node_map)
+        # pyrender asks each node's world pose several times per pass (sorting, drawing, lighting), each time
+        # multiplying down the node's path; no pose changes within one render, so each is computed once (the
+        # same matrix: pyrender only reads the poses it gets)
+        uncached, poses = scene.get_pose, {}
+
+        def get_pose(node: pyrender.Node) -> np.ndarray:
+            pose = poses.get(node)
+            if pose is None:
+                pose = poses[node] = uncached(node)
+            return pose
+
+        scene.get_pose = get_pose
+        try:
+            return super().render(scene, flags, seg_node_map=seg_node_map)
+        finally:
+            del scene.get_pose
 
     def _get_light_cam_matrices(self, scene: pyrender.Scene, light_node: pyrender.Node, flags: int):
         # pyrender asks for a shadowed light's view and projection once per drawn primitive, each time
@@ -145,6 +169,20 @@ class _UnionRenderer(pyrender.Renderer):
             GL.glLogicOp(GL.GL_OR)
         else:
             GL.glDisable(GL.GL_COLOR_LOGIC_OP)
+
+    def _read_main_framebuffer(self, scene: pyrender.Scene, flags: int):
+        if not self.union_mode:
+            return super()._read_main_framebuffer(scene, flags)
+        # a union pass is read for its colours only: pyrender's colour blit and read (0.1.45, off macOS), without
+        # the depth buffer's blit, read and linearization, which no caller of a union pass looks at
+        width, height = self._main_fb_dims[0], self._main_fb_dims[1]
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._main_fb_ms)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._main_fb)
+        GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._main_fb)
+        buffer = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
+        color = np.frombuffer(buffer, dtype=np.uint8).reshape((height, width, 3))
+        return np.flip(color, axis=0), None
 
     def _delete_main_framebuffer(self) -> None:
         # pyrender's own deletes the framebuffers in pairs (plain, multisampled); when creating them
