@@ -124,26 +124,37 @@ def wheel_parts(x: float, side: float, y_outer: float, radius: float, width: flo
     return [("tyre", tyre), ("rim", rim)]
 
 
+def _corner_angles() -> tuple[np.ndarray, np.ndarray]:
+    """Cosines and sines (4 corners, 3 points) of the loft's rounded corners, each from its own scalar
+    ``np.cos`` / ``np.sin`` call (the values the builders have always used, whatever numpy's array loops give)."""
+    quarter = np.linspace(0.0, np.pi / 2, 3)
+    arcs = (-np.pi / 2 - quarter, np.pi - quarter, np.pi / 2 - quarter, -quarter)
+    return (np.array([[np.cos(a) for a in arc] for arc in arcs]), np.array([[np.sin(a) for a in arc] for arc in arcs]))
+
+
+_CORNER_COS, _CORNER_SIN = _corner_angles()
+
+
 def loft(xs: np.ndarray, bottoms: np.ndarray, tops: np.ndarray, half_widths: np.ndarray, round_top: float,
          round_bottom: float) -> arrays.Mesh:  # fmt: skip
     """A closed body lofted along x through stations ``xs`` (n,), each a cross-section in the y-z plane from
     z = ``bottoms`` to ``tops`` and y = -``half_widths`` to +``half_widths`` (metres), its upper corners
     rounded with radius ``round_top`` and lower ones with ``round_bottom`` (each at most 45 % of the
     section's height and width), three points per corner; the end sections capped flat."""
-    quarter = np.linspace(0.0, np.pi / 2, 3)
-    rings = []
-    for x, zb, zt, w in zip(xs, bottoms, tops, half_widths, strict=True):
-        h = zt - zb
-        rt, rb = min(round_top, 0.45 * h, 0.45 * w), min(round_bottom, 0.45 * h, 0.45 * w)
-        corners = [  # clockwise seen from +x (y right, z up): bottom right (-y), top right, top left, bottom left
-            ((-w + rb, zb + rb), rb, -np.pi / 2 - quarter),
-            ((-w + rt, zt - rt), rt, np.pi - quarter),
-            ((w - rt, zt - rt), rt, np.pi / 2 - quarter),
-            ((w - rb, zb + rb), rb, -quarter),
-        ]
-        ring = [(cy + r * np.cos(a), cz + r * np.sin(a)) for (cy, cz), r, arc in corners for a in arc]
-        rings.append(np.column_stack([np.full(len(ring), x), np.asarray(ring)]))
-    rings = np.asarray(rings)  # (n, m, 3)
+    xs, bottoms, tops, w = (np.asarray(v, dtype=np.float64) for v in (xs, bottoms, tops, half_widths))
+    if not len(xs) == len(bottoms) == len(tops) == len(w):
+        raise ValueError("loft: xs, bottoms, tops and half_widths differ in length")
+    h = tops - bottoms
+    rt = np.minimum(np.minimum(round_top, 0.45 * h), 0.45 * w)  # min(round_top, 0.45 h, 0.45 w) per station
+    rb = np.minimum(np.minimum(round_bottom, 0.45 * h), 0.45 * w)
+    # corners clockwise seen from +x (y right, z up): bottom right (-y), top right, top left, bottom left:
+    # centres (stations, 4) and radii, each corner's three points at the angles of _CORNER_COS / _CORNER_SIN
+    centre_y = np.stack([-w + rb, -w + rt, w - rt, w - rb], axis=1)
+    centre_z = np.stack([bottoms + rb, tops - rt, tops - rt, bottoms + rb], axis=1)
+    radius = np.stack([rb, rt, rt, rb], axis=1)[:, :, None]
+    ring_y = (centre_y[:, :, None] + radius * _CORNER_COS).reshape(len(xs), -1)
+    ring_z = (centre_z[:, :, None] + radius * _CORNER_SIN).reshape(len(xs), -1)
+    rings = np.stack([np.repeat(xs[:, None], ring_y.shape[1], axis=1), ring_y, ring_z], axis=-1)  # (n, m, 3)
     n, m = rings.shape[:2]
     j, k = np.meshgrid(np.arange(n - 1), np.arange(m), indexing="ij")
     a, b = j * m + k, j * m + (k + 1) % m
