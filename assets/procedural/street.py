@@ -197,7 +197,8 @@ def build_traffic_cone(height: float, base_width: float, base_thickness: float) 
         base_thickness: thickness of the base plate in metres.
     """
     cone_height = height - base_thickness
-    cone = trimesh.creation.cone(radius=0.38 * base_width, height=cone_height, sections=16)
+    # trimesh.creation.cone's outline, revolved on arrays
+    cone = arrays.revolve([[0, 0], [0.38 * base_width, 0], [0, cone_height]], sections=16)
     cone.apply_translation((0.0, 0.0, base_thickness))
     base = box_between((-base_width / 2, -base_width / 2, 0.0), (base_width / 2, base_width / 2, base_thickness))
     return assemble([base, cone])
