@@ -130,7 +130,9 @@ def revolved(profile: Sequence[Sequence[float]], sections: int) -> trimesh.Trime
 
 def _segment_up(length: float, radius: float) -> trimesh.Trimesh:
     """A capsule of ``radius`` from the origin up to (0, 0, ``length``) (the neck)."""
-    mesh = capsule_down(length, radius)
-    mesh.vertices[:, 2] *= -1.0
-    mesh.faces = mesh.faces[:, ::-1]  # the mirror turns the winding inside out: turn it back
-    return mesh
+    down = capsule_down(length, radius)
+    vertices = np.array(down.vertices)
+    vertices[:, 2] *= -1.0
+    # the mirror turns the winding inside out: turn it back (on bare arrays: a trimesh's tracked arrays
+    # re-hash and drop their caches on every in-place change)
+    return trimesh.Trimesh(vertices=vertices, faces=np.ascontiguousarray(down.faces[:, ::-1]), process=False)

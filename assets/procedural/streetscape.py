@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from assets._trimesh import trimesh
+from assets.procedural import arrays
 from assets.procedural.base import assemble_parts, box_between, centre_parts, rod, sphere, uniform
 
 Parts = list[tuple[str, trimesh.Trimesh]]
@@ -28,15 +29,15 @@ def _unit_box() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(mesh.vertices), np.asarray(mesh.faces)
 
 
-def boxes(lo: np.ndarray, hi: np.ndarray) -> trimesh.Trimesh:
-    """Axis-aligned boxes spanning corners ``lo`` and ``hi`` (n, 3), metres, as one mesh: the same
-    vertices and faces as concatenating ``box_between`` boxes, built without a trimesh per box (a facade
+def boxes(lo: np.ndarray, hi: np.ndarray) -> arrays.Mesh:
+    """Axis-aligned boxes spanning corners ``lo`` and ``hi`` (n, 3), metres, as one mesh of bare arrays: the
+    same vertices and faces as concatenating ``box_between`` boxes, built without a mesh per box (a facade
     has dozens of windows)."""
     unit_v, unit_f = _unit_box()
     lo, hi = np.asarray(lo, np.float64).reshape(-1, 3), np.asarray(hi, np.float64).reshape(-1, 3)
     vertices = lo[:, None, :] + unit_v[None, :, :] * (hi - lo)[:, None, :]
     faces = unit_f[None, :, :] + 8 * np.arange(len(lo))[:, None, None]
-    return trimesh.Trimesh(vertices=vertices.reshape(-1, 3), faces=faces.reshape(-1, 3), process=False)
+    return arrays.Mesh(vertices.reshape(-1, 3), faces.reshape(-1, 3))
 
 
 PAINT = "body"  # markings are one material: the entity's (white or yellow paint, chosen by the layout)
