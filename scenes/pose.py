@@ -20,6 +20,7 @@ pelvis is lowered each instant until the lower foot touches the ground.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -400,11 +401,27 @@ def _walking_frames(skeleton: Skeleton, phase: float, speed: float) -> dict[str,
     return _body_frames(skeleton, _gait(skeleton, phase, speed), None)
 
 
+# the last joint frames computed, per (skeleton, trajectory, t): a frame's render, its labels and its LiDAR sweep
+# each ask for every person's; the entries hold the skeleton and trajectory, so their ids stay theirs
+_RECENT_FRAMES: OrderedDict[tuple[int, int, float], tuple[Skeleton, Any, np.ndarray]] = OrderedDict()
+_RECENT_FRAMES_SIZE = 512
+
+
 def joint_frames(skeleton: Skeleton, trajectory: Any, t: float) -> np.ndarray:
-    """(len(JOINTS), 4, 4) ``object_from_joint`` at time ``t`` seconds, in JOINTS order."""
+    """(len(JOINTS), 4, 4) ``object_from_joint`` at time ``t`` seconds, in JOINTS order (read-only: the same
+    array is handed to every caller asking for the same skeleton, trajectory and time)."""
+    key = (id(skeleton), id(trajectory), float(t))
+    recent = _RECENT_FRAMES.get(key)
+    if recent is not None and recent[0] is skeleton and recent[1] is trajectory:
+        return recent[2]
     object_from_body = _pose(np.eye(3), -np.asarray(skeleton.origin_in_body, np.float64))
     frames = body_frames(skeleton, trajectory, t)
-    return np.stack([object_from_body @ frames[name] for name in JOINTS])
+    stacked = np.stack([object_from_body @ frames[name] for name in JOINTS])
+    stacked.flags.writeable = False
+    _RECENT_FRAMES[key] = (skeleton, trajectory, stacked)
+    if len(_RECENT_FRAMES) > _RECENT_FRAMES_SIZE:
+        _RECENT_FRAMES.popitem(last=False)
+    return stacked
 
 
 def keypoints_object(skeleton: Skeleton, frames: np.ndarray) -> np.ndarray:
