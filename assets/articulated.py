@@ -23,8 +23,8 @@ import numpy as np
 
 from assets._trimesh import trimesh
 from assets.loading import entity_mesh, load_asset_mesh, parts_bounds, procedural_parts
-from assets.procedural import PROCEDURAL_ASSETS
-from assets.procedural.arrays import moved_copy
+from assets.procedural import PROCEDURAL_ASSETS, arrays
+from assets.procedural.arrays import moved_part
 from assets.procedural.people import person_parts
 from scenes import AssetRef, Entity
 from scenes.pose import joint_frames, world_keypoints
@@ -41,9 +41,11 @@ class MeshPart:
     ``scenes.skeleton.JOINTS`` of the joint it is bound to, None for a part fixed in the object frame
     (then ``object_from_part`` places it); ``color``: its own linear RGB, None for the entity's
     material colour; ``surface``: what it is made of, a name of ``assets.surfaces.SURFACES`` (``"body"``:
-    the entity's own material). Meshes are shared between calls: do not modify them."""
+    the entity's own material). Meshes are shared between calls: do not modify them. A rigid entity's surface
+    parts are bare arrays (``arrays.Mesh``: vertices, faces, bounds, face_normals) unless they carry colours;
+    ``arrays.to_trimesh`` makes a trimesh of one."""
 
-    mesh: trimesh.Trimesh
+    mesh: trimesh.Trimesh | arrays.Mesh
     joint: int | None = None
     color: tuple[float, float, float] | None = None
     object_from_part: np.ndarray | None = None
@@ -91,7 +93,7 @@ def _surface_parts(key: str) -> tuple[MeshPart, ...]:
     shift = -parts_bounds(surfaces).mean(axis=0)  # what ``centred`` moves the whole by
     parts = []
     for surface, mesh in surfaces:
-        mesh = moved_copy(mesh, shift, scale)
+        mesh = moved_part(mesh, shift, scale)  # bare arrays: a Trimesh per part cost more than its move
         mesh.vertices.flags.writeable = False
         parts.append(MeshPart(mesh, None, None, _IDENTITY, surface))
     return tuple(parts)

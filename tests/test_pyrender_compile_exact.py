@@ -1,8 +1,9 @@
 """The pyrender backend's fast paths draw the same bytes as pyrender's own: meshes built from flat arrays
-(``compile.flat_mesh``) against ``pyrender.Mesh.from_trimesh``, mesh nodes posed without the matrix setter
-(``compile._mesh_node``) against ``Scene.add(..., pose=)``, and cached uniform locations and skipped repeated
-uniform values against pyrender's ``ShaderProgram.set_uniform``: every pass (rgb, depth, instance, amodal) of
-street scenes by day and at night (street lamps: spot lights), byte for byte."""
+(``compile.flat_mesh``; rigid surface parts are bare arrays) against ``pyrender.Mesh.from_trimesh`` of their
+trimeshes, mesh nodes posed without the matrix setter (``compile._mesh_node``) against ``Scene.add(...,
+pose=)``, and cached uniform locations and skipped repeated uniform values against pyrender's
+``ShaderProgram.set_uniform``: every pass (rgb, depth, instance, amodal) of street scenes by day and at night
+(street lamps: spot lights), byte for byte."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def _render_all(scenes: list) -> list:
 
 
 def test_fast_compile_and_uniform_cache_render_pyrender_s_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assets.procedural.arrays import to_trimesh
     from renderers.pyrender import compile as compile_module
     from renderers.pyrender import offscreen
     from renderers.pyrender._gl import pyrender
@@ -39,7 +41,8 @@ def test_fast_compile_and_uniform_cache_render_pyrender_s_bytes(monkeypatch: pyt
     fast = _render_all(scenes)
 
     def pyrender_mesh(mesh, material):
-        return pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)
+        # bare-array parts (rigid surface parts) as the trimesh they stand for: trimesh computes their normals
+        return pyrender.Mesh.from_trimesh(to_trimesh(mesh), material=material, smooth=False)
 
     def pyrender_node(mesh, name, pose):
         return pyrender.Node(name=name, mesh=mesh, matrix=pose)

@@ -62,6 +62,11 @@ class Mesh:
         return np.array([vertices.min(axis=0), vertices.max(axis=0)])
 
     @property
+    def face_normals(self) -> np.ndarray:
+        """(faces, 3) unit outward normals (``Trimesh.face_normals``' arithmetic: :func:`triangle_normals`)."""
+        return triangle_normals(self.vertices[self.faces])
+
+    @property
     def extents(self) -> np.ndarray:
         """(3,) edge lengths of the axis-aligned bounding box, metres."""
         return np.ptp(self.bounds, axis=0)
@@ -93,6 +98,19 @@ class Mesh:
         return self.apply_transform(trimesh.transformations.scale_and_translate(scale=scaling))
 
 
+def triangle_normals(triangles: np.ndarray) -> np.ndarray:
+    """Unit normals (faces, 3) of ``triangles`` (faces, 3, 3) as ``Trimesh.face_normals`` computes them when
+    nothing set them: the cross product of two edges, unitized, zero for a degenerate face."""
+    if len(triangles) == 0:
+        return np.zeros((0, 3), dtype=np.float64)
+    unit, valid = trimesh.triangles.normals(crosses=trimesh.triangles.cross(triangles))
+    if valid.all():
+        return unit
+    padded = np.zeros((len(triangles), 3), dtype=np.float64)
+    padded[valid] = unit
+    return padded
+
+
 def concatenate(meshes: Sequence[Mesh]) -> Mesh:
     """``trimesh.util.concatenate``: vertices stacked in order, each mesh's faces offset by the vertices before
     it; nothing merged."""
@@ -116,6 +134,16 @@ def to_trimesh(mesh: Mesh | trimesh.Trimesh) -> trimesh.Trimesh:
     if isinstance(mesh, trimesh.Trimesh):
         return mesh
     return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, process=False)
+
+
+def moved_part(mesh: trimesh.Trimesh | Mesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh | Mesh:
+    """:func:`moved_copy`, left as bare arrays (no Trimesh) unless the mesh has colours to carry along."""
+    if isinstance(mesh, trimesh.Trimesh):
+        if mesh.visual.defined:
+            return moved_copy(mesh, translation, scale)
+        mesh = from_trimesh(mesh)
+    moved = mesh.copy().apply_translation(translation)
+    return moved.apply_scale(scale) if scale != 1.0 else moved
 
 
 def moved_copy(mesh: trimesh.Trimesh | Mesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh:

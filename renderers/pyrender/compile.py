@@ -21,6 +21,7 @@ import trimesh
 
 from assets import entity_mesh
 from assets.articulated import MeshPart, entity_parts, has_surface_parts, is_moving, part_poses
+from assets.procedural import arrays
 from assets.surfaces import surface_finish, surface_material
 from renderers.base import BackendError
 from renderers.hdri import hdri_ambient
@@ -177,9 +178,10 @@ def _new_material(
     )
 
 
-def flat_mesh(mesh: trimesh.Trimesh, material: pyrender.Material) -> pyrender.Mesh:
+def flat_mesh(mesh: trimesh.Trimesh | arrays.Mesh, material: pyrender.Material) -> pyrender.Mesh:
     """The flat-shaded pyrender.Mesh of ``mesh`` in ``material``: the same primitive as
-    ``pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)``, built from flat arrays.
+    ``pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)`` (of ``arrays.to_trimesh(mesh)`` for bare
+    arrays), built from flat arrays.
 
     from_trimesh un-indexes the vertices (three per face) with each face's normal repeated, and, with a material
     given, takes neither vertex nor face colours; it also deep-copies the material and reads the visual through
@@ -187,10 +189,10 @@ def flat_mesh(mesh: trimesh.Trimesh, material: pyrender.Material) -> pyrender.Me
     own expressions, so the vertex buffers, and every pass, are the same bytes (tests/test_pyrender_compile_exact.py).
     A textured mesh (texture coordinates) still goes through from_trimesh (which copies ``material``).
     """
-    if mesh.visual.kind == "texture":
+    if isinstance(mesh, trimesh.Trimesh) and mesh.visual.kind == "texture":
         return pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False)
     faces = np.asarray(mesh.faces)
-    triangles = mesh.vertices.view(np.ndarray)[faces]  # trimesh's ``triangles``: (faces, 3, 3) metres
+    triangles = np.asarray(mesh.vertices)[faces]  # trimesh's ``triangles``: (faces, 3, 3) metres
     positions = triangles.reshape((3 * len(faces), 3))
     normals = np.repeat(face_normals(mesh, triangles), 3, axis=0)
     material.wireframe = False
@@ -198,22 +200,16 @@ def flat_mesh(mesh: trimesh.Trimesh, material: pyrender.Material) -> pyrender.Me
     return pyrender.Mesh(primitives=[primitive], is_visible=True)
 
 
-def face_normals(mesh: trimesh.Trimesh, triangles: np.ndarray) -> np.ndarray:
+def face_normals(mesh: trimesh.Trimesh | arrays.Mesh, triangles: np.ndarray) -> np.ndarray:
     """``mesh.face_normals`` (faces, 3), unit, object frame, from the mesh's ``triangles`` (faces, 3, 3): the normals
-    a loader or builder set where the mesh holds them, else trimesh's own arithmetic (edge cross products,
-    unitized; zero for a degenerate face) without its cache bookkeeping, which costs more than the arithmetic on a
+    a loader or builder set where a trimesh holds them, else trimesh's own arithmetic
+    (``arrays.triangle_normals``) without its cache bookkeeping, which costs more than the arithmetic on a
     street's ~400 part meshes."""
-    cached = mesh._cache["face_normals"]  # what ``face_normals`` returns first (None when nothing is cached)
-    if np.shape(cached) == np.shape(mesh.faces):
-        return cached
-    if len(triangles) == 0:
-        return np.zeros((0, 3), dtype=np.float64)
-    unit, valid = trimesh.triangles.normals(crosses=trimesh.triangles.cross(triangles))
-    if valid.all():
-        return unit
-    padded = np.zeros((len(triangles), 3), dtype=np.float64)
-    padded[valid] = unit
-    return padded
+    if isinstance(mesh, trimesh.Trimesh):
+        cached = mesh._cache["face_normals"]  # what ``face_normals`` returns first (None when nothing is cached)
+        if np.shape(cached) == np.shape(mesh.faces):
+            return cached
+    return arrays.triangle_normals(triangles)
 
 
 def _mesh_node(mesh: pyrender.Mesh, name: str, pose: np.ndarray) -> pyrender.Node:
