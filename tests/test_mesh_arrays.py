@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assets._trimesh import trimesh
-from assets.procedural.arrays import Mesh, concatenate, from_trimesh, to_trimesh
+from assets.procedural.arrays import Mesh, concatenate, from_trimesh, moved_copy, moved_part, to_trimesh
 
 
 def _random_transform(rng: np.random.Generator, mirror: bool) -> np.ndarray:
@@ -63,6 +63,33 @@ def test_concatenate_and_unused_vertices_match_trimesh() -> None:
     partial = trimesh.Trimesh(vertices=b.vertices, faces=b.faces[:10], process=False)
     _same(from_trimesh(partial), partial)
     assert to_trimesh(from_trimesh(partial)).bounds.tobytes() == partial.bounds.tobytes()
+
+
+def test_face_normals_match_trimesh_bit_for_bit_degenerate_faces_included() -> None:
+    rng = np.random.default_rng(11)
+    sphere = trimesh.creation.icosphere(subdivisions=1)
+    vertices = sphere.vertices * rng.uniform(0.01, 5.0) + rng.normal(size=3)
+    faces = np.vstack([sphere.faces, [[0, 0, 1], [2, 3, 3]]])  # two zero-area faces: zero normals in trimesh
+    theirs = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
+    ours = Mesh(vertices, faces)
+    assert ours.face_normals.tobytes() == theirs.face_normals.tobytes()
+    assert not ours.face_normals[-2:].any()
+    assert Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int64)).face_normals.shape == (0, 3)
+
+
+def test_moved_parts_are_moved_copies_as_bare_arrays_unless_coloured() -> None:
+    plain = trimesh.creation.icosphere(subdivisions=1)
+    coloured = plain.copy()
+    coloured.visual.face_colors = [200, 10, 10, 255]
+    shift = np.array([0.3, -1.2, 2.0])
+    for scale in (1.0, 1.4):
+        moved = moved_part(plain, shift, scale)
+        assert isinstance(moved, Mesh)
+        _same(moved, moved_copy(plain, shift, scale))
+        _same(moved_part(from_trimesh(plain), shift, scale), moved_copy(plain, shift, scale))
+        kept = moved_part(coloured, shift, scale)
+        assert isinstance(kept, trimesh.Trimesh) and kept.visual.defined
+        assert kept.vertices.tobytes() == moved.vertices.tobytes()
 
 
 def test_asset_extents_are_the_built_whole_meshes_extents_bit_for_bit() -> None:
