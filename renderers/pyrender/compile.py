@@ -45,6 +45,37 @@ class _InsertionOrderedNodes(dict):
         del self[node]
 
 
+class _World(pyrender.Scene):
+    """pyrender.Scene that counts every change of what its renderer's draw order reads (``pose_version``): nodes
+    added or removed, poses set, the main camera chosen. Renders with the same count see the same nodes at the
+    same poses, so the renderer sorts them once for all of them (``offscreen._UnionRenderer``)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self.pose_version = 0
+        super().__init__(**kwargs)
+
+    def add_node(self, node: pyrender.Node, parent_node: pyrender.Node | None = None) -> None:
+        self.pose_version += 1
+        super().add_node(node, parent_node=parent_node)
+
+    def remove_node(self, node: pyrender.Node) -> None:
+        self.pose_version += 1
+        super().remove_node(node)
+
+    def set_pose(self, node: pyrender.Node, pose: np.ndarray) -> None:
+        self.pose_version += 1
+        super().set_pose(node, pose)
+
+    @property
+    def main_camera_node(self) -> pyrender.Node | None:
+        return self._main_camera_node
+
+    @main_camera_node.setter
+    def main_camera_node(self, value: pyrender.Node) -> None:
+        self.pose_version += 1
+        pyrender.Scene.main_camera_node.fset(self, value)
+
+
 def ordered_world(**kwargs: object) -> pyrender.Scene:
     """A pyrender.Scene (``kwargs`` as pyrender's) whose mesh nodes draw in a reproducible order.
 
@@ -53,7 +84,7 @@ def ordered_world(**kwargs: object) -> pyrender.Scene:
     from the camera. Body parts meeting at a joint can share that distance; their coincident surfaces
     then z-fight, and the part drawn first wins the pixel. Insertion order breaks those ties the same way
     in every run, so the same seed gives the same RGB bytes whatever the process."""
-    world = pyrender.Scene(**kwargs)
+    world = _World(**kwargs)
     world._mesh_nodes = _InsertionOrderedNodes()  # pinned pyrender 0.1.45: Scene.add_node/remove_node use it
     return world
 

@@ -138,6 +138,18 @@ class _UnionRenderer(pyrender.Renderer):
         finally:
             del scene.get_pose
 
+    def _sorted_mesh_nodes(self, scene: pyrender.Scene) -> list:
+        # pyrender sorts every mesh node by its distance to the camera in every pass; the passes of one frame
+        # (lit, segmentation, union) see the same poses, so a world that counts its pose changes
+        # (``compile._World.pose_version``) is sorted once per count: the same order, once instead of 4 times
+        version = getattr(scene, "pose_version", None)
+        if version is None:
+            return super()._sorted_mesh_nodes(scene)
+        cached = self.__dict__.get("_sorted_nodes")
+        if cached is None or cached[0] is not scene or cached[1] != version:
+            cached = self._sorted_nodes = (scene, version, super()._sorted_mesh_nodes(scene))
+        return list(cached[2])
+
     def _get_light_cam_matrices(self, scene: pyrender.Scene, light_node: pyrender.Node, flags: int):
         # pyrender asks for a shadowed light's view and projection once per drawn primitive, each time
         # inverting a 4x4 and walking every node for the scene's bounds: with the sun's shadows on, that
