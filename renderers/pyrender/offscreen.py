@@ -96,6 +96,11 @@ class _UniformCachingProgramCache(ShaderProgramCache):
         return program
 
 
+_SHADOW_FLAGS = (
+    pyrender.RenderFlags.SHADOWS_DIRECTIONAL | pyrender.RenderFlags.SHADOWS_SPOT | pyrender.RenderFlags.SHADOWS_POINT
+)
+
+
 class _UnionRenderer(pyrender.Renderer):
     """pyrender.Renderer whose forward pass can OR fragments together instead of depth testing."""
 
@@ -121,6 +126,7 @@ class _UnionRenderer(pyrender.Renderer):
 
     def render(self, scene: pyrender.Scene, flags: int, seg_node_map: dict | None = None):
         self._light_matrices: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # this render's, per light node
+        self._lit_programs: set[int] = set()  # programs whose light uniforms this render has set
         # pyrender asks each node's world pose several times per pass (sorting, drawing, lighting), each time
         # multiplying down the node's path; no pose changes within one render, so each is computed once (the
         # same matrix: pyrender only reads the poses it gets)
@@ -137,6 +143,25 @@ class _UnionRenderer(pyrender.Renderer):
             return super().render(scene, flags, seg_node_map=seg_node_map)
         finally:
             del scene.get_pose
+
+    def _bind_lighting(self, scene: pyrender.Scene, program: ShaderProgram, node: pyrender.Node, flags: int) -> None:
+        # pyrender sets every light's uniforms for every drawn primitive. Within one render the lights do not
+        # change, and a program keeps its uniforms' values, so once a program has them the calls for the next
+        # primitives would set the same values: they are skipped, unless the light set depends on the node
+        # (more lights of a type than the shader takes: pyrender picks the nearest to each node) or shadow maps
+        # are bound (texture units are reset after every primitive).
+        limits = self._compute_max_n_lights(flags)
+        same_for_every_node = not (flags & _SHADOW_FLAGS) and (
+            len(scene.directional_light_nodes) <= limits[0]
+            and len(scene.spot_light_nodes) <= limits[1]
+            and len(scene.point_light_nodes) <= limits[2]
+        )
+        lit = self.__dict__.setdefault("_lit_programs", set())
+        if same_for_every_node and id(program) in lit:
+            return
+        super()._bind_lighting(scene, program, node, flags)
+        if same_for_every_node:
+            lit.add(id(program))
 
     def _sorted_mesh_nodes(self, scene: pyrender.Scene) -> list:
         # pyrender sorts every mesh node by its distance to the camera in every pass; the passes of one frame
