@@ -1,10 +1,10 @@
 """The pyrender backend's fast paths draw the same bytes as pyrender's own: meshes built from flat arrays
 (``compile.flat_mesh``; rigid surface parts are bare arrays) against ``pyrender.Mesh.from_trimesh`` of their
 trimeshes, mesh nodes posed without the matrix setter (``compile._mesh_node``) against ``Scene.add(...,
-pose=)``, and cached uniform locations and skipped repeated uniform values against pyrender's
-``ShaderProgram.set_uniform``, and the renderer's per-render caches (poses, draw order, light uniforms; union
-passes read without depth) against pyrender's ``Renderer``: every pass (rgb, depth, instance, amodal) of street
-scenes by day and at night (street lamps: spot lights), byte for byte."""
+pose=)``, cached uniform locations and skipped repeated uniform values against pyrender's
+``ShaderProgram.set_uniform``, and the renderer's caches (poses, draw order, light uniforms, shader choice;
+union passes read without depth) against pyrender's ``Renderer``: every pass (rgb, depth, instance, amodal)
+of street scenes by day and at night (street lamps: spot lights), byte for byte."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_fast_compile_and_uniform_cache_render_pyrender_s_bytes(monkeypatch: pyt
     monkeypatch.setattr(offscreen._UniformCachingProgram, "set_uniform", offscreen.ShaderProgram.set_uniform)
     # pyrender's own per-pass work: every node's pose, the draw order and the lights' uniforms in every pass, and
     # the depth buffer read back after union passes too
-    for name in ("_bind_lighting", "_sorted_mesh_nodes", "_read_main_framebuffer", "render"):
+    for name in ("_bind_lighting", "_sorted_mesh_nodes", "_read_main_framebuffer", "render", "_get_primitive_program"):
         monkeypatch.setattr(offscreen._UnionRenderer, name, getattr(pyrender.Renderer, name))
     reference = _render_all(scenes)
 

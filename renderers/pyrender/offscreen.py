@@ -163,6 +163,17 @@ class _UnionRenderer(pyrender.Renderer):
         if same_for_every_node:
             lit.add(id(program))
 
+    def _get_primitive_program(self, primitive: object, flags: int, program_flags: int) -> ShaderProgram:
+        # pyrender works out every drawn primitive's shader (names, defines, a cache look-up through file paths)
+        # in every pass, from the flags, the spot limit and the primitive's own buffers and material, which never
+        # change once it is built: the answer is kept on the primitive (and goes with it) per flags and limit
+        programs = primitive.__dict__.setdefault("_programs", {})
+        key = (int(flags), int(program_flags), self.max_spot_lights)
+        program = programs.get(key)
+        if program is None or not program._in_context():
+            program = programs[key] = super()._get_primitive_program(primitive, flags, program_flags)
+        return program
+
     def _sorted_mesh_nodes(self, scene: pyrender.Scene) -> list:
         # pyrender sorts every mesh node by its distance to the camera in every pass; the passes of one frame
         # (lit, segmentation, union) see the same poses, so a world that counts its pose changes
