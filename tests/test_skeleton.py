@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from assets.articulated import entity_parts, keypoints_world, part_poses, posed_mesh
+from assets.procedural.arrays import to_trimesh
 from assets.procedural.street import bicycle_contacts
 from generator.config import compose_config
 from generator.errors import ConfigError
@@ -83,7 +84,7 @@ def test_hands_on_hips_rest_the_hands_on_the_hips_with_the_elbows_out(height):
     poses = part_poses(entity, 0.0)
     trunk = trimesh.util.concatenate(
         [
-            part.mesh.copy().apply_transform(pose)
+            to_trimesh(part.mesh.copy().apply_transform(pose))
             for part, pose in zip(entity_parts(entity), poses, strict=True)
             if part.joint in {JOINT_INDEX["pelvis"], JOINT_INDEX["spine"]}
         ]

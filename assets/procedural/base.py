@@ -157,7 +157,7 @@ def _unit_capsule() -> tuple[np.ndarray, np.ndarray]:
     return vertices, faces
 
 
-def capsule_down(length: float, radius: float) -> trimesh.Trimesh:
+def capsule_down(length: float, radius: float) -> arrays.Mesh:
     """A capsule of ``radius`` (m) from the origin down to (0, 0, -``length``): a body segment in its
     joint's frame. The cached unit capsule's hemispheres are scaled by the radius and moved to the two
     ends (~20x faster than tessellating a new one; a body has 14 of them)."""
@@ -167,7 +167,7 @@ def capsule_down(length: float, radius: float) -> trimesh.Trimesh:
     placed[:, 2] = np.where(
         vertices[:, 2] > 0, radius * (vertices[:, 2] - 1.0), radius * (vertices[:, 2] + 1.0) - length
     )
-    return trimesh.Trimesh(vertices=placed, faces=faces.copy(), process=False)
+    return arrays.Mesh(placed, faces.copy())
 
 
 def sphere(centre: Sequence[float], radius: float) -> arrays.Mesh:

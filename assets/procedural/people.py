@@ -27,10 +27,10 @@ Color = tuple[float, float, float]
 class PersonPart:
     """One rigid piece of a body: its mesh in the frame of joint ``joint`` (a name of
     ``scenes.skeleton.JOINTS``) and its colour (linear RGB; None: the entity's material colour, which the
-    top wears)."""
+    top wears). Boxes are trimeshes, which carry the box's own face normals; the other parts bare arrays."""
 
     joint: str
-    mesh: trimesh.Trimesh
+    mesh: trimesh.Trimesh | arrays.Mesh
     color: Color | None
 
 
@@ -118,21 +118,19 @@ def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, face_normals=arrays.box_normals(), process=False)
 
 
-def sphere(centre: Sequence[float], radius: float) -> trimesh.Trimesh:
-    """``base.sphere`` as a trimesh."""
-    return arrays.to_trimesh(base.sphere(centre, radius))
+def sphere(centre: Sequence[float], radius: float) -> arrays.Mesh:
+    """``base.sphere``."""
+    return base.sphere(centre, radius)
 
 
-def revolved(profile: Sequence[Sequence[float]], sections: int) -> trimesh.Trimesh:
-    """``base.revolved`` as a trimesh."""
-    return arrays.to_trimesh(base.revolved(np.asarray(profile, np.float64), sections))
+def revolved(profile: Sequence[Sequence[float]], sections: int) -> arrays.Mesh:
+    """``base.revolved`` of the (radius, z) profile."""
+    return base.revolved(np.asarray(profile, np.float64), sections)
 
 
-def _segment_up(length: float, radius: float) -> trimesh.Trimesh:
+def _segment_up(length: float, radius: float) -> arrays.Mesh:
     """A capsule of ``radius`` from the origin up to (0, 0, ``length``) (the neck)."""
     down = capsule_down(length, radius)
-    vertices = np.array(down.vertices)
+    vertices = down.vertices.copy()
     vertices[:, 2] *= -1.0
-    # the mirror turns the winding inside out: turn it back (on bare arrays: a trimesh's tracked arrays
-    # re-hash and drop their caches on every in-place change)
-    return trimesh.Trimesh(vertices=vertices, faces=np.ascontiguousarray(down.faces[:, ::-1]), process=False)
+    return arrays.Mesh(vertices, np.ascontiguousarray(down.faces[:, ::-1]))  # the mirror's winding turned back
