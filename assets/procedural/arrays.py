@@ -137,33 +137,27 @@ def to_trimesh(mesh: Mesh | trimesh.Trimesh) -> trimesh.Trimesh:
 
 
 def moved_part(mesh: trimesh.Trimesh | Mesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh | Mesh:
-    """:func:`moved_copy`, left as bare arrays (no Trimesh) unless the mesh has colours to carry along."""
+    """``mesh.copy()`` then ``apply_translation(translation)`` (metres) and, unless ``scale`` is 1,
+    ``apply_scale(scale)``: the same vertices, bit for bit, as bare arrays, since a Trimesh copy (visual, cache
+    and hash bookkeeping) costs more than the move. A trimesh with colours is copied and moved by trimesh, to
+    carry them along. A copy's cache starts empty, so normals come from the moved vertices either way."""
     if isinstance(mesh, trimesh.Trimesh):
         if mesh.visual.defined:
-            return moved_copy(mesh, translation, scale)
-        mesh = from_trimesh(mesh)
-    moved = mesh.copy().apply_translation(translation)
+            copied = mesh.copy()
+            copied.apply_translation(translation)
+            if scale != 1.0:
+                copied.apply_scale(scale)
+            return copied
+        moved = from_trimesh(mesh)  # copies the arrays
+    else:
+        moved = mesh.copy()
+    moved.apply_translation(translation)
     return moved.apply_scale(scale) if scale != 1.0 else moved
 
 
 def moved_copy(mesh: trimesh.Trimesh | Mesh, translation: Any, scale: float = 1.0) -> trimesh.Trimesh:
-    """``mesh.copy()`` then ``apply_translation(translation)`` (metres) and, unless ``scale`` is 1,
-    ``apply_scale(scale)``: the same vertices, bit for bit. A mesh without colours is moved as bare arrays and
-    made into one unprocessed Trimesh, since a Trimesh copy (visual, cache and hash bookkeeping) costs more
-    than the move; a copy's cache starts empty, so normals come from the moved vertices either way."""
-    if isinstance(mesh, Mesh):
-        moved = mesh.copy().apply_translation(translation)
-        return to_trimesh(moved.apply_scale(scale) if scale != 1.0 else moved)
-    if mesh.visual.defined:  # colours to carry along: trimesh's own copy
-        copied = mesh.copy()
-        copied.apply_translation(translation)
-        if scale != 1.0:
-            copied.apply_scale(scale)
-        return copied
-    moved = from_trimesh(mesh).apply_translation(translation)
-    if scale != 1.0:
-        moved.apply_scale(scale)
-    return to_trimesh(moved)
+    """:func:`moved_part` as a trimesh (one unprocessed Trimesh made from the moved arrays)."""
+    return to_trimesh(moved_part(mesh, translation, scale))
 
 
 # --- primitives: trimesh.creation's, on arrays ----------------------------------------------------------------

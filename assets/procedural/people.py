@@ -17,7 +17,7 @@ import numpy as np
 
 from assets._trimesh import trimesh
 from assets.procedural import arrays, base
-from assets.procedural.base import capsule_down
+from assets.procedural.base import capsule_down, revolved, sphere
 from scenes.skeleton import JOINT_INDEX, SIDES, Skeleton, dimensions
 
 Color = tuple[float, float, float]
@@ -116,16 +116,6 @@ def box_between(lo: Sequence[float], hi: Sequence[float]) -> trimesh.Trimesh:
     is drawn as it is, so its normals are the box's own)."""
     mesh = base.box_between(lo, hi)
     return trimesh.Trimesh(vertices=mesh.vertices, faces=mesh.faces, face_normals=arrays.box_normals(), process=False)
-
-
-def sphere(centre: Sequence[float], radius: float) -> arrays.Mesh:
-    """``base.sphere``."""
-    return base.sphere(centre, radius)
-
-
-def revolved(profile: Sequence[Sequence[float]], sections: int) -> arrays.Mesh:
-    """``base.revolved`` of the (radius, z) profile."""
-    return base.revolved(np.asarray(profile, np.float64), sections)
 
 
 def _segment_up(length: float, radius: float) -> arrays.Mesh:

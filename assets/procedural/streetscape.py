@@ -17,9 +17,9 @@ import numpy as np
 
 from assets._trimesh import trimesh
 from assets.procedural import arrays
-from assets.procedural.base import assemble_parts, box_between, centre_parts, rod, sphere, uniform
+from assets.procedural.base import Part, assemble_parts, box_between, centre_parts, rod, sphere, uniform
 
-Parts = list[tuple[str, trimesh.Trimesh]]
+Parts = list[tuple[str, Part]]
 
 
 @lru_cache(maxsize=1)
